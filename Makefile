@@ -1,0 +1,75 @@
+# tsm -- time-series metrics inside SQLite.
+#   make          build dist/tsm.so
+#   make demo     build and run a demonstration on demo.db
+#   make test     install what is missing, build, run every test
+#   make check    the Tcl suite again under AddressSanitizer + UBSan
+#   make bench    tsm against plain SQLite tables (and DuckDB), ratios
+#   make bench-codec   the pure codec alone
+#   make fuzz     run the codec and parser fuzzers for FUZZ_SECONDS each
+#   make clean
+
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+WARN     = -Wall -Wextra
+SANFLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+# Pure modules: no SQLite types, unit-tested on their own.
+PURE_SRC = ext/codec.c ext/parse.c ext/sketch.c
+# SQLite glue.
+GLUE_SRC = ext/tsm.c ext/store.c ext/buffer.c ext/func.c \
+           ext/vtab_samples.c ext/vtab_series.c
+SRC      = $(PURE_SRC) $(GLUE_SRC)
+HDR      = $(wildcard ext/*.h) build/migrations.h
+MIGRATIONS = $(sort $(wildcard sql/[0-9]*.sql))
+UNIT_SRC = $(wildcard test/unit/test_*.c)
+UNIT_BIN = $(patsubst test/unit/%.c,build/%,$(UNIT_SRC))
+
+.PHONY: all demo test check unit deps bench bench-codec fuzz clean
+
+all: dist/tsm.so
+
+build/migrations.h: $(MIGRATIONS) tools/embed.sh
+	@mkdir -p build
+	sh tools/embed.sh $(MIGRATIONS) > $@
+
+dist/tsm.so: $(SRC) $(HDR)
+	@mkdir -p dist
+	$(CC) $(CFLAGS) $(WARN) -fPIC -shared -Ibuild -o $@ $(SRC) -lm
+
+dist/tsm-asan.so: $(SRC) $(HDR)
+	@mkdir -p dist
+	$(CC) $(SANFLAGS) $(WARN) -fPIC -shared -Ibuild -o $@ $(SRC) -lm
+
+# Unit tests of the pure modules, always under ASan + UBSan.
+build/test_%: test/unit/test_%.c $(PURE_SRC) ext/*.h test/unit/unit.h
+	@mkdir -p build
+	$(CC) $(SANFLAGS) $(WARN) -Iext -o $@ $< $(PURE_SRC) -lm
+
+unit: $(UNIT_BIN)
+
+deps:
+	@sh tools/deps.sh
+
+demo: deps dist/tsm.so
+	rm -f demo.db demo.db-wal demo.db-shm
+	sqlite3 demo.db < sql/demo.sql
+
+test: deps dist/tsm.so unit
+	@tclsh test/all.tcl
+
+check: deps dist/tsm-asan.so unit
+	@TSM_SANITIZE=1 tclsh test/all.tcl
+
+bench: deps dist/tsm.so
+	$(MAKE) -C bench run SCALE=$(or $(SCALE),1)
+
+bench-codec:
+	$(MAKE) -C bench/codec run
+
+FUZZ_SECONDS ?= 60
+fuzz:
+	$(MAKE) -C test/fuzz run SECONDS=$(FUZZ_SECONDS)
+
+clean:
+	rm -rf build dist demo.db demo.db-wal demo.db-shm
+	-$(MAKE) -C bench clean

@@ -1,0 +1,67 @@
+/*
+** codec.h -- the tsm chunk codec.
+**
+** A chunk is an array of n samples (int64 timestamp in ms, IEEE double
+** value) encoded into one self-describing byte string.  This module is pure
+** C: no SQLite types, no global state, no allocation visible to the caller.
+** It is unit-tested (test/unit/test_codec.c) and fuzzed (test/fuzz) on its
+** own.  The byte layout is specified in docs/FORMAT.md.
+**
+** Contract:
+**   - Any array round-trips exactly: timestamps are any int64 values in any
+**     order (the store passes strictly increasing ones, but the codec does
+**     not depend on it); values round-trip bit for bit (-0.0, +-inf, NaN
+**     payloads, subnormals).
+**   - The decoder never reads outside [a, a+n) nor writes more than nMax
+**     samples, whatever the input bytes; bad input returns TSM_CODEC_CORRUPT.
+*/
+#ifndef TSM_CODEC_H
+#define TSM_CODEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Encoding modes. */
+#define TSM_CODEC_FAST 0  /* cheap to write: for the open head chunk of a
+                          ** series, rewritten on every commit */
+#define TSM_CODEC_BEST 1  /* smallest: tries the candidate encodings per
+                          ** column and keeps the smallest */
+
+/* Largest number of samples in one chunk. */
+#define TSM_CODEC_MAX_SAMPLES 65536
+
+/* Error codes (negative). */
+#define TSM_CODEC_CORRUPT  (-1)   /* input bytes are not a valid chunk */
+#define TSM_CODEC_TOOSMALL (-2)   /* output buffer too small */
+#define TSM_CODEC_RANGE    (-3)   /* n out of range */
+
+/* Upper bound of the encoded size of n samples, in bytes. */
+size_t tsmCodecBound(int n);
+
+/*
+** Encode n samples (0 <= n <= TSM_CODEC_MAX_SAMPLES) into aOut[0..nOut).
+** Returns the number of bytes written (> 0), or a negative error code.
+** nOut >= tsmCodecBound(n) always suffices.
+*/
+int tsmCodecEncode(const int64_t *aTs, const double *aVal, int n, int eMode,
+                   uint8_t *aOut, size_t nOut);
+
+/*
+** Read the header only: set *pnSample to the sample count and *peMode to the
+** mode the chunk was written with (TSM_CODEC_FAST or TSM_CODEC_BEST).
+** Returns 0, or TSM_CODEC_CORRUPT.  Either output pointer may be NULL.
+*/
+int tsmCodecPeek(const uint8_t *a, size_t n, int *pnSample, int *peMode);
+
+/*
+** Decode a chunk into aTs[] and aVal[], which have room for nMax samples.
+** Returns the number of samples decoded, or a negative error code
+** (TSM_CODEC_TOOSMALL if the chunk holds more than nMax samples).
+*/
+int tsmCodecDecode(const uint8_t *a, size_t n, int64_t *aTs, double *aVal,
+                   int nMax);
+
+/* Static English text for an error code. */
+const char *tsmCodecErrstr(int rc);
+
+#endif /* TSM_CODEC_H */

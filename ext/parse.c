@@ -1,0 +1,2 @@
+/* parse.c -- placeholder until the module lands. */
+#include "parse.h"

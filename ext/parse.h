@@ -1,0 +1,121 @@
+/*
+** parse.h -- names, labels, selectors, durations and times.
+**
+** Pure C (libc only, POSIX <regex.h> for =~ and !~): no SQLite types, so it
+** is unit-tested (test/unit/test_parse.c) and fuzzed on its own.
+**
+** Errors: functions that can fail take (char *zErr, size_t nErr) and on
+** failure write a complete English message there WITHOUT the "tsm: " prefix
+** (the SQL glue adds it), naming the offending input and the rule, e.g.
+**   invalid metric name "1abc": must match [a-zA-Z_:][a-zA-Z0-9_:]*
+** Memory: everything returned is from malloc() and freed with the matching
+** tsmXxxFree() or free().
+*/
+#ifndef TSM_PARSE_H
+#define TSM_PARSE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define TSM_NAME_MAX 1024        /* longest metric or label name, bytes */
+#define TSM_LABELS_MAX 64        /* most labels in one series */
+#define TSM_LABEL_VALUE_MAX 8192 /* longest label value, bytes */
+
+/* 1 if z[0..n) matches [a-zA-Z_:][a-zA-Z0-9_:]* (and n <= TSM_NAME_MAX). */
+int tsmMetricValid(const char *z, size_t n);
+
+/* 1 if z[0..n) matches [a-zA-Z_][a-zA-Z0-9_]*, does not start with "__",
+** and n <= TSM_NAME_MAX. */
+int tsmLabelNameValid(const char *z, size_t n);
+
+/* A label set: pairs kept sorted by name (bytewise), names unique, no
+** empty values (an empty value means "absent" and is dropped on add). */
+typedef struct TsmLabel { char *zName; char *zValue; } TsmLabel;
+typedef struct TsmLabels { int n; int nAlloc; TsmLabel *a; } TsmLabels;
+
+void tsmLabelsInit(TsmLabels *p);
+void tsmLabelsFree(TsmLabels *p);             /* frees contents, re-inits */
+/* Add one label.  Validates the name and that the value is UTF-8.  Adding a
+** name already present with a different value is an error; the same value
+** is a no-op.  Returns 0 or -1 (message in zErr). */
+int tsmLabelsAdd(TsmLabels *p, const char *zName, const char *zValue,
+                 char *zErr, size_t nErr);
+/* Value of label zName, or NULL if absent. */
+const char *tsmLabelsGet(const TsmLabels *p, const char *zName);
+
+/* Parse a JSON object whose values are all strings (standard JSON, escapes
+** including \uXXXX and surrogate pairs) and add its members to p.
+** Non-object, non-string values, bad names, duplicate keys with different
+** values are errors.  NULL or "" zJson means no labels. */
+int tsmLabelsFromJson(TsmLabels *p, const char *zJson, char *zErr,
+                      size_t nErr);
+
+/* Canonical JSON text of a label set: {"a":"x","b":"y"} sorted by name, no
+** spaces, escaping only '"', '\\' and control characters (\n \t \r \b \f
+** or \u00XX); "{}" when empty.  Returns malloc'ed text or NULL on OOM. */
+char *tsmLabelsToJson(const TsmLabels *p);
+
+/* Selector matchers. */
+#define TSM_MATCH_EQ  1   /* =  */
+#define TSM_MATCH_NE  2   /* != */
+#define TSM_MATCH_RE  3   /* =~ (POSIX ERE, fully anchored) */
+#define TSM_MATCH_NRE 4   /* !~ */
+typedef struct TsmMatcher {
+  char *zName;            /* label name; "__name__" matches the metric */
+  char *zValue;           /* value or regular expression text */
+  int eOp;                /* TSM_MATCH_xxx */
+  void *pRe;              /* compiled regex_t* for RE/NRE, else NULL */
+} TsmMatcher;
+typedef struct TsmSelector {
+  char *zMetric;          /* metric name, or NULL when the selector has none */
+  int nMatch;
+  TsmMatcher *aMatch;
+} TsmSelector;
+
+/*
+** Parse a PromQL-style selector: `metric`, `metric{a="1",b!="2"}`,
+** `{__name__="m",c=~"x.*",d!~"y"}`.  Whitespace is allowed around tokens;
+** label values are double-quoted with \" \\ \n \t escapes (single quotes
+** accepted too); a trailing comma inside {} is allowed.  Errors say the
+** byte position:  invalid selector "m{a=1}": expected '"' at position 4
+*/
+int tsmSelectorParse(const char *z, TsmSelector *p, char *zErr, size_t nErr);
+void tsmSelectorFree(TsmSelector *p);
+/* 1 if series (zMetric, labels) is matched by every matcher.  A label that
+** is absent has the value "" for matching purposes (as in PromQL). */
+int tsmSelectorMatch(const TsmSelector *p, const char *zMetric,
+                     const TsmLabels *pLabels);
+
+/*
+** The series key used by tsm_record and INSERT INTO tsm_samples:
+** zMetric is a metric name, optionally followed by {...} with only "="
+** matchers; zJson is an optional JSON object of labels (NULL allowed).
+** Both label sources are merged (same name with two different values is an
+** error).  On success *pzMetric is the bare metric name and *pzLabels the
+** canonical JSON (both malloc'ed).  Errors name the argument: "metric" or
+** "labels".
+*/
+int tsmSeriesKey(const char *zMetric, const char *zJson, char **pzMetric,
+                 char **pzLabels, char *zErr, size_t nErr);
+
+/*
+** Durations: "250ms", "15s", "1m", "5m", "1h", "1d", "7d", "52w", "1y"
+** (365d) and compounds like "1h30m".  Must be > 0.  *pMs receives the
+** length in milliseconds.  Returns 0 or -1 (zErr, naming the text).
+*/
+int tsmDurationParse(const char *z, int64_t *pMs, char *zErr, size_t nErr);
+
+/*
+** Times: ISO-8601 / SQLite datetime text in UTC unless an offset is given:
+** "2026-01-25", "2026-01-25 18:59:19", "2026-01-25T18:59:19.123Z",
+** "2026-01-25T18:59:19+02:00", fractional seconds to any number of digits
+** (truncated to ms).  *pMs receives ms since the Unix epoch.
+** Returns 0 or -1 (zErr).
+*/
+int tsmTimeParse(const char *z, int64_t *pMs, char *zErr, size_t nErr);
+
+/* Format ms since the epoch as "2026-01-25T18:59:19.123Z" into z (>= 32
+** bytes).  Used in error messages and docs. */
+void tsmTimeFormat(int64_t ms, char *z);
+
+#endif /* TSM_PARSE_H */

@@ -1,0 +1,2 @@
+/* sketch.c -- placeholder until the module lands. */
+#include "sketch.h"
