@@ -1,0 +1,419 @@
+/*
+** test_codec.c -- unit and property tests of the chunk codec (ext/codec.c).
+**
+** Every generated series is encoded in both modes and must decode bit for
+** bit; every truncation and many random byte flips of valid chunks must
+** decode to an error or to at most nMax samples, never crash (the Makefile
+** builds this file under ASan + UBSan).
+*/
+#include "codec.h"
+#include "unit.h"
+#include <stdlib.h>
+#include <stdint.h>
+#include <math.h>
+#include <float.h>
+
+/* splitmix64: deterministic, seedable. */
+static uint64_t iRand = 0x9e3779b97f4a7c15ULL;
+static uint64_t rnd(void){
+  uint64_t z = (iRand += 0x9e3779b97f4a7c15ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+static int rndInt(int n){ return (int)(rnd() % (uint64_t)n); }
+static double rndUnit(void){ return (double)(rnd() >> 11) / 9007199254740992.0; }
+
+static uint64_t bitsOf(double v){ uint64_t u; memcpy(&u, &v, 8); return u; }
+static double ofBits(uint64_t u){ double v; memcpy(&v, &u, 8); return v; }
+
+#define MAXN 65536
+static int64_t aTs[MAXN], aTs2[MAXN + 8];
+static double aVal[MAXN], aVal2[MAXN + 8];
+static uint8_t aBuf[16*MAXN + 64], aBuf2[16*MAXN + 64];
+
+/*************************************************************************
+** Generators.
+*/
+#define N_TSKIND 9
+static void genTs(int eKind, int n){
+  int i;
+  int64_t t = 1767225600000LL + (int64_t)rndInt(1000);
+  for(i=0; i<n; i++){
+    switch( eKind ){
+      case 0: aTs[i] = t + (int64_t)i*1000; break;              /* regular */
+      case 1: aTs[i] = t + (int64_t)i*1000 + rndInt(7); break;   /* jitter */
+      case 2: t += 1 + rndInt(100000); aTs[i] = t; break;        /* irregular */
+      case 3: aTs[i] = t + rndInt(1000000) - 500000; break;      /* unordered */
+      case 4: if( rndInt(3)==0 ) t += 1000; aTs[i] = t; break;   /* dups */
+      case 5: {                                                  /* extremes */
+        int k = rndInt(6);
+        aTs[i] = k==0 ? INT64_MIN : k==1 ? INT64_MAX : k==2 ? 0
+               : k==3 ? -1 : (int64_t)rnd();
+        break;
+      }
+      case 6:                                                    /* gaps */
+        t += rndInt(50)==0 ? 300000LL*(1+rndInt(1000)) : 300000;
+        aTs[i] = t;
+        break;
+      case 7: t -= 1 + rndInt(10); aTs[i] = t; break;            /* falling */
+      default: aTs[i] = (int64_t)(rnd() >> rndInt(64)); break;   /* wide */
+    }
+  }
+}
+
+static double specialValue(void){
+  static const uint64_t aSpecial[] = {
+    0x8000000000000000ULL,   /* -0.0 */
+    0x7ff0000000000000ULL,   /* +inf */
+    0xfff0000000000000ULL,   /* -inf */
+    0x7ff8000000000000ULL,   /* quiet NaN */
+    0x7ff0000000000002ULL,   /* Prometheus stale marker */
+    0xfff8000000000001ULL,   /* negative NaN with payload */
+    0x7ff4000000000000ULL,   /* signalling NaN */
+    0x0000000000000001ULL,   /* smallest subnormal */
+    0x000fffffffffffffULL,   /* largest subnormal */
+    0x0010000000000000ULL,   /* DBL_MIN */
+    0x7fefffffffffffffULL,   /* DBL_MAX */
+    0xffefffffffffffffULL,   /* -DBL_MAX */
+  };
+  int k = rndInt(16);
+  if( k<12 ) return ofBits(aSpecial[k]);
+  if( k==12 ) return 1e300;
+  if( k==13 ) return -1e-300;
+  if( k==14 ) return 9007199254740993.0;
+  return 0.0;
+}
+
+#define N_VALKIND 16
+static void genVal(int eKind, int n){
+  int i;
+  double x = 0;
+  int e = rndInt(7);
+  double rPow = 1;
+  int k;
+  for(k=0; k<e; k++) rPow *= 10;
+  for(i=0; i<n; i++){
+    switch( eKind ){
+      case 0: aVal[i] = 42.5; break;                              /* const */
+      case 1: x += rndInt(2000); aVal[i] = x; break;              /* counter */
+      case 2:                                                     /* decimal */
+        x += rndInt(201) - 100;
+        aVal[i] = x / rPow;
+        break;
+      case 3: aVal[i] = rndUnit(); break;                         /* random */
+      case 4: aVal[i] = ofBits(rnd()); break;                     /* bits */
+      case 5:                                                     /* specials */
+        aVal[i] = rndInt(4)==0 ? specialValue() : (double)rndInt(1000)/100;
+        break;
+      case 6:                                                     /* gauge */
+        aVal[i] = round((20 + 5*sin(i/300.0) + 3*rndUnit())*100)/100;
+        break;
+      case 7:                                                     /* state */
+        if( rndInt(500)==0 ) x = rndInt(3);
+        aVal[i] = x;
+        break;
+      case 8: aVal[i] = (double)(float)(rndUnit()*100); break;   /* float32 */
+      case 9:                                                     /* big ints */
+        aVal[i] = (double)((int64_t)(rnd() >> 10)) * (rndInt(2) ? 1 : -1);
+        break;
+      case 10:                                                    /* artifacts */
+        aVal[i] = (double)rndInt(100000)/1000 + (double)rndInt(1000)/1000;
+        break;
+      case 11: aVal[i] = specialValue(); break;                   /* all special */
+      case 12:                                                    /* counter+reset */
+        x = rndInt(300)==0 ? 0 : x + rndInt(50);
+        aVal[i] = x;
+        break;
+      case 13:                                                    /* mixed scales */
+        aVal[i] = (double)rndInt(100000) / (rndInt(10)==0 ? 1e7 : 1e2);
+        break;
+      case 14: aVal[i] = (i & 1) ? -0.0 : 0.0; break;             /* signed 0 */
+      default:                                                    /* tiny/huge */
+        aVal[i] = (rndUnit() - 0.5) * pow(10, rndInt(600) - 300);
+        break;
+    }
+  }
+}
+
+/*************************************************************************
+** Round trip of aTs/aVal[0..n) in mode eMode.  Returns the encoded size or
+** -1 after recording a failure.
+*/
+static int roundTrip(int n, int eMode, const char *zWhat){
+  int nByte, nGot, nPeek = -1, ePeek = -1, i;
+  size_t nBound = tsmCodecBound(n);
+  nByte = tsmCodecEncode(aTs, aVal, n, eMode, aBuf, sizeof(aBuf));
+  if( nByte<=0 || (size_t)nByte>nBound ){
+    CHECK(0);
+    fprintf(stderr, "  %s n=%d mode=%d: encode returned %d (bound %d)\n",
+            zWhat, n, eMode, nByte, (int)nBound);
+    return -1;
+  }
+  if( tsmCodecPeek(aBuf, nByte, &nPeek, &ePeek)!=0
+   || nPeek!=n || ePeek!=eMode ){
+    CHECK(0);
+    fprintf(stderr, "  %s n=%d mode=%d: peek failed\n", zWhat, n, eMode);
+    return -1;
+  }
+  for(i=0; i<n+8; i++){ aTs2[i] = 0x5a5a5a5a; aVal2[i] = -7.25; }
+  nGot = tsmCodecDecode(aBuf, nByte, aTs2, aVal2, n);
+  if( nGot!=n ){
+    CHECK(0);
+    fprintf(stderr, "  %s n=%d mode=%d: decode returned %d\n",
+            zWhat, n, eMode, nGot);
+    return -1;
+  }
+  for(i=0; i<n; i++){
+    if( aTs2[i]!=aTs[i] || bitsOf(aVal2[i])!=bitsOf(aVal[i]) ){
+      CHECK(0);
+      fprintf(stderr, "  %s n=%d mode=%d: sample %d: ts %lld/%lld "
+              "val %016llx/%016llx\n", zWhat, n, eMode, i,
+              (long long)aTs[i], (long long)aTs2[i],
+              (unsigned long long)bitsOf(aVal[i]),
+              (unsigned long long)bitsOf(aVal2[i]));
+      return -1;
+    }
+  }
+  if( aTs2[n]!=0x5a5a5a5a || aVal2[n]!=-7.25 ){
+    CHECK(0);
+    fprintf(stderr, "  %s n=%d: decoder wrote past n\n", zWhat, n);
+    return -1;
+  }
+  CHECK(1);
+  return nByte;
+}
+
+/* Encoding is deterministic and fits a buffer of exactly its size. */
+static void checkExactBuffer(int n, int eMode, int nByte){
+  int rc;
+  rc = tsmCodecEncode(aTs, aVal, n, eMode, aBuf2, (size_t)nByte);
+  CHECK_EQ_INT(rc, nByte);
+  CHECK(rc==nByte && memcmp(aBuf, aBuf2, nByte)==0);
+  rc = tsmCodecEncode(aTs, aVal, n, eMode, aBuf2, (size_t)nByte - 1);
+  CHECK_EQ_INT(rc, TSM_CODEC_TOOSMALL);
+}
+
+/*
+** Decode a damaged chunk: any return is fine as long as it is an error or
+** a count within nMax; the sanitizers catch bad reads and writes.
+*/
+static int decodeDamaged(const uint8_t *a, size_t n, int nMax){
+  int rc;
+  uint8_t *aCopy = (uint8_t*)malloc(n ? n : 1);   /* exact size for ASan */
+  memcpy(aCopy, a, n);
+  rc = tsmCodecDecode(aCopy, n, aTs2, aVal2, nMax);
+  tsmCodecPeek(aCopy, n, 0, 0);
+  free(aCopy);
+  return (rc<0 && rc>=TSM_CODEC_RANGE) || (rc>=0 && rc<=nMax);
+}
+
+static void checkDamage(int n, int eMode, int nFlip){
+  int nByte = tsmCodecEncode(aTs, aVal, n, eMode, aBuf, sizeof(aBuf));
+  int i, bOk = 1;
+  if( nByte<=0 ){ CHECK(0); return; }
+  for(i=0; i<nByte; i++){
+    /* every truncation of small chunks, a sample of those of large ones */
+    if( nByte>600 && i>200 && i<nByte-200 && rndInt(16) ) continue;
+    bOk &= decodeDamaged(aBuf, i, n);
+    bOk &= tsmCodecDecode(aBuf, i, aTs2, aVal2, n)<0;
+  }
+  for(i=0; i<nFlip; i++){
+    int iPos = rndInt(nByte);
+    uint8_t c = aBuf[iPos];
+    aBuf[iPos] = rndInt(2) ? (uint8_t)rnd() : (uint8_t)(c ^ (1 << rndInt(8)));
+    bOk &= decodeDamaged(aBuf, nByte, n + 16);
+    aBuf[iPos] = c;
+  }
+  CHECK(bOk);
+}
+
+/*************************************************************************
+** Test cases.
+*/
+static void testErrors(void){
+  uint8_t a[64];
+  int nS = -1, eM = -1;
+  CHECK_EQ_INT(tsmCodecEncode(aTs, aVal, -1, TSM_CODEC_FAST, aBuf, 100),
+               TSM_CODEC_RANGE);
+  CHECK_EQ_INT(tsmCodecEncode(aTs, aVal, TSM_CODEC_MAX_SAMPLES+1,
+               TSM_CODEC_BEST, aBuf, sizeof(aBuf)), TSM_CODEC_RANGE);
+  CHECK_EQ_INT(tsmCodecEncode(aTs, aVal, 1, 7, aBuf, 100), TSM_CODEC_RANGE);
+  CHECK_EQ_INT(tsmCodecEncode(aTs, aVal, 0, TSM_CODEC_FAST, aBuf, 0),
+               TSM_CODEC_TOOSMALL);
+  CHECK_EQ_INT(tsmCodecPeek(a, 0, &nS, &eM), TSM_CODEC_CORRUPT);
+  CHECK_EQ_INT(tsmCodecDecode(a, 0, aTs2, aVal2, 10), TSM_CODEC_CORRUPT);
+  memset(a, 0, sizeof(a));
+  CHECK_EQ_INT(tsmCodecPeek(a, sizeof(a), &nS, &eM), TSM_CODEC_CORRUPT);
+  CHECK(strcmp(tsmCodecErrstr(TSM_CODEC_CORRUPT), "corrupt chunk")==0);
+  CHECK(tsmCodecErrstr(TSM_CODEC_TOOSMALL)!=0);
+  CHECK(tsmCodecErrstr(TSM_CODEC_RANGE)!=0);
+  CHECK(tsmCodecErrstr(-99)!=0);
+  CHECK(tsmCodecErrstr(0)!=0);
+
+  /* n == 0: a valid, tiny chunk */
+  {
+    int nByte = tsmCodecEncode(0, 0, 0, TSM_CODEC_BEST, a, sizeof(a));
+    CHECK(nByte>0 && (size_t)nByte<=tsmCodecBound(0));
+    CHECK_EQ_INT(tsmCodecPeek(a, nByte, &nS, &eM), 0);
+    CHECK_EQ_INT(nS, 0);
+    CHECK_EQ_INT(eM, TSM_CODEC_BEST);
+    CHECK_EQ_INT(tsmCodecDecode(a, nByte, 0, 0, 0), 0);
+    CHECK_EQ_INT(tsmCodecPeek(a, nByte, 0, 0), 0);
+  }
+  /* nMax smaller than the chunk */
+  genTs(0, 10); genVal(2, 10);
+  {
+    int nByte = tsmCodecEncode(aTs, aVal, 10, TSM_CODEC_FAST, aBuf,
+                               sizeof(aBuf));
+    CHECK(nByte>0);
+    CHECK_EQ_INT(tsmCodecDecode(aBuf, nByte, aTs2, aVal2, 9),
+                 TSM_CODEC_TOOSMALL);
+    CHECK_EQ_INT(tsmCodecDecode(aBuf, nByte, aTs2, aVal2, 10), 10);
+    /* trailing garbage is corruption */
+    aBuf[nByte] = 0;
+    CHECK_EQ_INT(tsmCodecDecode(aBuf, nByte+1, aTs2, aVal2, 10),
+                 TSM_CODEC_CORRUPT);
+  }
+}
+
+/* Every kind of timestamps x every kind of values x many sizes. */
+static void testRoundTrips(void){
+  static const int aN[] = {
+    1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 33, 63, 64, 65, 100, 127, 128,
+    129, 255, 256, 257, 500, 1000, 1023, 1024, 1025, 2047, 3000, 4096
+  };
+  int iN, eTs, eVal, eMode;
+  for(iN=0; iN<(int)(sizeof(aN)/sizeof(aN[0])); iN++){
+    for(eTs=0; eTs<N_TSKIND; eTs++){
+      for(eVal=0; eVal<N_VALKIND; eVal++){
+        genTs(eTs, aN[iN]);
+        genVal(eVal, aN[iN]);
+        for(eMode=0; eMode<2; eMode++){
+          char zWhat[64];
+          snprintf(zWhat, sizeof(zWhat), "ts%d/val%d", eTs, eVal);
+          roundTrip(aN[iN], eMode, zWhat);
+        }
+      }
+    }
+  }
+  /* every n from 0 to 1100 on store-like data */
+  for(iN=0; iN<=1100; iN++){
+    genTs(1, iN);
+    genVal(iN % N_VALKIND, iN);
+    for(eMode=0; eMode<2; eMode++){
+      int nByte = roundTrip(iN, eMode, "0..1100");
+      if( nByte>0 && (iN % 97)==0 ) checkExactBuffer(iN, eMode, nByte);
+    }
+  }
+}
+
+/* The largest chunks. */
+static void testLarge(void){
+  int eVal, eMode;
+  for(eVal=0; eVal<N_VALKIND; eVal++){
+    genTs(eVal % N_TSKIND, MAXN);
+    genVal(eVal, MAXN);
+    for(eMode=0; eMode<2; eMode++){
+      int nByte = roundTrip(MAXN, eMode, "65536");
+      if( nByte>0 && eVal<3 ) checkExactBuffer(MAXN, eMode, nByte);
+    }
+  }
+}
+
+/* Mixtures inside one chunk: a few samples of another kind spliced in. */
+static void testMixtures(void){
+  int iRound, eMode;
+  for(iRound=0; iRound<3000; iRound++){
+    int n = 1 + rndInt(rndInt(4)==0 ? 3000 : 1024);
+    int i, nSplice = rndInt(8);
+    genTs(rndInt(N_TSKIND), n);
+    genVal(rndInt(N_VALKIND), n);
+    for(i=0; i<nSplice; i++){
+      int k = rndInt(n);
+      switch( rndInt(4) ){
+        case 0: aVal[k] = specialValue(); break;
+        case 1: aVal[k] = ofBits(rnd()); break;
+        case 2: aTs[k] = (int64_t)rnd(); break;
+        default: aVal[k] = (double)rndInt(1000000) / 1e6; break;
+      }
+    }
+    for(eMode=0; eMode<2; eMode++) roundTrip(n, eMode, "mixture");
+  }
+}
+
+/* Store-like use: the head chunk decoded and re-encoded per sample. */
+static void testAppend(void){
+  int n, bOk = 1;
+  genTs(1, 200);
+  genVal(6, 200);
+  for(n=1; n<=128; n++){
+    int nByte = tsmCodecEncode(aTs, aVal, n, TSM_CODEC_FAST, aBuf,
+                               sizeof(aBuf));
+    int nGot = tsmCodecDecode(aBuf, nByte, aTs2, aVal2, 128);
+    int nByte2;
+    bOk &= nGot==n;
+    aTs2[n] = aTs[n]; aVal2[n] = aVal[n];
+    nByte2 = tsmCodecEncode(aTs2, aVal2, n+1, TSM_CODEC_FAST, aBuf2,
+                            sizeof(aBuf2));
+    nByte = tsmCodecEncode(aTs, aVal, n+1, TSM_CODEC_FAST, aBuf,
+                           sizeof(aBuf));
+    bOk &= nByte==nByte2 && memcmp(aBuf, aBuf2, nByte)==0;
+  }
+  CHECK(bOk);
+}
+
+/* Truncations and byte flips of valid chunks of every kind. */
+static void testCorrupt(void){
+  int eVal, eMode;
+  static const int aN[] = { 1, 2, 5, 64, 300, 1024, 1500 };
+  int iN;
+  for(iN=0; iN<(int)(sizeof(aN)/sizeof(aN[0])); iN++){
+    for(eVal=0; eVal<N_VALKIND; eVal++){
+      genTs(eVal % N_TSKIND, aN[iN]);
+      genVal(eVal, aN[iN]);
+      for(eMode=0; eMode<2; eMode++) checkDamage(aN[iN], eMode, 300);
+    }
+  }
+  /* pure garbage */
+  {
+    int i, bOk = 1;
+    for(i=0; i<20000; i++){
+      int n = rndInt(200), k;
+      for(k=0; k<n; k++) aBuf[k] = (uint8_t)rnd();
+      if( n>2 && rndInt(2) ){ aBuf[0] = 1; aBuf[1] = (uint8_t)rndInt(2); }
+      bOk &= decodeDamaged(aBuf, n, 1 + rndInt(100));
+    }
+    CHECK(bOk);
+  }
+}
+
+/* Size sanity: store-like series must compress well in BEST mode. */
+static void testSizes(void){
+  int n = 1024, nBest, nFast, nRaw = 16*n;
+  genTs(0, n);
+  genVal(0, n);
+  nBest = roundTrip(n, TSM_CODEC_BEST, "const");
+  CHECK(nBest>0 && nBest<nRaw/8);   /* tightened when BEST lands */
+  genTs(1, n);
+  genVal(6, n);
+  nBest = roundTrip(n, TSM_CODEC_BEST, "gauge");
+  nFast = roundTrip(n, TSM_CODEC_FAST, "gauge");
+  CHECK(nBest>0 && nBest<nRaw/4);
+  CHECK(nFast>0 && nFast<nRaw/3);
+  genTs(6, n);
+  genVal(1, n);
+  nBest = roundTrip(n, TSM_CODEC_BEST, "counter");
+  CHECK(nBest>0 && nBest<nRaw/4);
+}
+
+int main(void){
+  testErrors();
+  testRoundTrips();
+  testLarge();
+  testMixtures();
+  testAppend();
+  testCorrupt();
+  testSizes();
+  return UNIT_DONE();
+}
