@@ -1,0 +1,234 @@
+/*
+** bench_codec.c -- microbenchmark of the pure chunk codec (ext/codec.c).
+**
+**   bench_codec [NAB-DIR [ROUNDS]]
+**
+** Cuts every series of W1 (bench/workload.h, scale 1) and of the nab-aws
+** files into chunks of 1024 samples (the store's sealed chunk size; the last
+** chunk of a series is shorter), then for each mode measures:
+**
+**   B/sample   encoded bytes / samples
+**   ts B/s     bytes of the timestamp column alone (chunks encoded with a
+**              constant value column, minus its fixed 9 bytes)
+**   encode     million samples per second, one core
+**   decode     million samples per second, one core
+**
+** Each timing is the best of ROUNDS rounds (default 7) of at least 0.15 s.
+** Every chunk is checked to decode bit for bit before timing.
+*/
+#include "codec.h"
+#include "workload.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define BENCH_SEED  0x74736D2D62656E63ULL   /* same seed as bench/bench.c */
+#define CHUNK       1024
+
+typedef struct Chunk Chunk;
+struct Chunk {
+  const int64_t *aTs;
+  const double *aVal;
+  int n;
+  int iKind;              /* W1 kind 0..4, or -1 */
+  uint8_t *aEnc[2];       /* encoded, per mode */
+  int nEnc[2];
+};
+
+typedef struct Set Set;
+struct Set {
+  const char *zName;
+  Chunk *aChunk;
+  int nChunk;
+  long nSample;
+};
+
+static double now(void){
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + (double)t.tv_nsec*1e-9;
+}
+
+static void *xmalloc(size_t n){
+  void *p = malloc(n ? n : 1);
+  if( p==0 ){ fprintf(stderr, "bench_codec: out of memory\n"); exit(1); }
+  return p;
+}
+
+static void setBuild(Set *pSet, const char *zName, BenchSeries *a, int nSeries,
+                     int bKind){
+  int s, nChunk = 0;
+  for(s=0; s<nSeries; s++) nChunk += (a[s].n + CHUNK - 1) / CHUNK;
+  pSet->zName = zName;
+  pSet->aChunk = xmalloc(sizeof(Chunk)*(size_t)nChunk);
+  pSet->nChunk = 0;
+  pSet->nSample = 0;
+  for(s=0; s<nSeries; s++){
+    int i;
+    for(i=0; i<a[s].n; i+=CHUNK){
+      Chunk *p = &pSet->aChunk[pSet->nChunk++];
+      memset(p, 0, sizeof(*p));
+      p->aTs = &a[s].aTs[i];
+      p->aVal = &a[s].aVal[i];
+      p->n = a[s].n - i < CHUNK ? a[s].n - i : CHUNK;
+      p->iKind = bKind ? s % 5 : -1;
+      pSet->nSample += p->n;
+    }
+  }
+}
+
+/* Encode every chunk once in mode eMode, check the round trip. */
+static int setEncodeCheck(Set *pSet, int eMode){
+  static int64_t aTs[CHUNK];
+  static double aVal[CHUNK];
+  int c;
+  for(c=0; c<pSet->nChunk; c++){
+    Chunk *p = &pSet->aChunk[c];
+    size_t nBound = tsmCodecBound(p->n);
+    int nGot;
+    p->aEnc[eMode] = xmalloc(nBound);
+    p->nEnc[eMode] = tsmCodecEncode(p->aTs, p->aVal, p->n, eMode,
+                                    p->aEnc[eMode], nBound);
+    if( p->nEnc[eMode]<=0 ){
+      fprintf(stderr, "%s: encode failed: %s\n", pSet->zName,
+              tsmCodecErrstr(p->nEnc[eMode]));
+      return 1;
+    }
+    nGot = tsmCodecDecode(p->aEnc[eMode], p->nEnc[eMode], aTs, aVal, CHUNK);
+    if( nGot!=p->n
+     || memcmp(aTs, p->aTs, sizeof(int64_t)*p->n)
+     || memcmp(aVal, p->aVal, sizeof(double)*p->n) ){
+      fprintf(stderr, "%s: chunk %d does not round-trip\n", pSet->zName, c);
+      return 1;
+    }
+  }
+  return 0;
+}
+
+/* Bytes of the timestamp column alone over the whole set. */
+static double setTsBytes(Set *pSet, int eMode){
+  static double aZero[CHUNK];
+  static uint8_t aBuf[16*CHUNK + 64];
+  double nByte = 0;
+  int c;
+  for(c=0; c<pSet->nChunk; c++){
+    Chunk *p = &pSet->aChunk[c];
+    int nHdr = 2 + (p->n<128 ? 1 : p->n<16384 ? 2 : 3);
+    int nEnc = tsmCodecEncode(p->aTs, aZero, p->n, eMode, aBuf, sizeof(aBuf));
+    nByte += nEnc - nHdr - 9;
+  }
+  return nByte;
+}
+
+/* Best rate, in million samples/s, of nRound rounds of encode or decode. */
+static double setTime(Set *pSet, int eMode, int bDecode, int nRound){
+  static int64_t aTs[CHUNK];
+  static double aVal[CHUNK];
+  static uint8_t aBuf[16*CHUNK + 64];
+  double rBest = 0;
+  volatile long nSink = 0;
+  int r;
+  for(r=0; r<nRound; r++){
+    double t0 = now(), t1;
+    long nDone = 0;
+    do{
+      int c;
+      for(c=0; c<pSet->nChunk; c++){
+        Chunk *p = &pSet->aChunk[c];
+        if( bDecode ){
+          nSink += tsmCodecDecode(p->aEnc[eMode], p->nEnc[eMode], aTs, aVal,
+                                  CHUNK);
+        }else{
+          nSink += tsmCodecEncode(p->aTs, p->aVal, p->n, eMode, aBuf,
+                                  sizeof(aBuf));
+        }
+      }
+      nDone += pSet->nSample;
+      t1 = now();
+    }while( t1 - t0 < 0.15 );
+    if( nDone/(t1-t0) > rBest ) rBest = nDone/(t1-t0);
+  }
+  return rBest / 1e6;
+}
+
+static double setBytes(Set *pSet, int eMode, int iKind, long *pnSample){
+  double nByte = 0;
+  long nSample = 0;
+  int c;
+  for(c=0; c<pSet->nChunk; c++){
+    Chunk *p = &pSet->aChunk[c];
+    if( iKind>=0 && p->iKind!=iKind ) continue;
+    nByte += p->nEnc[eMode];
+    nSample += p->n;
+  }
+  *pnSample = nSample;
+  return nByte;
+}
+
+int main(int argc, char **argv){
+  static const char *azMode[2] = { "FAST", "BEST" };
+  static const char *azKind[5] = { "gauge", "counter", "state", "rate", "ratio" };
+  const char *zNab = argc>1 ? argv[1] : "../../../shared/data/nab-aws";
+  int nRound = argc>2 ? atoi(argv[2]) : 7;
+  BenchSeries *aW1, *aNab;
+  int nW1, nNab = 0, nSet = 0, s, m, k;
+  Set aSet[2];
+
+  if( nRound<1 ) nRound = 1;
+  aW1 = benchW1(1, BENCH_SEED, &nW1);
+  setBuild(&aSet[nSet++], "W1", aW1, nW1, 1);
+  aNab = benchNab(zNab, &nNab);
+  if( aNab && nNab>0 ){
+    setBuild(&aSet[nSet++], "nab-aws", aNab, nNab, 0);
+  }else{
+    fprintf(stderr, "bench_codec: cannot read %s; nab-aws skipped\n", zNab);
+  }
+  for(s=0; s<nSet; s++){
+    for(m=0; m<2; m++){
+      if( setEncodeCheck(&aSet[s], m) ) return 1;
+    }
+  }
+
+  printf("tsm codec, %d-sample chunks, best of %d rounds, one core\n\n",
+         CHUNK, nRound);
+  printf("%-8s %-4s %8s %8s %8s %12s %12s\n", "data", "mode", "samples",
+         "B/sample", "ts B/s", "encode M/s", "decode M/s");
+  for(s=0; s<nSet; s++){
+    for(m=1; m>=0; m--){
+      long nSample;
+      double nByte = setBytes(&aSet[s], m, -1, &nSample);
+      double rEnc = setTime(&aSet[s], m, 0, nRound);
+      double rDec = setTime(&aSet[s], m, 1, nRound);
+      printf("%-8s %-4s %8ld %8.3f %8.3f %12.1f %12.1f\n", aSet[s].zName,
+             azMode[m], nSample, nByte/nSample,
+             setTsBytes(&aSet[s], m)/nSample, rEnc, rDec);
+    }
+  }
+
+  printf("\nW1 bytes per sample by kind\n%-4s", "mode");
+  for(k=0; k<5; k++) printf(" %8s", azKind[k]);
+  printf("\n");
+  for(m=1; m>=0; m--){
+    printf("%-4s", azMode[m]);
+    for(k=0; k<5; k++){
+      long nSample;
+      double nByte = setBytes(&aSet[0], m, k, &nSample);
+      printf(" %8.3f", nByte/nSample);
+    }
+    printf("\n");
+  }
+
+  for(s=0; s<nSet; s++){
+    int c;
+    for(c=0; c<aSet[s].nChunk; c++){
+      free(aSet[s].aChunk[c].aEnc[0]);
+      free(aSet[s].aChunk[c].aEnc[1]);
+    }
+    free(aSet[s].aChunk);
+  }
+  benchSeriesFree(aW1, nW1);
+  if( aNab ) benchSeriesFree(aNab, nNab);
+  return 0;
+}
