@@ -36,8 +36,8 @@ dist/tsm.so: $(SRC) $(HDR)
 	@mkdir -p dist
 	$(CC) $(CFLAGS) $(WARN) -fPIC -shared -Ibuild -o $@ $(SRC) -lm
 
-dist/tsm-asan.so: $(SRC) $(HDR)
-	@mkdir -p dist
+dist/asan/tsm.so: $(SRC) $(HDR)
+	@mkdir -p dist/asan
 	$(CC) $(SANFLAGS) $(WARN) -fPIC -shared -Ibuild -o $@ $(SRC) -lm
 
 # Unit tests of the pure modules, always under ASan + UBSan.
@@ -57,7 +57,7 @@ demo: deps dist/tsm.so
 test: deps dist/tsm.so unit
 	@tclsh test/all.tcl
 
-check: deps dist/tsm-asan.so unit
+check: deps dist/asan/tsm.so unit
 	@TSM_SANITIZE=1 tclsh test/all.tcl
 
 bench: deps dist/tsm.so

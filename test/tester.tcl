@@ -13,7 +13,7 @@ package require sqlite3
 set ::testdir [file dirname [file normalize [info script]]]
 set ::root [file dirname $::testdir]
 set ::ext [file join $::root dist tsm]
-if {[info exists ::env(TSM_SANITIZE)]} { set ::ext [file join $::root dist tsm-asan] }
+if {[info exists ::env(TSM_SANITIZE)]} { set ::ext [file join $::root dist asan tsm] }
 set ::tmpdir [file join $::root build tmp [file rootname [file tail $::argv0]]]
 file delete -force $::tmpdir
 file mkdir $::tmpdir

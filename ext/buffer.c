@@ -1,0 +1,180 @@
+/*
+** buffer.c -- the per-connection buffer of recorded samples.
+**
+** Samples recorded in a transaction are appended here, grouped by series,
+** and written to chunks when the transaction commits (xSync), at a
+** savepoint, before a read, or when the buffer passes TSM_BUFFER_MAX
+** samples.  ROLLBACK and ROLLBACK TO discard it.  Appending is O(1): the
+** series last appended to is checked first, then a small hash table.
+*/
+#include "tsm.h"
+#include <stdlib.h>
+#include <string.h>
+
+static unsigned bufHash(int64_t iSeries, int nHash){
+  uint64_t h = (uint64_t)iSeries * 0x9E3779B97F4A7C15ull;
+  return (unsigned)(h >> 32) & (unsigned)(nHash-1);
+}
+
+/* Find or add the entry of series iSeries; return its index or -1 (OOM). */
+static int bufSeries(TsmBuffer *p, int64_t iSeries){
+  unsigned h;
+  if( p->nSeries>0 && p->aSeries[p->iLast].iSeries==iSeries ) return p->iLast;
+  if( p->nHash>0 ){
+    for(h=bufHash(iSeries, p->nHash); p->aHash[h]; h=(h+1)&(p->nHash-1)){
+      int i = p->aHash[h]-1;
+      if( p->aSeries[i].iSeries==iSeries ) return (p->iLast = i);
+    }
+  }
+  if( p->nSeries+1 > p->nHash/2 ){
+    int nNew = p->nHash ? p->nHash*2 : 64;
+    int *aNew = calloc((size_t)nNew, sizeof(int));
+    int i;
+    if( aNew==0 ) return -1;
+    for(i=0; i<p->nSeries; i++){
+      unsigned g = bufHash(p->aSeries[i].iSeries, nNew);
+      while( aNew[g] ) g = (g+1)&(nNew-1);
+      aNew[g] = i+1;
+    }
+    free(p->aHash);
+    p->aHash = aNew;
+    p->nHash = nNew;
+  }
+  if( p->nSeries>=p->nSeriesAlloc ){
+    int nNew = p->nSeriesAlloc ? p->nSeriesAlloc*2 : 16;
+    TsmBufSeries *aNew = realloc(p->aSeries, sizeof(TsmBufSeries)*(size_t)nNew);
+    if( aNew==0 ) return -1;
+    memset(&aNew[p->nSeriesAlloc], 0,
+           sizeof(TsmBufSeries)*(size_t)(nNew-p->nSeriesAlloc));
+    p->aSeries = aNew;
+    p->nSeriesAlloc = nNew;
+  }
+  for(h=bufHash(iSeries, p->nHash); p->aHash[h]; h=(h+1)&(p->nHash-1)){}
+  p->aHash[h] = p->nSeries+1;
+  p->aSeries[p->nSeries].iSeries = iSeries;
+  p->aSeries[p->nSeries].n = 0;
+  p->aSeries[p->nSeries].bSorted = 1;
+  return (p->iLast = p->nSeries++);
+}
+
+/* Rebuild the hash after the entries were reordered. */
+void tsmBufferReindex(TsmBuffer *p){
+  int i;
+  if( p->nHash==0 ) return;
+  memset(p->aHash, 0, sizeof(int)*(size_t)p->nHash);
+  for(i=0; i<p->nSeries; i++){
+    unsigned h = bufHash(p->aSeries[i].iSeries, p->nHash);
+    while( p->aHash[h] ) h = (h+1)&(unsigned)(p->nHash-1);
+    p->aHash[h] = i+1;
+  }
+  p->iLast = 0;
+}
+
+int tsmBufferAdd(TsmBuffer *p, int64_t iSeries, int64_t ts, double v){
+  int i = bufSeries(p, iSeries);
+  TsmBufSeries *pS;
+  if( i<0 ) return SQLITE_NOMEM;
+  pS = &p->aSeries[i];
+  if( pS->n>=pS->nAlloc ){
+    int nNew = pS->nAlloc ? pS->nAlloc*2 : 64;
+    int64_t *aTs = realloc(pS->aTs, sizeof(int64_t)*(size_t)nNew);
+    double *aVal;
+    if( aTs==0 ) return SQLITE_NOMEM;
+    pS->aTs = aTs;
+    aVal = realloc(pS->aVal, sizeof(double)*(size_t)nNew);
+    if( aVal==0 ) return SQLITE_NOMEM;
+    pS->aVal = aVal;
+    pS->nAlloc = nNew;
+  }
+  if( pS->n>0 && ts<=pS->aTs[pS->n-1] ) pS->bSorted = 0;
+  pS->aTs[pS->n] = ts;
+  pS->aVal[pS->n] = v;
+  pS->n++;
+  p->nSample++;
+  return SQLITE_OK;
+}
+
+/* Forget every sample; keep the allocations of the first series arrays
+** small enough to be worth reusing. */
+void tsmBufferClear(TsmBuffer *p){
+  int i;
+  for(i=0; i<p->nSeries; i++){
+    TsmBufSeries *pS = &p->aSeries[i];
+    pS->n = 0;
+    if( pS->nAlloc>4096 ){
+      free(pS->aTs); free(pS->aVal);
+      pS->aTs = 0; pS->aVal = 0; pS->nAlloc = 0;
+    }
+  }
+  /* The entries keep their arrays for reuse: bufSeries() resets n. */
+  if( p->aHash ) memset(p->aHash, 0, sizeof(int)*(size_t)p->nHash);
+  p->nSeries = 0;
+  p->nSample = 0;
+  p->iLast = 0;
+}
+
+void tsmBufferFree(TsmBuffer *p){
+  int i;
+  for(i=0; i<p->nSeriesAlloc; i++){
+    free(p->aSeries[i].aTs);
+    free(p->aSeries[i].aVal);
+  }
+  free(p->aSeries);
+  free(p->aHash);
+  memset(p, 0, sizeof(*p));
+}
+
+/*
+** Sort one series by time, stable, and drop all but the last of samples
+** with the same timestamp ("a second sample for the same series and
+** timestamp replaces the first").  Merge sort on an index array.
+*/
+int tsmBufferPrepare(TsmBufSeries *pS){
+  int n = pS->n, i, w;
+  int *aBase, *aIdx, *aTmp;
+  int64_t *aTs;
+  double *aVal;
+  if( pS->bSorted ) return SQLITE_OK;
+  aBase = aIdx = malloc(sizeof(int)*(size_t)n*2);
+  aTs = malloc(sizeof(int64_t)*(size_t)n);
+  aVal = malloc(sizeof(double)*(size_t)n);
+  if( aIdx==0 || aTs==0 || aVal==0 ){
+    free(aIdx); free(aTs); free(aVal);
+    return SQLITE_NOMEM;
+  }
+  aTmp = &aIdx[n];
+  for(i=0; i<n; i++) aIdx[i] = i;
+  {
+    int width;
+    for(width=1; width<n; width*=2){
+      int lo;
+      for(lo=0; lo<n; lo+=2*width){
+        int mid = lo+width < n ? lo+width : n;
+        int hi = lo+2*width < n ? lo+2*width : n;
+        int a = lo, b = mid, k = lo;
+        while( a<mid && b<hi ){
+          /* <= keeps equal timestamps in arrival order (stable) */
+          if( pS->aTs[aIdx[a]]<=pS->aTs[aIdx[b]] ) aTmp[k++] = aIdx[a++];
+          else aTmp[k++] = aIdx[b++];
+        }
+        while( a<mid ) aTmp[k++] = aIdx[a++];
+        while( b<hi ) aTmp[k++] = aIdx[b++];
+      }
+      { int *t = aIdx; aIdx = aTmp; aTmp = t; }
+    }
+  }
+  for(i=0, w=0; i<n; i++){
+    int j = aIdx[i];
+    if( w>0 && aTs[w-1]==pS->aTs[j] ) w--;   /* later one replaces */
+    aTs[w] = pS->aTs[j];
+    aVal[w] = pS->aVal[j];
+    w++;
+  }
+  memcpy(pS->aTs, aTs, sizeof(int64_t)*(size_t)w);
+  memcpy(pS->aVal, aVal, sizeof(double)*(size_t)w);
+  pS->n = w;
+  pS->bSorted = 1;
+  free(aBase);
+  free(aTs); free(aVal);
+  return SQLITE_OK;
+}

@@ -1,0 +1,181 @@
+/*
+** func.c -- the scalar SQL functions of the core.
+**
+**   tsm_version()                       text
+**   tsm_init()                          create the store; its format version
+**   tsm_record(metric, value [, labels [, ts]])   series_id
+**   tsm_flush()                         samples written now
+**   tsm_latest(metric [, labels])       latest value of one series
+**   tsm_check()                         'ok' or one line per problem
+**   tsm_stats()                         JSON
+**
+** The table of every function and module is in tsm.c.
+*/
+#include "tsm.h"
+#include "parse.h"
+#include <stdlib.h>
+#include <string.h>
+
+/* Report rc with *pzErr (taken over) or the connection's message. */
+static void funcError(sqlite3_context *ctx, TsmCtx *p, int rc, char *zErr){
+  if( zErr ){
+    sqlite3_result_error(ctx, zErr, -1);
+    sqlite3_free(zErr);
+  }else if( rc==SQLITE_NOMEM ){
+    sqlite3_result_error_nomem(ctx);
+  }else{
+    const char *zMsg = sqlite3_errmsg(p->db);
+    if( strncmp(zMsg, "tsm: ", 5)==0 ) sqlite3_result_error(ctx, zMsg, -1);
+    else tsmErr(ctx, "%s", zMsg);
+    sqlite3_result_error_code(ctx, rc);
+  }
+}
+
+static void versionFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
+  (void)argc; (void)argv;
+  sqlite3_result_text(ctx, TSM_VERSION, -1, SQLITE_STATIC);
+}
+
+static void initFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
+  TsmCtx *p = sqlite3_user_data(ctx);
+  char *zErr = 0;
+  int rc = tsmStoreReady(p, 1, 0, &zErr);
+  (void)argc; (void)argv;
+  if( rc ){ funcError(ctx, p, rc, zErr); return; }
+  sqlite3_result_int(ctx, 1);
+}
+
+/* tsm_record(metric, value [, labels [, ts]]): runs the cached
+** INSERT INTO tsm_samples, so that SQLite enlists tsm_samples in the
+** transaction (see vtab_samples.c), and returns the series_id. */
+static void recordFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
+  TsmCtx *p = sqlite3_user_data(ctx);
+  int rc = SQLITE_OK;
+  if( p->pRecord==0 ){
+    rc = tsmGuardClose(p);
+    if( rc==SQLITE_OK ) rc = sqlite3_prepare_v3(p->db,
+        "INSERT INTO main.tsm_samples(metric, value, labels, ts) "
+        "VALUES(?1, ?2, ?3, ?4)", -1, SQLITE_PREPARE_PERSISTENT,
+        &p->pRecord, 0);
+    if( rc ){ funcError(ctx, p, rc, 0); return; }
+  }
+  sqlite3_bind_value(p->pRecord, 1, argv[0]);
+  sqlite3_bind_value(p->pRecord, 2, argv[1]);
+  if( argc>2 ) sqlite3_bind_value(p->pRecord, 3, argv[2]);
+  else sqlite3_bind_null(p->pRecord, 3);
+  if( argc>3 ) sqlite3_bind_value(p->pRecord, 4, argv[3]);
+  else sqlite3_bind_null(p->pRecord, 4);
+  p->iLastSeries = 0;
+  sqlite3_step(p->pRecord);
+  rc = sqlite3_reset(p->pRecord);
+  if( rc ){ funcError(ctx, p, rc, 0); return; }
+  sqlite3_result_int64(ctx, p->iLastSeries);
+}
+
+static void flushFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
+  TsmCtx *p = sqlite3_user_data(ctx);
+  char *zErr = 0;
+  int n = 0, rc = tsmStoreFlush(p, &n, &zErr);
+  (void)argc; (void)argv;
+  if( rc ){ funcError(ctx, p, rc, zErr); return; }
+  sqlite3_result_int(ctx, n);
+}
+
+static void latestFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
+  TsmCtx *p = sqlite3_user_data(ctx);
+  char *zErr = 0, *zM = 0, *zL = 0;
+  char zMsg[512];
+  const char *zLabels = 0;
+  int rc, bExists = 0, bFound = 0;
+  int64_t iSeries = 0, ts;
+  double v;
+  sqlite3_stmt *pStmt;
+  if( sqlite3_value_type(argv[0])!=SQLITE_TEXT ){
+    tsmErr(ctx, "invalid metric: must be TEXT, a metric name optionally "
+           "with {labels}");
+    return;
+  }
+  if( argc>1 && sqlite3_value_type(argv[1])!=SQLITE_NULL ){
+    if( sqlite3_value_type(argv[1])!=SQLITE_TEXT ){
+      tsmErr(ctx, "invalid labels: must be TEXT holding a JSON object of "
+             "strings, or NULL");
+      return;
+    }
+    zLabels = (const char*)sqlite3_value_text(argv[1]);
+  }
+  if( tsmSeriesKey((const char*)sqlite3_value_text(argv[0]), zLabels,
+                   &zM, &zL, zMsg, sizeof(zMsg)) ){
+    tsmErr(ctx, "%s", zMsg);
+    return;
+  }
+  rc = tsmStoreFlush(p, 0, &zErr);
+  if( rc==SQLITE_OK ) rc = tsmStoreReady(p, 0, &bExists, &zErr);
+  if( rc==SQLITE_OK && bExists ){
+    rc = tsmStmt(p, TSM_STMT_SERIES_FIND, &pStmt);
+    if( rc==SQLITE_OK ){
+      sqlite3_bind_text(pStmt, 1, zM, -1, SQLITE_STATIC);
+      sqlite3_bind_text(pStmt, 2, zL, -1, SQLITE_STATIC);
+      if( sqlite3_step(pStmt)==SQLITE_ROW ){
+        iSeries = sqlite3_column_int64(pStmt, 0);
+      }
+      rc = sqlite3_reset(pStmt);
+    }
+    if( rc==SQLITE_OK && iSeries>0 ){
+      rc = tsmSeriesLast(p, iSeries, &bFound, &ts, &v, &zErr);
+    }
+  }
+  free(zM);
+  free(zL);
+  if( rc ){ funcError(ctx, p, rc, zErr); return; }
+  if( bFound ) sqlite3_result_double(ctx, v);
+}
+
+static void checkFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
+  TsmCtx *p = sqlite3_user_data(ctx);
+  char *zOut = 0, *zErr = 0;
+  int rc = tsmStoreCheck(p, &zOut, &zErr);
+  (void)argc; (void)argv;
+  if( rc ){ funcError(ctx, p, rc, zErr); return; }
+  sqlite3_result_text(ctx, zOut, -1, sqlite3_free);
+}
+
+static void statsFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
+  TsmCtx *p = sqlite3_user_data(ctx);
+  char *zOut = 0, *zErr = 0;
+  int rc = tsmStoreStats(p, &zOut, &zErr);
+  (void)argc; (void)argv;
+  if( rc ){ funcError(ctx, p, rc, zErr); return; }
+  sqlite3_result_text(ctx, zOut, -1, sqlite3_free);
+  sqlite3_result_subtype(ctx, 'J');
+}
+
+/* Flags: pure functions are innocuous and deterministic; functions that
+** read or write the store are neither (see README "Safety"). */
+#define PURE (SQLITE_UTF8|SQLITE_INNOCUOUS|SQLITE_DETERMINISTIC)
+#define STORE (SQLITE_UTF8)
+
+int tsmFuncRegister(sqlite3 *db, TsmCtx *p){
+  static const struct {
+    const char *zName;
+    int nArg;
+    int eFlags;
+    void (*xFunc)(sqlite3_context*, int, sqlite3_value**);
+  } aFunc[] = {
+    { "tsm_version", 0, PURE,  versionFunc },
+    { "tsm_init",    0, STORE, initFunc },
+    { "tsm_record",  2, STORE, recordFunc },
+    { "tsm_record",  3, STORE, recordFunc },
+    { "tsm_record",  4, STORE, recordFunc },
+    { "tsm_flush",   0, STORE, flushFunc },
+    { "tsm_latest",  1, STORE, latestFunc },
+    { "tsm_latest",  2, STORE, latestFunc },
+    { "tsm_check",   0, STORE, checkFunc },
+    { "tsm_stats",   0, STORE, statsFunc },
+  };
+  int rc = SQLITE_OK, i;
+  for(i=0; rc==SQLITE_OK && i<(int)(sizeof(aFunc)/sizeof(aFunc[0])); i++){
+    rc = sqlite3_create_function(db, aFunc[i].zName, aFunc[i].nArg,
+                                 aFunc[i].eFlags, p, aFunc[i].xFunc, 0, 0);
+  }
+  return rc;
+}

@@ -1,0 +1,1231 @@
+/*
+** store.c -- the tsm store: schema and migrations, every internal
+** statement, the series registry and its cache, the flush of buffered
+** samples into chunks, chunk reading, tsm_check and tsm_stats.
+**
+** Tables (sql/001_init.sql, docs/FORMAT.md):
+**   tsm_meta(key, value)          format version and creator
+**   tsm_ids(series_id, metric, labels)
+**   tsm_chunks(chunk_id, series_id, ts_first, ts_last, n, n_val,
+**              v_min, v_max, v_sum, v_first, v_last, data)
+**   tsm_heads(series_id, sealed_last, n, data)
+**
+** Invariants per series: sealed chunks never overlap, each holds 1..1024
+** samples in strictly increasing time order; the head holds fewer than
+** TSM_HEAD_MAX samples, all later than sealed_last, which is at least the
+** ts_last of every sealed chunk.
+**
+** The flush, per series with buffered samples B (sorted, deduplicated):
+**   1. Samples at or before sealed_last are merged into the sealed chunks
+**      they fall in (storeMergeSealed): those chunks are decoded, deleted
+**      and rewritten, at most TSM_CHUNK_MAX samples each.
+**   2. The rest are merged with the head.  Whole chunks of TSM_CHUNK_MAX
+**      are sealed; a remainder of TSM_HEAD_MAX or more is sealed too; a
+**      smaller one stays the head (encoded TSM_CODEC_FAST, cheap to
+**      rewrite on every commit).
+*/
+#include "tsm.h"
+#include "parse.h"
+#include "migrations.h"
+#include <stdlib.h>
+#include <string.h>
+#include <math.h>
+#include <stdarg.h>
+
+#define TSM_FORMAT ((int)(sizeof(aTsmMigration)/sizeof(aTsmMigration[0])))
+
+/* Every internal statement, by TSM_STMT_xxx. */
+static const char *const azStmt[TSM_STMT_COUNT] = {
+  [TSM_STMT_META_GET] =
+    "SELECT value FROM main.tsm_meta WHERE key='format'",
+  [TSM_STMT_SERIES_FIND] =
+    "SELECT series_id FROM main.tsm_ids WHERE metric=?1 AND labels=?2",
+  [TSM_STMT_SERIES_INSERT] =
+    "INSERT INTO main.tsm_ids(metric, labels) VALUES(?1, ?2) "
+    "RETURNING series_id",
+  [TSM_STMT_SERIES_GET] =
+    "SELECT metric, labels FROM main.tsm_ids WHERE series_id=?1",
+  [TSM_STMT_SERIES_DELETE] =
+    "DELETE FROM main.tsm_ids WHERE series_id=?1",
+  [TSM_STMT_HEAD_GET] =
+    "SELECT sealed_last, n, data FROM main.tsm_heads WHERE series_id=?1",
+  [TSM_STMT_HEAD_PUT] =
+    "INSERT OR REPLACE INTO main.tsm_heads(series_id, sealed_last, n, data) "
+    "VALUES(?1, ?2, ?3, ?4)",
+  [TSM_STMT_HEAD_DELETE] =
+    "DELETE FROM main.tsm_heads WHERE series_id=?1",
+  [TSM_STMT_CHUNK_AFFECTED] =
+    "SELECT chunk_id, ts_first FROM main.tsm_chunks "
+    "WHERE series_id=?1 AND ts_first<=?3 AND ts_first>=coalesce("
+    "  (SELECT max(ts_first) FROM main.tsm_chunks"
+    "   WHERE series_id=?1 AND ts_first<=?2), -9223372036854775808) "
+    "ORDER BY ts_first",
+  [TSM_STMT_CHUNK_LAST] =
+    "SELECT ts_first, ts_last, data FROM main.tsm_chunks WHERE series_id=?1 "
+    "ORDER BY ts_first DESC LIMIT 1",
+  [TSM_STMT_CHUNK_GET] =
+    "SELECT ts_first, ts_last, data FROM main.tsm_chunks WHERE chunk_id=?1",
+  [TSM_STMT_CHUNK_INSERT] =
+    "INSERT INTO main.tsm_chunks(series_id, ts_first, ts_last, n, n_val, "
+    "v_min, v_max, v_sum, v_first, v_last, data) "
+    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+  [TSM_STMT_CHUNK_DELETE] =
+    "DELETE FROM main.tsm_chunks WHERE chunk_id=?1",
+  [TSM_STMT_CHUNK_DELETE_SERIES] =
+    "DELETE FROM main.tsm_chunks WHERE series_id=?1",
+};
+
+/* The chunks of one series that overlap [?2, ?3], in time order: the chunk
+** starting at or before ?2 (it may reach into the range) and every chunk
+** starting inside it.  Used by readers, each with its own statement. */
+static const char zReadChunks[] =
+  "SELECT ts_first, ts_last, data FROM main.tsm_chunks "
+  "WHERE series_id=?1 AND ts_first<=?3 AND ts_first>=coalesce("
+  "  (SELECT max(ts_first) FROM main.tsm_chunks"
+  "   WHERE series_id=?1 AND ts_first<=?2), -9223372036854775808) "
+  "ORDER BY ts_first";
+
+/*
+** Cached statements and sqlite3_close().  sqlite3_close() refuses to close a
+** connection with unfinalized statements, but before it checks, it
+** disconnects every eponymous virtual table that no statement holds.  Both
+** of our tables finalize every cached statement when they disconnect.  The
+** cached statements may hold tsm_samples (tsm_record's INSERT does) but
+** never tsm_series, so tsm_series is connected before the first statement
+** is cached: its disconnection finalizes the rest, and then tsm_samples
+** disconnects too.
+*/
+int tsmGuardClose(TsmCtx *p){
+  if( p->bGuard ) return SQLITE_OK;
+  return sqlite3_exec(p->db, "SELECT 0 FROM main.tsm_series WHERE 0", 0,0,0);
+}
+
+/* Return the cached statement eStmt, reset and with no bindings. */
+int tsmStmt(TsmCtx *p, int eStmt, sqlite3_stmt **ppStmt){
+  int rc = SQLITE_OK;
+  if( p->aStmt[eStmt]==0 ){
+    rc = tsmGuardClose(p);
+    if( rc==SQLITE_OK ){
+      rc = sqlite3_prepare_v3(p->db, azStmt[eStmt], -1,
+                              SQLITE_PREPARE_PERSISTENT, &p->aStmt[eStmt], 0);
+    }
+  }else{
+    sqlite3_reset(p->aStmt[eStmt]);
+    sqlite3_clear_bindings(p->aStmt[eStmt]);
+  }
+  *ppStmt = p->aStmt[eStmt];
+  return rc;
+}
+
+/* Finalize every cached statement (they are prepared again when needed). */
+void tsmStoreClose(TsmCtx *p){
+  /* Finalizing p->pRecord may disconnect tsm_samples, which calls this
+  ** again: clear each pointer before finalizing it. */
+  sqlite3_stmt *pStmt = p->pRecord;
+  int i;
+  p->pRecord = 0;
+  sqlite3_finalize(pStmt);
+  for(i=0; i<TSM_STMT_COUNT; i++){
+    pStmt = p->aStmt[i];
+    p->aStmt[i] = 0;
+    sqlite3_finalize(pStmt);
+  }
+}
+
+void tsmStoreFree(TsmCtx *p){
+  tsmStoreClose(p);
+  tsmBufferFree(&p->buf);
+  tsmCacheClear(&p->cache);
+  free(p->cache.aSlot);
+  tsmColsFree(&p->head);
+  tsmColsFree(&p->merge);
+  tsmColsFree(&p->chunk);
+  tsmColsFree(&p->acc);
+  free(p->aOut);
+  sqlite3_free(p);
+}
+
+/**************************************************************************
+** Columns
+*/
+int tsmColsReserve(TsmCols *p, int n){
+  if( n>p->nAlloc ){
+    int nNew = p->nAlloc ? p->nAlloc : 256;
+    int64_t *aTs;
+    double *aVal;
+    while( nNew<n ) nNew *= 2;
+    aTs = realloc(p->aTs, sizeof(int64_t)*(size_t)nNew);
+    if( aTs==0 ) return SQLITE_NOMEM;
+    p->aTs = aTs;
+    aVal = realloc(p->aVal, sizeof(double)*(size_t)nNew);
+    if( aVal==0 ) return SQLITE_NOMEM;
+    p->aVal = aVal;
+    p->nAlloc = nNew;
+  }
+  return SQLITE_OK;
+}
+
+void tsmColsFree(TsmCols *p){
+  free(p->aTs);
+  free(p->aVal);
+  memset(p, 0, sizeof(*p));
+}
+
+static int colsAppend(TsmCols *p, const int64_t *aTs, const double *aVal,
+                      int n){
+  int rc = tsmColsReserve(p, p->n+n);
+  if( rc==SQLITE_OK && n>0 ){
+    memcpy(&p->aTs[p->n], aTs, sizeof(int64_t)*(size_t)n);
+    memcpy(&p->aVal[p->n], aVal, sizeof(double)*(size_t)n);
+    p->n += n;
+  }
+  return rc;
+}
+
+/* Append the merge of sorted runs A and B to pOut; on equal timestamps the
+** sample of B wins (B is newer). */
+static int colsMerge(TsmCols *pOut,
+                     const int64_t *aTsA, const double *aValA, int nA,
+                     const int64_t *aTsB, const double *aValB, int nB){
+  int rc = tsmColsReserve(pOut, pOut->n+nA+nB);
+  int a = 0, b = 0, k = pOut->n;
+  if( rc ) return rc;
+  while( a<nA && b<nB ){
+    if( aTsA[a]<aTsB[b] ){
+      pOut->aTs[k] = aTsA[a]; pOut->aVal[k++] = aValA[a++];
+    }else{
+      if( aTsA[a]==aTsB[b] ) a++;
+      pOut->aTs[k] = aTsB[b]; pOut->aVal[k++] = aValB[b++];
+    }
+  }
+  while( a<nA ){ pOut->aTs[k] = aTsA[a]; pOut->aVal[k++] = aValA[a++]; }
+  while( b<nB ){ pOut->aTs[k] = aTsB[b]; pOut->aVal[k++] = aValB[b++]; }
+  pOut->n = k;
+  return SQLITE_OK;
+}
+
+/**************************************************************************
+** Schema and migrations
+*/
+static int storeExec(TsmCtx *p, const char *zSql, char **pzErr){
+  char *zMsg = 0;
+  int rc = sqlite3_exec(p->db, zSql, 0, 0, &zMsg);
+  if( rc!=SQLITE_OK ){
+    *pzErr = sqlite3_mprintf("tsm: cannot prepare the store: %s",
+                             zMsg ? zMsg : sqlite3_errstr(rc));
+  }
+  sqlite3_free(zMsg);
+  return rc;
+}
+
+/* Apply every migration newer than iFrom, each recording its version. */
+static int storeMigrate(TsmCtx *p, int iFrom, char **pzErr){
+  /* A savepoint when SQLite allows one (not while a statement runs in
+  ** autocommit mode; then the statement's own transaction covers it). */
+  int bSavepoint = sqlite3_exec(p->db, "SAVEPOINT tsm_migrate",0,0,0)==0;
+  int rc = SQLITE_OK, i;
+  for(i=0; rc==SQLITE_OK && i<TSM_FORMAT; i++){
+    if( aTsmMigration[i].iVersion<=iFrom ) continue;
+    rc = storeExec(p, aTsmMigration[i].zSql, pzErr);
+    if( rc==SQLITE_OK ){
+      char *zSql = sqlite3_mprintf(
+        "INSERT OR REPLACE INTO main.tsm_meta(key, value) "
+        "VALUES('format', %d), ('written_by', '%q')",
+        aTsmMigration[i].iVersion, TSM_VERSION);
+      rc = zSql ? storeExec(p, zSql, pzErr) : SQLITE_NOMEM;
+      sqlite3_free(zSql);
+    }
+  }
+  if( bSavepoint && rc==SQLITE_OK ){
+    rc = storeExec(p, "RELEASE tsm_migrate", pzErr);
+  }else if( bSavepoint ){
+    sqlite3_exec(p->db, "ROLLBACK TO tsm_migrate; RELEASE tsm_migrate",0,0,0);
+  }
+  return rc;
+}
+
+/*
+** Make sure the store is there and current.  With bCreate, create it if it
+** is missing; without, report *pbExists=0 and succeed (readers see an
+** empty store).  A store of a newer format is refused.  Errors: *pzErr
+** (from sqlite3_mprintf, "tsm: ...").
+*/
+int tsmStoreReady(TsmCtx *p, int bCreate, int *pbExists, char **pzErr){
+  sqlite3_stmt *pStmt = 0;
+  int rc, bExists = 0, iFormat = 0;
+  tsmCacheValidate(p);
+  if( p->bReady ){
+    if( pbExists ) *pbExists = 1;
+    return SQLITE_OK;
+  }
+  rc = sqlite3_prepare_v2(p->db,
+      "SELECT 1 FROM main.sqlite_schema WHERE type='table' AND name='tsm_meta'",
+      -1, &pStmt, 0);
+  if( rc==SQLITE_OK ){
+    bExists = sqlite3_step(pStmt)==SQLITE_ROW;
+    rc = sqlite3_finalize(pStmt);
+  }
+  if( rc==SQLITE_OK && bExists ){
+    rc = sqlite3_prepare_v2(p->db, azStmt[TSM_STMT_META_GET], -1, &pStmt, 0);
+    if( rc==SQLITE_OK ){
+      if( sqlite3_step(pStmt)==SQLITE_ROW ) iFormat = sqlite3_column_int(pStmt, 0);
+      rc = sqlite3_finalize(pStmt);
+    }
+  }
+  if( rc!=SQLITE_OK ){
+    *pzErr = sqlite3_mprintf("tsm: cannot read the store: %s",
+                             sqlite3_errmsg(p->db));
+    return rc;
+  }
+  if( bExists && iFormat>TSM_FORMAT ){
+    *pzErr = sqlite3_mprintf("tsm: this store has format %d but this tsm "
+        "(%s) reads formats up to %d: load a newer tsm",
+        iFormat, TSM_VERSION, TSM_FORMAT);
+    return SQLITE_ERROR;
+  }
+  if( (bExists && iFormat<TSM_FORMAT) || (!bExists && bCreate) ){
+    rc = storeMigrate(p, bExists ? iFormat : 0, pzErr);
+    if( rc ) return rc;
+    bExists = 1;
+  }
+  if( pbExists ) *pbExists = bExists;
+  if( bExists ) p->bReady = 1;
+  return SQLITE_OK;
+}
+
+/**************************************************************************
+** Series cache.  Keys are metric "\0" labels, both as the caller wrote
+** them and in canonical form, so a repeated call skips label parsing.
+** The cache is cleared when another connection commits (data version),
+** on rollback, and when a series is deleted.
+*/
+static uint64_t cacheHash(const char *z, int n){
+  uint64_t h = 0xcbf29ce484222325ull;
+  int i;
+  for(i=0; i<n; i++){ h ^= (unsigned char)z[i]; h *= 0x100000001b3ull; }
+  return h;
+}
+
+void tsmCacheClear(TsmCache *p){
+  int i;
+  for(i=0; i<p->nSlot; i++){
+    free(p->aSlot[i].zKey);
+    p->aSlot[i].zKey = 0;
+  }
+  p->nUsed = 0;
+}
+
+static int cacheFind(TsmCache *p, const char *zKey, int nKey, int64_t *pi){
+  unsigned h;
+  if( p->nSlot==0 ) return 0;
+  for(h=(unsigned)cacheHash(zKey, nKey)&(unsigned)(p->nSlot-1);
+      p->aSlot[h].zKey; h=(h+1)&(unsigned)(p->nSlot-1)){
+    if( p->aSlot[h].nKey==nKey && memcmp(p->aSlot[h].zKey, zKey, nKey)==0 ){
+      *pi = p->aSlot[h].iSeries;
+      return 1;
+    }
+  }
+  return 0;
+}
+
+#define TSM_CACHE_MAX 65536
+
+static int cacheAdd(TsmCache *p, const char *zKey, int nKey, int64_t i){
+  unsigned h;
+  char *zCopy;
+  if( p->nUsed>=TSM_CACHE_MAX ) tsmCacheClear(p);
+  if( (p->nUsed+1)*2 > p->nSlot ){
+    int nNew = p->nSlot ? p->nSlot*2 : 256;
+    struct TsmCacheEntry *aNew = calloc((size_t)nNew, sizeof(*aNew));
+    int j;
+    if( aNew==0 ) return SQLITE_NOMEM;
+    for(j=0; j<p->nSlot; j++){
+      if( p->aSlot[j].zKey ){
+        unsigned g = (unsigned)cacheHash(p->aSlot[j].zKey, p->aSlot[j].nKey)
+                   & (unsigned)(nNew-1);
+        while( aNew[g].zKey ) g = (g+1)&(unsigned)(nNew-1);
+        aNew[g] = p->aSlot[j];
+      }
+    }
+    free(p->aSlot);
+    p->aSlot = aNew;
+    p->nSlot = nNew;
+  }
+  zCopy = malloc((size_t)nKey+1);
+  if( zCopy==0 ) return SQLITE_NOMEM;
+  memcpy(zCopy, zKey, (size_t)nKey);
+  zCopy[nKey] = 0;
+  for(h=(unsigned)cacheHash(zKey, nKey)&(unsigned)(p->nSlot-1);
+      p->aSlot[h].zKey; h=(h+1)&(unsigned)(p->nSlot-1)){}
+  p->aSlot[h].zKey = zCopy;
+  p->aSlot[h].nKey = nKey;
+  p->aSlot[h].iSeries = i;
+  p->nUsed++;
+  return SQLITE_OK;
+}
+
+static unsigned int dataVersion(TsmCtx *p){
+  unsigned int v = 0;
+  sqlite3_file_control(p->db, "main", SQLITE_FCNTL_DATA_VERSION, &v);
+  return v;
+}
+
+/* Forget what another connection may have changed since we last looked. */
+void tsmCacheValidate(TsmCtx *p){
+  unsigned int v = dataVersion(p);
+  if( v!=p->iDataVersion ){
+    tsmCacheClear(&p->cache);
+    p->bReady = 0;
+    p->iDataVersion = v;
+  }
+}
+
+/* This connection committed: what it cached is still right. */
+void tsmCacheCommitted(TsmCtx *p){
+  p->iDataVersion = dataVersion(p);
+}
+
+/* Build the cache key "metric\0labels" in a buffer of the caller. */
+static char *cacheKey(const char *zMetric, const char *zLabels, int *pn,
+                      char *zBuf, int nBuf){
+  int nM = (int)strlen(zMetric);
+  int nL = zLabels ? (int)strlen(zLabels) : 0;
+  char *z = nM+nL+2<=nBuf ? zBuf : malloc((size_t)(nM+nL+2));
+  if( z==0 ) return 0;
+  memcpy(z, zMetric, (size_t)nM);
+  z[nM] = 0;
+  if( nL ) memcpy(&z[nM+1], zLabels, (size_t)nL);
+  *pn = nM+1+nL;
+  return z;
+}
+
+/*
+** Find or create the series (zMetric, zLabels), where zMetric may carry
+** {labels} and zLabels is a JSON object or NULL.  Errors: *pzErr is
+** "tsm: ..." from sqlite3_mprintf.
+*/
+int tsmSeriesResolve(TsmCtx *p, const char *zMetric, const char *zLabels,
+                     int64_t *piSeries, char **pzErr){
+  char aBuf[256], aBuf2[256];
+  int nKey = 0, nKey2 = 0, rc = SQLITE_OK;
+  char *zKey, *zKey2 = 0;
+  char *zM = 0, *zL = 0;
+  char zMsg[512];
+  sqlite3_stmt *pStmt;
+
+  zKey = cacheKey(zMetric, zLabels, &nKey, aBuf, sizeof(aBuf));
+  if( zKey==0 ) return SQLITE_NOMEM;
+  if( cacheFind(&p->cache, zKey, nKey, piSeries) ) goto done;
+
+  if( tsmSeriesKey(zMetric, zLabels, &zM, &zL, zMsg, sizeof(zMsg)) ){
+    *pzErr = sqlite3_mprintf("tsm: %s", zMsg);
+    rc = SQLITE_ERROR;
+    goto done;
+  }
+  zKey2 = cacheKey(zM, zL, &nKey2, aBuf2, sizeof(aBuf2));
+  if( zKey2==0 ){ rc = SQLITE_NOMEM; goto done; }
+  if( !cacheFind(&p->cache, zKey2, nKey2, piSeries) ){
+    rc = tsmStoreReady(p, 1, 0, pzErr);
+    if( rc==SQLITE_OK ) rc = tsmStmt(p, TSM_STMT_SERIES_FIND, &pStmt);
+    if( rc==SQLITE_OK ){
+      sqlite3_bind_text(pStmt, 1, zM, -1, SQLITE_STATIC);
+      sqlite3_bind_text(pStmt, 2, zL, -1, SQLITE_STATIC);
+      if( sqlite3_step(pStmt)==SQLITE_ROW ){
+        *piSeries = sqlite3_column_int64(pStmt, 0);
+        rc = sqlite3_reset(pStmt);
+      }else{
+        rc = sqlite3_reset(pStmt);
+        if( rc==SQLITE_OK ){
+          /* Inserting must not change the caller's last_insert_rowid. */
+          sqlite3_int64 iRowid = sqlite3_last_insert_rowid(p->db);
+          rc = tsmStmt(p, TSM_STMT_SERIES_INSERT, &pStmt);
+          if( rc==SQLITE_OK ){
+            sqlite3_bind_text(pStmt, 1, zM, -1, SQLITE_STATIC);
+            sqlite3_bind_text(pStmt, 2, zL, -1, SQLITE_STATIC);
+            if( sqlite3_step(pStmt)==SQLITE_ROW ){
+              *piSeries = sqlite3_column_int64(pStmt, 0);
+            }
+            rc = sqlite3_reset(pStmt);
+          }
+          sqlite3_set_last_insert_rowid(p->db, iRowid);
+        }
+      }
+    }
+    if( rc==SQLITE_OK ) rc = cacheAdd(&p->cache, zKey2, nKey2, *piSeries);
+  }
+  if( rc==SQLITE_OK && (nKey!=nKey2 || memcmp(zKey, zKey2, nKey)) ){
+    rc = cacheAdd(&p->cache, zKey, nKey, *piSeries);
+  }
+ done:
+  if( zKey!=aBuf ) free(zKey);
+  if( zKey2!=aBuf2 ) free(zKey2);
+  free(zM);
+  free(zL);
+  return rc;
+}
+
+int tsmSeriesExists(TsmCtx *p, int64_t iSeries, int *pbExists){
+  sqlite3_stmt *pStmt;
+  int rc = tsmStmt(p, TSM_STMT_SERIES_GET, &pStmt);
+  *pbExists = 0;
+  if( rc==SQLITE_OK ){
+    sqlite3_bind_int64(pStmt, 1, iSeries);
+    *pbExists = sqlite3_step(pStmt)==SQLITE_ROW;
+    rc = sqlite3_reset(pStmt);
+  }
+  return rc;
+}
+
+/* Delete one series and all its data.  The caller flushed the buffer. */
+int tsmSeriesDelete(TsmCtx *p, int64_t iSeries){
+  static const int aDel[] = {
+    TSM_STMT_CHUNK_DELETE_SERIES, TSM_STMT_HEAD_DELETE, TSM_STMT_SERIES_DELETE
+  };
+  int rc = SQLITE_OK, i;
+  for(i=0; rc==SQLITE_OK && i<3; i++){
+    sqlite3_stmt *pStmt;
+    rc = tsmStmt(p, aDel[i], &pStmt);
+    if( rc==SQLITE_OK ){
+      sqlite3_bind_int64(pStmt, 1, iSeries);
+      sqlite3_step(pStmt);
+      rc = sqlite3_reset(pStmt);
+    }
+  }
+  tsmCacheClear(&p->cache);
+  return rc;
+}
+
+/**************************************************************************
+** Chunks
+*/
+
+/* Decode blob a[0..n) into pOut (replacing its contents).  Errors name the
+** series and the time range of the chunk (tsFirst==INT64_MIN: the head). */
+int tsmChunkDecode(TsmCtx *p, int64_t iSeries, int64_t tsFirst,
+                       int64_t tsLast, const uint8_t *a, int n,
+                       TsmCols *pOut, char **pzErr){
+  int nSample = 0, rc;
+  rc = tsmCodecPeek(a, (size_t)n, &nSample, 0);
+  if( rc==0 ){
+    rc = tsmColsReserve(pOut, nSample>0 ? nSample : 1);
+    if( rc ) return rc;
+    rc = tsmCodecDecode(a, (size_t)n, pOut->aTs, pOut->aVal, nSample);
+  }
+  p->nDecoded++;
+  if( rc<0 ){
+    char z1[32], z2[32];
+    tsmTimeFormat(tsFirst, z1);
+    tsmTimeFormat(tsLast, z2);
+    if( tsFirst==INT64_MIN ){
+      *pzErr = sqlite3_mprintf("tsm: corrupt head chunk of series %lld: %s",
+          (long long)iSeries, tsmCodecErrstr(rc));
+    }else{
+      *pzErr = sqlite3_mprintf("tsm: corrupt chunk of series %lld "
+          "from %s to %s: %s", (long long)iSeries, z1, z2,
+          tsmCodecErrstr(rc));
+    }
+    pOut->n = 0;
+    return SQLITE_CORRUPT;
+  }
+  pOut->n = rc;
+  return SQLITE_OK;
+}
+
+static int ensureOut(TsmCtx *p, int n){
+  size_t nNeed = tsmCodecBound(n);
+  if( nNeed>p->nOut ){
+    uint8_t *a = realloc(p->aOut, nNeed);
+    if( a==0 ) return SQLITE_NOMEM;
+    p->aOut = a;
+    p->nOut = nNeed;
+  }
+  return SQLITE_OK;
+}
+
+/* SQLite stores NaN as NULL; bind a double so that NaN becomes NULL. */
+static void bindDouble(sqlite3_stmt *pStmt, int i, double v, int bValid){
+  if( bValid && !isnan(v) ) sqlite3_bind_double(pStmt, i, v);
+  else sqlite3_bind_null(pStmt, i);
+}
+
+/* Write aTs/aVal[0..n) as one sealed chunk of series iSeries. */
+static int chunkWrite(TsmCtx *p, int64_t iSeries, const int64_t *aTs,
+                      const double *aVal, int n){
+  sqlite3_stmt *pStmt;
+  double vMin = 0, vMax = 0, vSum = 0, vFirst = 0, vLast = 0;
+  int nVal = 0, i, nByte, rc;
+  for(i=0; i<n; i++){
+    double v = aVal[i];
+    if( isnan(v) ) continue;
+    if( nVal==0 ){ vMin = vMax = vFirst = v; }
+    else{ if( v<vMin ) vMin = v; if( v>vMax ) vMax = v; }
+    vSum += v;
+    vLast = v;
+    nVal++;
+  }
+  rc = ensureOut(p, n);
+  if( rc ) return rc;
+  nByte = tsmCodecEncode(aTs, aVal, n, TSM_CODEC_BEST, p->aOut, p->nOut);
+  if( nByte<0 ) return SQLITE_ERROR;
+  rc = tsmStmt(p, TSM_STMT_CHUNK_INSERT, &pStmt);
+  if( rc ) return rc;
+  sqlite3_bind_int64(pStmt, 1, iSeries);
+  sqlite3_bind_int64(pStmt, 2, aTs[0]);
+  sqlite3_bind_int64(pStmt, 3, aTs[n-1]);
+  sqlite3_bind_int(pStmt, 4, n);
+  sqlite3_bind_int(pStmt, 5, nVal);
+  bindDouble(pStmt, 6, vMin, nVal);
+  bindDouble(pStmt, 7, vMax, nVal);
+  bindDouble(pStmt, 8, vSum, nVal);
+  bindDouble(pStmt, 9, vFirst, nVal);
+  bindDouble(pStmt, 10, vLast, nVal);
+  sqlite3_bind_blob(pStmt, 11, p->aOut, nByte, SQLITE_STATIC);
+  sqlite3_step(pStmt);
+  return sqlite3_reset(pStmt);
+}
+
+/* Write pC[0..n) as chunks of at most TSM_CHUNK_MAX, sizes balanced. */
+static int chunkWriteBalanced(TsmCtx *p, int64_t iSeries,
+                              const int64_t *aTs, const double *aVal, int n){
+  int nPiece = (n + TSM_CHUNK_MAX - 1)/TSM_CHUNK_MAX;
+  int i, off = 0, rc = SQLITE_OK;
+  for(i=0; rc==SQLITE_OK && i<nPiece; i++){
+    int nThis = (n - off)/(nPiece - i);
+    rc = chunkWrite(p, iSeries, &aTs[off], &aVal[off], nThis);
+    off += nThis;
+  }
+  return rc;
+}
+
+/*
+** Merge sorted samples aTs/aVal[0..n), all at or before the series'
+** sealed_last, into its sealed chunks.  Memory stays bounded: chunks are
+** rewritten one at a time through the accumulator p->acc.
+*/
+static int storeMergeSealed(TsmCtx *p, int64_t iSeries, const int64_t *aTs,
+                            const double *aVal, int n, char **pzErr){
+  sqlite3_stmt *pStmt;
+  int64_t *aId = 0, *aFirst = 0;
+  int nAff = 0, nAlloc = 0, i, j = 0, rc;
+  TsmCols *pAcc = &p->acc;
+
+  rc = tsmStmt(p, TSM_STMT_CHUNK_AFFECTED, &pStmt);
+  if( rc ) return rc;
+  sqlite3_bind_int64(pStmt, 1, iSeries);
+  sqlite3_bind_int64(pStmt, 2, aTs[0]);
+  sqlite3_bind_int64(pStmt, 3, aTs[n-1]);
+  while( sqlite3_step(pStmt)==SQLITE_ROW ){
+    if( nAff>=nAlloc ){
+      int nNew = nAlloc ? nAlloc*2 : 16;
+      int64_t *a1 = realloc(aId, sizeof(int64_t)*(size_t)nNew);
+      int64_t *a2;
+      if( a1==0 ){ rc = SQLITE_NOMEM; break; }
+      aId = a1;
+      a2 = realloc(aFirst, sizeof(int64_t)*(size_t)nNew);
+      if( a2==0 ){ rc = SQLITE_NOMEM; break; }
+      aFirst = a2;
+      nAlloc = nNew;
+    }
+    aId[nAff] = sqlite3_column_int64(pStmt, 0);
+    aFirst[nAff] = sqlite3_column_int64(pStmt, 1);
+    nAff++;
+  }
+  if( rc==SQLITE_OK ) rc = sqlite3_reset(pStmt);
+  else sqlite3_reset(pStmt);
+
+  pAcc->n = 0;
+  for(i=0; rc==SQLITE_OK && i<nAff; i++){
+    int64_t tsLimit = i+1<nAff ? aFirst[i+1] : INT64_MAX;
+    int j2 = j;
+    rc = tsmStmt(p, TSM_STMT_CHUNK_GET, &pStmt);
+    if( rc ) break;
+    sqlite3_bind_int64(pStmt, 1, aId[i]);
+    if( sqlite3_step(pStmt)==SQLITE_ROW ){
+      rc = tsmChunkDecode(p, iSeries, sqlite3_column_int64(pStmt, 0),
+                       sqlite3_column_int64(pStmt, 1),
+                       sqlite3_column_blob(pStmt, 2),
+                       sqlite3_column_bytes(pStmt, 2), &p->chunk, pzErr);
+    }else{
+      p->chunk.n = 0;
+    }
+    if( rc==SQLITE_OK ) rc = sqlite3_reset(pStmt);
+    else sqlite3_reset(pStmt);
+    if( rc==SQLITE_OK ) rc = tsmStmt(p, TSM_STMT_CHUNK_DELETE, &pStmt);
+    if( rc==SQLITE_OK ){
+      sqlite3_bind_int64(pStmt, 1, aId[i]);
+      sqlite3_step(pStmt);
+      rc = sqlite3_reset(pStmt);
+    }
+    while( j2<n && aTs[j2]<tsLimit ) j2++;
+    if( rc==SQLITE_OK ){
+      rc = colsMerge(pAcc, p->chunk.aTs, p->chunk.aVal, p->chunk.n,
+                     &aTs[j], &aVal[j], j2-j);
+    }
+    j = j2;
+    while( rc==SQLITE_OK && pAcc->n>=2*TSM_CHUNK_MAX ){
+      rc = chunkWrite(p, iSeries, pAcc->aTs, pAcc->aVal, TSM_CHUNK_MAX);
+      memmove(pAcc->aTs, &pAcc->aTs[TSM_CHUNK_MAX],
+              sizeof(int64_t)*(size_t)(pAcc->n-TSM_CHUNK_MAX));
+      memmove(pAcc->aVal, &pAcc->aVal[TSM_CHUNK_MAX],
+              sizeof(double)*(size_t)(pAcc->n-TSM_CHUNK_MAX));
+      pAcc->n -= TSM_CHUNK_MAX;
+    }
+  }
+  if( rc==SQLITE_OK && j<n ){
+    rc = colsAppend(pAcc, &aTs[j], &aVal[j], n-j);
+  }
+  if( rc==SQLITE_OK && pAcc->n>0 ){
+    rc = chunkWriteBalanced(p, iSeries, pAcc->aTs, pAcc->aVal, pAcc->n);
+  }
+  free(aId);
+  free(aFirst);
+  return rc;
+}
+
+/* Flush the buffered samples of one series (sorted, deduplicated). */
+static int storeFlushSeries(TsmCtx *p, TsmBufSeries *pS, char **pzErr){
+  sqlite3_stmt *pStmt;
+  int rc, bSealed = 0, k = 0, off = 0;
+  int64_t iSealedLast = 0;
+  TsmCols *pHead = &p->head, *pM = &p->merge;
+
+  /* The head, and the boundary between sealed chunks and head. */
+  pHead->n = 0;
+  rc = tsmStmt(p, TSM_STMT_HEAD_GET, &pStmt);
+  if( rc ) return rc;
+  sqlite3_bind_int64(pStmt, 1, pS->iSeries);
+  if( sqlite3_step(pStmt)==SQLITE_ROW ){
+    if( sqlite3_column_type(pStmt, 0)!=SQLITE_NULL ){
+      bSealed = 1;
+      iSealedLast = sqlite3_column_int64(pStmt, 0);
+    }
+    if( sqlite3_column_bytes(pStmt, 2)>0 ){
+      rc = tsmChunkDecode(p, pS->iSeries, INT64_MIN, 0,
+                       sqlite3_column_blob(pStmt, 2),
+                       sqlite3_column_bytes(pStmt, 2), pHead, pzErr);
+    }
+  }
+  if( rc==SQLITE_OK ) rc = sqlite3_reset(pStmt);
+  else sqlite3_reset(pStmt);
+  if( rc ) return rc;
+
+  /* 1. Late samples into the sealed chunks. */
+  if( bSealed ){
+    while( k<pS->n && pS->aTs[k]<=iSealedLast ) k++;
+    if( k>0 ){
+      rc = storeMergeSealed(p, pS->iSeries, pS->aTs, pS->aVal, k, pzErr);
+      if( rc ) return rc;
+    }
+  }
+  if( k==pS->n ) return SQLITE_OK;
+
+  /* 2. The rest with the head: seal what is big enough. */
+  pM->n = 0;
+  rc = colsMerge(pM, pHead->aTs, pHead->aVal, pHead->n,
+                 &pS->aTs[k], &pS->aVal[k], pS->n-k);
+  while( rc==SQLITE_OK && pM->n-off>=TSM_CHUNK_MAX ){
+    rc = chunkWrite(p, pS->iSeries, &pM->aTs[off], &pM->aVal[off],
+                    TSM_CHUNK_MAX);
+    off += TSM_CHUNK_MAX;
+    bSealed = 1;
+    iSealedLast = pM->aTs[off-1];
+  }
+  if( rc==SQLITE_OK && pM->n-off>=TSM_HEAD_MAX ){
+    rc = chunkWrite(p, pS->iSeries, &pM->aTs[off], &pM->aVal[off],
+                    pM->n-off);
+    off = pM->n;
+    bSealed = 1;
+    iSealedLast = pM->aTs[off-1];
+  }
+  if( rc ) return rc;
+
+  /* The new head (possibly empty: the row keeps sealed_last). */
+  rc = tsmStmt(p, TSM_STMT_HEAD_PUT, &pStmt);
+  if( rc ) return rc;
+  sqlite3_bind_int64(pStmt, 1, pS->iSeries);
+  if( bSealed ) sqlite3_bind_int64(pStmt, 2, iSealedLast);
+  sqlite3_bind_int(pStmt, 3, pM->n-off);
+  if( pM->n-off>0 ){
+    int nByte;
+    rc = ensureOut(p, pM->n-off);
+    if( rc ) return rc;
+    nByte = tsmCodecEncode(&pM->aTs[off], &pM->aVal[off], pM->n-off,
+                           TSM_CODEC_FAST, p->aOut, p->nOut);
+    if( nByte<0 ) return SQLITE_ERROR;
+    sqlite3_bind_blob(pStmt, 4, p->aOut, nByte, SQLITE_STATIC);
+  }
+  sqlite3_step(pStmt);
+  return sqlite3_reset(pStmt);
+}
+
+static int cmpSeries(const void *a, const void *b){
+  int64_t x = ((const TsmBufSeries*)a)->iSeries;
+  int64_t y = ((const TsmBufSeries*)b)->iSeries;
+  return x<y ? -1 : x>y;
+}
+
+/*
+** Write every buffered sample into the store and empty the buffer.  On
+** error the buffer is left as it is; the caller's statement fails and
+** SQLite rolls back what was written.
+*/
+int tsmStoreFlush(TsmCtx *p, int *pnFlushed, char **pzErr){
+  TsmBuffer *pBuf = &p->buf;
+  int rc = SQLITE_OK, i;
+  if( pnFlushed ) *pnFlushed = 0;
+  if( pBuf->nSample==0 || p->bFlushing ) return SQLITE_OK;
+  p->bFlushing = 1;
+  rc = tsmStoreReady(p, 1, 0, pzErr);
+  if( rc==SQLITE_OK ){
+    /* Series in id order: writes land near each other in the index. The
+    ** hash of the buffer is rebuilt by the next append after a clear. */
+    qsort(pBuf->aSeries, (size_t)pBuf->nSeries, sizeof(TsmBufSeries),
+          cmpSeries);
+    for(i=0; rc==SQLITE_OK && i<pBuf->nSeries; i++){
+      TsmBufSeries *pS = &pBuf->aSeries[i];
+      if( pS->n==0 ) continue;
+      rc = tsmBufferPrepare(pS);
+      if( rc==SQLITE_OK ) rc = storeFlushSeries(p, pS, pzErr);
+    }
+  }
+  if( rc==SQLITE_OK ){
+    if( pnFlushed ) *pnFlushed = pBuf->nSample;
+    tsmBufferClear(pBuf);
+  }else{
+    /* The series order changed: the hash must be rebuilt. */
+    tsmBufferReindex(pBuf);
+  }
+  p->bFlushing = 0;
+  return rc;
+}
+
+/**************************************************************************
+** Reading one series
+*/
+struct TsmReader {
+  TsmCtx *p;
+  sqlite3_stmt *pChunks;     /* zReadChunks */
+  sqlite3_stmt *pHead;       /* the head of the series */
+  int64_t iSeries, lo, hi;
+  int eState;                /* 0: chunks, 1: head, 2: done */
+  TsmCols cols;
+};
+
+int tsmReaderOpen(TsmCtx *p, TsmReader **ppR){
+  TsmReader *pR = sqlite3_malloc(sizeof(*pR));
+  int rc;
+  *ppR = 0;
+  if( pR==0 ) return SQLITE_NOMEM;
+  memset(pR, 0, sizeof(*pR));
+  pR->p = p;
+  rc = sqlite3_prepare_v3(p->db, zReadChunks, -1, SQLITE_PREPARE_PERSISTENT,
+                          &pR->pChunks, 0);
+  if( rc==SQLITE_OK ){
+    rc = sqlite3_prepare_v3(p->db,
+        "SELECT n, data FROM main.tsm_heads WHERE series_id=?1",
+        -1, SQLITE_PREPARE_PERSISTENT, &pR->pHead, 0);
+  }
+  if( rc ){
+    tsmReaderClose(pR);
+    return rc;
+  }
+  *ppR = pR;
+  return SQLITE_OK;
+}
+
+/* Position the reader on series iSeries, samples with lo <= ts <= hi. */
+int tsmReaderSeek(TsmReader *pR, int64_t iSeries, int64_t lo, int64_t hi){
+  sqlite3_reset(pR->pChunks);
+  sqlite3_bind_int64(pR->pChunks, 1, iSeries);
+  sqlite3_bind_int64(pR->pChunks, 2, lo);
+  sqlite3_bind_int64(pR->pChunks, 3, hi);
+  pR->iSeries = iSeries;
+  pR->lo = lo;
+  pR->hi = hi;
+  pR->eState = 0;
+  return SQLITE_OK;
+}
+
+/* Keep only the samples of pC inside [lo, hi]. */
+static void colsClip(TsmCols *pC, int64_t lo, int64_t hi){
+  int a = 0, b = pC->n;
+  while( a<b && pC->aTs[a]<lo ) a++;
+  while( b>a && pC->aTs[b-1]>hi ) b--;
+  if( a>0 ){
+    memmove(pC->aTs, &pC->aTs[a], sizeof(int64_t)*(size_t)(b-a));
+    memmove(pC->aVal, &pC->aVal[a], sizeof(double)*(size_t)(b-a));
+  }
+  pC->n = b-a;
+}
+
+/*
+** Decode the next chunk (sealed chunks, then the head) with samples in
+** range.  *ppCols is NULL at the end.  Chunks that turn out to have no
+** sample in range are skipped.
+*/
+int tsmReaderNext(TsmReader *pR, const TsmCols **ppCols, char **pzErr){
+  int rc = SQLITE_OK;
+  *ppCols = 0;
+  while( pR->eState==0 ){
+    if( sqlite3_step(pR->pChunks)!=SQLITE_ROW ){
+      rc = sqlite3_reset(pR->pChunks);
+      if( rc ) return rc;
+      pR->eState = 1;
+      break;
+    }
+    if( sqlite3_column_int64(pR->pChunks, 1)<pR->lo ) continue;
+    rc = tsmChunkDecode(pR->p, pR->iSeries, sqlite3_column_int64(pR->pChunks, 0),
+                     sqlite3_column_int64(pR->pChunks, 1),
+                     sqlite3_column_blob(pR->pChunks, 2),
+                     sqlite3_column_bytes(pR->pChunks, 2), &pR->cols, pzErr);
+    if( rc ) return rc;
+    colsClip(&pR->cols, pR->lo, pR->hi);
+    if( pR->cols.n>0 ){ *ppCols = &pR->cols; return SQLITE_OK; }
+  }
+  if( pR->eState==1 ){
+    pR->eState = 2;
+    sqlite3_reset(pR->pHead);
+    sqlite3_bind_int64(pR->pHead, 1, pR->iSeries);
+    if( sqlite3_step(pR->pHead)==SQLITE_ROW
+     && sqlite3_column_bytes(pR->pHead, 1)>0 ){
+      rc = tsmChunkDecode(pR->p, pR->iSeries, INT64_MIN, 0,
+                       sqlite3_column_blob(pR->pHead, 1),
+                       sqlite3_column_bytes(pR->pHead, 1), &pR->cols, pzErr);
+      if( rc==SQLITE_OK ){
+        colsClip(&pR->cols, pR->lo, pR->hi);
+        if( pR->cols.n>0 ) *ppCols = &pR->cols;
+      }
+    }
+    if( rc==SQLITE_OK ) rc = sqlite3_reset(pR->pHead);
+    else sqlite3_reset(pR->pHead);
+  }
+  return rc;
+}
+
+void tsmReaderClose(TsmReader *pR){
+  if( pR ){
+    sqlite3_finalize(pR->pChunks);
+    sqlite3_finalize(pR->pHead);
+    tsmColsFree(&pR->cols);
+    sqlite3_free(pR);
+  }
+}
+
+/**************************************************************************
+** Timestamps from SQL values
+*/
+#define TSM_TS_MIN (-62167219200000LL)   /* 0000-01-01T00:00:00Z */
+#define TSM_TS_MAX (253402300799999LL)   /* 9999-12-31T23:59:59.999Z */
+
+/* Convert a SQL value to a timestamp (ms).  NULL means now.  zArg names the
+** argument in errors. */
+int tsmTsFromValue(sqlite3_value *pVal, const char *zArg, int64_t *pTs,
+                   char **pzErr){
+  switch( sqlite3_value_type(pVal) ){
+    case SQLITE_NULL: {
+      sqlite3_int64 iJd = 0;
+      sqlite3_vfs *pVfs = sqlite3_vfs_find(0);
+      if( pVfs && pVfs->iVersion>=2 && pVfs->xCurrentTimeInt64 ){
+        pVfs->xCurrentTimeInt64(pVfs, &iJd);
+      }
+      *pTs = iJd - 210866760000000LL;   /* Julian day ms -> Unix ms */
+      return SQLITE_OK;
+    }
+    case SQLITE_INTEGER:
+      *pTs = sqlite3_value_int64(pVal);
+      break;
+    case SQLITE_FLOAT: {
+      double r = sqlite3_value_double(pVal);
+      if( !(r>=(double)TSM_TS_MIN && r<=(double)TSM_TS_MAX) || r!=floor(r) ){
+        *pzErr = sqlite3_mprintf("tsm: invalid %s %!.17g: must be whole "
+            "milliseconds since the Unix epoch (INTEGER) or ISO-8601 text",
+            zArg, r);
+        return SQLITE_ERROR;
+      }
+      *pTs = (int64_t)r;
+      break;
+    }
+    case SQLITE_TEXT: {
+      char zMsg[256];
+      const char *z = (const char*)sqlite3_value_text(pVal);
+      if( tsmTimeParse(z, pTs, zMsg, sizeof(zMsg)) ){
+        *pzErr = sqlite3_mprintf("tsm: %s: %s", zArg, zMsg);
+        return SQLITE_ERROR;
+      }
+      break;
+    }
+    default:
+      *pzErr = sqlite3_mprintf("tsm: invalid %s: a BLOB is not a time; give "
+          "INTEGER milliseconds since the Unix epoch or ISO-8601 text", zArg);
+      return SQLITE_ERROR;
+  }
+  if( *pTs<TSM_TS_MIN || *pTs>TSM_TS_MAX ){
+    *pzErr = sqlite3_mprintf("tsm: invalid %s %lld: must be between %lld "
+        "(year 0) and %lld (year 9999) milliseconds since the Unix epoch",
+        zArg, (long long)*pTs, TSM_TS_MIN, TSM_TS_MAX);
+    return SQLITE_ERROR;
+  }
+  return SQLITE_OK;
+}
+
+/**************************************************************************
+** The last sample of a series (tsm_latest, tsm_series)
+*/
+int tsmSeriesLast(TsmCtx *p, int64_t iSeries, int *pbFound, int64_t *pTs,
+                  double *pV, char **pzErr){
+  sqlite3_stmt *pStmt;
+  int rc = tsmStmt(p, TSM_STMT_HEAD_GET, &pStmt);
+  TsmCols *pC = &p->chunk;
+  *pbFound = 0;
+  pC->n = 0;
+  if( rc ) return rc;
+  sqlite3_bind_int64(pStmt, 1, iSeries);
+  if( sqlite3_step(pStmt)==SQLITE_ROW && sqlite3_column_bytes(pStmt, 2)>0 ){
+    rc = tsmChunkDecode(p, iSeries, INT64_MIN, 0, sqlite3_column_blob(pStmt,2),
+                        sqlite3_column_bytes(pStmt, 2), pC, pzErr);
+  }
+  if( rc==SQLITE_OK ) rc = sqlite3_reset(pStmt);
+  else sqlite3_reset(pStmt);
+  if( rc==SQLITE_OK && pC->n==0 ){
+    rc = tsmStmt(p, TSM_STMT_CHUNK_LAST, &pStmt);
+    if( rc ) return rc;
+    sqlite3_bind_int64(pStmt, 1, iSeries);
+    if( sqlite3_step(pStmt)==SQLITE_ROW ){
+      rc = tsmChunkDecode(p, iSeries, sqlite3_column_int64(pStmt, 0),
+                          sqlite3_column_int64(pStmt, 1),
+                          sqlite3_column_blob(pStmt, 2),
+                          sqlite3_column_bytes(pStmt, 2), pC, pzErr);
+    }
+    if( rc==SQLITE_OK ) rc = sqlite3_reset(pStmt);
+    else sqlite3_reset(pStmt);
+  }
+  if( rc==SQLITE_OK && pC->n>0 ){
+    *pbFound = 1;
+    *pTs = pC->aTs[pC->n-1];
+    *pV = pC->aVal[pC->n-1];
+  }
+  return rc;
+}
+
+/**************************************************************************
+** tsm_check: decode every chunk, check every piece of metadata.
+*/
+typedef struct CheckOut { char *z; int nLine; } CheckOut;
+
+static void checkLine(CheckOut *pOut, const char *zFmt, ...){
+  va_list ap;
+  char *zLine;
+  va_start(ap, zFmt);
+  zLine = sqlite3_vmprintf(zFmt, ap);
+  va_end(ap);
+  if( pOut->nLine<100 ){
+    char *zNew = sqlite3_mprintf("%z%s%s", pOut->z, pOut->z ? "\n" : "",
+                                 zLine);
+    pOut->z = zNew;
+  }
+  pOut->nLine++;
+  sqlite3_free(zLine);
+}
+
+/* Same double, NaN (NULL in SQL) included. */
+static int sameReal(sqlite3_stmt *pStmt, int iCol, double v, int bValid){
+  if( !bValid || isnan(v) ) return sqlite3_column_type(pStmt, iCol)==SQLITE_NULL;
+  return sqlite3_column_type(pStmt, iCol)!=SQLITE_NULL
+      && sqlite3_column_double(pStmt, iCol)==v;
+}
+
+static void checkSamples(CheckOut *pOut, const char *zWhat, int64_t iSeries,
+                         const TsmCols *pC){
+  int i;
+  for(i=1; i<pC->n; i++){
+    if( pC->aTs[i]<=pC->aTs[i-1] ){
+      checkLine(pOut, "series %lld: %s: timestamps not increasing at sample %d",
+                (long long)iSeries, zWhat, i);
+      return;
+    }
+  }
+}
+
+int tsmStoreCheck(TsmCtx *p, char **pzOut, char **pzErr){
+  CheckOut out = {0, 0};
+  sqlite3_stmt *pStmt = 0;
+  int rc, bExists = 0;
+  int64_t iPrevSeries = INT64_MIN, iPrevLast = 0;
+  TsmCols cols = {0, 0, 0, 0};
+
+  rc = tsmStoreFlush(p, 0, pzErr);
+  if( rc==SQLITE_OK ) rc = tsmStoreReady(p, 0, &bExists, pzErr);
+  if( rc || !bExists ){
+    *pzOut = rc ? 0 : sqlite3_mprintf("ok");
+    return rc;
+  }
+
+  /* Sealed chunks, in order. */
+  rc = sqlite3_prepare_v2(p->db,
+      "SELECT c.series_id, ts_first, ts_last, n, n_val, v_min, v_max, v_sum,"
+      " v_first, v_last, data, i.series_id IS NOT NULL"
+      " FROM main.tsm_chunks c LEFT JOIN main.tsm_ids i USING(series_id)"
+      " ORDER BY c.series_id, ts_first", -1, &pStmt, 0);
+  while( rc==SQLITE_OK && sqlite3_step(pStmt)==SQLITE_ROW ){
+    int64_t iSeries = sqlite3_column_int64(pStmt, 0);
+    int64_t tsFirst = sqlite3_column_int64(pStmt, 1);
+    int64_t tsLast = sqlite3_column_int64(pStmt, 2);
+    char *zErr = 0;
+    char zWhat[80];
+    char z1[32], z2[32];
+    tsmTimeFormat(tsFirst, z1);
+    tsmTimeFormat(tsLast, z2);
+    sqlite3_snprintf(sizeof(zWhat), zWhat, "chunk %s..%s", z1, z2);
+    if( !sqlite3_column_int(pStmt, 11) ){
+      checkLine(&out, "series %lld: %s belongs to no series",
+                (long long)iSeries, zWhat);
+    }
+    if( iSeries==iPrevSeries && tsFirst<=iPrevLast ){
+      checkLine(&out, "series %lld: %s overlaps the previous chunk",
+                (long long)iSeries, zWhat);
+    }
+    iPrevSeries = iSeries;
+    iPrevLast = tsLast;
+    if( tsmChunkDecode(p, iSeries, tsFirst, tsLast,
+                       sqlite3_column_blob(pStmt, 10),
+                       sqlite3_column_bytes(pStmt, 10), &cols, &zErr) ){
+      checkLine(&out, "%s", zErr ? zErr+5 : "out of memory");
+      sqlite3_free(zErr);
+      continue;
+    }
+    checkSamples(&out, zWhat, iSeries, &cols);
+    if( cols.n!=sqlite3_column_int(pStmt, 3) || cols.n==0
+     || cols.aTs[0]!=tsFirst || cols.aTs[cols.n-1]!=tsLast ){
+      checkLine(&out, "series %lld: %s: count or time range differs from "
+                "its metadata", (long long)iSeries, zWhat);
+    }else{
+      double vMin = 0, vMax = 0, vSum = 0, vFirst = 0, vLast = 0;
+      int nVal = 0, i;
+      for(i=0; i<cols.n; i++){
+        double v = cols.aVal[i];
+        if( isnan(v) ) continue;
+        if( nVal==0 ){ vMin = vMax = vFirst = v; }
+        else{ if( v<vMin ) vMin = v; if( v>vMax ) vMax = v; }
+        vSum += v;
+        vLast = v;
+        nVal++;
+      }
+      if( nVal!=sqlite3_column_int(pStmt, 4)
+       || !sameReal(pStmt, 5, vMin, nVal) || !sameReal(pStmt, 6, vMax, nVal)
+       || !sameReal(pStmt, 7, vSum, nVal) || !sameReal(pStmt, 8, vFirst, nVal)
+       || !sameReal(pStmt, 9, vLast, nVal) ){
+        checkLine(&out, "series %lld: %s: aggregates differ from its "
+                  "metadata", (long long)iSeries, zWhat);
+      }
+    }
+  }
+  if( pStmt ){
+    int rc2 = sqlite3_finalize(pStmt);
+    if( rc==SQLITE_OK ) rc = rc2;
+    pStmt = 0;
+  }
+
+  /* Heads. */
+  if( rc==SQLITE_OK ){
+    rc = sqlite3_prepare_v2(p->db,
+        "SELECT h.series_id, sealed_last, n, data,"
+        " (SELECT max(ts_last) FROM main.tsm_chunks c"
+        "   WHERE c.series_id=h.series_id),"
+        " (SELECT 1 FROM main.tsm_ids i WHERE i.series_id=h.series_id)"
+        " FROM main.tsm_heads h ORDER BY h.series_id", -1, &pStmt, 0);
+  }
+  while( rc==SQLITE_OK && sqlite3_step(pStmt)==SQLITE_ROW ){
+    int64_t iSeries = sqlite3_column_int64(pStmt, 0);
+    int bSealed = sqlite3_column_type(pStmt, 1)!=SQLITE_NULL;
+    int64_t iSealed = sqlite3_column_int64(pStmt, 1);
+    char *zErr = 0;
+    cols.n = 0;
+    if( sqlite3_column_type(pStmt, 5)==SQLITE_NULL ){
+      checkLine(&out, "series %lld: head belongs to no series",
+                (long long)iSeries);
+    }
+    if( sqlite3_column_type(pStmt, 4)!=SQLITE_NULL
+     && (!bSealed || sqlite3_column_int64(pStmt, 4)>iSealed) ){
+      checkLine(&out, "series %lld: head: sealed_last is before the last "
+                "sealed chunk", (long long)iSeries);
+    }
+    if( sqlite3_column_bytes(pStmt, 3)>0
+     && tsmChunkDecode(p, iSeries, INT64_MIN, 0, sqlite3_column_blob(pStmt, 3),
+                       sqlite3_column_bytes(pStmt, 3), &cols, &zErr) ){
+      checkLine(&out, "%s", zErr ? zErr+5 : "out of memory");
+      sqlite3_free(zErr);
+      continue;
+    }
+    checkSamples(&out, "head", iSeries, &cols);
+    if( cols.n!=sqlite3_column_int(pStmt, 2) || cols.n>=TSM_HEAD_MAX ){
+      checkLine(&out, "series %lld: head: count differs from its metadata",
+                (long long)iSeries);
+    }else if( cols.n>0 && bSealed && cols.aTs[0]<=iSealed ){
+      checkLine(&out, "series %lld: head: overlaps the sealed chunks",
+                (long long)iSeries);
+    }
+  }
+  if( pStmt ){
+    int rc2 = sqlite3_finalize(pStmt);
+    if( rc==SQLITE_OK ) rc = rc2;
+  }
+  tsmColsFree(&cols);
+  if( rc ){
+    sqlite3_free(out.z);
+    if( *pzErr==0 ){
+      *pzErr = sqlite3_mprintf("tsm: check failed: %s", sqlite3_errmsg(p->db));
+    }
+    return rc;
+  }
+  if( out.nLine>100 ){
+    out.z = sqlite3_mprintf("%z\n... and %d more problems", out.z,
+                            out.nLine-100);
+  }
+  *pzOut = out.z ? out.z : sqlite3_mprintf("ok");
+  return *pzOut ? SQLITE_OK : SQLITE_NOMEM;
+}
+
+/**************************************************************************
+** tsm_stats: JSON with the size of the store.
+*/
+int tsmStoreStats(TsmCtx *p, char **pzOut, char **pzErr){
+  sqlite3_stmt *pStmt = 0;
+  int rc, bExists = 0;
+  sqlite3_int64 nSeries = 0, nSamples = 0, nChunks = 0, nBytes = 0, nFile = 0;
+  rc = tsmStoreReady(p, 0, &bExists, pzErr);
+  if( rc ) return rc;
+  if( bExists ){
+    rc = sqlite3_prepare_v2(p->db,
+        "SELECT (SELECT count(*) FROM main.tsm_ids),"
+        " (SELECT total(n) FROM main.tsm_chunks)"
+        "   + (SELECT total(n) FROM main.tsm_heads),"
+        " (SELECT count(*) FROM main.tsm_chunks)"
+        "   + (SELECT count(*) FROM main.tsm_heads WHERE n>0),"
+        " (SELECT total(length(data)) FROM main.tsm_chunks)"
+        "   + (SELECT total(length(data)) FROM main.tsm_heads),"
+        " (SELECT page_count*page_size FROM pragma_page_count, pragma_page_size)",
+        -1, &pStmt, 0);
+    if( rc==SQLITE_OK && sqlite3_step(pStmt)==SQLITE_ROW ){
+      nSeries = sqlite3_column_int64(pStmt, 0);
+      nSamples = sqlite3_column_int64(pStmt, 1);
+      nChunks = sqlite3_column_int64(pStmt, 2);
+      nBytes = sqlite3_column_int64(pStmt, 3);
+      nFile = sqlite3_column_int64(pStmt, 4);
+    }
+    if( rc==SQLITE_OK ) rc = sqlite3_finalize(pStmt);
+    else sqlite3_finalize(pStmt);
+    if( rc ){
+      *pzErr = sqlite3_mprintf("tsm: stats failed: %s", sqlite3_errmsg(p->db));
+      return rc;
+    }
+  }
+  *pzOut = sqlite3_mprintf("{\"series\":%lld,\"samples\":%lld,"
+      "\"chunks\":%lld,\"bytes\":%lld,\"bytes_per_sample\":%.3f,"
+      "\"file_bytes\":%lld,\"file_bytes_per_sample\":%.3f,"
+      "\"buffered\":%d,\"decoded_chunks\":%lld}",
+      nSeries, nSamples + p->buf.nSample, nChunks, nBytes,
+      nSamples ? (double)nBytes/(double)nSamples : 0.0, nFile,
+      nSamples ? (double)nFile/(double)nSamples : 0.0,
+      p->buf.nSample, (long long)p->nDecoded);
+  return *pzOut ? SQLITE_OK : SQLITE_NOMEM;
+}

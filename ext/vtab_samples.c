@@ -1,0 +1,632 @@
+/*
+** vtab_samples.c -- the tsm_samples eponymous virtual table.
+**
+**   SELECT series_id, metric, labels, ts, value FROM tsm_samples
+**     WHERE series_id IN (...) AND ts BETWEEN a AND b;
+**   INSERT INTO tsm_samples(metric, labels, ts, value) VALUES (...);
+**
+** Columns: series_id, metric, labels, ts, value, and the hidden value_bits:
+** the IEEE-754 bits of the value as an INTEGER.  SQLite turns a NaN REAL
+** into NULL, so value_bits is the only way to write or read a NaN (with its
+** payload) through SQL.
+**
+** Notes on transactions.  INSERT adds the sample to the connection's
+** buffer (buffer.c); SQLite then enlists this table in the transaction:
+**   xSync        flush the buffer into the store (commit is about to happen)
+**   xCommit      the cache of series ids is still valid
+**   xRollback    discard the buffer (and the series cache: series created
+**                in the transaction are gone)
+**   xSavepoint   flush, so the buffer never holds samples from before the
+**                savepoint; then xRollbackTo can simply discard it
+**   xRollbackTo  discard the buffer (and the cache)
+** tsm_record() runs a cached INSERT on this table, so it takes the same
+** path.  Readers (xFilter) flush first: within the transaction, so a later
+** rollback still discards, and a connection reads its own samples.
+**
+** xBestIndex: idxStr holds one letter per argument passed to xFilter:
+**   'S' series_id =      'I' series_id IN (all values at once)
+**   'M' metric =         'N' metric IN (all values at once)
+**   '>' ts >   'G' ts >=   '<' ts <   'L' ts <=   '=' ts =
+** idxNum bit 1: rows come out ordered by (series_id, ts).
+*/
+#include "tsm.h"
+#include "parse.h"
+#include <stdlib.h>
+#include <string.h>
+#include <math.h>
+
+enum { COL_SERIES, COL_METRIC, COL_LABELS, COL_TS, COL_VALUE, COL_BITS };
+
+typedef struct SamplesVtab {
+  sqlite3_vtab base;
+  TsmCtx *p;
+} SamplesVtab;
+
+typedef struct SamplesCursor {
+  sqlite3_vtab_cursor base;
+  TsmCtx *p;
+  TsmReader *pReader;
+  int64_t *aSeries;          /* series to visit, ascending */
+  int nSeries, iSeries;      /* count, and index of the current one */
+  int64_t lo, hi;            /* ts range */
+  const TsmCols *pCols;      /* decoded samples of the current chunk */
+  int iRow;                  /* index in pCols */
+  char *zMetric, *zLabels;   /* of the current series */
+  int bEof;
+  int64_t iRowid;
+} SamplesCursor;
+
+static int samplesConnect(sqlite3 *db, void *pAux, int argc,
+                          const char *const *argv, sqlite3_vtab **ppVtab,
+                          char **pzErr){
+  SamplesVtab *pTab;
+  int rc;
+  (void)argc; (void)argv; (void)pzErr;
+  rc = sqlite3_declare_vtab(db,
+      "CREATE TABLE x(series_id INTEGER, metric TEXT, labels TEXT, "
+      "ts INTEGER, value REAL, value_bits INTEGER HIDDEN)");
+  if( rc ) return rc;
+  pTab = sqlite3_malloc(sizeof(*pTab));
+  if( pTab==0 ) return SQLITE_NOMEM;
+  memset(pTab, 0, sizeof(*pTab));
+  pTab->p = (TsmCtx*)pAux;
+  *ppVtab = &pTab->base;
+  return SQLITE_OK;
+}
+
+static int samplesDisconnect(sqlite3_vtab *pVtab){
+  SamplesVtab *pTab = (SamplesVtab*)pVtab;
+  tsmStoreClose(pTab->p);     /* see tsmGuardClose() */
+  sqlite3_free(pTab);
+  return SQLITE_OK;
+}
+
+static int samplesBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *pInfo){
+  char zIdx[64];
+  int nIdx = 0, i, nArg = 0;
+  int bSeries = 0, bMetric = 0, bTs = 0;
+  (void)pVtab;
+  for(i=0; i<pInfo->nConstraint && nIdx<(int)sizeof(zIdx)-1; i++){
+    const struct sqlite3_index_constraint *pC = &pInfo->aConstraint[i];
+    char c = 0;
+    if( !pC->usable ) continue;
+    if( pC->iColumn==COL_SERIES && pC->op==SQLITE_INDEX_CONSTRAINT_EQ ){
+      c = sqlite3_vtab_in(pInfo, i, 1) ? 'I' : 'S';
+      bSeries = 1;
+    }else if( pC->iColumn==COL_METRIC && pC->op==SQLITE_INDEX_CONSTRAINT_EQ ){
+      c = sqlite3_vtab_in(pInfo, i, 1) ? 'N' : 'M';
+      bMetric = 1;
+    }else if( pC->iColumn==COL_TS ){
+      switch( pC->op ){
+        case SQLITE_INDEX_CONSTRAINT_GT: c = '>'; break;
+        case SQLITE_INDEX_CONSTRAINT_GE: c = 'G'; break;
+        case SQLITE_INDEX_CONSTRAINT_LT: c = '<'; break;
+        case SQLITE_INDEX_CONSTRAINT_LE: c = 'L'; break;
+        case SQLITE_INDEX_CONSTRAINT_EQ: c = '='; break;
+      }
+      if( c ) bTs++;
+    }
+    if( c ){
+      zIdx[nIdx++] = c;
+      pInfo->aConstraintUsage[i].argvIndex = ++nArg;
+      /* ts constraints on INTEGER are exact; others SQLite re-checks */
+      pInfo->aConstraintUsage[i].omit = 0;
+    }
+  }
+  zIdx[nIdx] = 0;
+  pInfo->idxStr = sqlite3_mprintf("%s", zIdx);
+  pInfo->needToFreeIdxStr = 1;
+  {
+    double nRows = 1e6;
+    if( bSeries ) nRows /= 100;
+    else if( bMetric ) nRows /= 50;
+    if( bTs ) nRows /= 10*bTs;
+    pInfo->estimatedRows = (sqlite3_int64)nRows;
+    pInfo->estimatedCost = nRows;
+  }
+  /* Rows come out by (series_id, ts). */
+  if( pInfo->nOrderBy>=1 && pInfo->nOrderBy<=2 ){
+    const struct sqlite3_index_orderby *aO = pInfo->aOrderBy;
+    int bOk = 0;
+    if( pInfo->nOrderBy==1 ){
+      bOk = !aO[0].desc && (aO[0].iColumn==COL_SERIES
+                            || (aO[0].iColumn==COL_TS && bSeries));
+    }else{
+      bOk = !aO[0].desc && !aO[1].desc && aO[0].iColumn==COL_SERIES
+         && aO[1].iColumn==COL_TS;
+    }
+    if( bOk && !strchr(zIdx, 'I') ){
+      pInfo->orderByConsumed = 1;
+      pInfo->idxNum |= 1;
+    }
+  }
+  return SQLITE_OK;
+}
+
+static int samplesOpen(sqlite3_vtab *pVtab, sqlite3_vtab_cursor **ppCur){
+  SamplesCursor *pCur = sqlite3_malloc(sizeof(*pCur));
+  if( pCur==0 ) return SQLITE_NOMEM;
+  memset(pCur, 0, sizeof(*pCur));
+  pCur->p = ((SamplesVtab*)pVtab)->p;
+  pCur->bEof = 1;
+  *ppCur = &pCur->base;
+  return SQLITE_OK;
+}
+
+static void cursorReset(SamplesCursor *pCur){
+  sqlite3_free(pCur->aSeries);
+  pCur->aSeries = 0;
+  pCur->nSeries = pCur->iSeries = 0;
+  sqlite3_free(pCur->zMetric);
+  sqlite3_free(pCur->zLabels);
+  pCur->zMetric = pCur->zLabels = 0;
+  pCur->pCols = 0;
+  pCur->bEof = 1;
+}
+
+static int samplesClose(sqlite3_vtab_cursor *pCursor){
+  SamplesCursor *pCur = (SamplesCursor*)pCursor;
+  cursorReset(pCur);
+  tsmReaderClose(pCur->pReader);
+  sqlite3_free(pCur);
+  return SQLITE_OK;
+}
+
+static int cmpI64(const void *a, const void *b){
+  int64_t x = *(const int64_t*)a, y = *(const int64_t*)b;
+  return x<y ? -1 : x>y;
+}
+
+/* Append the ids produced by pStmt (column 0) to the cursor's list. */
+static int addSeriesFromStmt(SamplesCursor *pCur, sqlite3_stmt *pStmt,
+                             int *pnAlloc){
+  while( sqlite3_step(pStmt)==SQLITE_ROW ){
+    if( pCur->nSeries>=*pnAlloc ){
+      int nNew = *pnAlloc ? *pnAlloc*2 : 64;
+      int64_t *a = sqlite3_realloc64(pCur->aSeries, sizeof(int64_t)*nNew);
+      if( a==0 ) return SQLITE_NOMEM;
+      pCur->aSeries = a;
+      *pnAlloc = nNew;
+    }
+    pCur->aSeries[pCur->nSeries++] = sqlite3_column_int64(pStmt, 0);
+  }
+  return sqlite3_reset(pStmt);
+}
+
+/* Load metric and labels of the current series. */
+static int cursorSeriesNames(SamplesCursor *pCur){
+  sqlite3_stmt *pStmt;
+  int rc = tsmStmt(pCur->p, TSM_STMT_SERIES_GET, &pStmt);
+  sqlite3_free(pCur->zMetric);
+  sqlite3_free(pCur->zLabels);
+  pCur->zMetric = pCur->zLabels = 0;
+  if( rc ) return rc;
+  sqlite3_bind_int64(pStmt, 1, pCur->aSeries[pCur->iSeries]);
+  if( sqlite3_step(pStmt)==SQLITE_ROW ){
+    pCur->zMetric = sqlite3_mprintf("%s", sqlite3_column_text(pStmt, 0));
+    pCur->zLabels = sqlite3_mprintf("%s", sqlite3_column_text(pStmt, 1));
+  }
+  return sqlite3_reset(pStmt);
+}
+
+/* Move to the next sample, across chunks and series. */
+static int cursorAdvance(SamplesCursor *pCur){
+  int rc = SQLITE_OK;
+  char *zErr = 0;
+  pCur->iRow++;
+  while( pCur->pCols==0 || pCur->iRow>=pCur->pCols->n ){
+    if( pCur->pCols==0 && pCur->iSeries>=pCur->nSeries ){
+      pCur->bEof = 1;
+      return SQLITE_OK;
+    }
+    rc = tsmReaderNext(pCur->pReader, &pCur->pCols, &zErr);
+    if( rc ){
+      if( zErr ){
+        sqlite3_free(pCur->base.pVtab->zErrMsg);
+        pCur->base.pVtab->zErrMsg = zErr;
+      }
+      return rc;
+    }
+    pCur->iRow = 0;
+    if( pCur->pCols==0 ){
+      /* This series is done: on to the next one that exists. */
+      if( ++pCur->iSeries>=pCur->nSeries ){
+        pCur->bEof = 1;
+        return SQLITE_OK;
+      }
+      tsmReaderSeek(pCur->pReader, pCur->aSeries[pCur->iSeries],
+                    pCur->lo, pCur->hi);
+      rc = cursorSeriesNames(pCur);
+      if( rc ) return rc;
+    }
+  }
+  pCur->iRowid++;
+  return SQLITE_OK;
+}
+
+static int samplesFilter(sqlite3_vtab_cursor *pCursor, int idxNum,
+                         const char *idxStr, int argc, sqlite3_value **argv){
+  SamplesCursor *pCur = (SamplesCursor*)pCursor;
+  TsmCtx *p = pCur->p;
+  sqlite3_stmt *pStmt = 0;
+  int rc = SQLITE_OK, i, bExists = 0, nAlloc = 0;
+  int bSeries = 0, bMetric = 0;
+  char *zErr = 0;
+  (void)idxNum;
+
+  cursorReset(pCur);
+  pCur->lo = INT64_MIN;
+  pCur->hi = INT64_MAX;
+  pCur->iRowid = 0;
+
+  /* Read this connection's own samples: flush them first. */
+  rc = tsmStoreFlush(p, 0, &zErr);
+  if( rc==SQLITE_OK ) rc = tsmStoreReady(p, 0, &bExists, &zErr);
+  if( rc ) goto filter_err;
+  if( !bExists ) return SQLITE_OK;
+
+  /* Time bounds, and which kinds of series constraints there are. */
+  for(i=0; i<argc && idxStr[i]; i++){
+    sqlite3_value *pV = argv[i];
+    int64_t t;
+    switch( idxStr[i] ){
+      case 'S': case 'I': bSeries = 1; continue;
+      case 'M': case 'N': bMetric = 1; continue;
+    }
+    if( sqlite3_value_numeric_type(pV)==SQLITE_INTEGER ){
+      t = sqlite3_value_int64(pV);
+    }else if( sqlite3_value_type(pV)==SQLITE_FLOAT ){
+      double r = sqlite3_value_double(pV);
+      if( isnan(r) ){ return SQLITE_OK; }
+      /* Round towards the inside of the range. */
+      if( r>=9.2e18 ) t = INT64_MAX; else if( r<=-9.2e18 ) t = INT64_MIN;
+      else if( idxStr[i]=='>' || idxStr[i]=='G' ) t = (int64_t)ceil(r);
+      else t = (int64_t)floor(r);
+      if( (double)t!=r ){
+        if( idxStr[i]=='>' ) t--;
+        else if( idxStr[i]=='<' ) t++;
+        else if( idxStr[i]=='=' ) return SQLITE_OK;
+      }
+    }else if( sqlite3_value_type(pV)==SQLITE_NULL ){
+      return SQLITE_OK;      /* comparisons with NULL match nothing */
+    }else{
+      /* TEXT compares greater than any number: SQLite decides the rows */
+      continue;
+    }
+    if( (idxStr[i]=='>' && t==INT64_MAX) || (idxStr[i]=='<' && t==INT64_MIN) ){
+      return SQLITE_OK;
+    }
+    if( idxStr[i]=='>' ) t++;
+    if( idxStr[i]=='<' ) t--;
+    if( strchr(">G=", idxStr[i]) && t>pCur->lo ) pCur->lo = t;
+    if( strchr("<L=", idxStr[i]) && t<pCur->hi ) pCur->hi = t;
+  }
+  if( pCur->lo>pCur->hi ) return SQLITE_OK;
+
+  /* The series to visit. */
+  if( bSeries ){
+    for(i=0; i<argc && idxStr[i]; i++){
+      sqlite3_value *pV;
+      if( idxStr[i]=='S' ){
+        if( sqlite3_value_numeric_type(argv[i])!=SQLITE_INTEGER ) continue;
+        if( nAlloc==0 ){
+          pCur->aSeries = sqlite3_malloc64(sizeof(int64_t)*8);
+          if( pCur->aSeries==0 ) return SQLITE_NOMEM;
+          nAlloc = 8;
+        }
+        if( pCur->nSeries==0 ){
+          pCur->aSeries[pCur->nSeries++] = sqlite3_value_int64(argv[i]);
+        }else if( pCur->aSeries[0]!=sqlite3_value_int64(argv[i]) ){
+          pCur->nSeries = 0;        /* series_id=a AND series_id=b */
+          break;
+        }
+      }else if( idxStr[i]=='I' ){
+        for(rc=sqlite3_vtab_in_first(argv[i], &pV);
+            rc==SQLITE_OK && pV; rc=sqlite3_vtab_in_next(argv[i], &pV)){
+          if( sqlite3_value_numeric_type(pV)!=SQLITE_INTEGER ) continue;
+          if( pCur->nSeries>=nAlloc ){
+            int nNew = nAlloc ? nAlloc*2 : 64;
+            int64_t *a = sqlite3_realloc64(pCur->aSeries, sizeof(int64_t)*nNew);
+            if( a==0 ) return SQLITE_NOMEM;
+            pCur->aSeries = a;
+            nAlloc = nNew;
+          }
+          pCur->aSeries[pCur->nSeries++] = sqlite3_value_int64(pV);
+        }
+        if( rc ) return rc;
+      }
+    }
+  }else if( bMetric ){
+    rc = sqlite3_prepare_v2(p->db,
+        "SELECT series_id FROM main.tsm_ids WHERE metric=?1", -1, &pStmt, 0);
+    for(i=0; rc==SQLITE_OK && i<argc && idxStr[i]; i++){
+      sqlite3_value *pV;
+      if( idxStr[i]=='M' ){
+        sqlite3_bind_value(pStmt, 1, argv[i]);
+        rc = addSeriesFromStmt(pCur, pStmt, &nAlloc);
+      }else if( idxStr[i]=='N' ){
+        for(rc=sqlite3_vtab_in_first(argv[i], &pV);
+            rc==SQLITE_OK && pV; rc=sqlite3_vtab_in_next(argv[i], &pV)){
+          sqlite3_bind_value(pStmt, 1, pV);
+          rc = addSeriesFromStmt(pCur, pStmt, &nAlloc);
+        }
+      }
+    }
+    sqlite3_finalize(pStmt);
+  }else{
+    rc = sqlite3_prepare_v2(p->db,
+        "SELECT series_id FROM main.tsm_ids ORDER BY series_id", -1,
+        &pStmt, 0);
+    if( rc==SQLITE_OK ) rc = addSeriesFromStmt(pCur, pStmt, &nAlloc);
+    sqlite3_finalize(pStmt);
+  }
+  if( rc ) return rc;
+  if( pCur->nSeries==0 ) return SQLITE_OK;
+  qsort(pCur->aSeries, (size_t)pCur->nSeries, sizeof(int64_t), cmpI64);
+  {
+    int w = 1;
+    for(i=1; i<pCur->nSeries; i++){
+      if( pCur->aSeries[i]!=pCur->aSeries[w-1] ){
+        pCur->aSeries[w++] = pCur->aSeries[i];
+      }
+    }
+    pCur->nSeries = w;
+  }
+
+  if( pCur->pReader==0 ){
+    rc = tsmReaderOpen(p, &pCur->pReader);
+    if( rc ) return rc;
+  }
+  pCur->bEof = 0;
+  pCur->iSeries = 0;
+  tsmReaderSeek(pCur->pReader, pCur->aSeries[0], pCur->lo, pCur->hi);
+  rc = cursorSeriesNames(pCur);
+  if( rc ) return rc;
+  pCur->pCols = 0;
+  pCur->iRow = -1;
+  return cursorAdvance(pCur);
+
+ filter_err:
+  if( zErr ){
+    sqlite3_free(pCursor->pVtab->zErrMsg);
+    pCursor->pVtab->zErrMsg = zErr;
+  }
+  return rc;
+}
+
+static int samplesNext(sqlite3_vtab_cursor *pCursor){
+  return cursorAdvance((SamplesCursor*)pCursor);
+}
+
+static int samplesEof(sqlite3_vtab_cursor *pCursor){
+  return ((SamplesCursor*)pCursor)->bEof;
+}
+
+static int samplesColumn(sqlite3_vtab_cursor *pCursor, sqlite3_context *ctx,
+                         int i){
+  SamplesCursor *pCur = (SamplesCursor*)pCursor;
+  switch( i ){
+    case COL_SERIES:
+      sqlite3_result_int64(ctx, pCur->aSeries[pCur->iSeries]);
+      break;
+    case COL_METRIC:
+      sqlite3_result_text(ctx, pCur->zMetric, -1, SQLITE_TRANSIENT);
+      break;
+    case COL_LABELS:
+      sqlite3_result_text(ctx, pCur->zLabels, -1, SQLITE_TRANSIENT);
+      break;
+    case COL_TS:
+      sqlite3_result_int64(ctx, pCur->pCols->aTs[pCur->iRow]);
+      break;
+    case COL_VALUE:
+      sqlite3_result_double(ctx, pCur->pCols->aVal[pCur->iRow]);
+      break;
+    case COL_BITS: {
+      int64_t iBits;
+      memcpy(&iBits, &pCur->pCols->aVal[pCur->iRow], 8);
+      sqlite3_result_int64(ctx, iBits);
+      break;
+    }
+  }
+  return SQLITE_OK;
+}
+
+static int samplesRowid(sqlite3_vtab_cursor *pCursor, sqlite3_int64 *piRowid){
+  *piRowid = ((SamplesCursor*)pCursor)->iRowid;
+  return SQLITE_OK;
+}
+
+/*
+** Record one sample: the work of INSERT INTO tsm_samples and tsm_record().
+** pMetric/pLabels name the series (or iSeries>0 when the caller gave a
+** series_id and no metric); pTs may be NULL (now); pValue is the value,
+** or with bBits an INTEGER holding its IEEE-754 bits.
+** On success the sample is buffered and p->iLastSeries is its series.
+*/
+int tsmRecord(TsmCtx *p, sqlite3_value *pMetric, sqlite3_value *pLabels,
+              sqlite3_value *pTs, sqlite3_value *pValue, int bBits,
+              int64_t iSeries, char **pzErr){
+  int64_t ts;
+  double v;
+  int rc;
+
+  if( bBits ){
+    int64_t iBits = sqlite3_value_int64(pValue);
+    memcpy(&v, &iBits, 8);
+  }else switch( sqlite3_value_type(pValue) ){
+    case SQLITE_INTEGER:
+    case SQLITE_FLOAT:
+      v = sqlite3_value_double(pValue);
+      break;
+    case SQLITE_NULL:
+      *pzErr = sqlite3_mprintf("tsm: invalid value NULL: must be a number "
+          "(NaN is written through the value_bits column)");
+      return SQLITE_ERROR;
+    default:
+      *pzErr = sqlite3_mprintf("tsm: invalid value of type %s: must be a "
+          "number (INTEGER or REAL)",
+          sqlite3_value_type(pValue)==SQLITE_TEXT ? "TEXT" : "BLOB");
+      return SQLITE_ERROR;
+  }
+  rc = tsmTsFromValue(pTs, "ts", &ts, pzErr);
+  if( rc ) return rc;
+
+  tsmCacheValidate(p);
+  if( pMetric && sqlite3_value_type(pMetric)!=SQLITE_NULL ){
+    const char *zLabels = 0;
+    if( sqlite3_value_type(pMetric)!=SQLITE_TEXT ){
+      *pzErr = sqlite3_mprintf("tsm: invalid metric: must be TEXT, a name "
+          "matching [a-zA-Z_:][a-zA-Z0-9_:]* optionally with {labels}");
+      return SQLITE_ERROR;
+    }
+    if( pLabels && sqlite3_value_type(pLabels)!=SQLITE_NULL ){
+      if( sqlite3_value_type(pLabels)!=SQLITE_TEXT ){
+        *pzErr = sqlite3_mprintf("tsm: invalid labels: must be TEXT holding "
+            "a JSON object of strings, or NULL");
+        return SQLITE_ERROR;
+      }
+      zLabels = (const char*)sqlite3_value_text(pLabels);
+    }
+    rc = tsmSeriesResolve(p, (const char*)sqlite3_value_text(pMetric),
+                          zLabels, &iSeries, pzErr);
+    if( rc ) return rc;
+  }else if( iSeries>0 ){
+    int bExists = 0;
+    rc = tsmStoreReady(p, 1, 0, pzErr);
+    if( rc==SQLITE_OK ) rc = tsmSeriesExists(p, iSeries, &bExists);
+    if( rc ) return rc;
+    if( !bExists ){
+      *pzErr = sqlite3_mprintf("tsm: invalid series_id %lld: no such series",
+                               (long long)iSeries);
+      return SQLITE_ERROR;
+    }
+  }else{
+    *pzErr = sqlite3_mprintf("tsm: invalid metric NULL: give a metric name "
+        "(or the series_id of an existing series)");
+    return SQLITE_ERROR;
+  }
+
+  rc = tsmBufferAdd(&p->buf, iSeries, ts, v);
+  if( rc ) return rc;
+  p->iLastSeries = iSeries;
+  if( p->buf.nSample>=TSM_BUFFER_MAX ){
+    rc = tsmStoreFlush(p, 0, pzErr);
+  }
+  return rc;
+}
+
+static int samplesUpdate(sqlite3_vtab *pVtab, int argc, sqlite3_value **argv,
+                         sqlite3_int64 *pRowid){
+  SamplesVtab *pTab = (SamplesVtab*)pVtab;
+  char *zErr = 0;
+  int rc;
+  sqlite3_value *pValue;
+  int64_t iSeries = 0;
+  (void)pRowid;
+  if( argc==1 || sqlite3_value_type(argv[0])!=SQLITE_NULL ){
+    sqlite3_free(pVtab->zErrMsg);
+    pVtab->zErrMsg = sqlite3_mprintf("tsm: tsm_samples only takes INSERT; "
+        "delete series with DELETE FROM tsm_series, old samples with "
+        "tsm_retention");
+    return SQLITE_ERROR;
+  }
+  /* argv[1] rowid, then the columns */
+  pValue = argv[2+COL_VALUE];
+  if( sqlite3_value_type(argv[2+COL_BITS])!=SQLITE_NULL ){
+    if( sqlite3_value_type(pValue)!=SQLITE_NULL
+     || sqlite3_value_type(argv[2+COL_BITS])!=SQLITE_INTEGER ){
+      pVtab->zErrMsg = sqlite3_mprintf("tsm: invalid value_bits: must be an "
+          "INTEGER (IEEE-754 bits of the value) given instead of value");
+      return SQLITE_ERROR;
+    }
+    pValue = argv[2+COL_BITS];
+  }
+  if( sqlite3_value_type(argv[2+COL_SERIES])!=SQLITE_NULL ){
+    if( sqlite3_value_type(argv[2+COL_SERIES])!=SQLITE_INTEGER
+     || sqlite3_value_type(argv[2+COL_METRIC])!=SQLITE_NULL ){
+      pVtab->zErrMsg = sqlite3_mprintf("tsm: invalid series_id: give either "
+          "an INTEGER series_id or metric and labels, not both");
+      return SQLITE_ERROR;
+    }
+    iSeries = sqlite3_value_int64(argv[2+COL_SERIES]);
+    if( iSeries<=0 ) iSeries = INT64_MAX;   /* reported as no such series */
+  }
+  rc = tsmRecord(pTab->p, argv[2+COL_METRIC], argv[2+COL_LABELS],
+                 argv[2+COL_TS], pValue, pValue==argv[2+COL_BITS],
+                 iSeries, &zErr);
+  if( zErr ){
+    sqlite3_free(pVtab->zErrMsg);
+    pVtab->zErrMsg = zErr;
+  }
+  return rc;
+}
+
+static int samplesBegin(sqlite3_vtab *pVtab){
+  (void)pVtab;
+  return SQLITE_OK;
+}
+
+static int samplesSync(sqlite3_vtab *pVtab){
+  char *zErr = 0;
+  int rc = tsmStoreFlush(((SamplesVtab*)pVtab)->p, 0, &zErr);
+  if( zErr ){
+    sqlite3_free(pVtab->zErrMsg);
+    pVtab->zErrMsg = zErr;
+  }
+  return rc;
+}
+
+static int samplesCommit(sqlite3_vtab *pVtab){
+  tsmCacheCommitted(((SamplesVtab*)pVtab)->p);
+  return SQLITE_OK;
+}
+
+static int samplesRollback(sqlite3_vtab *pVtab){
+  TsmCtx *p = ((SamplesVtab*)pVtab)->p;
+  tsmBufferClear(&p->buf);
+  tsmCacheClear(&p->cache);
+  p->bReady = 0;
+  return SQLITE_OK;
+}
+
+static int samplesSavepoint(sqlite3_vtab *pVtab, int iSavepoint){
+  (void)iSavepoint;
+  return samplesSync(pVtab);
+}
+
+static int samplesRelease(sqlite3_vtab *pVtab, int iSavepoint){
+  (void)pVtab; (void)iSavepoint;
+  return SQLITE_OK;
+}
+
+static int samplesRollbackTo(sqlite3_vtab *pVtab, int iSavepoint){
+  (void)iSavepoint;
+  return samplesRollback(pVtab);
+}
+
+sqlite3_module tsmSamplesModule = {
+  /* iVersion    */ 3,
+  /* xCreate     */ 0,              /* eponymous only */
+  /* xConnect    */ samplesConnect,
+  /* xBestIndex  */ samplesBestIndex,
+  /* xDisconnect */ samplesDisconnect,
+  /* xDestroy    */ 0,
+  /* xOpen       */ samplesOpen,
+  /* xClose      */ samplesClose,
+  /* xFilter     */ samplesFilter,
+  /* xNext       */ samplesNext,
+  /* xEof        */ samplesEof,
+  /* xColumn     */ samplesColumn,
+  /* xRowid      */ samplesRowid,
+  /* xUpdate     */ samplesUpdate,
+  /* xBegin      */ samplesBegin,
+  /* xSync       */ samplesSync,
+  /* xCommit     */ samplesCommit,
+  /* xRollback   */ samplesRollback,
+  /* xFindMethod */ 0,
+  /* xRename     */ 0,
+  /* xSavepoint  */ samplesSavepoint,
+  /* xRelease    */ samplesRelease,
+  /* xRollbackTo */ samplesRollbackTo,
+  /* xShadowName */ 0
+};

@@ -1,0 +1,278 @@
+/*
+** vtab_series.c -- the tsm_series eponymous virtual table.
+**
+**   SELECT series_id, metric, labels, first_ts, last_ts, last_value,
+**          samples, bytes FROM tsm_series WHERE metric = 'm';
+**   DELETE FROM tsm_series WHERE labels ->> 'host' = 'h1';
+**
+** One row per series; the rowid is the series_id.  The statistics columns
+** (first_ts .. bytes) are computed only when asked for, from chunk metadata
+** and the head (the last sample is decoded).  DELETE removes the series and
+** all its data.  Reading flushes this connection's buffer first.
+**
+** xBestIndex idxNum: 1 = series_id = argv[0]; 2 = metric = argv[0].
+*/
+#include "tsm.h"
+#include <string.h>
+
+enum { COL_SERIES, COL_METRIC, COL_LABELS, COL_FIRST, COL_LAST, COL_LASTV,
+       COL_SAMPLES, COL_BYTES };
+
+typedef struct SeriesVtab {
+  sqlite3_vtab base;
+  TsmCtx *p;
+} SeriesVtab;
+
+typedef struct SeriesCursor {
+  sqlite3_vtab_cursor base;
+  TsmCtx *p;
+  sqlite3_stmt *pList;       /* series_id, metric, labels */
+  sqlite3_stmt *pStat;       /* aggregates of one series */
+  int bEof;
+  int bStat;                 /* statistics below are loaded */
+  int bHasLast;
+  int64_t tsFirst, tsLast, nSamples, nBytes;
+  int bHasFirst;
+  double vLast;
+} SeriesCursor;
+
+static int seriesConnect(sqlite3 *db, void *pAux, int argc,
+                         const char *const *argv, sqlite3_vtab **ppVtab,
+                         char **pzErr){
+  SeriesVtab *pTab;
+  int rc;
+  (void)argc; (void)argv; (void)pzErr;
+  rc = sqlite3_declare_vtab(db,
+      "CREATE TABLE x(series_id INTEGER, metric TEXT, labels TEXT, "
+      "first_ts INTEGER, last_ts INTEGER, last_value REAL, samples INTEGER, "
+      "bytes INTEGER)");
+  if( rc ) return rc;
+  pTab = sqlite3_malloc(sizeof(*pTab));
+  if( pTab==0 ) return SQLITE_NOMEM;
+  memset(pTab, 0, sizeof(*pTab));
+  pTab->p = (TsmCtx*)pAux;
+  pTab->p->bGuard = 1;
+  *ppVtab = &pTab->base;
+  return SQLITE_OK;
+}
+
+static int seriesDisconnect(sqlite3_vtab *pVtab){
+  SeriesVtab *pTab = (SeriesVtab*)pVtab;
+  pTab->p->bGuard = 0;
+  tsmStoreClose(pTab->p);     /* see tsmGuardClose() */
+  sqlite3_free(pTab);
+  return SQLITE_OK;
+}
+
+static int seriesBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *pInfo){
+  int i;
+  (void)pVtab;
+  pInfo->estimatedCost = 1000;
+  pInfo->estimatedRows = 1000;
+  for(i=0; i<pInfo->nConstraint; i++){
+    const struct sqlite3_index_constraint *pC = &pInfo->aConstraint[i];
+    if( !pC->usable || pC->op!=SQLITE_INDEX_CONSTRAINT_EQ ) continue;
+    if( pC->iColumn==COL_SERIES || pC->iColumn<0 ){
+      pInfo->idxNum = 1;
+      pInfo->aConstraintUsage[i].argvIndex = 1;
+      pInfo->aConstraintUsage[i].omit = 1;
+      pInfo->estimatedCost = 1;
+      pInfo->estimatedRows = 1;
+      pInfo->idxFlags = SQLITE_INDEX_SCAN_UNIQUE;
+      break;
+    }
+    if( pC->iColumn==COL_METRIC && pInfo->idxNum==0 ){
+      pInfo->idxNum = 2;
+      pInfo->aConstraintUsage[i].argvIndex = 1;
+      pInfo->aConstraintUsage[i].omit = 1;
+      pInfo->estimatedCost = 10;
+      pInfo->estimatedRows = 10;
+    }
+  }
+  if( pInfo->nOrderBy==1 && pInfo->aOrderBy[0].iColumn==COL_SERIES
+   && !pInfo->aOrderBy[0].desc ){
+    pInfo->orderByConsumed = 1;
+  }
+  return SQLITE_OK;
+}
+
+static int seriesOpen(sqlite3_vtab *pVtab, sqlite3_vtab_cursor **ppCur){
+  SeriesCursor *pCur = sqlite3_malloc(sizeof(*pCur));
+  if( pCur==0 ) return SQLITE_NOMEM;
+  memset(pCur, 0, sizeof(*pCur));
+  pCur->p = ((SeriesVtab*)pVtab)->p;
+  pCur->bEof = 1;
+  *ppCur = &pCur->base;
+  return SQLITE_OK;
+}
+
+static int seriesClose(sqlite3_vtab_cursor *pCursor){
+  SeriesCursor *pCur = (SeriesCursor*)pCursor;
+  sqlite3_finalize(pCur->pList);
+  sqlite3_finalize(pCur->pStat);
+  sqlite3_free(pCur);
+  return SQLITE_OK;
+}
+
+static int seriesNext(sqlite3_vtab_cursor *pCursor){
+  SeriesCursor *pCur = (SeriesCursor*)pCursor;
+  pCur->bStat = 0;
+  if( sqlite3_step(pCur->pList)!=SQLITE_ROW ){
+    pCur->bEof = 1;
+    return sqlite3_reset(pCur->pList);
+  }
+  return SQLITE_OK;
+}
+
+static int seriesFilter(sqlite3_vtab_cursor *pCursor, int idxNum,
+                        const char *idxStr, int argc, sqlite3_value **argv){
+  SeriesCursor *pCur = (SeriesCursor*)pCursor;
+  static const char *const azSql[] = {
+    "SELECT series_id, metric, labels FROM main.tsm_ids ORDER BY series_id",
+    "SELECT series_id, metric, labels FROM main.tsm_ids WHERE series_id=?1",
+    "SELECT series_id, metric, labels FROM main.tsm_ids WHERE metric=?1 "
+    "ORDER BY series_id",
+  };
+  char *zErr = 0;
+  int rc, bExists = 0;
+  (void)idxStr;
+  pCur->bEof = 1;
+  sqlite3_finalize(pCur->pList);
+  pCur->pList = 0;
+  rc = tsmStoreFlush(pCur->p, 0, &zErr);
+  if( rc==SQLITE_OK ) rc = tsmStoreReady(pCur->p, 0, &bExists, &zErr);
+  if( rc ){
+    if( zErr ){
+      sqlite3_free(pCursor->pVtab->zErrMsg);
+      pCursor->pVtab->zErrMsg = zErr;
+    }
+    return rc;
+  }
+  if( !bExists ) return SQLITE_OK;
+  rc = sqlite3_prepare_v2(pCur->p->db, azSql[idxNum], -1, &pCur->pList, 0);
+  if( rc ) return rc;
+  if( idxNum && argc>0 ) sqlite3_bind_value(pCur->pList, 1, argv[0]);
+  pCur->bEof = 0;
+  return seriesNext(pCursor);
+}
+
+static int seriesEof(sqlite3_vtab_cursor *pCursor){
+  return ((SeriesCursor*)pCursor)->bEof;
+}
+
+/* Load the statistics columns of the current row. */
+static int seriesStat(SeriesCursor *pCur){
+  int64_t iSeries = sqlite3_column_int64(pCur->pList, 0);
+  char *zErr = 0;
+  int rc = SQLITE_OK;
+  if( pCur->bStat ) return SQLITE_OK;
+  if( pCur->pStat==0 ){
+    rc = sqlite3_prepare_v2(pCur->p->db,
+        "SELECT (SELECT min(ts_first) FROM main.tsm_chunks WHERE series_id=?1),"
+        " (SELECT total(n) FROM main.tsm_chunks WHERE series_id=?1)"
+        "   + coalesce((SELECT n FROM main.tsm_heads WHERE series_id=?1), 0),"
+        " (SELECT total(length(data)) FROM main.tsm_chunks WHERE series_id=?1)"
+        "   + coalesce((SELECT length(data) FROM main.tsm_heads"
+        "               WHERE series_id=?1), 0)",
+        -1, &pCur->pStat, 0);
+    if( rc ) return rc;
+  }
+  sqlite3_bind_int64(pCur->pStat, 1, iSeries);
+  if( sqlite3_step(pCur->pStat)==SQLITE_ROW ){
+    pCur->bHasFirst = sqlite3_column_type(pCur->pStat, 0)!=SQLITE_NULL;
+    pCur->tsFirst = sqlite3_column_int64(pCur->pStat, 0);
+    pCur->nSamples = sqlite3_column_int64(pCur->pStat, 1);
+    pCur->nBytes = sqlite3_column_int64(pCur->pStat, 2);
+  }
+  rc = sqlite3_reset(pCur->pStat);
+  if( rc==SQLITE_OK ){
+    rc = tsmSeriesLast(pCur->p, iSeries, &pCur->bHasLast, &pCur->tsLast,
+                       &pCur->vLast, &zErr);
+  }
+  if( rc==SQLITE_OK && !pCur->bHasFirst && pCur->bHasLast ){
+    /* Only a head: its first sample is the series' first. */
+    pCur->bHasFirst = 1;
+    pCur->tsFirst = pCur->p->chunk.aTs[0];
+  }
+  if( zErr ){
+    sqlite3_free(pCur->base.pVtab->zErrMsg);
+    pCur->base.pVtab->zErrMsg = zErr;
+  }
+  pCur->bStat = rc==SQLITE_OK;
+  return rc;
+}
+
+static int seriesColumn(sqlite3_vtab_cursor *pCursor, sqlite3_context *ctx,
+                        int i){
+  SeriesCursor *pCur = (SeriesCursor*)pCursor;
+  int rc;
+  if( i<=COL_LABELS ){
+    sqlite3_result_value(ctx, sqlite3_column_value(pCur->pList, i));
+    return SQLITE_OK;
+  }
+  rc = seriesStat(pCur);
+  if( rc ) return rc;
+  switch( i ){
+    case COL_FIRST:
+      if( pCur->bHasFirst ) sqlite3_result_int64(ctx, pCur->tsFirst);
+      break;
+    case COL_LAST:
+      if( pCur->bHasLast ) sqlite3_result_int64(ctx, pCur->tsLast);
+      break;
+    case COL_LASTV:
+      if( pCur->bHasLast ) sqlite3_result_double(ctx, pCur->vLast);
+      break;
+    case COL_SAMPLES:
+      sqlite3_result_int64(ctx, pCur->nSamples);
+      break;
+    case COL_BYTES:
+      sqlite3_result_int64(ctx, pCur->nBytes);
+      break;
+  }
+  return SQLITE_OK;
+}
+
+static int seriesRowid(sqlite3_vtab_cursor *pCursor, sqlite3_int64 *piRowid){
+  *piRowid = sqlite3_column_int64(((SeriesCursor*)pCursor)->pList, 0);
+  return SQLITE_OK;
+}
+
+static int seriesUpdate(sqlite3_vtab *pVtab, int argc, sqlite3_value **argv,
+                        sqlite3_int64 *pRowid){
+  SeriesVtab *pTab = (SeriesVtab*)pVtab;
+  (void)pRowid;
+  if( argc!=1 ){
+    sqlite3_free(pVtab->zErrMsg);
+    pVtab->zErrMsg = sqlite3_mprintf("tsm: tsm_series only takes DELETE; "
+        "series are created by recording samples");
+    return SQLITE_ERROR;
+  }
+  return tsmSeriesDelete(pTab->p, sqlite3_value_int64(argv[0]));
+}
+
+sqlite3_module tsmSeriesModule = {
+  /* iVersion    */ 0,
+  /* xCreate     */ 0,              /* eponymous only */
+  /* xConnect    */ seriesConnect,
+  /* xBestIndex  */ seriesBestIndex,
+  /* xDisconnect */ seriesDisconnect,
+  /* xDestroy    */ 0,
+  /* xOpen       */ seriesOpen,
+  /* xClose      */ seriesClose,
+  /* xFilter     */ seriesFilter,
+  /* xNext       */ seriesNext,
+  /* xEof        */ seriesEof,
+  /* xColumn     */ seriesColumn,
+  /* xRowid      */ seriesRowid,
+  /* xUpdate     */ seriesUpdate,
+  /* xBegin      */ 0,
+  /* xSync       */ 0,
+  /* xCommit     */ 0,
+  /* xRollback   */ 0,
+  /* xFindMethod */ 0,
+  /* xRename     */ 0,
+  /* xSavepoint  */ 0,
+  /* xRelease    */ 0,
+  /* xRollbackTo */ 0,
+  /* xShadowName */ 0
+};
