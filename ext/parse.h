@@ -20,6 +20,11 @@
 #define TSM_NAME_MAX 1024        /* longest metric or label name, bytes */
 #define TSM_LABELS_MAX 64        /* most labels in one series */
 #define TSM_LABEL_VALUE_MAX 8192 /* longest label value, bytes */
+#define TSM_MATCHERS_MAX 256     /* most matchers in one selector */
+
+/* 1 if z[0..n) is valid UTF-8: no overlong forms, no surrogates, nothing
+** above U+10FFFF, no truncated sequence.  (NUL bytes are valid UTF-8.) */
+int tsmUtf8Valid(const char *z, size_t n);
 
 /* 1 if z[0..n) matches [a-zA-Z_:][a-zA-Z0-9_:]* (and n <= TSM_NAME_MAX). */
 int tsmMetricValid(const char *z, size_t n);
@@ -46,7 +51,8 @@ const char *tsmLabelsGet(const TsmLabels *p, const char *zName);
 /* Parse a JSON object whose values are all strings (standard JSON, escapes
 ** including \uXXXX and surrogate pairs) and add its members to p.
 ** Non-object, non-string values, bad names, duplicate keys with different
-** values are errors.  NULL or "" zJson means no labels. */
+** values are errors.  NULL or "" zJson means no labels.  On error p may
+** hold some of the members already: the caller frees it. */
 int tsmLabelsFromJson(TsmLabels *p, const char *zJson, char *zErr,
                       size_t nErr);
 
@@ -78,6 +84,12 @@ typedef struct TsmSelector {
 ** label values are double-quoted with \" \\ \n \t escapes (single quotes
 ** accepted too); a trailing comma inside {} is allowed.  Errors say the
 ** byte position:  invalid selector "m{a=1}": expected '"' at position 4
+** Also accepted: `raw` values (no escapes), \uXXXX escapes, and "{}"
+** alone (matches every series).  Label names starting with "__" are
+** refused except "__name__".  Regexes must not contain an unmatched ')' or
+** back-references, and counted repetitions are bounded ({n} with n<=1000,
+** limited total expansion), so that compiling and matching stay cheap.
+** On error *p is left empty (nothing to free).
 */
 int tsmSelectorParse(const char *z, TsmSelector *p, char *zErr, size_t nErr);
 void tsmSelectorFree(TsmSelector *p);
@@ -100,7 +112,8 @@ int tsmSeriesKey(const char *zMetric, const char *zJson, char **pzMetric,
 
 /*
 ** Durations: "250ms", "15s", "1m", "5m", "1h", "1d", "7d", "52w", "1y"
-** (365d) and compounds like "1h30m".  Must be > 0.  *pMs receives the
+** (365d) and compounds like "1h30m" (units from largest to smallest, each
+** at most once, as in Prometheus).  Must be > 0 and fit in int64.  *pMs receives the
 ** length in milliseconds.  Returns 0 or -1 (zErr, naming the text).
 */
 int tsmDurationParse(const char *z, int64_t *pMs, char *zErr, size_t nErr);
@@ -109,7 +122,10 @@ int tsmDurationParse(const char *z, int64_t *pMs, char *zErr, size_t nErr);
 ** Times: ISO-8601 / SQLite datetime text in UTC unless an offset is given:
 ** "2026-01-25", "2026-01-25 18:59:19", "2026-01-25T18:59:19.123Z",
 ** "2026-01-25T18:59:19+02:00", fractional seconds to any number of digits
-** (truncated to ms).  *pMs receives ms since the Unix epoch.
+** (truncated to ms).  Also "HH:MM" without seconds, 'T' or ' ' between
+** date and time, zones "Z", "+hh:mm", "-hh:mm", "+hhmm".  Years 0000-9999,
+** every field range-checked (leap years included).
+** *pMs receives ms since the Unix epoch.
 ** Returns 0 or -1 (zErr).
 */
 int tsmTimeParse(const char *z, int64_t *pMs, char *zErr, size_t nErr);
