@@ -333,6 +333,7 @@ static int samplesFilter(sqlite3_vtab_cursor *pCursor, int idxNum,
           }
           pCur->aSeries[pCur->nSeries++] = sqlite3_value_int64(pV);
         }
+        if( rc==SQLITE_DONE ) rc = SQLITE_OK;
         if( rc ) return rc;
       }
     }
@@ -350,6 +351,7 @@ static int samplesFilter(sqlite3_vtab_cursor *pCursor, int idxNum,
           sqlite3_bind_value(pStmt, 1, pV);
           rc = addSeriesFromStmt(pCur, pStmt, &nAlloc);
         }
+        if( rc==SQLITE_DONE ) rc = SQLITE_OK;
       }
     }
     sqlite3_finalize(pStmt);

@@ -37,6 +37,10 @@ proc open_db {{cmd db} {file ""}} {
   sqlite3 $cmd $file
   load_tsm $cmd
   $cmd eval {PRAGMA journal_mode=WAL}
+  # gen: 1, 2, 3, ... (use with LIMIT); the Tcl binding has no
+  # generate_series.
+  $cmd eval {CREATE TEMP VIEW gen(value) AS WITH RECURSIVE s(value) AS
+             (SELECT 1 UNION ALL SELECT value+1 FROM s) SELECT value FROM s}
   return $file
 }
 
