@@ -8,6 +8,7 @@
 //   version <duckdb version>
 //   ingest <s>        all of W1, appender, flushed every --batch samples
 //   rss_kb <kB>       peak RSS growth of this process during that ingest
+//   rss_peak_kb <kB>  peak RSS of this (node) process
 //   autocommit <s>    --autocommit samples, one INSERT per transaction
 //   bytes <n>         database file size after CHECKPOINT
 //   nab_bytes <n>     the same for the NAB data
@@ -193,6 +194,7 @@ async function main() {
   const rssPeak = process.resourceUsage().maxRSS;   // kB
   console.log(`ingest ${tIngest}`);
   console.log(`rss_kb ${Math.max(0, rssPeak - rss0)}`);
+  console.log(`rss_peak_kb ${rssPeak}`);
 
   // Figure 3: size after a checkpoint.
   await db.con.run('CHECKPOINT');
