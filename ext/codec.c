@@ -1,38 +1,87 @@
 /*
 ** codec.c -- the tsm chunk codec.
 **
-** The byte layout is specified in docs/FORMAT.md ("Chunk encoding").  In
-** short:
+** The byte layout is specified in docs/FORMAT.md ("Chunk encoding"); this
+** comment is a summary.  All multi-byte words are little-endian, varints are
+** LEB128 (7 bits per byte, low group first), "zz" is zigzag (0,-1,1,-2..).
 **
-**   chunk   := version(1) flags(1) varint(n) [ts-column value-column]
+**   chunk        := version=1  flags(bit 0 = mode)  varint(n)
+**                   [ts-column  value-block*]          (nothing when n==0)
+**   ts-column    := 0 RAW     n x int64
+**                 | 1 VARDOD  n x zz-varint(delta-of-delta)
+**                 | 2 PACKED  packed-int(n)
+**   value-block  := one per 1024 samples (the last may be shorter):
+**                   0 RAW     m x 8 bytes (IEEE bits)
+**                 | 1 CONST   8 bytes
+**                 | 2 DECVAR  e, m x zz-varint(delta of v*10^e)
+**                 | 3 DEC     e|corr<<7, packed-int(m) [packed-int(m)]
+**                 | 4 XOR     bit stream (Gorilla-style)
+**   packed-int   := transform, zz-varint(x0), [zz-varint(s)], varint(d),
+**                   zz-varint(base), w, varint(nExc), ceil((m-1)*w/8) bytes
+**                   of bit-packed residuals, nExc x (varint gap, zz-varint)
 **
-** This first version writes the FAST layout for both modes:
-**   timestamps: zigzag varints of delta-of-delta, or raw;
-**   values:     decimal-scaled integers as zigzag varint deltas, or raw.
+** TSM_CODEC_FAST writes VARDOD and CONST/DECVAR/RAW: one cheap pass each.
+** TSM_CODEC_BEST tries the candidates and keeps the smallest: PACKED with
+** the best of four transforms (frame of reference, linear, delta,
+** delta-of-delta), a common divisor and patched exceptions for timestamps
+** and for the decimal-scaled values (ALP-style exponent, with a second
+** packed column of ulp corrections for the values that are not exact
+** decimals); XOR or RAW when values are not decimals.
+**
+** Nothing here allocates.  The BEST value encoder keeps two 1024-entry
+** int64 arrays on the stack (16 KiB) and the decoder one (8 KiB); that is
+** why values are coded in blocks of 1024.
 */
 #include "codec.h"
+#include <assert.h>
 #include <string.h>
 
 /* Format version, first byte of every chunk. */
 #define CODEC_VERSION 1
 
-/* Timestamp column tags. */
-#define CODEC_TS_RAW    0    /* n x int64 little-endian */
-#define CODEC_TS_VARDOD 1    /* zigzag varints of delta-of-delta */
+/* Values are coded in blocks of at most this many samples. */
+#define CODEC_BLOCK 1024
 
-/* Value column tags. */
-#define CODEC_VAL_RAW    0   /* n x 8 bytes, IEEE bits little-endian */
+/* Timestamp column tags. */
+#define CODEC_TS_RAW    0    /* n x int64 */
+#define CODEC_TS_VARDOD 1    /* zigzag varints of delta-of-delta */
+#define CODEC_TS_PACKED 2    /* packed integer column */
+
+/* Value block tags. */
+#define CODEC_VAL_RAW    0   /* m x 8 bytes, IEEE bits */
 #define CODEC_VAL_CONST  1   /* 8 bytes: every value has these bits */
 #define CODEC_VAL_DECVAR 2   /* e, zigzag varints of deltas of v*10^e */
+#define CODEC_VAL_DEC    3   /* e, packed scaled ints, packed corrections */
+#define CODEC_VAL_XOR    4   /* Gorilla-style XOR bit stream */
 
-/* Largest decimal exponent tried: 10^e is exact in a double up to 10^22;
+/* Flag in the exponent byte of a DEC block: a correction column follows. */
+#define CODEC_DEC_CORR 0x80
+
+/* Transforms of a packed integer column (y is what gets packed, y_0=0):
+**   FOR     x_i = x_0 + y_i
+**   LINEAR  x_i = x_0 + i*s + y_i
+**   DELTA   x_i = x_{i-1} + y_i
+**   DOD     x_i = x_{i-1} + D_i, D_i = D_{i-1} + y_i, D_0 = s
+** and y_i = d * (base + u_i) where u_i is the packed w-bit field, or the
+** exception value when position i is in the exception list. */
+#define CODEC_X_FOR    0
+#define CODEC_X_LINEAR 1
+#define CODEC_X_DELTA  2
+#define CODEC_X_DOD    3
+#define CODEC_X_ALL    0x0f   /* mask of the transforms to try */
+
+/* Largest decimal exponent: 10^e is exact in a double up to 10^22, and the
 ** scaled integers must stay below 2^51 anyway. */
 #define CODEC_MAX_EXP 18
 
-/* Scaled integers are kept strictly inside (-2^51, 2^51): then adding and
+/* Scaled integers are kept strictly inside (-2^51, 2^51): there, adding and
 ** subtracting 1.5*2^52 rounds to the nearest integer exactly. */
 #define CODEC_ROUND_MAGIC 6755399441055744.0
 #define CODEC_SCALED_MAX  2251799813685248.0
+
+/* Samples looked at to choose a transform or an exponent. */
+#define CODEC_SAMPLE_INT 128
+#define CODEC_SAMPLE_DEC 32
 
 static const double aCodecPow10[CODEC_MAX_EXP+1] = {
   1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9,
@@ -40,7 +89,7 @@ static const double aCodecPow10[CODEC_MAX_EXP+1] = {
 };
 
 /*************************************************************************
-** Small helpers: little-endian words, varints, zigzag.
+** Small helpers: bits, little-endian words, varints, zigzag.
 */
 static uint64_t codecDoubleBits(double v){
   uint64_t u;
@@ -53,15 +102,44 @@ static double codecBitsDouble(uint64_t u){
   return v;
 }
 
-static void codecPut64(uint8_t *p, uint64_t v){
-  int i;
-  for(i=0; i<8; i++) p[i] = (uint8_t)(v >> (8*i));
-}
 static uint64_t codecGet64(const uint8_t *p){
-  uint64_t v = 0;
-  int i;
-  for(i=0; i<8; i++) v |= (uint64_t)p[i] << (8*i);
+  uint64_t v;
+  memcpy(&v, p, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__==__ORDER_BIG_ENDIAN__
+  v = __builtin_bswap64(v);
+#endif
   return v;
+}
+static void codecPut64(uint8_t *p, uint64_t v){
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__==__ORDER_BIG_ENDIAN__
+  v = __builtin_bswap64(v);
+#endif
+  memcpy(p, &v, 8);
+}
+
+/* Number of significant bits of v: 0 for 0, 64 for values >= 2^63. */
+static int codecBitLen(uint64_t v){
+#if defined(__GNUC__)
+  return v ? 64 - __builtin_clzll(v) : 0;
+#else
+  int n = 0;
+  while( v ){ v >>= 1; n++; }
+  return n;
+#endif
+}
+static int codecCtz(uint64_t v){   /* v != 0 */
+#if defined(__GNUC__)
+  return __builtin_ctzll(v);
+#else
+  int n = 0;
+  while( (v & 1)==0 ){ v >>= 1; n++; }
+  return n;
+#endif
+}
+
+/* Mask of the low w bits, 0 <= w <= 64. */
+static uint64_t codecMask(int w){
+  return w>=64 ? ~(uint64_t)0 : ((uint64_t)1 << w) - 1;
 }
 
 static uint64_t codecZigzag(uint64_t u){
@@ -73,12 +151,10 @@ static uint64_t codecUnzigzag(uint64_t z){
 
 /* Bytes taken by the LEB128 varint of v (1..10). */
 static int codecVarintLen(uint64_t v){
-  int n = 1;
-  while( v>=0x80 ){ v >>= 7; n++; }
-  return n;
+  return 1 + (codecBitLen(v | 1) - 1) / 7;
 }
 
-/* Write the LEB128 varint of v at p (room for 10 bytes); return its size. */
+/* Write the varint of v at p (room for 10 bytes); return its size. */
 static int codecPutVarint(uint8_t *p, uint64_t v){
   int i = 0;
   while( v>=0x80 ){
@@ -95,15 +171,35 @@ static const uint8_t *codecGetVarint(const uint8_t *p, const uint8_t *pEnd,
                                      uint64_t *pv){
   uint64_t v = 0;
   int sh = 0;
-  while( p<pEnd ){
+  if( p && p<pEnd && *p<0x80 ){ *pv = *p; return p+1; }
+  while( p && p<pEnd ){
     uint64_t c = *p++;
     if( sh==63 && c>1 ) return 0;
     v |= (c & 0x7f) << sh;
     if( (c & 0x80)==0 ){ *pv = v; return p; }
     sh += 7;
-    if( sh>63 ) return 0;
   }
   return 0;
+}
+
+/* Arithmetic shift right of a 64-bit two's complement word, 0 <= k < 64. */
+static uint64_t codecSar(uint64_t v, int k){
+  if( k==0 ) return v;
+  return (v >> k) | ((0 - (v >> 63)) << (64 - k));
+}
+
+static uint64_t codecGcd(uint64_t a, uint64_t b){
+  while( b ){
+    uint64_t t = a % b;
+    a = b;
+    b = t;
+  }
+  return a;
+}
+
+/* Magnitude of a two's complement word, as unsigned (2^63 for INT64_MIN). */
+static uint64_t codecAbs(uint64_t v){
+  return (v >> 63) ? 0 - v : v;
 }
 
 /*
@@ -123,21 +219,556 @@ static int codecDecScale(double v, int e, int64_t *pN){
 }
 
 /*************************************************************************
-** Encoder.
+** Exact division by a constant: y/d for the y that d divides, by a shift
+** and a multiplication by the inverse of the odd part of d modulo 2^64.
 */
+typedef struct CodecDiv CodecDiv;
+struct CodecDiv {
+  uint64_t d;            /* divisor, 1 <= d <= 2^62 */
+  int k;                 /* d = m * 2^k, m odd */
+  uint64_t inv;          /* m * inv == 1 (mod 2^64) */
+  int64_t qMin, qMax;    /* the quotients q with m*q in int64 range */
+};
 
-/* Output cursor: aOut[0..nOut), iOff bytes used. */
+static void codecDivInit(CodecDiv *p, uint64_t d){
+  uint64_t m;
+  int i;
+  p->d = d;
+  p->k = codecCtz(d);
+  m = d >> p->k;
+  p->inv = m;                    /* correct to 3 bits for odd m */
+  for(i=0; i<5; i++) p->inv *= 2 - m*p->inv;    /* Newton: 6,12,..,96 */
+  p->qMax = INT64_MAX / (int64_t)m;
+  p->qMin = INT64_MIN / (int64_t)m;
+}
+
+/* If d divides y (both two's complement), set *pR = y/d and return 1. */
+static int codecDivExact(const CodecDiv *p, uint64_t y, uint64_t *pR){
+  uint64_t q;
+  if( p->d==1 ){ *pR = y; return 1; }
+  if( y & codecMask(p->k) ) return 0;
+  q = codecSar(y, p->k) * p->inv;
+  if( (int64_t)q < p->qMin || (int64_t)q > p->qMax ) return 0;
+  *pR = q;
+  return 1;
+}
+
+/*************************************************************************
+** Output cursor and bit writer.
+*/
 typedef struct CodecOut CodecOut;
 struct CodecOut {
-  uint8_t *a;
-  size_t n;
-  size_t iOff;
+  uint8_t *a;            /* output buffer */
+  size_t n;              /* its size */
+  size_t iOff;           /* bytes used */
 };
+
+static size_t codecRoom(const CodecOut *p){ return p->n - p->iOff; }
+
+/* Append a varint; the caller has checked the room. */
+static void codecOutVarint(CodecOut *p, uint64_t v){
+  p->iOff += codecPutVarint(&p->a[p->iOff], v);
+}
+
+/* LSB-first bit writer into a buffer with room for all bits written. */
+typedef struct CodecBits CodecBits;
+struct CodecBits {
+  uint8_t *a;            /* next byte to write */
+  uint64_t acc;          /* pending bits, low nAcc bits valid */
+  int nAcc;              /* 0..63 */
+};
+
+static void codecBitsPut(CodecBits *p, uint64_t v, int w){
+  /* v < 2^w, 0 < w <= 64 */
+  p->acc |= v << p->nAcc;
+  if( p->nAcc + w>=64 ){
+    int nUsed = 64 - p->nAcc;
+    uint8_t a[8];
+    codecPut64(a, p->acc);
+    memcpy(p->a, a, 8);
+    p->a += 8;
+    p->acc = nUsed<64 ? v >> nUsed : 0;
+    p->nAcc = p->nAcc + w - 64;
+  }else{
+    p->nAcc += w;
+  }
+}
+
+/* Flush the pending bits; return the end of the written bytes. */
+static uint8_t *codecBitsFlush(CodecBits *p){
+  while( p->nAcc>0 ){
+    *p->a++ = (uint8_t)p->acc;
+    p->acc >>= 8;
+    p->nAcc -= 8;
+  }
+  p->nAcc = 0;
+  return p->a;
+}
+
+/*************************************************************************
+** Packed integer column: encoder.
+*/
+typedef struct CodecPlan CodecPlan;
+struct CodecPlan {
+  int eXform;            /* CODEC_X_* */
+  uint64_t iFirst;       /* x_0 */
+  uint64_t iSlope;       /* s of LINEAR and DOD */
+  uint64_t iDiv;         /* d >= 1 */
+  uint64_t iBase;        /* base */
+  int nBit;              /* w, 0..64 */
+  int nExc;              /* exceptions */
+  size_t nByte;          /* encoded size of the column */
+};
+
+/* y_i of transform eX at 1 <= i < n. */
+static uint64_t codecY(const int64_t *aX, int i, int eX, uint64_t s){
+  uint64_t x = (uint64_t)aX[i];
+  uint64_t x1 = (uint64_t)aX[i-1];
+  switch( eX ){
+    case CODEC_X_FOR:    return x - (uint64_t)aX[0];
+    case CODEC_X_LINEAR: return x - (uint64_t)aX[0] - (uint64_t)i*s;
+    case CODEC_X_DELTA:  return x - x1;
+    default:
+      return (x - x1) - (i>1 ? x1 - (uint64_t)aX[i-2] : s);
+  }
+}
+
+/* The slope s that transform eX uses on aX[0..n). */
+static uint64_t codecSlope(const int64_t *aX, int n, int eX){
+  if( n<2 ) return 0;
+  if( eX==CODEC_X_LINEAR ){
+    return (uint64_t)((int64_t)((uint64_t)aX[n-1] - (uint64_t)aX[0])
+                      / (int64_t)(n-1));
+  }
+  if( eX==CODEC_X_DOD ) return (uint64_t)aX[1] - (uint64_t)aX[0];
+  return 0;
+}
+
+/* Bytes of the column header of plan p. */
+static size_t codecPlanHeader(const CodecPlan *p){
+  size_t n = 2;    /* transform byte and w byte */
+  n += codecVarintLen(codecZigzag(p->iFirst));
+  if( p->eXform==CODEC_X_LINEAR || p->eXform==CODEC_X_DOD ){
+    n += codecVarintLen(codecZigzag(p->iSlope));
+  }
+  n += codecVarintLen(p->iDiv);
+  n += codecVarintLen(codecZigzag(p->iBase));
+  n += codecVarintLen((uint64_t)p->nExc);
+  return n;
+}
+
+/* Estimated cost in bits of an exception whose zigzag offset has L bits. */
+static int codecExcBits(int L){
+  return 8 + 8*(L<=7 ? 1 : (L + 6)/7);
+}
+
+/*
+** Best width for values whose zigzag offsets from a center have the bit
+** length histogram aHist[0..64], nVal values in all: minimise nVal*w plus
+** the estimated cost of the exceptions (values outside the window of 2^w
+** around the center).  Return w, set *pnCost (bits).
+*/
+static int codecBestWidth(const int *aHist, int nVal, uint64_t *pnCost){
+  uint64_t nExcCost = 0;
+  uint64_t nBest;
+  int w, wBest = 64;
+  int L;
+  nBest = (uint64_t)nVal * 64;
+  /* walk w downwards, adding the values of length w+1 to the exceptions */
+  for(w=63; w>=0; w--){
+    uint64_t nCost;
+    L = w + 1;
+    nExcCost += (uint64_t)aHist[L] * codecExcBits(L);
+    nCost = (uint64_t)nVal*w + nExcCost;
+    if( nCost<=nBest ){ nBest = nCost; wBest = w; }
+  }
+  *pnCost = nBest;
+  return wBest;
+}
+
+/* Quickselect: the k-th smallest of a[0..n) (reorders a). */
+static int64_t codecSelect(int64_t *a, int n, int k){
+  int lo = 0, hi = n - 1;
+  while( lo<hi ){
+    int64_t piv = a[lo + (hi - lo)/2];
+    int i = lo, j = hi;
+    while( i<=j ){
+      while( a[i]<piv ) i++;
+      while( a[j]>piv ) j--;
+      if( i<=j ){
+        int64_t t = a[i]; a[i] = a[j]; a[j] = t;
+        i++; j--;
+      }
+    }
+    if( k<=j ) hi = j;
+    else if( k>=i ) lo = i;
+    else break;
+  }
+  return a[k];
+}
+
+/*
+** Estimate, from m sampled residuals aR[] (reordered), the bits per value
+** of the best packing: plain frame of reference, or a window around the
+** median with exceptions.  Set *piCenter to the median.
+*/
+static uint64_t codecEstimate(int64_t *aR, int m, int64_t *piCenter){
+  int aHist[65];
+  uint64_t nFull, nExc;
+  int64_t iMin = aR[0], iMax = aR[0], c;
+  int i;
+  memset(aHist, 0, sizeof(aHist));
+  for(i=1; i<m; i++){
+    if( aR[i]<iMin ) iMin = aR[i];
+    if( aR[i]>iMax ) iMax = aR[i];
+  }
+  nFull = (uint64_t)m * codecBitLen((uint64_t)iMax - (uint64_t)iMin);
+  c = codecSelect(aR, m, m/2);
+  *piCenter = c;
+  for(i=0; i<m; i++){
+    aHist[codecBitLen(codecZigzag((uint64_t)aR[i] - (uint64_t)c))]++;
+  }
+  codecBestWidth(aHist, m, &nExc);
+  return nFull<nExc ? nFull : nExc;
+}
+
+/*
+** Choose how to pack aX[0..n) (n >= 1): the transform among those in mask
+** mXform, the divisor, base, width and exceptions; set *p, including the
+** exact encoded size p->nByte.
+*/
+static void codecIntPlan(const int64_t *aX, int n, int mXform, CodecPlan *p){
+  int64_t aR[2*CODEC_SAMPLE_INT];
+  int aPos[2*CODEC_SAMPLE_INT];
+  int64_t iCenter = 0;
+  uint64_t nBestEst = 0;
+  int m, k, eX;
+  CodecDiv dv;
+
+  memset(p, 0, sizeof(*p));
+  p->iFirst = (uint64_t)aX[0];
+  p->iDiv = 1;
+  if( n<2 ){
+    p->nByte = codecPlanHeader(p);
+    return;
+  }
+
+  /* Positions sampled: all of them for short columns. */
+  if( n-1<=2*CODEC_SAMPLE_INT ){
+    m = n - 1;
+    for(k=0; k<m; k++) aPos[k] = k + 1;
+  }else{
+    m = CODEC_SAMPLE_INT;
+    for(k=0; k<m; k++) aPos[k] = 1 + (int)((int64_t)k*(n-1)/m);
+  }
+
+  /* Pick the transform that packs the sample best. */
+  p->eXform = -1;
+  for(eX=0; eX<4; eX++){
+    uint64_t s = codecSlope(aX, n, eX);
+    uint64_t g = 0, nEst;
+    int64_t c;
+    if( (mXform & (1<<eX))==0 ) continue;
+    for(k=0; k<m; k++){
+      uint64_t y = codecY(aX, aPos[k], eX, s);
+      aR[k] = (int64_t)y;
+      if( g!=1 ) g = codecGcd(g, codecAbs(y));
+    }
+    if( g==0 || g>((uint64_t)1<<62) ) g = 1;
+    if( g>1 ){
+      for(k=0; k<m; k++) aR[k] = aR[k] / (int64_t)g;
+    }
+    nEst = codecEstimate(aR, m, &c);
+    if( p->eXform<0 || nEst<nBestEst ){
+      nBestEst = nEst;
+      p->eXform = eX;
+      p->iSlope = s;
+      p->iDiv = g;
+      iCenter = c;
+    }
+  }
+  eX = p->eXform;
+
+  /* The divisor of the sample may not divide every y: shrink it. */
+  codecDivInit(&dv, p->iDiv);
+  if( p->iDiv>1 ){
+    int i;
+    for(i=1; i<n; i++){
+      uint64_t r, y = codecY(aX, i, eX, p->iSlope);
+      if( !codecDivExact(&dv, y, &r) ){
+        uint64_t g = codecGcd(dv.d, codecAbs(y));
+        if( g>=dv.d ) g = 1;     /* cannot happen; be sure to terminate */
+        codecDivInit(&dv, g);
+        if( g==1 ) break;
+        i = 0;       /* restart: the center is rescaled below */
+      }
+    }
+    if( dv.d!=p->iDiv ){
+      iCenter = iCenter * (int64_t)(p->iDiv / dv.d);
+      p->iDiv = dv.d;
+    }
+  }
+
+  /* Exact: range of the residuals and histogram around the center. */
+  {
+    int aHist[4][65];
+    int aSum[65];
+    uint64_t uMin = 0, uMax = 0, nCost;
+    int i, w, wFull;
+    size_t nFullByte, nPackByte;
+    memset(aHist, 0, sizeof(aHist));
+    for(i=1; i<n; i++){
+      uint64_t r = 0;
+      uint64_t u;
+      codecDivExact(&dv, codecY(aX, i, eX, p->iSlope), &r);
+      u = r ^ ((uint64_t)1 << 63);     /* order-preserving as unsigned */
+      if( i==1 || u<uMin ) uMin = u;
+      if( i==1 || u>uMax ) uMax = u;
+      aHist[i&3][codecBitLen(codecZigzag(r - (uint64_t)iCenter))]++;
+    }
+    for(w=0; w<=64; w++){
+      aSum[w] = aHist[0][w] + aHist[1][w] + aHist[2][w] + aHist[3][w];
+    }
+    wFull = codecBitLen(uMax - uMin);
+    p->iBase = uMin ^ ((uint64_t)1 << 63);
+    p->nBit = wFull;
+    p->nExc = 0;
+    nFullByte = codecPlanHeader(p) + (((size_t)(n-1)*wFull + 7) >> 3);
+    p->nByte = nFullByte;
+
+    w = codecBestWidth(aSum, n-1, &nCost);
+    if( w<wFull && nCost + 64 < (uint64_t)(n-1)*wFull ){
+      /* Try the window of 2^w around the center with exceptions: fit the
+      ** window to the values inside it, then count the exceptions. */
+      uint64_t uInMin = 0, uInMax = 0, nExcByte = 0;
+      uint64_t mask = codecMask(w);
+      int bIn = 0, iPrev = 0, nExc = 0, w2;
+      for(i=1; i<n; i++){
+        uint64_t r = 0, u;
+        codecDivExact(&dv, codecY(aX, i, eX, p->iSlope), &r);
+        if( codecZigzag(r - (uint64_t)iCenter) > mask ) continue;
+        u = r ^ ((uint64_t)1 << 63);
+        if( !bIn || u<uInMin ) uInMin = u;
+        if( !bIn || u>uInMax ) uInMax = u;
+        bIn = 1;
+      }
+      if( bIn ){
+        uint64_t iBase = uInMin ^ ((uint64_t)1 << 63);
+        w2 = codecBitLen(uInMax - uInMin);
+        mask = codecMask(w2);
+        for(i=1; i<n; i++){
+          uint64_t r = 0, u;
+          codecDivExact(&dv, codecY(aX, i, eX, p->iSlope), &r);
+          u = r - iBase;
+          if( u<=mask ) continue;
+          nExc++;
+          nExcByte += codecVarintLen((uint64_t)(i - iPrev - 1));
+          nExcByte += codecVarintLen(codecZigzag(u));
+          iPrev = i;
+        }
+        {
+          CodecPlan t = *p;
+          t.iBase = iBase;
+          t.nBit = w2;
+          t.nExc = nExc;
+          nPackByte = codecPlanHeader(&t) + (((size_t)(n-1)*w2 + 7) >> 3)
+                    + nExcByte;
+          if( nPackByte<nFullByte ){
+            t.nByte = nPackByte;
+            *p = t;
+          }
+        }
+      }
+    }
+  }
+}
+
+/* Write the packed column planned in *p.  Return 0 or TSM_CODEC_TOOSMALL. */
+static int codecIntWrite(CodecOut *pOut, const int64_t *aX, int n,
+                         const CodecPlan *p){
+  size_t iStart = pOut->iOff;
+  uint64_t mask = codecMask(p->nBit);
+  CodecDiv dv;
+  int i;
+  if( codecRoom(pOut)<p->nByte ) return TSM_CODEC_TOOSMALL;
+  codecDivInit(&dv, p->iDiv);
+  pOut->a[pOut->iOff++] = (uint8_t)p->eXform;
+  codecOutVarint(pOut, codecZigzag(p->iFirst));
+  if( p->eXform==CODEC_X_LINEAR || p->eXform==CODEC_X_DOD ){
+    codecOutVarint(pOut, codecZigzag(p->iSlope));
+  }
+  codecOutVarint(pOut, p->iDiv);
+  codecOutVarint(pOut, codecZigzag(p->iBase));
+  pOut->a[pOut->iOff++] = (uint8_t)p->nBit;
+  codecOutVarint(pOut, (uint64_t)p->nExc);
+  if( p->nBit>0 ){
+    CodecBits b;
+    b.a = &pOut->a[pOut->iOff];
+    b.acc = 0;
+    b.nAcc = 0;
+    for(i=1; i<n; i++){
+      uint64_t r = 0, u;
+      codecDivExact(&dv, codecY(aX, i, p->eXform, p->iSlope), &r);
+      u = r - p->iBase;
+      codecBitsPut(&b, u<=mask ? u : 0, p->nBit);
+    }
+    pOut->iOff = (size_t)(codecBitsFlush(&b) - pOut->a);
+  }
+  if( p->nExc>0 ){
+    int iPrev = 0;
+    for(i=1; i<n; i++){
+      uint64_t r = 0, u;
+      codecDivExact(&dv, codecY(aX, i, p->eXform, p->iSlope), &r);
+      u = r - p->iBase;
+      if( u<=mask ) continue;
+      codecOutVarint(pOut, (uint64_t)(i - iPrev - 1));
+      codecOutVarint(pOut, codecZigzag(u));
+      iPrev = i;
+    }
+  }
+  assert( pOut->iOff - iStart==p->nByte );
+  (void)iStart;
+  return 0;
+}
+
+/*************************************************************************
+** Packed integer column: decoder.
+*/
+
+/* Read w <= 64 bits at bit offset iBit of a[0..nByte), bounds checked by
+** the caller. */
+static uint64_t codecBitsAt(const uint8_t *a, size_t nByte, uint64_t iBit,
+                            int w){
+  size_t iByte = (size_t)(iBit >> 3);
+  int sh = (int)(iBit & 7);
+  uint64_t v = 0;
+  int nGot = 0;
+  if( iByte + 8<=nByte && w + sh<=64 ){
+    return (codecGet64(&a[iByte]) >> sh) & codecMask(w);
+  }
+  /* slow path: byte by byte */
+  v = (uint64_t)(a[iByte++] >> sh);
+  nGot = 8 - sh;
+  while( nGot<w ){
+    v |= (uint64_t)a[iByte++] << nGot;
+    nGot += 8;
+  }
+  return v & codecMask(w);
+}
+
+/*
+** Decode a packed integer column of n values from [p, pEnd) into aX[].
+** Return the byte after it, or NULL if it is corrupt.
+*/
+static const uint8_t *codecIntRead(const uint8_t *p, const uint8_t *pEnd,
+                                   int n, int64_t *aX){
+  uint64_t iFirst, iSlope = 0, iDiv = 0, iBase, nExc = 0, z = 0;
+  uint64_t *aU = (uint64_t*)aX;
+  size_t nPack;
+  int eX, w, i;
+
+  if( p>=pEnd ) return 0;
+  eX = *p++;
+  if( eX>CODEC_X_DOD ) return 0;
+  p = codecGetVarint(p, pEnd, &z);
+  iFirst = codecUnzigzag(z);
+  if( p && (eX==CODEC_X_LINEAR || eX==CODEC_X_DOD) ){
+    p = codecGetVarint(p, pEnd, &z);
+    iSlope = codecUnzigzag(z);
+  }
+  p = codecGetVarint(p, pEnd, &iDiv);
+  p = codecGetVarint(p, pEnd, &z);
+  iBase = codecUnzigzag(z);
+  if( p==0 || p>=pEnd ) return 0;
+  w = *p++;
+  p = codecGetVarint(p, pEnd, &nExc);
+  if( p==0 || w>64 || nExc>=(uint64_t)n ) return 0;
+  nPack = (size_t)(((uint64_t)(n-1)*w + 7) >> 3);
+  if( (size_t)(pEnd - p)<nPack ) return 0;
+
+  /* Unpack: aU[i] = base + u_i, as unsigned words. */
+  if( w==0 ){
+    for(i=1; i<n; i++) aU[i] = iBase;
+  }else{
+    uint64_t mask = codecMask(w);
+    size_t nAvail = (size_t)(pEnd - p);
+    uint64_t iBit = 0;
+    i = 1;
+    if( w<=56 ){
+      /* fast path while a whole 8-byte word can be read */
+      for(; i<n; i++, iBit+=w){
+        size_t iByte = (size_t)(iBit >> 3);
+        if( iByte + 8>nAvail ) break;
+        aU[i] = iBase + ((codecGet64(&p[iByte]) >> (iBit & 7)) & mask);
+      }
+    }
+    for(; i<n; i++, iBit+=w){
+      aU[i] = iBase + codecBitsAt(p, nAvail, iBit, w);
+    }
+  }
+  p += nPack;
+
+  /* Patch the exceptions. */
+  {
+    uint64_t iPos = 0, iGap;
+    for(i=0; i<(int)nExc; i++){
+      p = codecGetVarint(p, pEnd, &iGap);
+      p = codecGetVarint(p, pEnd, &z);
+      if( p==0 || iGap>=(uint64_t)n ) return 0;
+      iPos += iGap + 1;
+      if( iPos>=(uint64_t)n ) return 0;
+      aU[iPos] = iBase + codecUnzigzag(z);
+    }
+  }
+
+  /* Undo the divisor and the transform. */
+  aU[0] = iFirst;
+  switch( eX ){
+    case CODEC_X_FOR:
+      for(i=1; i<n; i++) aU[i] = iFirst + aU[i]*iDiv;
+      break;
+    case CODEC_X_LINEAR: {
+      uint64_t iLine = iFirst;
+      for(i=1; i<n; i++){
+        iLine += iSlope;
+        aU[i] = iLine + aU[i]*iDiv;
+      }
+      break;
+    }
+    case CODEC_X_DELTA: {
+      uint64_t x = iFirst;
+      for(i=1; i<n; i++){
+        x += aU[i]*iDiv;
+        aU[i] = x;
+      }
+      break;
+    }
+    default: {
+      uint64_t x = iFirst, d = iSlope;
+      if( n>1 ){
+        d += aU[1]*iDiv;
+        x += d;
+        aU[1] = x;
+      }
+      for(i=2; i<n; i++){
+        d += aU[i]*iDiv;
+        x += d;
+        aU[i] = x;
+      }
+      break;
+    }
+  }
+  return p;
+}
+
+/*************************************************************************
+** Timestamp column.
+*/
 
 /* Raw timestamp column.  Return 0 or TSM_CODEC_TOOSMALL. */
 static int codecTsRaw(CodecOut *p, const int64_t *aTs, int n){
   int i;
-  if( p->n - p->iOff < 1 + (size_t)n*8 ) return TSM_CODEC_TOOSMALL;
+  if( codecRoom(p) < 1 + (size_t)n*8 ) return TSM_CODEC_TOOSMALL;
   p->a[p->iOff++] = CODEC_TS_RAW;
   for(i=0; i<n; i++){
     codecPut64(&p->a[p->iOff], (uint64_t)aTs[i]);
@@ -148,12 +779,11 @@ static int codecTsRaw(CodecOut *p, const int64_t *aTs, int n){
 
 /* Delta-of-delta varint timestamp column, or raw when that is smaller. */
 static int codecTsVardod(CodecOut *p, const int64_t *aTs, int n){
-  size_t iStart = p->iOff;
-  size_t nLimit = p->n - p->iOff;
+  size_t nLimit = codecRoom(p);
   size_t nRaw = 1 + (size_t)n*8;
   size_t iOff = 1;
   uint64_t iPrev = 0, iDelta = 0;
-  uint8_t *a = &p->a[iStart];
+  uint8_t *a = &p->a[p->iOff];
   int i;
   if( nLimit>nRaw ) nLimit = nRaw;
   if( nLimit<1 ) return TSM_CODEC_TOOSMALL;
@@ -171,10 +801,54 @@ static int codecTsVardod(CodecOut *p, const int64_t *aTs, int n){
   return 0;
 }
 
-/* Raw value column. */
+/* Packed timestamp column, or raw when that is smaller. */
+static int codecTsPacked(CodecOut *p, const int64_t *aTs, int n){
+  CodecPlan plan;
+  codecIntPlan(aTs, n, CODEC_X_ALL, &plan);
+  if( plan.nByte>=(size_t)n*8 ) return codecTsRaw(p, aTs, n);
+  if( codecRoom(p)<1 + plan.nByte ) return TSM_CODEC_TOOSMALL;
+  p->a[p->iOff++] = CODEC_TS_PACKED;
+  return codecIntWrite(p, aTs, n, &plan);
+}
+
+static const uint8_t *codecReadTs(const uint8_t *p, const uint8_t *pEnd,
+                                  int64_t *aTs, int n){
+  int i;
+  if( p>=pEnd ) return 0;
+  switch( *p++ ){
+    case CODEC_TS_RAW:
+      if( (size_t)(pEnd - p) < (size_t)n*8 ) return 0;
+      for(i=0; i<n; i++){
+        aTs[i] = (int64_t)codecGet64(p);
+        p += 8;
+      }
+      return p;
+    case CODEC_TS_VARDOD: {
+      uint64_t iPrev = 0, iDelta = 0;
+      for(i=0; i<n; i++){
+        uint64_t z;
+        p = codecGetVarint(p, pEnd, &z);
+        if( p==0 ) return 0;
+        iDelta += codecUnzigzag(z);
+        iPrev += iDelta;
+        aTs[i] = (int64_t)iPrev;
+      }
+      return p;
+    }
+    case CODEC_TS_PACKED:
+      return codecIntRead(p, pEnd, n, aTs);
+  }
+  return 0;
+}
+
+/*************************************************************************
+** Value blocks: encoders.  Each writes one block of n <= CODEC_BLOCK
+** values and returns 0 or TSM_CODEC_TOOSMALL.
+*/
+
 static int codecValRaw(CodecOut *p, const double *aVal, int n){
   int i;
-  if( p->n - p->iOff < 1 + (size_t)n*8 ) return TSM_CODEC_TOOSMALL;
+  if( codecRoom(p) < 1 + (size_t)n*8 ) return TSM_CODEC_TOOSMALL;
   p->a[p->iOff++] = CODEC_VAL_RAW;
   for(i=0; i<n; i++){
     codecPut64(&p->a[p->iOff], codecDoubleBits(aVal[i]));
@@ -183,13 +857,31 @@ static int codecValRaw(CodecOut *p, const double *aVal, int n){
   return 0;
 }
 
+/* Return 1 if every value has the bits of the first. */
+static int codecValIsConst(const double *aVal, int n){
+  uint64_t u = codecDoubleBits(aVal[0]);
+  int i;
+  for(i=1; i<n; i++){
+    if( codecDoubleBits(aVal[i])!=u ) return 0;
+  }
+  return 1;
+}
+
+static int codecValConst(CodecOut *p, const double *aVal){
+  if( codecRoom(p)<9 ) return TSM_CODEC_TOOSMALL;
+  p->a[p->iOff] = CODEC_VAL_CONST;
+  codecPut64(&p->a[p->iOff+1], codecDoubleBits(aVal[0]));
+  p->iOff += 9;
+  return 0;
+}
+
 /*
-** Decimal varint value column: find the smallest exponent e that makes
-** every value an exact v = N/10^e, write zigzag varint deltas of N.  Fall
-** back to raw when some value has no such e or raw is smaller.
+** DECVAR: find the smallest exponent e that makes every value an exact
+** v = N/10^e, write zigzag varint deltas of N.  Raw when some value has no
+** such e or raw is smaller.
 */
 static int codecValDecvar(CodecOut *p, const double *aVal, int n){
-  size_t nLimit = p->n - p->iOff;
+  size_t nLimit = codecRoom(p);
   size_t nRaw = 1 + (size_t)n*8;
   uint8_t *a = &p->a[p->iOff];
   int e = 0;
@@ -229,100 +921,203 @@ static int codecValDecvar(CodecOut *p, const double *aVal, int n){
   }
 }
 
-/* Constant value column if every value has the same bits: return 0 when
-** written, 1 when the column is not constant, or an error code. */
-static int codecValConst(CodecOut *p, const double *aVal, int n){
-  uint64_t u = codecDoubleBits(aVal[0]);
+/*
+** XOR: Gorilla-style (Pelkonen et al., VLDB 2015).  The first value is 64
+** raw bits; then for each value x = bits ^ previous bits:
+**   x == 0                              '0'
+**   x fits the previous window          '1' '0' then the window's bits
+**   otherwise                           '1' '1' lz:6 (len-1):6 then len bits
+** where lz/tz count the leading/trailing zero bits of x, len = 64-lz-tz and
+** the window is the (lz, tz) of the last value written with a header.
+** Bits are written LSB first.  codecXor() writes when pOut is not NULL and
+** returns the size in bytes either way.
+*/
+static size_t codecXor(const double *aVal, int n, CodecBits *pOut){
+  uint64_t iPrev = codecDoubleBits(aVal[0]);
+  uint64_t nBit = 64;
+  int lzW = 65, tzW = 0;     /* no window yet */
   int i;
+  if( pOut ) codecBitsPut(pOut, iPrev, 64);
   for(i=1; i<n; i++){
-    if( codecDoubleBits(aVal[i])!=u ) return 1;
+    uint64_t u = codecDoubleBits(aVal[i]);
+    uint64_t x = u ^ iPrev;
+    iPrev = u;
+    if( x==0 ){
+      nBit += 1;
+      if( pOut ) codecBitsPut(pOut, 0, 1);
+    }else{
+      int lz = 64 - codecBitLen(x);
+      int tz = codecCtz(x);
+      int len = 64 - lz - tz;
+      int lenW = 64 - lzW - tzW;
+      if( lz>=lzW && tz>=tzW && lenW<=len + 13 ){
+        nBit += 2 + lenW;
+        if( pOut ){
+          codecBitsPut(pOut, 1, 2);               /* '1' then '0' */
+          codecBitsPut(pOut, x >> tzW, lenW);
+        }
+      }else{
+        nBit += 14 + len;
+        if( pOut ){
+          codecBitsPut(pOut, 3, 2);               /* '1' then '1' */
+          codecBitsPut(pOut, (uint64_t)lz | ((uint64_t)(len-1) << 6), 12);
+          codecBitsPut(pOut, x >> tz, len);
+        }
+        lzW = lz;
+        tzW = tz;
+      }
+    }
   }
-  if( p->n - p->iOff < 9 ) return TSM_CODEC_TOOSMALL;
-  p->a[p->iOff] = CODEC_VAL_CONST;
-  codecPut64(&p->a[p->iOff+1], u);
-  p->iOff += 9;
-  return 0;
+  return (size_t)((nBit + 7) >> 3);
 }
 
-size_t tsmCodecBound(int n){
-  if( n<0 ) n = 0;
-  /* header: version, flags, varint(n) <= 10; two tags; raw columns */
-  return 12 + 2 + (size_t)n*16;
+/*
+** Choose the decimal exponent for aVal[0..n): look at a sample, find for
+** each sampled value the smallest e that makes it an exact decimal, and
+** take the largest e that at least 1/16 of the sample needs.  Return -1
+** when too few sampled values are decimals.
+*/
+static int codecDecExponent(const double *aVal, int n){
+  int aCnt[CODEC_MAX_EXP+1];
+  int m = n<CODEC_SAMPLE_DEC ? n : CODEC_SAMPLE_DEC;
+  int nOk = 0, nThresh, eMax = -1, e, k;
+  memset(aCnt, 0, sizeof(aCnt));
+  for(k=0; k<m; k++){
+    double v = aVal[(int)((int64_t)k*n/m)];
+    int64_t iN;
+    for(e=0; e<=CODEC_MAX_EXP; e++){
+      if( codecDecScale(v, e, &iN) ){
+        aCnt[e]++;
+        nOk++;
+        if( e>eMax ) eMax = e;
+        break;
+      }
+    }
+  }
+  if( nOk*4<m ) return -1;
+  nThresh = m/16 > 1 ? m/16 : 1;
+  for(e=CODEC_MAX_EXP; e>=0; e--){
+    if( aCnt[e]>=nThresh ) return e;
+  }
+  return eMax;
 }
 
-int tsmCodecEncode(const int64_t *aTs, const double *aVal, int n, int eMode,
-                   uint8_t *aOut, size_t nOut){
-  CodecOut out;
-  int rc = 0;
-  if( n<0 || n>TSM_CODEC_MAX_SAMPLES ) return TSM_CODEC_RANGE;
-  if( eMode!=TSM_CODEC_FAST && eMode!=TSM_CODEC_BEST ) return TSM_CODEC_RANGE;
-  if( nOut < 2 + (size_t)codecVarintLen((uint64_t)n) ){
-    return TSM_CODEC_TOOSMALL;
+/*
+** BEST value block: the smallest of CONST, DEC, XOR and RAW.
+**
+** DEC scales every value by 10^e (exponent chosen as in ALP, Afroozeh,
+** Kuffo and Boncz, SIGMOD 2024) into aN[], packed as an integer column.
+** A value that is not exactly aN[i]/10^e -- a float artefact such as
+** 0.1+0.2, a NaN, -0.0 -- keeps the nearest aN[i] (or the previous one when
+** out of range) and gets a correction aC[i] = bits(v) - bits(aN[i]/10^e),
+** mostly +-1 or 2 ulp, packed as a second integer column.
+*/
+static int codecValBest(CodecOut *p, const double *aVal, int n){
+  int64_t aN[CODEC_BLOCK];
+  int64_t aC[CODEC_BLOCK];
+  size_t nRaw = (size_t)n*8;
+  size_t nDec = (size_t)-1, nXor = (size_t)-1;
+  CodecPlan planN, planC;
+  int e, bCorr = 0, i;
+
+  if( codecValIsConst(aVal, n) ) return codecValConst(p, aVal);
+
+  e = codecDecExponent(aVal, n);
+  if( e>=0 ){
+    double rMul = aCodecPow10[e], rDiv = aCodecPow10[e];
+    int64_t iPrev = 0;
+    for(i=0; i<n; i++){
+      double v = aVal[i];
+      double x = v * rMul;
+      int64_t iN = iPrev;
+      if( x < CODEC_SCALED_MAX && x > -CODEC_SCALED_MAX ){
+        iN = (int64_t)((x + CODEC_ROUND_MAGIC) - CODEC_ROUND_MAGIC);
+      }
+      aN[i] = iN;
+      aC[i] = (int64_t)(codecDoubleBits(v)
+                        - codecDoubleBits((double)iN / rDiv));
+      bCorr |= aC[i]!=0;
+      iPrev = iN;
+    }
+    codecIntPlan(aN, n, CODEC_X_ALL, &planN);
+    nDec = 1 + planN.nByte;
+    if( bCorr ){
+      codecIntPlan(aC, n, 1<<CODEC_X_FOR, &planC);
+      nDec += planC.nByte;
+    }
   }
-  out.a = aOut;
-  out.n = nOut;
-  out.a[0] = CODEC_VERSION;
-  out.a[1] = (uint8_t)eMode;
-  out.iOff = 2 + codecPutVarint(&aOut[2], (uint64_t)n);
-  if( n>0 ){
-    rc = codecTsVardod(&out, aTs, n);
-    if( rc==0 ) rc = codecValConst(&out, aVal, n);
-    if( rc>0 ) rc = codecValDecvar(&out, aVal, n);
+  if( nDec > (size_t)n*3 ){
+    nXor = codecXor(aVal, n, 0);
   }
-  return rc ? rc : (int)out.iOff;
+  if( nDec<=nXor && nDec<nRaw ){
+    int rc;
+    if( codecRoom(p)<1 + nDec ) return TSM_CODEC_TOOSMALL;
+    p->a[p->iOff++] = CODEC_VAL_DEC;
+    p->a[p->iOff++] = (uint8_t)(e | (bCorr ? CODEC_DEC_CORR : 0));
+    rc = codecIntWrite(p, aN, n, &planN);
+    if( rc==0 && bCorr ) rc = codecIntWrite(p, aC, n, &planC);
+    return rc;
+  }
+  if( nXor<nRaw ){
+    CodecBits b;
+    if( codecRoom(p)<1 + nXor ) return TSM_CODEC_TOOSMALL;
+    p->a[p->iOff++] = CODEC_VAL_XOR;
+    b.a = &p->a[p->iOff];
+    b.acc = 0;
+    b.nAcc = 0;
+    codecXor(aVal, n, &b);
+    p->iOff = (size_t)(codecBitsFlush(&b) - p->a);
+    return 0;
+  }
+  return codecValRaw(p, aVal, n);
 }
 
 /*************************************************************************
-** Decoder.  Every read is checked against the end of the input.
+** Value blocks: decoder.
 */
 
-/* Read the header.  Return a pointer to the first column or NULL. */
-static const uint8_t *codecHeader(const uint8_t *a, size_t n, int *pnSample,
-                                  int *peMode){
-  uint64_t nSample;
-  const uint8_t *p;
-  if( a==0 || n<3 || a[0]!=CODEC_VERSION || (a[1] & ~1)!=0 ) return 0;
-  p = codecGetVarint(&a[2], a+n, &nSample);
-  if( p==0 || nSample>TSM_CODEC_MAX_SAMPLES ) return 0;
-  *pnSample = (int)nSample;
-  *peMode = a[1];
-  return p;
-}
-
-int tsmCodecPeek(const uint8_t *a, size_t n, int *pnSample, int *peMode){
-  int nSample, eMode;
-  if( codecHeader(a, n, &nSample, &eMode)==0 ) return TSM_CODEC_CORRUPT;
-  if( pnSample ) *pnSample = nSample;
-  if( peMode ) *peMode = eMode;
-  return 0;
-}
-
-static const uint8_t *codecReadTs(const uint8_t *p, const uint8_t *pEnd,
-                                  int64_t *aTs, int n){
+/* Decode an XOR block of n values. */
+static const uint8_t *codecReadXor(const uint8_t *p, const uint8_t *pEnd,
+                                   double *aVal, int n){
+  size_t nByte = (size_t)(pEnd - p);
+  uint64_t nBitAvail = (uint64_t)nByte * 8;
+  uint64_t iBit = 64, iPrev;
+  int lzW = 0, tzW = 0, bWindow = 0;
   int i;
-  if( p>=pEnd ) return 0;
-  switch( *p++ ){
-    case CODEC_TS_RAW:
-      if( (size_t)(pEnd - p) < (size_t)n*8 ) return 0;
-      for(i=0; i<n; i++){
-        aTs[i] = (int64_t)codecGet64(p);
-        p += 8;
-      }
-      return p;
-    case CODEC_TS_VARDOD: {
-      uint64_t iPrev = 0, iDelta = 0;
-      for(i=0; i<n; i++){
-        uint64_t z;
-        p = codecGetVarint(p, pEnd, &z);
-        if( p==0 ) return 0;
-        iDelta += codecUnzigzag(z);
-        iPrev += iDelta;
-        aTs[i] = (int64_t)iPrev;
-      }
-      return p;
+  if( nByte<8 ) return 0;
+  iPrev = codecBitsAt(p, nByte, 0, 64);
+  aVal[0] = codecBitsDouble(iPrev);
+  for(i=1; i<n; i++){
+    uint64_t x;
+    if( iBit + 1>nBitAvail ) return 0;
+    if( codecBitsAt(p, nByte, iBit++, 1)==0 ){
+      aVal[i] = codecBitsDouble(iPrev);
+      continue;
     }
+    if( iBit + 1>nBitAvail ) return 0;
+    if( codecBitsAt(p, nByte, iBit++, 1)==0 ){
+      int len = 64 - lzW - tzW;
+      if( !bWindow || iBit + len>nBitAvail ) return 0;
+      x = codecBitsAt(p, nByte, iBit, len) << tzW;
+      iBit += len;
+    }else{
+      uint64_t h;
+      int len;
+      if( iBit + 12>nBitAvail ) return 0;
+      h = codecBitsAt(p, nByte, iBit, 12);
+      iBit += 12;
+      lzW = (int)(h & 63);
+      len = (int)(h >> 6) + 1;
+      if( lzW + len>64 || iBit + len>nBitAvail ) return 0;
+      tzW = 64 - lzW - len;
+      bWindow = 1;
+      x = codecBitsAt(p, nByte, iBit, len) << tzW;
+      iBit += len;
+    }
+    iPrev ^= x;
+    aVal[i] = codecBitsDouble(iPrev);
   }
-  return 0;
+  return p + ((iBit + 7) >> 3);
 }
 
 static const uint8_t *codecReadVal(const uint8_t *p, const uint8_t *pEnd,
@@ -358,20 +1153,118 @@ static const uint8_t *codecReadVal(const uint8_t *p, const uint8_t *pEnd,
       }
       return p;
     }
+    case CODEC_VAL_DEC: {
+      int64_t aTmp[CODEC_BLOCK];
+      int e, bCorr;
+      double rDiv;
+      if( p>=pEnd ) return 0;
+      e = *p & 0x7f;
+      bCorr = (*p & CODEC_DEC_CORR)!=0;
+      p++;
+      if( e>CODEC_MAX_EXP ) return 0;
+      rDiv = aCodecPow10[e];
+      p = codecIntRead(p, pEnd, n, aTmp);
+      if( p==0 ) return 0;
+      for(i=0; i<n; i++) aVal[i] = (double)aTmp[i] / rDiv;
+      if( bCorr ){
+        p = codecIntRead(p, pEnd, n, aTmp);
+        if( p==0 ) return 0;
+        for(i=0; i<n; i++){
+          aVal[i] = codecBitsDouble(codecDoubleBits(aVal[i])
+                                    + (uint64_t)aTmp[i]);
+        }
+      }
+      return p;
+    }
+    case CODEC_VAL_XOR:
+      return codecReadXor(p, pEnd, aVal, n);
   }
+  return 0;
+}
+
+/*************************************************************************
+** Public interface.
+*/
+
+size_t tsmCodecBound(int n){
+  size_t nBlock;
+  if( n<0 ) n = 0;
+  nBlock = ((size_t)n + CODEC_BLOCK - 1) / CODEC_BLOCK;
+  /* header: version, flags, varint(n); ts tag; a tag per value block; the
+  ** raw columns are never exceeded */
+  return 2 + 10 + 1 + nBlock + (size_t)n*16;
+}
+
+int tsmCodecEncode(const int64_t *aTs, const double *aVal, int n, int eMode,
+                   uint8_t *aOut, size_t nOut){
+  CodecOut out;
+  int rc = 0, i;
+  if( n<0 || n>TSM_CODEC_MAX_SAMPLES ) return TSM_CODEC_RANGE;
+  if( eMode!=TSM_CODEC_FAST && eMode!=TSM_CODEC_BEST ) return TSM_CODEC_RANGE;
+  if( nOut < 2 + (size_t)codecVarintLen((uint64_t)n) ){
+    return TSM_CODEC_TOOSMALL;
+  }
+  out.a = aOut;
+  out.n = nOut;
+  out.a[0] = CODEC_VERSION;
+  out.a[1] = (uint8_t)eMode;
+  out.iOff = 2 + codecPutVarint(&aOut[2], (uint64_t)n);
+  if( n==0 ) return (int)out.iOff;
+
+  if( eMode==TSM_CODEC_FAST ){
+    rc = codecTsVardod(&out, aTs, n);
+  }else{
+    rc = codecTsPacked(&out, aTs, n);
+  }
+  for(i=0; rc==0 && i<n; i+=CODEC_BLOCK){
+    int nBlock = n - i < CODEC_BLOCK ? n - i : CODEC_BLOCK;
+    if( eMode==TSM_CODEC_FAST ){
+      if( codecValIsConst(&aVal[i], nBlock) ){
+        rc = codecValConst(&out, &aVal[i]);
+      }else{
+        rc = codecValDecvar(&out, &aVal[i], nBlock);
+      }
+    }else{
+      rc = codecValBest(&out, &aVal[i], nBlock);
+    }
+  }
+  return rc ? rc : (int)out.iOff;
+}
+
+/* Read the header.  Return a pointer to the first column or NULL. */
+static const uint8_t *codecHeader(const uint8_t *a, size_t n, int *pnSample,
+                                  int *peMode){
+  uint64_t nSample;
+  const uint8_t *p;
+  if( a==0 || n<3 || a[0]!=CODEC_VERSION || (a[1] & ~1)!=0 ) return 0;
+  p = codecGetVarint(&a[2], a+n, &nSample);
+  if( p==0 || nSample>TSM_CODEC_MAX_SAMPLES ) return 0;
+  *pnSample = (int)nSample;
+  *peMode = a[1];
+  return p;
+}
+
+int tsmCodecPeek(const uint8_t *a, size_t n, int *pnSample, int *peMode){
+  int nSample, eMode;
+  if( codecHeader(a, n, &nSample, &eMode)==0 ) return TSM_CODEC_CORRUPT;
+  if( pnSample ) *pnSample = nSample;
+  if( peMode ) *peMode = eMode;
   return 0;
 }
 
 int tsmCodecDecode(const uint8_t *a, size_t n, int64_t *aTs, double *aVal,
                    int nMax){
-  int nSample, eMode;
+  int nSample, eMode, i;
   const uint8_t *p = codecHeader(a, n, &nSample, &eMode);
   const uint8_t *pEnd = a + n;
   if( p==0 ) return TSM_CODEC_CORRUPT;
   if( nSample>nMax ) return TSM_CODEC_TOOSMALL;
   if( nSample==0 ) return p==pEnd ? 0 : TSM_CODEC_CORRUPT;
   p = codecReadTs(p, pEnd, aTs, nSample);
-  if( p ) p = codecReadVal(p, pEnd, aVal, nSample);
+  for(i=0; p && i<nSample; i+=CODEC_BLOCK){
+    int nBlock = nSample - i < CODEC_BLOCK ? nSample - i : CODEC_BLOCK;
+    p = codecReadVal(p, pEnd, &aVal[i], nBlock);
+  }
   if( p!=pEnd ) return TSM_CODEC_CORRUPT;
   return nSample;
 }
