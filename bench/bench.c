@@ -3,11 +3,12 @@
 ** (and DuckDB), on one deterministic workload, side by side in one run.
 **
 ** Usage (from bench/):
-**     ./bench [--scale N] [--ext PATH] [--out DIR] [--no-duckdb]
+**     ./bench [--scale N] [--ext PATH] [--out DIR] [--nab DIR] [--no-duckdb]
 **
 ** --scale N multiplies the samples per series of W1 (default 1: 100 series
 ** x 20,000 samples); --ext is the extension without its suffix (default
-** ../dist/tsm); --out the directory for the databases (default out).
+** ../dist/tsm); --out the directory for the databases (default out); --nab
+** the NAB data (default ../../shared/data/nab-aws, beside the repository).
 **
 ** What it does, in order:
 **   1. generates W1 (workload.c) once;
@@ -1354,7 +1355,8 @@ static void benchIngestFigures(Bench *p, const Contender *pC, int bAlt, int iRou
 }
 
 static void benchUsage(const char *zArgv0){
-  fprintf(stderr, "usage: %s [--scale N] [--ext PATH] [--out DIR] [--no-duckdb]\n",
+  fprintf(stderr, "usage: %s [--scale N] [--ext PATH] [--out DIR] [--nab DIR] "
+                  "[--no-duckdb]\n",
           zArgv0);
   exit(2);
 }
@@ -1397,6 +1399,7 @@ int main(int argc, char **argv){
   Bench b;
   int i, r, c, s;
   double tStart = benchNow(), t0;
+  const char *zNab = "../../shared/data/nab-aws";
 
   memset(&b, 0, sizeof(b));
   b.scale = 1;
@@ -1410,6 +1413,8 @@ int main(int argc, char **argv){
       b.zExt = argv[++i];
     }else if( strcmp(argv[i], "--out")==0 && i + 1 < argc ){
       b.zOut = argv[++i];
+    }else if( strcmp(argv[i], "--nab")==0 && i + 1 < argc ){
+      zNab = argv[++i];
     }else if( strcmp(argv[i], "--no-duckdb")==0 ){
       b.bDuck = 0;
     }else{
@@ -1435,8 +1440,7 @@ int main(int argc, char **argv){
   }
   benchNote("W1: %d series x %d samples generated in %.2f s",
             b.nSeries, b.nPer, benchNow() - t0);
-  b.aNab = benchNab("../../shared/data/nab-aws", &b.nNab);
-  if( b.aNab==0 ) b.aNab = benchNab("../shared/data/nab-aws", &b.nNab);
+  b.aNab = benchNab(zNab, &b.nNab);
   for(s = 0; s < b.nNab; s++) b.nNabTotal += b.aNab[s].n;
   if( b.nNab==0 ) benchNote("NAB data not found: figure 3b n/a");
 
