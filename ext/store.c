@@ -10,19 +10,20 @@
 **              v_min, v_max, v_sum, v_first, v_last, data)
 **   tsm_heads(series_id, sealed_last, n, data)
 **
-** Invariants per series: sealed chunks never overlap, each holds 1..1024
-** samples in strictly increasing time order; the head holds fewer than
+** Invariants per series: sealed chunks never overlap, each holds 1 to
+** TSM_CHUNK_MAX samples in strictly increasing time order; the head holds fewer than
 ** TSM_HEAD_MAX samples, all later than sealed_last, which is at least the
 ** ts_last of every sealed chunk.
 **
 ** The flush, per series with buffered samples B (sorted, deduplicated):
 **   1. Samples at or before sealed_last are merged into the sealed chunks
 **      they fall in (storeMergeSealed): those chunks are decoded, deleted
-**      and rewritten, at most TSM_CHUNK_MAX samples each.
-**   2. The rest are merged with the head.  Whole chunks of TSM_CHUNK_MAX
-**      are sealed; a remainder of TSM_HEAD_MAX or more is sealed too; a
-**      smaller one stays the head (encoded TSM_CODEC_FAST, cheap to
-**      rewrite on every commit).
+**      and rewritten (chunkSeal).
+**   2. The rest are merged with the head.  When that makes TSM_HEAD_MAX
+**      samples or more, they are sealed (chunkSeal: pieces sized for the
+**      page; the last sealed chunk, while still small, is topped up in
+**      place), but for a last piece of fewer than TSM_HEAD_MAX, which stays
+**      the head (encoded TSM_CODEC_FAST, cheap to rewrite every commit).
 */
 #include "tsm.h"
 #include "parse.h"
@@ -62,6 +63,9 @@ static const char *const azStmt[TSM_STMT_COUNT] = {
     "ORDER BY ts_first",
   [TSM_STMT_CHUNK_LAST] =
     "SELECT ts_first, ts_last, data FROM main.tsm_chunks WHERE series_id=?1 "
+    "ORDER BY ts_first DESC LIMIT 1",
+  [TSM_STMT_CHUNK_WARM] =
+    "SELECT chunk_id, length(data), n FROM main.tsm_chunks WHERE series_id=?1 "
     "ORDER BY ts_first DESC LIMIT 1",
   [TSM_STMT_CHUNK_GET] =
     "SELECT ts_first, ts_last, data FROM main.tsm_chunks WHERE chunk_id=?1",
@@ -548,12 +552,23 @@ static void bindDouble(sqlite3_stmt *pStmt, int i, double v, int bValid){
   else sqlite3_bind_null(pStmt, i);
 }
 
-/* Write aTs/aVal[0..n) as one sealed chunk of series iSeries. */
-static int chunkWrite(TsmCtx *p, int64_t iSeries, const int64_t *aTs,
-                      const double *aVal, int n){
+/* Encode aTs/aVal[0..n) with TSM_CODEC_BEST into p->aOut; return the size
+** or a negative number. */
+static int chunkEncode(TsmCtx *p, const int64_t *aTs, const double *aVal,
+                       int n){
+  if( ensureOut(p, n) ) return -1;
+  return tsmCodecEncode(aTs, aVal, n, TSM_CODEC_BEST, p->aOut, p->nOut);
+}
+
+/* Insert the chunk of aTs/aVal[0..n), already encoded in p->aOut[0..nByte),
+** with its metadata; or, if iReplace is not 0, update chunk iReplace in
+** place with it. */
+static int chunkInsert(TsmCtx *p, int64_t iSeries, const int64_t *aTs,
+                       const double *aVal, int n, int nByte,
+                       int64_t iReplace){
   sqlite3_stmt *pStmt;
   double vMin = 0, vMax = 0, vSum = 0, vFirst = 0, vLast = 0;
-  int nVal = 0, i, nByte, rc;
+  int nVal = 0, i, rc;
   for(i=0; i<n; i++){
     double v = aVal[i];
     if( isnan(v) ) continue;
@@ -563,10 +578,16 @@ static int chunkWrite(TsmCtx *p, int64_t iSeries, const int64_t *aTs,
     vLast = v;
     nVal++;
   }
-  rc = ensureOut(p, n);
-  if( rc ) return rc;
-  nByte = tsmCodecEncode(aTs, aVal, n, TSM_CODEC_BEST, p->aOut, p->nOut);
-  if( nByte<0 ) return SQLITE_ERROR;
+  if( iReplace ){
+    /* Delete and append rather than update in place: a row that grows in
+    ** place splits its leaf page again and again. */
+    rc = tsmStmt(p, TSM_STMT_CHUNK_DELETE, &pStmt);
+    if( rc ) return rc;
+    sqlite3_bind_int64(pStmt, 1, iReplace);
+    sqlite3_step(pStmt);
+    rc = sqlite3_reset(pStmt);
+    if( rc ) return rc;
+  }
   rc = tsmStmt(p, TSM_STMT_CHUNK_INSERT, &pStmt);
   if( rc ) return rc;
   sqlite3_bind_int64(pStmt, 1, iSeries);
@@ -584,17 +605,119 @@ static int chunkWrite(TsmCtx *p, int64_t iSeries, const int64_t *aTs,
   return sqlite3_reset(pStmt);
 }
 
-/* Write pC[0..n) as chunks of at most TSM_CHUNK_MAX, sizes balanced. */
-static int chunkWriteBalanced(TsmCtx *p, int64_t iSeries,
-                              const int64_t *aTs, const double *aVal, int n){
-  int nPiece = (n + TSM_CHUNK_MAX - 1)/TSM_CHUNK_MAX;
-  int i, off = 0, rc = SQLITE_OK;
-  for(i=0; rc==SQLITE_OK && i<nPiece; i++){
-    int nThis = (n - off)/(nPiece - i);
-    rc = chunkWrite(p, iSeries, &aTs[off], &aVal[off], nThis);
-    off += nThis;
+/*
+** How big a sealed chunk should be, from the page size.  A table row whose
+** payload P exceeds the page spills into overflow pages; SQLite keeps
+** minLocal + (P - minLocal) % (U - 4) bytes in the leaf when that fits, else
+** minLocal (U: usable page size; minLocal = (U-12)*32/255 - 23).  Rows
+** between a third of a page and a page waste much of their leaf page, but
+** a row with P just below minLocal + U - 4 keeps only minLocal bytes (489
+** for 4 KiB pages) in the leaf and fills its one overflow page: leaves hold
+** eight such rows and overflow pages are full.  So big chunks aim at a blob
+** of p->nChunkBytes (and never more than p->nChunkBytesMax), small ones stay
+** under TSM_CHUNK_SMALL bytes.
+*/
+static void chunkSizing(TsmCtx *p){
+  sqlite3_stmt *pStmt = 0;
+  int nPage = 4096, nTop;
+  if( sqlite3_prepare_v2(p->db, "PRAGMA main.page_size", -1, &pStmt, 0)==0
+   && sqlite3_step(pStmt)==SQLITE_ROW ){
+    nPage = sqlite3_column_int(pStmt, 0);
   }
+  sqlite3_finalize(pStmt);
+  nTop = (nPage-12)*32/255 - 23 + (nPage-4);
+  p->nChunkBytesMax = nTop - TSM_CHUNK_META;
+  p->nChunkBytes = p->nChunkBytesMax - 40;
+}
+
+/*
+** Seal aTs/aVal[0..n) into chunks sized for the database page (see
+** chunkSizing): each piece takes as many samples as encode to about
+** p->nChunkBytes, up to TSM_CHUNK_MAX samples.  A last piece of fewer than
+** nKeep samples is not written (it stays in the head).  The first piece
+** replaces chunk iReplace when that is not 0.  *pnDone receives the number
+** of samples sealed.
+*/
+static int chunkSeal(TsmCtx *p, int64_t iSeries, const int64_t *aTs,
+                     const double *aVal, int n, int nKeep, int64_t iReplace,
+                     int *pnDone){
+  int off = 0, rc = SQLITE_OK;
+  int nGuess = 1024;               /* samples that fit nChunkBytes */
+  if( p->nChunkBytes==0 ) chunkSizing(p);
+  while( rc==SQLITE_OK && n-off>0 ){
+    int nRem = n-off;
+    int c = nRem<nGuess ? nRem : nGuess;
+    int nByte, nTry;
+    if( nRem<nKeep ) break;
+    nByte = chunkEncode(p, &aTs[off], &aVal[off], c);
+    for(nTry=0; nByte>=0 && nTry<8; nTry++){
+      /* The sample count that should encode to nChunkBytes. */
+      double r = (double)p->nChunkBytes/(nByte>0 ? nByte : 1);
+      int cFit = r*c>TSM_CHUNK_MAX ? TSM_CHUNK_MAX : (int)(r*c);
+      if( cFit<1 ) cFit = 1;
+      nGuess = cFit;
+      if( nByte>p->nChunkBytesMax && c>1 ){
+        c = cFit<c ? cFit : c-1;              /* too big: fewer samples */
+      }else if( c<nRem && cFit>c && nByte<p->nChunkBytes-80 ){
+        c = cFit<nRem ? cFit : nRem;          /* room left: more samples */
+      }else{
+        break;
+      }
+      nByte = chunkEncode(p, &aTs[off], &aVal[off], c);
+    }
+    if( nByte<0 ) return SQLITE_NOMEM;
+    rc = chunkInsert(p, iSeries, &aTs[off], &aVal[off], c, nByte,
+                     off==0 ? iReplace : 0);
+    off += c;
+  }
+  *pnDone = off;
   return rc;
+}
+
+/*
+** The last sealed chunk of series iSeries, when it is still smaller than a
+** big chunk ("warm"): its id in *piWarm and its samples in p->chunk; else
+** *piWarm is 0.  New samples top it up (chunkSeal with iReplace) instead of
+** starting a small chunk, so a series fed a little at a time still ends up
+** in big chunks.
+*/
+static int chunkWarm(TsmCtx *p, int64_t iSeries, int64_t *piWarm,
+                     char **pzErr){
+  sqlite3_stmt *pStmt;
+  int64_t iChunk = 0;
+  int rc = tsmStmt(p, TSM_STMT_CHUNK_WARM, &pStmt);
+  *piWarm = 0;
+  if( rc ) return rc;
+  if( p->nChunkBytes==0 ) chunkSizing(p);
+  sqlite3_bind_int64(pStmt, 1, iSeries);
+  if( sqlite3_step(pStmt)==SQLITE_ROW
+   && sqlite3_column_int(pStmt, 1)<p->nChunkBytes-200
+   && sqlite3_column_int(pStmt, 2)<TSM_CHUNK_MAX ){
+    iChunk = sqlite3_column_int64(pStmt, 0);
+  }
+  rc = sqlite3_reset(pStmt);
+  if( rc || iChunk==0 ) return rc;
+  rc = tsmStmt(p, TSM_STMT_CHUNK_GET, &pStmt);
+  if( rc ) return rc;
+  sqlite3_bind_int64(pStmt, 1, iChunk);
+  if( sqlite3_step(pStmt)==SQLITE_ROW ){
+    rc = tsmChunkDecode(p, iSeries, sqlite3_column_int64(pStmt, 0),
+                        sqlite3_column_int64(pStmt, 1),
+                        sqlite3_column_blob(pStmt, 2),
+                        sqlite3_column_bytes(pStmt, 2), &p->chunk, pzErr);
+    if( rc==SQLITE_OK ) *piWarm = iChunk;
+  }
+  if( rc==SQLITE_OK ) rc = sqlite3_reset(pStmt);
+  else sqlite3_reset(pStmt);
+  return rc;
+}
+
+/* Seal aTs/aVal[0..n) as chunks (chunkSeal) for retention.c, which
+** rewrites the chunk cut by a prune. */
+int tsmChunkWrite(TsmCtx *p, int64_t iSeries, const int64_t *aTs,
+                  const double *aVal, int n){
+  int nDone = 0;
+  return chunkSeal(p, iSeries, aTs, aVal, n, 0, 0, &nDone);
 }
 
 /*
@@ -662,20 +785,23 @@ static int storeMergeSealed(TsmCtx *p, int64_t iSeries, const int64_t *aTs,
                      &aTs[j], &aVal[j], j2-j);
     }
     j = j2;
-    while( rc==SQLITE_OK && pAcc->n>=2*TSM_CHUNK_MAX ){
-      rc = chunkWrite(p, iSeries, pAcc->aTs, pAcc->aVal, TSM_CHUNK_MAX);
-      memmove(pAcc->aTs, &pAcc->aTs[TSM_CHUNK_MAX],
-              sizeof(int64_t)*(size_t)(pAcc->n-TSM_CHUNK_MAX));
-      memmove(pAcc->aVal, &pAcc->aVal[TSM_CHUNK_MAX],
-              sizeof(double)*(size_t)(pAcc->n-TSM_CHUNK_MAX));
-      pAcc->n -= TSM_CHUNK_MAX;
+    if( rc==SQLITE_OK && pAcc->n>=2*TSM_CHUNK_MAX ){
+      int nDone = 0;
+      rc = chunkSeal(p, iSeries, pAcc->aTs, pAcc->aVal,
+                     pAcc->n-TSM_CHUNK_MAX, 0, 0, &nDone);
+      memmove(pAcc->aTs, &pAcc->aTs[nDone],
+              sizeof(int64_t)*(size_t)(pAcc->n-nDone));
+      memmove(pAcc->aVal, &pAcc->aVal[nDone],
+              sizeof(double)*(size_t)(pAcc->n-nDone));
+      pAcc->n -= nDone;
     }
   }
   if( rc==SQLITE_OK && j<n ){
     rc = colsAppend(pAcc, &aTs[j], &aVal[j], n-j);
   }
   if( rc==SQLITE_OK && pAcc->n>0 ){
-    rc = chunkWriteBalanced(p, iSeries, pAcc->aTs, pAcc->aVal, pAcc->n);
+    int nDone = 0;
+    rc = chunkSeal(p, iSeries, pAcc->aTs, pAcc->aVal, pAcc->n, 0, 0, &nDone);
   }
   free(aId);
   free(aFirst);
@@ -719,23 +845,32 @@ static int storeFlushSeries(TsmCtx *p, TsmBufSeries *pS, char **pzErr){
   }
   if( k==pS->n ) return SQLITE_OK;
 
-  /* 2. The rest with the head: seal what is big enough. */
+  /* 2. The rest with the head: seal what is big enough, topping up the
+  ** last sealed chunk while it is warm.  pM ends up holding the samples
+  ** and off the number sealed; the head is pM[off..]. */
   pM->n = 0;
   rc = colsMerge(pM, pHead->aTs, pHead->aVal, pHead->n,
                  &pS->aTs[k], &pS->aVal[k], pS->n-k);
-  while( rc==SQLITE_OK && pM->n-off>=TSM_CHUNK_MAX ){
-    rc = chunkWrite(p, pS->iSeries, &pM->aTs[off], &pM->aVal[off],
-                    TSM_CHUNK_MAX);
-    off += TSM_CHUNK_MAX;
-    bSealed = 1;
-    iSealedLast = pM->aTs[off-1];
-  }
-  if( rc==SQLITE_OK && pM->n-off>=TSM_HEAD_MAX ){
-    rc = chunkWrite(p, pS->iSeries, &pM->aTs[off], &pM->aVal[off],
-                    pM->n-off);
-    off = pM->n;
-    bSealed = 1;
-    iSealedLast = pM->aTs[off-1];
+  if( rc==SQLITE_OK && pM->n>=TSM_HEAD_MAX ){
+    int64_t iWarm = 0;
+    if( bSealed ) rc = chunkWarm(p, pS->iSeries, &iWarm, pzErr);
+    if( rc==SQLITE_OK && iWarm ){
+      /* pM = warm chunk + pM, through p->acc */
+      TsmCols tmp;
+      p->acc.n = 0;
+      rc = colsAppend(&p->acc, p->chunk.aTs, p->chunk.aVal, p->chunk.n);
+      if( rc==SQLITE_OK ) rc = colsAppend(&p->acc, pM->aTs, pM->aVal, pM->n);
+      tmp = p->acc; p->acc = p->merge; p->merge = tmp;
+      pM = &p->merge;
+    }
+    if( rc==SQLITE_OK ){
+      rc = chunkSeal(p, pS->iSeries, pM->aTs, pM->aVal, pM->n, TSM_HEAD_MAX,
+                     iWarm, &off);
+    }
+    if( off>0 ){
+      bSealed = 1;
+      iSealedLast = pM->aTs[off-1];
+    }
   }
   if( rc ) return rc;
 

@@ -27,11 +27,16 @@ SQLITE_EXTENSION_INIT3
 
 #define TSM_VERSION "0.1.0"
 
-/* Chunk sizing.  A sealed chunk holds up to TSM_CHUNK_MAX samples; the open
-** head of a series (the newest chunk, rewritten on every commit) holds fewer
-** than TSM_HEAD_MAX samples and is encoded TSM_CODEC_FAST.  See FORMAT.md. */
-#define TSM_CHUNK_MAX 1024
-#define TSM_HEAD_MAX  128
+/* Chunk sizing (see store.c chunkSizing and docs/FORMAT.md).  A sealed
+** chunk holds up to TSM_CHUNK_MAX samples and encodes to just over a page,
+** so that it fills one overflow page; the newest sealed chunk of a series
+** is topped up in place until it gets there.  TSM_CHUNK_META is the room
+** taken by the other columns of a chunk row.  The open head of a series
+** (its newest samples, rewritten on every commit) holds fewer than
+** TSM_HEAD_MAX samples and is encoded TSM_CODEC_FAST. */
+#define TSM_CHUNK_MAX   16384
+#define TSM_CHUNK_META  80
+#define TSM_HEAD_MAX    128
 
 /* The buffer flushes itself past this many samples (24 bytes each). */
 #define TSM_BUFFER_MAX (256*1024)
@@ -98,6 +103,7 @@ enum {
   TSM_STMT_HEAD_DELETE,
   TSM_STMT_CHUNK_AFFECTED,   /* chunks a merge of [a,b] must rewrite */
   TSM_STMT_CHUNK_LAST,
+  TSM_STMT_CHUNK_WARM,
   TSM_STMT_CHUNK_GET,
   TSM_STMT_CHUNK_INSERT,
   TSM_STMT_CHUNK_DELETE,
@@ -120,6 +126,7 @@ struct TsmCtx {
   TsmCache cache;
   TsmCols head, merge, chunk, acc;   /* scratch for the flush */
   uint8_t *aOut; size_t nOut;        /* scratch for encoding */
+  int nChunkBytes, nChunkBytesMax;   /* sealed chunk size (chunkSizing) */
 };
 
 /* tsm.c */
