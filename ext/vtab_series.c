@@ -29,10 +29,10 @@ typedef struct SeriesCursor {
   sqlite3_stmt *pList;       /* series_id, metric, labels */
   sqlite3_stmt *pStat;       /* aggregates of one series */
   int bEof;
-  int bStat;                 /* statistics below are loaded */
-  int bHasLast;
-  int64_t tsFirst, tsLast, nSamples, nBytes;
-  int bHasFirst;
+  int bStat;                 /* first_ts, samples, bytes are loaded */
+  int bLast;                 /* last_ts, last_value are loaded */
+  int bHasFirst, bHasLast;
+  int64_t tsFirst, tsLast, tsHeadFirst, nSamples, nBytes;
   double vLast;
 } SeriesCursor;
 
@@ -116,7 +116,7 @@ static int seriesClose(sqlite3_vtab_cursor *pCursor){
 
 static int seriesNext(sqlite3_vtab_cursor *pCursor){
   SeriesCursor *pCur = (SeriesCursor*)pCursor;
-  pCur->bStat = 0;
+  pCur->bStat = pCur->bLast = 0;
   if( sqlite3_step(pCur->pList)!=SQLITE_ROW ){
     pCur->bEof = 1;
     return sqlite3_reset(pCur->pList);
@@ -160,10 +160,26 @@ static int seriesEof(sqlite3_vtab_cursor *pCursor){
   return ((SeriesCursor*)pCursor)->bEof;
 }
 
-/* Load the statistics columns of the current row. */
+/* Load the last sample of the current row (last_ts, last_value; also
+** first_ts when the series has only a head). */
+static int seriesLast(SeriesCursor *pCur){
+  char *zErr = 0;
+  int rc;
+  if( pCur->bLast ) return SQLITE_OK;
+  rc = tsmSeriesLast(pCur->p, sqlite3_column_int64(pCur->pList, 0),
+                     &pCur->bHasLast, &pCur->tsLast, &pCur->vLast, &zErr);
+  if( rc==SQLITE_OK && pCur->bHasLast ) pCur->tsHeadFirst = pCur->p->chunk.aTs[0];
+  if( zErr ){
+    sqlite3_free(pCur->base.pVtab->zErrMsg);
+    pCur->base.pVtab->zErrMsg = zErr;
+  }
+  pCur->bLast = rc==SQLITE_OK;
+  return rc;
+}
+
+/* Load first_ts, samples and bytes of the current row from the metadata. */
 static int seriesStat(SeriesCursor *pCur){
   int64_t iSeries = sqlite3_column_int64(pCur->pList, 0);
-  char *zErr = 0;
   int rc = SQLITE_OK;
   if( pCur->bStat ) return SQLITE_OK;
   if( pCur->pStat==0 ){
@@ -185,18 +201,13 @@ static int seriesStat(SeriesCursor *pCur){
     pCur->nBytes = sqlite3_column_int64(pCur->pStat, 2);
   }
   rc = sqlite3_reset(pCur->pStat);
-  if( rc==SQLITE_OK ){
-    rc = tsmSeriesLast(pCur->p, iSeries, &pCur->bHasLast, &pCur->tsLast,
-                       &pCur->vLast, &zErr);
-  }
-  if( rc==SQLITE_OK && !pCur->bHasFirst && pCur->bHasLast ){
-    /* Only a head: its first sample is the series' first. */
-    pCur->bHasFirst = 1;
-    pCur->tsFirst = pCur->p->chunk.aTs[0];
-  }
-  if( zErr ){
-    sqlite3_free(pCur->base.pVtab->zErrMsg);
-    pCur->base.pVtab->zErrMsg = zErr;
+  if( rc==SQLITE_OK && !pCur->bHasFirst ){
+    /* No sealed chunk: the first sample is the head's. */
+    rc = seriesLast(pCur);
+    if( rc==SQLITE_OK && pCur->bHasLast ){
+      pCur->bHasFirst = 1;
+      pCur->tsFirst = pCur->tsHeadFirst;
+    }
   }
   pCur->bStat = rc==SQLITE_OK;
   return rc;
@@ -210,7 +221,7 @@ static int seriesColumn(sqlite3_vtab_cursor *pCursor, sqlite3_context *ctx,
     sqlite3_result_value(ctx, sqlite3_column_value(pCur->pList, i));
     return SQLITE_OK;
   }
-  rc = seriesStat(pCur);
+  rc = (i==COL_LAST || i==COL_LASTV) ? seriesLast(pCur) : seriesStat(pCur);
   if( rc ) return rc;
   switch( i ){
     case COL_FIRST:
