@@ -134,6 +134,7 @@ void tsmStoreClose(TsmCtx *p){
     p->aStmt[i] = 0;
     sqlite3_finalize(pStmt);
   }
+  tsmRollupClose(p);          /* rollup.c: its cached statements */
 }
 
 void tsmStoreFree(TsmCtx *p){
@@ -380,6 +381,7 @@ void tsmCacheValidate(TsmCtx *p){
   if( v!=p->iDataVersion ){
     tsmCacheClear(&p->cache);
     p->bReady = 0;
+    p->eRollup = 0;           /* rollup.c: policies or tiers may be new */
     p->iDataVersion = v;
   }
 }
@@ -495,6 +497,7 @@ int tsmSeriesDelete(TsmCtx *p, int64_t iSeries){
       rc = sqlite3_reset(pStmt);
     }
   }
+  if( rc==SQLITE_OK ) rc = tsmRollupForget(p, iSeries);  /* its rollups */
   tsmCacheClear(&p->cache);
   return rc;
 }
@@ -921,6 +924,10 @@ int tsmStoreFlush(TsmCtx *p, int *pnFlushed, char **pzErr){
       if( pS->n==0 ) continue;
       rc = tsmBufferPrepare(pS);
       if( rc==SQLITE_OK ) rc = storeFlushSeries(p, pS, pzErr);
+      /* rollup.c: tiers that folded these times already must refold */
+      if( rc==SQLITE_OK ){
+        rc = tsmRollupFlushed(p, pS->iSeries, pS->aTs[0], pS->aTs[pS->n-1]);
+      }
     }
   }
   if( rc==SQLITE_OK ){

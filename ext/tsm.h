@@ -11,6 +11,12 @@
 **   func.c          scalar SQL functions
 **   vtab_samples.c  tsm_samples (read, INSERT) and the transaction hooks
 **   vtab_series.c   tsm_series (read, DELETE)
+**   rollup.c        rollup tiers: tsm_downsample, the flush hook that marks
+**                   late samples, tsm_quantile, tsm_sketch_merge
+**   retention.c     policies (matching, parsing), tsm_prune and the
+**                   automatic prune at commit
+**   vtab_rollups.c  tsm_rollups (read)
+**   vtab_retention.c  tsm_retention (policies: read, INSERT, UPDATE, DELETE)
 **   codec.c parse.c sketch.c   pure modules (no SQLite types)
 **
 ** Naming follows FTS5: tsmXxx crosses files, static helpers are lower-case,
@@ -111,6 +117,35 @@ enum {
   TSM_STMT_COUNT
 };
 
+/* Statements of rollups and retention: the SQL text is in rollup.c. */
+enum {
+  TSM_RSTMT_FLAGS,           /* policies exist?  rollup state exists? */
+  TSM_RSTMT_POLICIES,
+  TSM_RSTMT_IDS,             /* every series: id, metric */
+  TSM_RSTMT_HEADS,           /* every head: id, sealed_last, n, data */
+  TSM_RSTMT_STATE_GET,
+  TSM_RSTMT_STATE_PUT,
+  TSM_RSTMT_STATE_DIRTY,     /* the flush hook: late samples */
+  TSM_RSTMT_STATE_DELETE,
+  TSM_RSTMT_STATE_DELETE_SERIES,
+  TSM_RSTMT_ROLLUP_INSERT,
+  TSM_RSTMT_ROLLUP_RANGE,
+  TSM_RSTMT_ROLLUP_DELETE_RANGE,
+  TSM_RSTMT_ROLLUP_DELETE_SERIES,
+  TSM_RSTMT_ROLLUP_OLDEST,
+  TSM_RSTMT_ROLLUP_NTH,
+  TSM_RSTMT_ROLLUP_ANY,
+  TSM_RSTMT_RAW_OLDEST,
+  TSM_RSTMT_CHUNK_NTH,
+  TSM_RSTMT_CHUNK_DROP,
+  TSM_RSTMT_CHUNK_STRADDLE,
+  TSM_RSTMT_CHUNK_ANY,
+  TSM_RSTMT_COUNT
+};
+#define TSM_ROLLUP_KNOWN    0x01   /* eRollup is valid */
+#define TSM_ROLLUP_POLICIES 0x02   /* tsm_policies has rows */
+#define TSM_ROLLUP_STATE    0x04   /* tsm_rollup_state has rows */
+
 /* Per-connection state, the user data of every function and module. */
 struct TsmCtx {
   sqlite3 *db;
@@ -127,6 +162,12 @@ struct TsmCtx {
   TsmCols head, merge, chunk, acc;   /* scratch for the flush */
   uint8_t *aOut; size_t nOut;        /* scratch for encoding */
   int nChunkBytes, nChunkBytesMax;   /* sealed chunk size (chunkSizing) */
+  /* Rollups and retention (rollup.c, retention.c) */
+  int eRollup;               /* TSM_ROLLUP_xxx flags; 0 = not known */
+  int bPruning;              /* inside tsm_prune/tsm_downsample */
+  int64_t iPruneLast;        /* wall clock (ms) of the last automatic prune */
+  int64_t iPruneNext;        /* series the next automatic prune starts at */
+  sqlite3_stmt *aRollupStmt[TSM_RSTMT_COUNT];   /* see rollup.c */
 };
 
 /* tsm.c */
@@ -180,5 +221,122 @@ int tsmRecord(TsmCtx *p, sqlite3_value *pMetric, sqlite3_value *pLabels,
               int64_t iSeries, char **pzErr);
 extern sqlite3_module tsmSamplesModule;
 extern sqlite3_module tsmSeriesModule;
+
+/**************************************************************************
+** Rollups and retention (rollup.c, retention.c, vtab_rollups.c,
+** vtab_retention.c): tsm_downsample, tsm_prune, tsm_quantile,
+** tsm_sketch_merge, tsm_rollups, tsm_retention.  Tables in
+** sql/002_rollups.sql; design in docs/FORMAT.md "Rollups and retention".
+*/
+/* A retention policy: one row of tsm_policies. */
+typedef struct TsmPolicy {
+  int64_t iRowid;
+  char *zPattern;            /* GLOB pattern over metric names */
+  int64_t iRes;              /* 0 = raw samples, else tier width in ms */
+  int64_t iKeep;             /* ms; 0 = forever */
+  int64_t nMaxBytes;         /* 0 = no cap */
+  int bExact;                /* the pattern has no wildcard */
+  int iScore;                /* specificity: 2 per literal, 1 per ? or [] */
+} TsmPolicy;
+typedef struct TsmPolicies {
+  int n;
+  TsmPolicy *a;              /* by resolution, then pattern */
+  int nRes;
+  int64_t *aRes;             /* distinct tier widths (> 0), ascending */
+} TsmPolicies;
+
+/* retention.c */
+int tsmPoliciesLoad(TsmCtx *p, TsmPolicies *pSet);
+void tsmPoliciesFree(TsmPolicies *pSet);
+int tsmPolicyFor(const TsmPolicies *pSet, const char *zMetric, int64_t iRes);
+int tsmPatternCheck(const char *zPattern, char **pzErr);
+int tsmResolutionFromValue(sqlite3_value *pVal, int bRawOk, int64_t *piRes,
+                           char **pzErr);
+int tsmKeepFromValue(sqlite3_value *pVal, int64_t *piKeep, char **pzErr);
+void tsmDurationFormat(int64_t ms, char *zBuf);    /* zBuf >= 48 bytes */
+int64_t tsmWallClock(void);
+int tsmRollupFlags(TsmCtx *p, int *peFlags);
+int tsmPrune(TsmCtx *p, int bAuto, int64_t *pnRemoved, char **pzErr);
+int tsmRetentionCommit(TsmCtx *p, char **pzErr);
+int tsmRetentionRegister(sqlite3 *db, TsmCtx *p);
+
+/* rollup.c */
+int tsmRStmt(TsmCtx *p, int eStmt, sqlite3_stmt **ppStmt);
+void tsmRollupClose(TsmCtx *p);
+int tsmRollupFlushed(TsmCtx *p, int64_t iSeries, int64_t tsMin,
+                     int64_t tsMax);
+int tsmRollupForget(TsmCtx *p, int64_t iSeries);
+int tsmRollupRegister(sqlite3 *db, TsmCtx *p);
+int tsmTxnBegin(TsmCtx *p, int *pbOwn);
+int tsmTxnEnd(TsmCtx *p, int bOwn, int rc);
+
+/* One series during a downsample or prune run (rollup.c). */
+typedef struct TsmRun TsmRun;
+typedef struct TsmRunSeries {
+  int64_t iSeries;
+  char *zMetric;
+  int64_t tsNewest;          /* newest sample; INT64_MIN if none */
+  int64_t tsHeadFirst;       /* oldest sample of the head; INT64_MAX if none */
+  int nHead;                 /* samples in the head */
+  int nHeadBytes;            /* bytes of the head blob */
+  int bHead;                 /* the series has a head row */
+  int bSealed;               /* sealed_last is not NULL */
+  int64_t iSealedLast;       /* sealed_last of the head row */
+} TsmRunSeries;
+
+/* One rollup tier of one series, and its state. */
+typedef struct TsmTier {
+  int64_t iRes;              /* width, ms */
+  int iSrc;                  /* source: index of a finer tier, -1 = raw */
+  int iPolicy;               /* the policy that declares it (TsmPolicies.a) */
+  int bState;                /* has folded something: iDone is valid */
+  int64_t iDone;             /* watermark: buckets before it are complete */
+  int64_t iDirty;            /* late samples from here; INT64_MAX: none */
+  int64_t iDirtyTo;          /* ... to here (inclusive) */
+  int64_t iPruned;           /* buckets before it pruned; INT64_MIN: none */
+} TsmTier;
+typedef struct TsmSeriesTiers {
+  int nTier;
+  TsmTier *aTier;            /* ascending width */
+  int iRawPolicy;            /* policy of the raw samples, -1 = none */
+  int64_t iRawPruned;        /* raw samples before it pruned; INT64_MIN */
+  int nOrphan;
+  int64_t *aOrphan;          /* tiers with state but no policy (at most 64) */
+} TsmSeriesTiers;
+
+int tsmRunOpen(TsmCtx *p, TsmRun **ppRun, char **pzErr);
+void tsmRunClose(TsmRun *pRun);
+int tsmRunSeriesCount(TsmRun *pRun);
+TsmRunSeries *tsmRunSeriesAt(TsmRun *pRun, int i);
+int tsmRunFind(TsmRun *pRun, int64_t iSeries);
+const TsmPolicies *tsmRunPolicies(TsmRun *pRun);
+int64_t tsmRunNow(TsmRun *pRun);
+TsmCols *tsmRunCols(TsmRun *pRun);
+char **tsmRunErr(TsmRun *pRun);
+int tsmRunTiers(TsmRun *pRun, TsmRunSeries *pS, TsmSeriesTiers **ppTiers);
+int tsmRunDownsample(TsmRun *pRun, TsmRunSeries *pS, int64_t iUpTo,
+                     int64_t iRebuildRes, int64_t iFrom, int64_t iTo,
+                     int *pnBucket);
+int tsmRunStatePut(TsmRun *pRun, int64_t iSeries, const TsmTier *pTier,
+                   int64_t iRawPruned);
+int tsmRunRawOldest(TsmRun *pRun, TsmRunSeries *pS, int64_t *pTs);
+int tsmRunTierOldest(TsmRun *pRun, int64_t iSeries, int64_t iRes,
+                     int64_t *pTs);
+int tsmRunDeleteBuckets(TsmRun *pRun, int64_t iSeries, int64_t iRes,
+                        int64_t a, int64_t b, int64_t *pn);
+
+/* The status columns of tsm_retention, per policy (retention.c). */
+typedef struct TsmUsage {
+  int64_t nSeries, nSamples, nBytes, tsOldest;  /* tsOldest INT64_MAX: none */
+} TsmUsage;
+int tsmRetentionUsage(TsmCtx *p, const TsmPolicies *pSet, TsmUsage *aUsage,
+                      char **pzErr);
+
+extern sqlite3_module tsmRollupsModule;
+extern sqlite3_module tsmRetentionModule;
+
+/* store.c: write one sealed chunk (used by retention.c to trim a chunk) */
+int tsmChunkWrite(TsmCtx *p, int64_t iSeries, const int64_t *aTs,
+                  const double *aVal, int n);
 
 #endif /* TSM_H */

@@ -12,7 +12,8 @@
 **
 ** Notes on transactions.  INSERT adds the sample to the connection's
 ** buffer (buffer.c); SQLite then enlists this table in the transaction:
-**   xSync        flush the buffer into the store (commit is about to happen)
+**   xSync        flush the buffer into the store (commit is about to happen),
+**                then the automatic prune (retention.c)
 **   xCommit      the cache of series ids is still valid
 **   xRollback    discard the buffer (and the series cache: series created
 **                in the transaction are gone)
@@ -568,9 +569,22 @@ static int samplesBegin(sqlite3_vtab *pVtab){
   return SQLITE_OK;
 }
 
-static int samplesSync(sqlite3_vtab *pVtab){
+static int samplesFlush(sqlite3_vtab *pVtab){
   char *zErr = 0;
   int rc = tsmStoreFlush(((SamplesVtab*)pVtab)->p, 0, &zErr);
+  if( zErr ){
+    sqlite3_free(pVtab->zErrMsg);
+    pVtab->zErrMsg = zErr;
+  }
+  return rc;
+}
+
+/* Commit: flush, then the automatic prune (retention.c; at most once every
+** few seconds, bounded work, inside the committing transaction). */
+static int samplesSync(sqlite3_vtab *pVtab){
+  char *zErr = 0;
+  int rc = samplesFlush(pVtab);
+  if( rc==SQLITE_OK ) rc = tsmRetentionCommit(((SamplesVtab*)pVtab)->p, &zErr);
   if( zErr ){
     sqlite3_free(pVtab->zErrMsg);
     pVtab->zErrMsg = zErr;
@@ -593,7 +607,7 @@ static int samplesRollback(sqlite3_vtab *pVtab){
 
 static int samplesSavepoint(sqlite3_vtab *pVtab, int iSavepoint){
   (void)iSavepoint;
-  return samplesSync(pVtab);
+  return samplesFlush(pVtab);
 }
 
 static int samplesRelease(sqlite3_vtab *pVtab, int iSavepoint){

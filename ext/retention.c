@@ -1,0 +1,904 @@
+/*
+** retention.c -- retention policies, tsm_prune() and the automatic prune
+** at commit.
+**
+**   INSERT INTO tsm_retention(metric, resolution, keep) VALUES
+**     ('*', 'raw', '7d'), ('*', '1m', '90d'), ('*', '1h', NULL);
+**   SELECT tsm_prune();          -- raw samples removed
+**
+** Policies (table tsm_policies, written through tsm_retention): a GLOB
+** pattern over metric names, a resolution (0 = raw samples, else the width
+** of a rollup tier), keep (ms, NULL = forever) and max_bytes.  For each
+** resolution separately, a series follows the most specific pattern that
+** matches its metric: a pattern without wildcards beats any pattern with
+** one; otherwise the higher score wins (2 per literal character, 1 per ?
+** or [...], 0 per *), then the pattern that sorts first.
+**
+** Now.  Retention counts back from the store's now: the newest sample of
+** the store, but never later than the wall clock (as Prometheus does), so
+** a backdated store keeps its data and a sample stamped in the future
+** cannot make everything look old.
+**
+** Pruning, per series:
+**   1. Rollups are brought up to date first (rollup.c).
+**   2. Raw samples before cut = max(now - keep, the max_bytes cut) go,
+**      but never those a tier that reads raw samples has not folded yet
+**      (before the lowest of their done_ts).  Whole chunks are deleted;
+**      the one chunk that straddles the cut is rewritten; the head is
+**      rewritten only when it is older than the cut (a series that
+**      stopped).  raw pruned_ts records the cut for rollup.c.
+**   3. Buckets of a tier whose ts is before its cut go, but never those a
+**      coarser tier built from this one has not folded yet.
+**   4. Tiers that no policy declares any more are dropped, and a series
+**      left without samples and buckets is deleted.
+** max_bytes: when the series that follow a policy hold more than
+** max_bytes at its resolution, the oldest chunks (or buckets) across those
+** series go first: the cut is the time that frees enough.  Raw bytes are
+** those of tsm_series.bytes (chunks and heads); a bucket counts 64 bytes
+** plus its sketch.
+**
+** Automatic pruning: tsm_samples' xSync (vtab_samples.c), after the flush,
+** calls tsmRetentionCommit(): at most once every TSM_PRUNE_INTERVAL_MS of
+** wall-clock time per connection, and only when some policy exists, it
+** prunes inside the committing transaction with bounded work: at most
+** TSM_PRUNE_SERIES_CHUNKS chunks and TSM_PRUNE_SERIES_BUCKETS buckets per
+** series, TSM_PRUNE_AUTO_CHUNKS chunks in all, resuming at the next series
+** next time.
+*/
+#include "tsm.h"
+#include "parse.h"
+#include "codec.h"
+#include <stdlib.h>
+#include <string.h>
+
+#define TSM_PRUNE_INTERVAL_MS    5000
+#define TSM_PRUNE_AUTO_CHUNKS    1024
+#define TSM_PRUNE_SERIES_CHUNKS  64
+#define TSM_PRUNE_SERIES_BUCKETS 4096
+#define TSM_BUCKET_BYTES         64     /* a bucket's row, sketch aside */
+
+/**************************************************************************
+** Policies
+*/
+void tsmPoliciesFree(TsmPolicies *pSet){
+  int i;
+  for(i=0; i<pSet->n; i++) sqlite3_free(pSet->a[i].zPattern);
+  sqlite3_free(pSet->a);
+  sqlite3_free(pSet->aRes);
+  memset(pSet, 0, sizeof(*pSet));
+}
+
+/* Specificity of a valid pattern (see the top of this file). */
+static void patternScore(const char *z, int *pbExact, int *piScore){
+  int bExact = 1, iScore = 0;
+  while( *z ){
+    if( *z=='*' ){
+      bExact = 0;
+      z++;
+    }else if( *z=='?' ){
+      bExact = 0;
+      iScore++;
+      z++;
+    }else if( *z=='[' ){
+      bExact = 0;
+      iScore++;
+      z++;
+      if( *z=='^' ) z++;
+      if( *z ) z++;
+      while( *z && *z!=']' ) z++;
+      if( *z ) z++;
+    }else{
+      iScore += 2;
+      z++;
+    }
+  }
+  *pbExact = bExact;
+  *piScore = iScore;
+}
+
+/* Load every policy of the store (which must exist). */
+int tsmPoliciesLoad(TsmCtx *p, TsmPolicies *pSet){
+  sqlite3_stmt *pStmt;
+  int rc, nAlloc = 0;
+  memset(pSet, 0, sizeof(*pSet));
+  rc = tsmRStmt(p, TSM_RSTMT_POLICIES, &pStmt);
+  while( rc==SQLITE_OK && sqlite3_step(pStmt)==SQLITE_ROW ){
+    TsmPolicy *pP;
+    if( pSet->n>=nAlloc ){
+      int nNew = nAlloc ? nAlloc*2 : 8;
+      TsmPolicy *aNew = sqlite3_realloc64(pSet->a, sizeof(TsmPolicy)*nNew);
+      int64_t *aRes = sqlite3_realloc64(pSet->aRes, sizeof(int64_t)*nNew);
+      if( aNew ) pSet->a = aNew;
+      if( aRes ) pSet->aRes = aRes;
+      if( aNew==0 || aRes==0 ){ rc = SQLITE_NOMEM; break; }
+      nAlloc = nNew;
+    }
+    pP = &pSet->a[pSet->n];
+    memset(pP, 0, sizeof(*pP));
+    pP->iRowid = sqlite3_column_int64(pStmt, 0);
+    pP->zPattern = sqlite3_mprintf("%s", sqlite3_column_text(pStmt, 1));
+    if( pP->zPattern==0 ){ rc = SQLITE_NOMEM; break; }
+    pP->iRes = sqlite3_column_int64(pStmt, 2);
+    pP->iKeep = sqlite3_column_int64(pStmt, 3);
+    pP->nMaxBytes = sqlite3_column_int64(pStmt, 4);
+    if( pP->iKeep<0 ) pP->iKeep = 0;
+    if( pP->nMaxBytes<0 ) pP->nMaxBytes = 0;
+    patternScore(pP->zPattern, &pP->bExact, &pP->iScore);
+    pSet->n++;
+    /* Rows come ordered by resolution: distinct tier widths ascending. */
+    if( pP->iRes>0 && (pSet->nRes==0 || pSet->aRes[pSet->nRes-1]!=pP->iRes) ){
+      pSet->aRes[pSet->nRes++] = pP->iRes;
+    }
+  }
+  if( rc==SQLITE_OK ) rc = sqlite3_reset(pStmt);
+  else if( pStmt ) sqlite3_reset(pStmt);
+  if( rc ) tsmPoliciesFree(pSet);
+  return rc;
+}
+
+/* The policy that zMetric follows at resolution iRes, or -1. */
+int tsmPolicyFor(const TsmPolicies *pSet, const char *zMetric, int64_t iRes){
+  int i, iBest = -1;
+  for(i=0; i<pSet->n; i++){
+    const TsmPolicy *pP = &pSet->a[i], *pB;
+    if( pP->iRes!=iRes ) continue;
+    if( sqlite3_strglob(pP->zPattern, zMetric)!=0 ) continue;
+    if( iBest<0 ){ iBest = i; continue; }
+    pB = &pSet->a[iBest];
+    if( pP->bExact!=pB->bExact ){
+      if( pP->bExact ) iBest = i;
+    }else if( pP->iScore!=pB->iScore ){
+      if( pP->iScore>pB->iScore ) iBest = i;
+    }else if( strcmp(pP->zPattern, pB->zPattern)<0 ){
+      iBest = i;
+    }
+  }
+  return iBest;
+}
+
+static int isNameChar(char c){
+  return (c>='a' && c<='z') || (c>='A' && c<='Z') || (c>='0' && c<='9')
+      || c=='_' || c==':';
+}
+
+/* Check a metric pattern: a GLOB over metric names. */
+int tsmPatternCheck(const char *z, char **pzErr){
+  const char *zIn = z;
+  int n = 0;
+  while( z[0] ){
+    if( z[0]=='[' ){
+      const char *zStart = z++;
+      if( *z=='^' ) z++;
+      if( *z==']' || *z==0 ) goto bad;
+      while( *z && *z!=']' ){
+        if( !isNameChar(*z) && !(*z=='-' && z>zStart+1 && z[1]!=']') ) goto bad;
+        z++;
+      }
+      if( *z!=']' ) goto bad;
+      z++;
+    }else if( z[0]=='*' || z[0]=='?' || isNameChar(z[0]) ){
+      z++;
+    }else{
+      goto bad;
+    }
+    n++;
+  }
+  if( n>0 && (z-zIn)<=TSM_NAME_MAX ) return SQLITE_OK;
+ bad:
+  *pzErr = sqlite3_mprintf("tsm: invalid metric pattern \"%.80s\": must be a "
+      "GLOB pattern over metric names: [a-zA-Z0-9_:] with *, ? and [...]",
+      zIn);
+  return SQLITE_ERROR;
+}
+
+/* Parse a duration value (TEXT like '1m', or INTEGER ms > 0). */
+static int durationValue(sqlite3_value *pVal, int64_t *pMs){
+  switch( sqlite3_value_type(pVal) ){
+    case SQLITE_INTEGER:
+      *pMs = sqlite3_value_int64(pVal);
+      return *pMs>0 ? SQLITE_OK : SQLITE_ERROR;
+    case SQLITE_FLOAT: {
+      double r = sqlite3_value_double(pVal);
+      if( !(r>=1.0 && r<9.0e18) || r!=(double)(int64_t)r ) return SQLITE_ERROR;
+      *pMs = (int64_t)r;
+      return SQLITE_OK;
+    }
+    case SQLITE_TEXT: {
+      char zMsg[128];
+      const char *z = (const char*)sqlite3_value_text(pVal);
+      return tsmDurationParse(z, pMs, zMsg, sizeof(zMsg)) ? SQLITE_ERROR
+                                                          : SQLITE_OK;
+    }
+  }
+  return SQLITE_ERROR;
+}
+
+/* Text of a value for an error message. */
+static char *valueText(sqlite3_value *pVal){
+  if( sqlite3_value_type(pVal)==SQLITE_BLOB ) return sqlite3_mprintf("BLOB");
+  return sqlite3_mprintf("%.80s", sqlite3_value_text(pVal));
+}
+
+/*
+** A resolution: 'raw' (only with bRawOk; NULL too then) or a duration.
+** *piRes is 0 for raw, else the width in ms.
+*/
+int tsmResolutionFromValue(sqlite3_value *pVal, int bRawOk, int64_t *piRes,
+                           char **pzErr){
+  char *z;
+  if( bRawOk && sqlite3_value_type(pVal)==SQLITE_NULL ){
+    *piRes = 0;
+    return SQLITE_OK;
+  }
+  if( sqlite3_value_type(pVal)==SQLITE_TEXT
+   && sqlite3_stricmp((const char*)sqlite3_value_text(pVal), "raw")==0 ){
+    if( bRawOk ){
+      *piRes = 0;
+      return SQLITE_OK;
+    }
+    *pzErr = sqlite3_mprintf("tsm: invalid resolution \"raw\": expected a "
+        "rollup resolution like 1m, 1h");
+    return SQLITE_ERROR;
+  }
+  if( durationValue(pVal, piRes)==SQLITE_OK ) return SQLITE_OK;
+  z = valueText(pVal);
+  *pzErr = sqlite3_mprintf("tsm: invalid resolution \"%s\": expected %sa "
+      "duration like 1m, 1h", z ? z : "", bRawOk ? "'raw' or " : "");
+  sqlite3_free(z);
+  return SQLITE_ERROR;
+}
+
+/* keep: a duration, or NULL for forever (*piKeep = 0). */
+int tsmKeepFromValue(sqlite3_value *pVal, int64_t *piKeep, char **pzErr){
+  char *z;
+  if( sqlite3_value_type(pVal)==SQLITE_NULL ){
+    *piKeep = 0;
+    return SQLITE_OK;
+  }
+  if( durationValue(pVal, piKeep)==SQLITE_OK ) return SQLITE_OK;
+  z = valueText(pVal);
+  *pzErr = sqlite3_mprintf("tsm: invalid keep \"%s\": expected a duration "
+      "like 7d, 90d, or NULL to keep forever", z ? z : "");
+  sqlite3_free(z);
+  return SQLITE_ERROR;
+}
+
+/* Format ms as a duration that tsmDurationParse reads back: 1y, 90d,
+** 1h30m, 250ms. */
+void tsmDurationFormat(int64_t ms, char *zBuf){
+  static const struct { const char *z; int64_t ms; } aUnit[] = {
+    { "y", 365*86400000LL }, { "d", 86400000LL }, { "h", 3600000LL },
+    { "m", 60000LL }, { "s", 1000LL }, { "ms", 1LL },
+  };
+  int i, n = 0;
+  zBuf[0] = 0;
+  if( ms<=0 ){
+    sqlite3_snprintf(48, zBuf, "%lldms", (long long)ms);
+    return;
+  }
+  for(i=0; i<6; i++){
+    if( ms>=aUnit[i].ms ){
+      sqlite3_snprintf(48-n, &zBuf[n], "%lld%s",
+                       (long long)(ms/aUnit[i].ms), aUnit[i].z);
+      n += (int)strlen(&zBuf[n]);
+      ms %= aUnit[i].ms;
+    }
+  }
+}
+
+/* Wall clock, ms since the Unix epoch (the VFS's clock, as SQLite's). */
+int64_t tsmWallClock(void){
+  sqlite3_int64 iJd = 0;
+  sqlite3_vfs *pVfs = sqlite3_vfs_find(0);
+  if( pVfs && pVfs->iVersion>=2 && pVfs->xCurrentTimeInt64 ){
+    pVfs->xCurrentTimeInt64(pVfs, &iJd);
+  }
+  return iJd - 210866760000000LL;   /* Julian day ms -> Unix ms */
+}
+
+/**************************************************************************
+** Usage per policy: the status columns of tsm_retention
+*/
+int tsmRetentionUsage(TsmCtx *p, const TsmPolicies *pSet, TsmUsage *aU,
+                      char **pzErr){
+  TsmRun *pRun = 0;
+  sqlite3_stmt *pStmt = 0;
+  int *aRaw = 0;             /* raw policy of each series of the run */
+  int rc, i, k;
+
+  for(i=0; i<pSet->n; i++){
+    memset(&aU[i], 0, sizeof(aU[i]));
+    aU[i].tsOldest = INT64_MAX;
+  }
+  rc = tsmRunOpen(p, &pRun, pzErr);
+  if( rc ) return rc;
+  aRaw = sqlite3_malloc64(sizeof(int)*(tsmRunSeriesCount(pRun)+1));
+  if( aRaw==0 ) rc = SQLITE_NOMEM;
+
+  /* Series, and the heads of those under a raw policy. */
+  for(i=0; rc==SQLITE_OK && i<tsmRunSeriesCount(pRun); i++){
+    TsmRunSeries *pS = tsmRunSeriesAt(pRun, i);
+    for(k=0; k<pSet->n; k++){
+      int iPol;
+      if( k>0 && pSet->a[k].iRes==pSet->a[k-1].iRes ) continue;
+      iPol = tsmPolicyFor(pSet, pS->zMetric, pSet->a[k].iRes);
+      if( iPol>=0 ) aU[iPol].nSeries++;
+      if( pSet->a[k].iRes==0 ) aRaw[i] = iPol;
+    }
+    if( pSet->n==0 || pSet->a[0].iRes!=0 ) aRaw[i] = -1;
+    if( aRaw[i]>=0 ){
+      TsmUsage *pU = &aU[aRaw[i]];
+      pU->nSamples += pS->nHead;
+      pU->nBytes += pS->nHeadBytes;
+      if( pS->tsHeadFirst<pU->tsOldest ) pU->tsOldest = pS->tsHeadFirst;
+    }
+  }
+
+  /* Chunks. */
+  if( rc==SQLITE_OK ){
+    rc = sqlite3_prepare_v2(p->db,
+        "SELECT series_id, sum(n), sum(length(data)), min(ts_first)"
+        " FROM main.tsm_chunks GROUP BY series_id", -1, &pStmt, 0);
+  }
+  while( rc==SQLITE_OK && sqlite3_step(pStmt)==SQLITE_ROW ){
+    int j = tsmRunFind(pRun, sqlite3_column_int64(pStmt, 0));
+    TsmUsage *pU;
+    if( j<0 || aRaw[j]<0 ) continue;
+    pU = &aU[aRaw[j]];
+    pU->nSamples += sqlite3_column_int64(pStmt, 1);
+    pU->nBytes += sqlite3_column_int64(pStmt, 2);
+    if( sqlite3_column_int64(pStmt, 3)<pU->tsOldest ){
+      pU->tsOldest = sqlite3_column_int64(pStmt, 3);
+    }
+  }
+  if( pStmt ){
+    int rc2 = sqlite3_finalize(pStmt);
+    if( rc==SQLITE_OK ) rc = rc2;
+    pStmt = 0;
+  }
+
+  /* Buckets. */
+  if( rc==SQLITE_OK ){
+    rc = sqlite3_prepare_v2(p->db,
+        "SELECT series_id, resolution, count(*), total(length(sketch)), min(ts)"
+        " FROM main.tsm_rollup GROUP BY series_id, resolution", -1, &pStmt, 0);
+  }
+  while( rc==SQLITE_OK && sqlite3_step(pStmt)==SQLITE_ROW ){
+    int j = tsmRunFind(pRun, sqlite3_column_int64(pStmt, 0));
+    int iPol;
+    TsmUsage *pU;
+    if( j<0 ) continue;
+    iPol = tsmPolicyFor(pSet, tsmRunSeriesAt(pRun, j)->zMetric,
+                        sqlite3_column_int64(pStmt, 1));
+    if( iPol<0 ) continue;
+    pU = &aU[iPol];
+    pU->nSamples += sqlite3_column_int64(pStmt, 2);
+    pU->nBytes += TSM_BUCKET_BYTES*sqlite3_column_int64(pStmt, 2)
+                + sqlite3_column_int64(pStmt, 3);
+    if( sqlite3_column_int64(pStmt, 4)<pU->tsOldest ){
+      pU->tsOldest = sqlite3_column_int64(pStmt, 4);
+    }
+  }
+  if( pStmt ){
+    int rc2 = sqlite3_finalize(pStmt);
+    if( rc==SQLITE_OK ) rc = rc2;
+  }
+  sqlite3_free(aRaw);
+  tsmRunClose(pRun);
+  return rc;
+}
+
+/**************************************************************************
+** Pruning
+*/
+typedef struct Prune {
+  TsmCtx *p;
+  TsmRun *pRun;
+  int bAuto;
+  int64_t nRemoved;          /* raw samples removed */
+  int nBudget;               /* chunks left to drop (automatic prune) */
+  int64_t *aRawCut;          /* max_bytes cut of raw samples per series */
+  int64_t *aTierCut;         /* ... of tier j of series i at [i*nRes+j] */
+  int nRes;
+} Prune;
+
+static int64_t maxI64(int64_t a, int64_t b){ return a>b ? a : b; }
+static int64_t minI64(int64_t a, int64_t b){ return a<b ? a : b; }
+
+typedef struct Item { int64_t ts; int64_t nByte; } Item;
+
+static int cmpItem(const void *a, const void *b){
+  int64_t x = ((const Item*)a)->ts, y = ((const Item*)b)->ts;
+  return x<y ? -1 : x>y;
+}
+
+/*
+** The max_bytes cuts of policy iPol (resolution iRes): collect the chunks
+** (or buckets) of the series that follow it, oldest first, and find the
+** time before which everything must go to fit.
+*/
+static int pruneByteCut(Prune *pP, int iPol, const int *aWin){
+  TsmRun *pRun = pP->pRun;
+  const TsmPolicies *pSet = tsmRunPolicies(pRun);
+  const TsmPolicy *pPol = &pSet->a[iPol];
+  sqlite3_stmt *pStmt = 0;
+  Item *a = 0;
+  int n = 0, nAlloc = 0, i, iRes = -1, rc;
+  int64_t nTotal = 0, tCut = INT64_MIN;
+
+  for(i=0; i<pSet->nRes; i++) if( pSet->aRes[i]==pPol->iRes ) iRes = i;
+  if( pPol->iRes==0 ){
+    for(i=0; i<tsmRunSeriesCount(pRun); i++){
+      if( aWin[i]==iPol ) nTotal += tsmRunSeriesAt(pRun, i)->nHeadBytes;
+    }
+    rc = sqlite3_prepare_v2(pP->p->db, "SELECT series_id, ts_last+1,"
+        " length(data) FROM main.tsm_chunks", -1, &pStmt, 0);
+  }else{
+    rc = sqlite3_prepare_v2(pP->p->db, "SELECT series_id, ts+1,"
+        " 64+length(sketch) FROM main.tsm_rollup WHERE resolution=?1",
+        -1, &pStmt, 0);
+    if( rc==SQLITE_OK ) sqlite3_bind_int64(pStmt, 1, pPol->iRes);
+  }
+  while( rc==SQLITE_OK && sqlite3_step(pStmt)==SQLITE_ROW ){
+    int j = tsmRunFind(pRun, sqlite3_column_int64(pStmt, 0));
+    if( j<0 || aWin[j]!=iPol ) continue;
+    if( n>=nAlloc ){
+      int nNew = nAlloc ? nAlloc*2 : 256;
+      Item *aNew = sqlite3_realloc64(a, sizeof(Item)*nNew);
+      if( aNew==0 ){ rc = SQLITE_NOMEM; break; }
+      a = aNew;
+      nAlloc = nNew;
+    }
+    a[n].ts = sqlite3_column_int64(pStmt, 1);
+    a[n].nByte = sqlite3_column_int64(pStmt, 2);
+    nTotal += a[n].nByte;
+    n++;
+  }
+  if( pStmt ){
+    int rc2 = sqlite3_finalize(pStmt);
+    if( rc==SQLITE_OK ) rc = rc2;
+  }
+  if( rc==SQLITE_OK && nTotal>pPol->nMaxBytes ){
+    qsort(a, (size_t)n, sizeof(Item), cmpItem);
+    for(i=0; i<n && nTotal>pPol->nMaxBytes; i++){
+      nTotal -= a[i].nByte;
+      tCut = a[i].ts;
+    }
+    for(i=0; i<tsmRunSeriesCount(pRun); i++){
+      if( aWin[i]!=iPol ) continue;
+      if( pPol->iRes==0 ){
+        pP->aRawCut[i] = maxI64(pP->aRawCut[i], tCut);
+      }else if( iRes>=0 ){
+        int64_t *pCut = &pP->aTierCut[(size_t)i*pP->nRes + iRes];
+        *pCut = maxI64(*pCut, tCut);
+      }
+    }
+  }
+  sqlite3_free(a);
+  return rc;
+}
+
+/* Every max_bytes cut (none when no policy has max_bytes). */
+static int pruneByteCuts(Prune *pP){
+  TsmRun *pRun = pP->pRun;
+  const TsmPolicies *pSet = tsmRunPolicies(pRun);
+  int nSeries = tsmRunSeriesCount(pRun);
+  int *aWin = 0, i, k, rc = SQLITE_OK;
+  for(k=0; k<pSet->n && pSet->a[k].nMaxBytes==0; k++){}
+  if( k==pSet->n || nSeries==0 ) return SQLITE_OK;
+  pP->nRes = pSet->nRes;
+  pP->aRawCut = sqlite3_malloc64(sizeof(int64_t)*nSeries);
+  pP->aTierCut = sqlite3_malloc64(sizeof(int64_t)*nSeries*(pSet->nRes+1));
+  aWin = sqlite3_malloc64(sizeof(int)*nSeries);
+  if( pP->aRawCut==0 || pP->aTierCut==0 || aWin==0 ) rc = SQLITE_NOMEM;
+  for(i=0; rc==SQLITE_OK && i<nSeries; i++){
+    pP->aRawCut[i] = INT64_MIN;
+    for(k=0; k<pSet->nRes; k++){
+      pP->aTierCut[(size_t)i*pSet->nRes + k] = INT64_MIN;
+    }
+  }
+  for(k=0; rc==SQLITE_OK && k<pSet->n; k++){
+    if( pSet->a[k].nMaxBytes==0 ) continue;
+    for(i=0; i<nSeries; i++){
+      aWin[i] = tsmPolicyFor(pSet, tsmRunSeriesAt(pRun, i)->zMetric,
+                             pSet->a[k].iRes);
+    }
+    rc = pruneByteCut(pP, k, aWin);
+  }
+  sqlite3_free(aWin);
+  return rc;
+}
+
+/* Keep the samples of pC at or after tCut; return how many went. */
+static int colsKeepFrom(TsmCols *pC, int64_t tCut){
+  int i = 0;
+  while( i<pC->n && pC->aTs[i]<tCut ) i++;
+  if( i>0 ){
+    memmove(pC->aTs, &pC->aTs[i], sizeof(int64_t)*(size_t)(pC->n-i));
+    memmove(pC->aVal, &pC->aVal[i], sizeof(double)*(size_t)(pC->n-i));
+    pC->n -= i;
+  }
+  return i;
+}
+
+/* Remove the raw samples of pS before tCut. */
+static int pruneRaw(Prune *pP, TsmRunSeries *pS, int64_t tCut, char **pzErr){
+  TsmCtx *p = pP->p;
+  TsmCols *pC = tsmRunCols(pP->pRun);
+  sqlite3_stmt *pStmt;
+  int rc;
+  int64_t iChunk = 0;
+  int bStraddle = 0;
+
+  /* 1. Whole chunks. */
+  rc = tsmRStmt(p, TSM_RSTMT_CHUNK_DROP, &pStmt);
+  if( rc ) return rc;
+  sqlite3_bind_int64(pStmt, 1, pS->iSeries);
+  sqlite3_bind_int64(pStmt, 2, tCut);
+  while( sqlite3_step(pStmt)==SQLITE_ROW ){
+    pP->nRemoved += sqlite3_column_int64(pStmt, 0);
+    pP->nBudget--;
+  }
+  rc = sqlite3_reset(pStmt);
+
+  /* 2. The chunk that straddles the cut. */
+  if( rc==SQLITE_OK ) rc = tsmRStmt(p, TSM_RSTMT_CHUNK_STRADDLE, &pStmt);
+  if( rc ) return rc;
+  sqlite3_bind_int64(pStmt, 1, pS->iSeries);
+  sqlite3_bind_int64(pStmt, 2, tCut);
+  if( sqlite3_step(pStmt)==SQLITE_ROW ){
+    iChunk = sqlite3_column_int64(pStmt, 0);
+    rc = tsmChunkDecode(p, pS->iSeries, sqlite3_column_int64(pStmt, 1),
+                        sqlite3_column_int64(pStmt, 2),
+                        sqlite3_column_blob(pStmt, 3),
+                        sqlite3_column_bytes(pStmt, 3), pC, pzErr);
+    bStraddle = rc==SQLITE_OK;
+  }
+  if( rc==SQLITE_OK ) rc = sqlite3_reset(pStmt);
+  else sqlite3_reset(pStmt);
+  if( rc==SQLITE_OK && bStraddle ){
+    pP->nRemoved += colsKeepFrom(pC, tCut);
+    pP->nBudget--;
+    rc = tsmStmt(p, TSM_STMT_CHUNK_DELETE, &pStmt);
+    if( rc==SQLITE_OK ){
+      sqlite3_bind_int64(pStmt, 1, iChunk);
+      sqlite3_step(pStmt);
+      rc = sqlite3_reset(pStmt);
+    }
+    if( rc==SQLITE_OK && pC->n>0 ){
+      rc = tsmChunkWrite(p, pS->iSeries, pC->aTs, pC->aVal, pC->n);
+    }
+  }
+
+  /* 3. The head, when it is older than the cut too. */
+  if( rc==SQLITE_OK && pS->nHead>0 && pS->tsHeadFirst<tCut ){
+    int bSealed = 0, nByte = 0;
+    int64_t iSealed = 0;
+    uint8_t *aOut = 0;
+    rc = tsmStmt(p, TSM_STMT_HEAD_GET, &pStmt);
+    if( rc ) return rc;
+    sqlite3_bind_int64(pStmt, 1, pS->iSeries);
+    pC->n = 0;
+    if( sqlite3_step(pStmt)==SQLITE_ROW ){
+      bSealed = sqlite3_column_type(pStmt, 0)!=SQLITE_NULL;
+      iSealed = sqlite3_column_int64(pStmt, 0);
+      rc = tsmChunkDecode(p, pS->iSeries, INT64_MIN, 0,
+                          sqlite3_column_blob(pStmt, 2),
+                          sqlite3_column_bytes(pStmt, 2), pC, pzErr);
+    }
+    if( rc==SQLITE_OK ) rc = sqlite3_reset(pStmt);
+    else sqlite3_reset(pStmt);
+    if( rc==SQLITE_OK ){
+      pP->nRemoved += colsKeepFrom(pC, tCut);
+      if( pC->n>0 ){
+        aOut = sqlite3_malloc64(tsmCodecBound(pC->n));
+        if( aOut==0 ) rc = SQLITE_NOMEM;
+        else{
+          nByte = tsmCodecEncode(pC->aTs, pC->aVal, pC->n, TSM_CODEC_FAST,
+                                 aOut, tsmCodecBound(pC->n));
+          if( nByte<0 ) rc = SQLITE_ERROR;
+        }
+      }
+    }
+    if( rc==SQLITE_OK ) rc = tsmStmt(p, TSM_STMT_HEAD_PUT, &pStmt);
+    if( rc==SQLITE_OK ){
+      sqlite3_bind_int64(pStmt, 1, pS->iSeries);
+      if( bSealed ) sqlite3_bind_int64(pStmt, 2, iSealed);
+      sqlite3_bind_int(pStmt, 3, pC->n);
+      if( pC->n>0 ) sqlite3_bind_blob(pStmt, 4, aOut, nByte, SQLITE_STATIC);
+      sqlite3_step(pStmt);
+      rc = sqlite3_reset(pStmt);
+    }
+    sqlite3_free(aOut);
+    if( rc==SQLITE_OK ){
+      pS->nHead = pC->n;
+      pS->nHeadBytes = nByte;
+      pS->tsHeadFirst = pC->n>0 ? pC->aTs[0] : INT64_MAX;
+    }
+  }
+  return rc;
+}
+
+/* Is series iSeries left without samples and buckets? */
+static int seriesEmpty(TsmCtx *p, TsmRunSeries *pS, int *pbEmpty){
+  static const int aStmt[] = { TSM_RSTMT_CHUNK_ANY, TSM_RSTMT_ROLLUP_ANY };
+  int rc = SQLITE_OK, i;
+  *pbEmpty = pS->nHead==0;
+  for(i=0; rc==SQLITE_OK && *pbEmpty && i<2; i++){
+    sqlite3_stmt *pStmt;
+    rc = tsmRStmt(p, aStmt[i], &pStmt);
+    if( rc ) break;
+    sqlite3_bind_int64(pStmt, 1, pS->iSeries);
+    if( sqlite3_step(pStmt)==SQLITE_ROW ) *pbEmpty = 0;
+    rc = sqlite3_reset(pStmt);
+  }
+  return rc;
+}
+
+/* The ts of the n-th (0-based) oldest chunk or bucket, or INT64_MAX. */
+static int nthOldest(TsmCtx *p, int64_t iSeries, int64_t iRes, int n,
+                     int64_t *pTs){
+  sqlite3_stmt *pStmt;
+  int rc, k = 2;
+  *pTs = INT64_MAX;
+  if( iRes==0 ){
+    rc = tsmRStmt(p, TSM_RSTMT_CHUNK_NTH, &pStmt);
+  }else{
+    rc = tsmRStmt(p, TSM_RSTMT_ROLLUP_NTH, &pStmt);
+    if( rc==SQLITE_OK ) sqlite3_bind_int64(pStmt, k++, iRes);
+  }
+  if( rc ) return rc;
+  sqlite3_bind_int64(pStmt, 1, iSeries);
+  sqlite3_bind_int(pStmt, k, n);
+  if( sqlite3_step(pStmt)==SQLITE_ROW ) *pTs = sqlite3_column_int64(pStmt, 0);
+  return sqlite3_reset(pStmt);
+}
+
+/* Prune series i of the run. */
+static int pruneSeries(Prune *pP, int i, char **pzErr){
+  TsmRun *pRun = pP->pRun;
+  TsmCtx *p = pP->p;
+  const TsmPolicies *pSet = tsmRunPolicies(pRun);
+  TsmRunSeries *pS = tsmRunSeriesAt(pRun, i);
+  int64_t tNow = tsmRunNow(pRun);
+  int64_t aCut[64], aOld[64];
+  int64_t tRawCut = INT64_MIN, tRawOld = INT64_MAX, tGuard = INT64_MAX;
+  int64_t tUpTo = INT64_MIN;
+  TsmSeriesTiers *pT;
+  int rc, k, u, bNeed = 0, bRaw = 0, nBucket = 0;
+
+  rc = tsmRunTiers(pRun, pS, &pT);
+  if( rc ) return rc;
+  if( pT->nTier>64 ) pT->nTier = 64;
+
+  /* The cuts, and whether anything is older. */
+  if( pT->iRawPolicy>=0 && pSet->a[pT->iRawPolicy].iKeep>0
+   && tNow!=INT64_MIN ){
+    tRawCut = tNow - pSet->a[pT->iRawPolicy].iKeep;
+  }
+  if( pP->aRawCut ) tRawCut = maxI64(tRawCut, pP->aRawCut[i]);
+  if( tRawCut!=INT64_MIN ){
+    rc = tsmRunRawOldest(pRun, pS, &tRawOld);
+    if( tRawOld<tRawCut ) bNeed = 1;
+    tUpTo = tRawCut;
+  }
+  for(k=0; rc==SQLITE_OK && k<pT->nTier; k++){
+    const TsmPolicy *pPol = &pSet->a[pT->aTier[k].iPolicy];
+    aCut[k] = INT64_MIN;
+    aOld[k] = INT64_MAX;
+    if( pPol->iKeep>0 && tNow!=INT64_MIN ) aCut[k] = tNow - pPol->iKeep;
+    if( pP->aTierCut ){
+      int j;
+      for(j=0; j<pSet->nRes && pSet->aRes[j]!=pT->aTier[k].iRes; j++){}
+      aCut[k] = maxI64(aCut[k], pP->aTierCut[(size_t)i*pP->nRes + j]);
+    }
+    if( aCut[k]!=INT64_MIN ){
+      rc = tsmRunTierOldest(pRun, pS->iSeries, pT->aTier[k].iRes, &aOld[k]);
+      if( aOld[k]<aCut[k] ) bNeed = 1;
+      tUpTo = maxI64(tUpTo, aCut[k]);
+    }
+  }
+  if( rc || (!bNeed && pT->nOrphan==0) ) return rc;
+
+  /* Fold what is about to go (tsm_prune() folded everything already). */
+  if( pP->bAuto && pT->nTier>0 && tUpTo!=INT64_MIN ){
+    rc = tsmRunDownsample(pRun, pS, tUpTo, 0, 0, 0, &nBucket);
+    if( rc ) return rc;
+  }
+
+  /* Raw samples, up to what the tiers that read them have folded. */
+  for(k=0; k<pT->nTier; k++){
+    if( pT->aTier[k].iSrc<0 ){
+      tGuard = minI64(tGuard, pT->aTier[k].bState ? pT->aTier[k].iDone
+                                                  : INT64_MIN);
+    }
+  }
+  tRawCut = minI64(tRawCut, tGuard);
+  if( pP->bAuto && tRawCut>tRawOld ){
+    int64_t tNth;
+    rc = nthOldest(p, pS->iSeries, 0, TSM_PRUNE_SERIES_CHUNKS, &tNth);
+    tRawCut = minI64(tRawCut, tNth);
+  }
+  if( rc==SQLITE_OK && tRawCut!=INT64_MIN && tRawCut>tRawOld ){
+    rc = pruneRaw(pP, pS, tRawCut, pzErr);
+    if( rc==SQLITE_OK && tRawCut>pT->iRawPruned ){
+      pT->iRawPruned = tRawCut;
+      rc = tsmRunStatePut(pRun, pS->iSeries, 0, tRawCut);
+    }
+    bRaw = 1;
+  }
+
+  /* Buckets, up to what the coarser tiers built from them have folded. */
+  for(k=0; rc==SQLITE_OK && k<pT->nTier; k++){
+    TsmTier *pTier = &pT->aTier[k];
+    int64_t tCut = aCut[k];
+    if( tCut==INT64_MIN || aOld[k]>=tCut ) continue;
+    for(u=k+1; u<pT->nTier; u++){
+      if( pT->aTier[u].iSrc==k ){
+        tCut = minI64(tCut, pT->aTier[u].bState ? pT->aTier[u].iDone
+                                                : INT64_MIN);
+      }
+    }
+    if( pP->bAuto ){
+      int64_t tNth;
+      rc = nthOldest(p, pS->iSeries, pTier->iRes, TSM_PRUNE_SERIES_BUCKETS,
+                     &tNth);
+      tCut = minI64(tCut, tNth);
+    }
+    if( rc || tCut==INT64_MIN || tCut<=aOld[k] ) continue;
+    rc = tsmRunDeleteBuckets(pRun, pS->iSeries, pTier->iRes, INT64_MIN, tCut,
+                             0);
+    if( rc==SQLITE_OK && tCut>pTier->iPruned ){
+      pTier->iPruned = tCut;
+      rc = tsmRunStatePut(pRun, pS->iSeries, pTier, 0);
+    }
+  }
+
+  /* Tiers that no policy declares any more. */
+  for(k=0; rc==SQLITE_OK && k<pT->nOrphan; k++){
+    sqlite3_stmt *pStmt;
+    rc = tsmRunDeleteBuckets(pRun, pS->iSeries, pT->aOrphan[k], INT64_MIN,
+                             INT64_MAX, 0);
+    if( rc==SQLITE_OK ) rc = tsmRStmt(p, TSM_RSTMT_STATE_DELETE, &pStmt);
+    if( rc==SQLITE_OK ){
+      sqlite3_bind_int64(pStmt, 1, pS->iSeries);
+      sqlite3_bind_int64(pStmt, 2, pT->aOrphan[k]);
+      sqlite3_step(pStmt);
+      rc = sqlite3_reset(pStmt);
+    }
+  }
+
+  /* A series whose samples all expired (and has no buckets) goes. */
+  if( rc==SQLITE_OK && bRaw ){
+    int bEmpty = 0;
+    rc = seriesEmpty(p, pS, &bEmpty);
+    if( rc==SQLITE_OK && bEmpty ) rc = tsmSeriesDelete(p, pS->iSeries);
+  }
+  return rc;
+}
+
+/*
+** Prune the store.  bAuto: bounded work, resuming where the previous
+** automatic prune stopped, folding only what is about to go; otherwise
+** every tier is brought up to date first and everything due is removed.
+** *pnRemoved: raw samples removed.  The store must exist.
+*/
+int tsmPrune(TsmCtx *p, int bAuto, int64_t *pnRemoved, char **pzErr){
+  Prune prune;
+  int rc, i, n, i0 = 0, nBucket = 0;
+
+  memset(&prune, 0, sizeof(prune));
+  prune.p = p;
+  prune.bAuto = bAuto;
+  prune.nBudget = TSM_PRUNE_AUTO_CHUNKS;
+  *pnRemoved = 0;
+  rc = tsmRunOpen(p, &prune.pRun, pzErr);
+  if( rc ) return rc;
+  n = tsmRunSeriesCount(prune.pRun);
+  if( tsmRunPolicies(prune.pRun)->n==0 || n==0 ){
+    tsmRunClose(prune.pRun);
+    return SQLITE_OK;
+  }
+  if( !bAuto && tsmRunPolicies(prune.pRun)->nRes>0 ){
+    for(i=0; rc==SQLITE_OK && i<n; i++){
+      rc = tsmRunDownsample(prune.pRun, tsmRunSeriesAt(prune.pRun, i),
+                            INT64_MAX, 0, 0, 0, &nBucket);
+    }
+  }
+  if( rc==SQLITE_OK ) rc = pruneByteCuts(&prune);
+  if( bAuto ){
+    while( i0<n && tsmRunSeriesAt(prune.pRun, i0)->iSeries<p->iPruneNext ) i0++;
+    if( i0==n ) i0 = 0;
+  }
+  for(i=0; rc==SQLITE_OK && i<n; i++){
+    int j = (i0+i) % n;
+    rc = pruneSeries(&prune, j, pzErr);
+    if( rc==SQLITE_CORRUPT && bAuto ){
+      /* tsm_check() reports it; commits go on. */
+      sqlite3_free(*pzErr);
+      *pzErr = 0;
+      rc = SQLITE_OK;
+    }
+    if( bAuto && prune.nBudget<=0 ){
+      p->iPruneNext = j+1<n ? tsmRunSeriesAt(prune.pRun, j+1)->iSeries : 0;
+      break;
+    }
+  }
+  if( rc==SQLITE_OK && bAuto && prune.nBudget>0 ) p->iPruneNext = 0;
+  if( rc && *pzErr==0 && *tsmRunErr(prune.pRun) ){
+    *pzErr = *tsmRunErr(prune.pRun);
+    *tsmRunErr(prune.pRun) = 0;
+  }
+  *pnRemoved = prune.nRemoved;
+  sqlite3_free(prune.aRawCut);
+  sqlite3_free(prune.aTierCut);
+  tsmRunClose(prune.pRun);
+  return rc;
+}
+
+/*
+** The commit hook (vtab_samples.c xSync, after the flush): prune within
+** the committing transaction, at most once every TSM_PRUNE_INTERVAL_MS per
+** connection, and only when some policy exists.
+*/
+int tsmRetentionCommit(TsmCtx *p, char **pzErr){
+  int64_t tNow, nRemoved = 0;
+  int rc, eFlags = 0, bExists = 0;
+  if( p->bPruning ) return SQLITE_OK;
+  tNow = tsmWallClock();
+  if( p->iPruneLast!=0 && tNow>=p->iPruneLast
+   && tNow-p->iPruneLast<TSM_PRUNE_INTERVAL_MS ){
+    return SQLITE_OK;
+  }
+  p->iPruneLast = tNow;
+  rc = tsmStoreReady(p, 0, &bExists, pzErr);
+  if( rc || !bExists ) return rc;
+  rc = tsmRollupFlags(p, &eFlags);
+  if( rc || (eFlags & TSM_ROLLUP_POLICIES)==0 ) return rc;
+  p->bPruning = 1;
+  rc = tsmPrune(p, 1, &nRemoved, pzErr);
+  p->bPruning = 0;
+  return rc;
+}
+
+/* tsm_prune(): bring rollups up to date, remove what the policies say;
+** returns the number of raw samples removed. */
+static void pruneFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
+  TsmCtx *p = sqlite3_user_data(ctx);
+  char *zErr = 0;
+  int64_t nRemoved = 0;
+  int rc, bOwn = 0, bExists = 0;
+  (void)argc; (void)argv;
+  if( p->bPruning ){
+    tsmErr(ctx, "tsm_prune() cannot run inside tsm_downsample() or "
+           "tsm_prune()");
+    return;
+  }
+  rc = tsmTxnBegin(p, &bOwn);
+  if( rc==SQLITE_OK ) rc = tsmStoreFlush(p, 0, &zErr);
+  if( rc==SQLITE_OK ) rc = tsmStoreReady(p, 0, &bExists, &zErr);
+  if( rc==SQLITE_OK && bExists ){
+    p->bPruning = 1;
+    rc = tsmPrune(p, 0, &nRemoved, &zErr);
+    p->bPruning = 0;
+  }
+  rc = tsmTxnEnd(p, bOwn, rc);
+  if( rc ){
+    if( zErr ){
+      sqlite3_result_error(ctx, zErr, -1);
+      sqlite3_free(zErr);
+    }else if( rc==SQLITE_NOMEM ){
+      sqlite3_result_error_nomem(ctx);
+    }else{
+      tsmErr(ctx, "prune failed: %s", sqlite3_errmsg(p->db));
+    }
+    if( rc!=SQLITE_NOMEM ) sqlite3_result_error_code(ctx, rc);
+    return;
+  }
+  sqlite3_result_int64(ctx, nRemoved);
+}
+
+int tsmRetentionRegister(sqlite3 *db, TsmCtx *p){
+  return sqlite3_create_function(db, "tsm_prune", 0, SQLITE_UTF8, p,
+                                 pruneFunc, 0, 0);
+}

@@ -1,0 +1,1136 @@
+/*
+** rollup.c -- rollup tiers: tsm_downsample(), the flush hook that marks
+** late samples, tsm_quantile() and tsm_sketch_merge().
+**
+**   INSERT INTO tsm_retention(metric, resolution, keep)
+**     VALUES ('*', '1m', '90d'), ('*', '1h', NULL);
+**   SELECT tsm_downsample();                  -- every tier, incremental
+**   SELECT tsm_downsample('1m', '2026-01-01', '2026-01-02');   -- rebuild
+**   SELECT ts, avg, tsm_quantile(sketch, 0.99) FROM tsm_rollups
+**    WHERE series_id = 1 AND resolution = '1m';
+**
+** Tables (sql/002_rollups.sql; docs/FORMAT.md "Rollups and retention"):
+**   tsm_rollup(series_id, resolution, ts, count, sum, min, max, first,
+**              last, first_ts, last_ts, increase, sketch)   one bucket
+**   tsm_rollup_state(series_id, resolution, done_ts, dirty_from, pruned_ts)
+**
+** Tiers.  The tiers of a series are the resolutions r > 0 for which some
+** policy of tsm_retention matches its metric.  The source of tier r is the
+** coarsest of its other tiers whose width divides r (1h from 1m, 1d from
+** 1h), or the raw samples when there is none.  Buckets are [ts, ts+r) with
+** ts a multiple of r since the epoch.  A bucket from raw samples holds the
+** count, sum, min, max, first and last of its non-NaN samples, the times
+** of the first and last, the counter increase between them (a drop counts
+** as a reset from 0) and a DDSketch of the values; a bucket from a finer
+** tier merges those of the finer buckets (exact, except that floating
+** point sums may round differently).
+**
+** Watermarks.  done_ts (a multiple of r) says that every bucket before it
+** is complete: folded from every sample recorded before it was folded.  A
+** bucket [t, t+r) is complete, so folded, when
+**   - from raw samples: t+r <= max(newest sample of the series + 1, now),
+**     now being the store's now (retention.c: the newest sample of the
+**     store, at most the wall clock).  So a bucket is folded once the
+**     series has a sample at its last millisecond or later, or once the
+**     store as a whole has moved past it (a series that stopped);
+**   - from a finer tier: t+r <= done_ts of that tier.
+** Buckets are written once, when complete; the open bucket at the end of a
+** series is not written (readers take it from the raw samples).
+**
+** Late samples.  The flush (store.c) calls tsmRollupFlushed() for every
+** series it writes, with the earliest timestamp written; when that is
+** before a tier's done_ts, the tier gets dirty_from = that time, and the
+** next run refolds from the bucket that holds it (coarser tiers too, since
+** their done_ts is later still).  The check costs nothing when no tier was
+** ever folded (one flag per connection), one UPDATE per series and commit
+** otherwise.
+**
+** A run never refolds what its source no longer has: buckets before the
+** source's pruned_ts (raw: the raw row of tsm_rollup_state) are kept as
+** they are, so pruning raw samples never loses a bucket.  retention.c
+** never prunes raw samples (or a finer tier) that a tier has not folded.
+**
+** Every internal statement of rollups and retention is in azRStmt below.
+*/
+#include "tsm.h"
+#include "sketch.h"
+#include <stdlib.h>
+#include <string.h>
+#include <math.h>
+
+static const char *const azRStmt[TSM_RSTMT_COUNT] = {
+  [TSM_RSTMT_FLAGS] =
+    "SELECT EXISTS(SELECT 1 FROM main.tsm_policies),"
+    " EXISTS(SELECT 1 FROM main.tsm_rollup_state)",
+  [TSM_RSTMT_POLICIES] =
+    "SELECT rowid, metric, resolution, keep, max_bytes FROM main.tsm_policies"
+    " ORDER BY resolution, metric",
+  [TSM_RSTMT_IDS] =
+    "SELECT series_id, metric FROM main.tsm_ids ORDER BY series_id",
+  [TSM_RSTMT_HEADS] =
+    "SELECT series_id, sealed_last, n, data FROM main.tsm_heads"
+    " ORDER BY series_id",
+  [TSM_RSTMT_STATE_GET] =
+    "SELECT resolution, done_ts, dirty_from, dirty_to, pruned_ts"
+    " FROM main.tsm_rollup_state WHERE series_id=?1 ORDER BY resolution",
+  [TSM_RSTMT_STATE_PUT] =
+    "INSERT OR REPLACE INTO main.tsm_rollup_state(series_id, resolution,"
+    " done_ts, dirty_from, dirty_to, pruned_ts) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+  [TSM_RSTMT_STATE_DIRTY] =
+    "UPDATE main.tsm_rollup_state SET dirty_from=min(coalesce(dirty_from,?2),?2),"
+    " dirty_to=max(coalesce(dirty_to,min(?3,done_ts-1)),min(?3,done_ts-1))"
+    " WHERE series_id=?1 AND done_ts>?2",
+  [TSM_RSTMT_STATE_DELETE] =
+    "DELETE FROM main.tsm_rollup_state WHERE series_id=?1 AND resolution=?2",
+  [TSM_RSTMT_STATE_DELETE_SERIES] =
+    "DELETE FROM main.tsm_rollup_state WHERE series_id=?1",
+  [TSM_RSTMT_ROLLUP_INSERT] =
+    "INSERT OR REPLACE INTO main.tsm_rollup(series_id, resolution, ts, count,"
+    " sum, min, max, first, last, first_ts, last_ts, increase, sketch)"
+    " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+  [TSM_RSTMT_ROLLUP_RANGE] =
+    "SELECT ts, count, sum, min, max, first, last, first_ts, last_ts,"
+    " increase, sketch FROM main.tsm_rollup"
+    " WHERE series_id=?1 AND resolution=?2 AND ts>=?3 AND ts<?4 ORDER BY ts",
+  [TSM_RSTMT_ROLLUP_DELETE_RANGE] =
+    "DELETE FROM main.tsm_rollup"
+    " WHERE series_id=?1 AND resolution=?2 AND ts>=?3 AND ts<?4",
+  [TSM_RSTMT_ROLLUP_DELETE_SERIES] =
+    "DELETE FROM main.tsm_rollup WHERE series_id=?1",
+  [TSM_RSTMT_ROLLUP_OLDEST] =
+    "SELECT min(ts) FROM main.tsm_rollup WHERE series_id=?1 AND resolution=?2",
+  [TSM_RSTMT_ROLLUP_NTH] =
+    "SELECT ts FROM main.tsm_rollup WHERE series_id=?1 AND resolution=?2"
+    " ORDER BY ts LIMIT 1 OFFSET ?3",
+  [TSM_RSTMT_ROLLUP_ANY] =
+    "SELECT 1 FROM main.tsm_rollup WHERE series_id=?1 LIMIT 1",
+  [TSM_RSTMT_RAW_OLDEST] =
+    "SELECT min(ts_first) FROM main.tsm_chunks WHERE series_id=?1",
+  [TSM_RSTMT_CHUNK_NTH] =
+    "SELECT ts_first FROM main.tsm_chunks WHERE series_id=?1"
+    " ORDER BY ts_first LIMIT 1 OFFSET ?2",
+  [TSM_RSTMT_CHUNK_DROP] =
+    "DELETE FROM main.tsm_chunks WHERE series_id=?1 AND ts_first<?2"
+    " AND ts_last<?2 RETURNING n",
+  [TSM_RSTMT_CHUNK_STRADDLE] =
+    "SELECT chunk_id, ts_first, ts_last, data FROM main.tsm_chunks"
+    " WHERE series_id=?1 AND ts_first<?2 AND ts_last>=?2",
+  [TSM_RSTMT_CHUNK_ANY] =
+    "SELECT 1 FROM main.tsm_chunks WHERE series_id=?1 LIMIT 1",
+};
+
+/* Return the cached statement eStmt, reset and with no bindings. */
+int tsmRStmt(TsmCtx *p, int eStmt, sqlite3_stmt **ppStmt){
+  int rc = SQLITE_OK;
+  if( p->aRollupStmt[eStmt]==0 ){
+    rc = tsmGuardClose(p);      /* see store.c */
+    if( rc==SQLITE_OK ){
+      rc = sqlite3_prepare_v3(p->db, azRStmt[eStmt], -1,
+                              SQLITE_PREPARE_PERSISTENT,
+                              &p->aRollupStmt[eStmt], 0);
+    }
+  }else{
+    sqlite3_reset(p->aRollupStmt[eStmt]);
+    sqlite3_clear_bindings(p->aRollupStmt[eStmt]);
+  }
+  *ppStmt = p->aRollupStmt[eStmt];
+  return rc;
+}
+
+/* Finalize the cached statements (called by tsmStoreClose). */
+void tsmRollupClose(TsmCtx *p){
+  int i;
+  for(i=0; i<TSM_RSTMT_COUNT; i++){
+    sqlite3_stmt *pStmt = p->aRollupStmt[i];
+    p->aRollupStmt[i] = 0;
+    sqlite3_finalize(pStmt);
+  }
+}
+
+/* Step a statement that returns no rows (or whose rows do not matter). */
+static int stmtRun(sqlite3_stmt *pStmt){
+  while( sqlite3_step(pStmt)==SQLITE_ROW ){}
+  return sqlite3_reset(pStmt);
+}
+
+/*
+** Is there any policy, any tier state?  Cached in p->eRollup until another
+** connection commits (tsmCacheValidate clears it).  This connection sets
+** the bits itself when it writes policies or state.
+*/
+static int rollupFlagsLoad(TsmCtx *p, int *peFlags){
+  sqlite3_stmt *pStmt;
+  int rc = SQLITE_OK;
+  if( p->eRollup==0 ){
+    rc = tsmRStmt(p, TSM_RSTMT_FLAGS, &pStmt);
+    if( rc==SQLITE_OK ){
+      int e = TSM_ROLLUP_KNOWN;
+      if( sqlite3_step(pStmt)==SQLITE_ROW ){
+        if( sqlite3_column_int(pStmt, 0) ) e |= TSM_ROLLUP_POLICIES;
+        if( sqlite3_column_int(pStmt, 1) ) e |= TSM_ROLLUP_STATE;
+      }
+      rc = sqlite3_reset(pStmt);
+      if( rc==SQLITE_OK ) p->eRollup = e;
+    }
+  }
+  *peFlags = rc==SQLITE_OK ? p->eRollup : 0;
+  return rc;
+}
+int tsmRollupFlags(TsmCtx *p, int *peFlags){
+  tsmCacheValidate(p);
+  return rollupFlagsLoad(p, peFlags);
+}
+
+/*
+** The flush hook (store.c): samples of iSeries from tsMin to tsMax were
+** just written.  Tiers that already folded some of them (done_ts > tsMin)
+** get [dirty_from, dirty_to] widened to cover those.
+*/
+int tsmRollupFlushed(TsmCtx *p, int64_t iSeries, int64_t tsMin,
+                     int64_t tsMax){
+  sqlite3_stmt *pStmt;
+  int rc, eFlags = p->eRollup;
+  if( eFlags==0 ){
+    rc = rollupFlagsLoad(p, &eFlags);    /* the flush validated the cache */
+    if( rc ) return rc;
+  }
+  if( (eFlags & TSM_ROLLUP_STATE)==0 ) return SQLITE_OK;
+  rc = tsmRStmt(p, TSM_RSTMT_STATE_DIRTY, &pStmt);
+  if( rc ) return rc;
+  sqlite3_bind_int64(pStmt, 1, iSeries);
+  sqlite3_bind_int64(pStmt, 2, tsMin);
+  sqlite3_bind_int64(pStmt, 3, tsMax);
+  return stmtRun(pStmt);
+}
+
+/* A series is deleted (store.c tsmSeriesDelete): drop its rollups. */
+int tsmRollupForget(TsmCtx *p, int64_t iSeries){
+  static const int aStmt[] = {
+    TSM_RSTMT_ROLLUP_DELETE_SERIES, TSM_RSTMT_STATE_DELETE_SERIES
+  };
+  int rc = SQLITE_OK, i;
+  for(i=0; rc==SQLITE_OK && i<2; i++){
+    sqlite3_stmt *pStmt;
+    rc = tsmRStmt(p, aStmt[i], &pStmt);
+    if( rc==SQLITE_OK ){
+      sqlite3_bind_int64(pStmt, 1, iSeries);
+      rc = stmtRun(pStmt);
+    }
+  }
+  return rc;
+}
+
+/*
+** Own transaction for tsm_downsample() and tsm_prune() called in autocommit
+** mode: BEGIN IMMEDIATE takes the write lock first (two connections that
+** prune at once wait for each other instead of failing on a stale
+** snapshot), and the work is atomic.  Inside a transaction, or under a
+** statement that writes (which would make COMMIT fail), the work simply
+** joins the current transaction.
+*/
+int tsmTxnBegin(TsmCtx *p, int *pbOwn){
+  sqlite3_stmt *pStmt;
+  int rc;
+  *pbOwn = 0;
+  if( !sqlite3_get_autocommit(p->db) ) return SQLITE_OK;
+  for(pStmt=sqlite3_next_stmt(p->db, 0); pStmt;
+      pStmt=sqlite3_next_stmt(p->db, pStmt)){
+    if( sqlite3_stmt_busy(pStmt) && !sqlite3_stmt_readonly(pStmt) ){
+      return SQLITE_OK;
+    }
+  }
+  rc = sqlite3_exec(p->db, "BEGIN IMMEDIATE", 0, 0, 0);
+  if( rc==SQLITE_OK ) *pbOwn = 1;
+  return rc;
+}
+
+/* End what tsmTxnBegin began: COMMIT if rc is SQLITE_OK, else ROLLBACK. */
+int tsmTxnEnd(TsmCtx *p, int bOwn, int rc){
+  if( !bOwn ) return rc;
+  if( rc==SQLITE_OK ){
+    rc = sqlite3_exec(p->db, "COMMIT", 0, 0, 0);
+    if( rc==SQLITE_OK ) tsmCacheCommitted(p);
+  }
+  if( rc!=SQLITE_OK && !sqlite3_get_autocommit(p->db) ){
+    sqlite3_exec(p->db, "ROLLBACK", 0, 0, 0);
+  }
+  return rc;
+}
+
+/**************************************************************************
+** Buckets
+*/
+
+/* ts rounded down to a multiple of r (floor, also for negative ts). */
+static int64_t bucketOf(int64_t ts, int64_t r){
+  int64_t b = ts - ts % r;
+  if( ts<0 && b!=ts ) b -= r;
+  return b;
+}
+
+/* ts rounded up to a multiple of r. */
+static int64_t bucketUp(int64_t ts, int64_t r){
+  int64_t b = bucketOf(ts, r);
+  return b==ts ? b : b + r;
+}
+
+/* One bucket being built. */
+typedef struct Acc {
+  int64_t ts;                /* bucket start */
+  int64_t n;                 /* non-NaN samples */
+  double sum, min, max, first, last, inc;
+  int64_t tsFirst, tsLast;
+  TsmSketch sk;
+} Acc;
+
+static void accReset(Acc *pA, int64_t ts){
+  pA->ts = ts;
+  pA->n = 0;
+  pA->sum = pA->min = pA->max = pA->first = pA->last = pA->inc = 0.0;
+  pA->tsFirst = pA->tsLast = 0;
+  tsmSketchClear(&pA->sk);
+}
+
+/* Counter increase from a to b: a drop is a reset from 0. */
+static double counterStep(double a, double b){
+  return b>=a ? b - a : b;
+}
+
+static int sketchRc(int rc){
+  if( rc==TSM_SKETCH_OK ) return SQLITE_OK;
+  if( rc==TSM_SKETCH_NOMEM ) return SQLITE_NOMEM;
+  if( rc==TSM_SKETCH_CORRUPT ) return SQLITE_CORRUPT;
+  return SQLITE_RANGE;
+}
+
+static int accSample(Acc *pA, int64_t ts, double v){
+  int rc = sketchRc(tsmSketchAdd(&pA->sk, v));
+  if( rc ) return rc;
+  if( pA->n==0 ){
+    pA->sum = pA->min = pA->max = pA->first = v;
+    pA->tsFirst = ts;
+  }else{
+    pA->sum += v;
+    if( v<pA->min ) pA->min = v;
+    if( v>pA->max ) pA->max = v;
+    pA->inc += counterStep(pA->last, v);
+  }
+  pA->last = v;
+  pA->tsLast = ts;
+  pA->n++;
+  return SQLITE_OK;
+}
+
+/* Column i of pStmt as a double; NULL (a NaN that SQLite stored) is NaN. */
+static double colReal(sqlite3_stmt *pStmt, int i){
+  if( sqlite3_column_type(pStmt, i)==SQLITE_NULL ) return NAN;
+  return sqlite3_column_double(pStmt, i);
+}
+
+/* Merge one finer bucket, the current row of TSM_RSTMT_ROLLUP_RANGE. */
+static int accBucket(Acc *pA, sqlite3_stmt *pStmt){
+  int64_t n = sqlite3_column_int64(pStmt, 1);
+  double sum = colReal(pStmt, 2), mn = colReal(pStmt, 3);
+  double mx = colReal(pStmt, 4), first = colReal(pStmt, 5);
+  double last = colReal(pStmt, 6), inc = colReal(pStmt, 9);
+  int rc = SQLITE_OK;
+  if( n<=0 ) return SQLITE_OK;
+  if( sqlite3_column_type(pStmt, 10)==SQLITE_BLOB ){
+    rc = sketchRc(tsmSketchDeserialize(&pA->sk,
+                     sqlite3_column_blob(pStmt, 10),
+                     (size_t)sqlite3_column_bytes(pStmt, 10)));
+    if( rc ) return rc;
+  }
+  if( pA->n==0 ){
+    pA->sum = sum;
+    pA->min = mn;
+    pA->max = mx;
+    pA->first = first;
+    pA->tsFirst = sqlite3_column_int64(pStmt, 7);
+    pA->inc = inc;
+  }else{
+    pA->sum += sum;
+    if( mn<pA->min ) pA->min = mn;
+    if( mx>pA->max ) pA->max = mx;
+    pA->inc += counterStep(pA->last, first) + inc;
+  }
+  pA->last = last;
+  pA->tsLast = sqlite3_column_int64(pStmt, 8);
+  pA->n += n;
+  return SQLITE_OK;
+}
+
+/**************************************************************************
+** Runs: the state shared by the series of one tsm_downsample/tsm_prune.
+*/
+struct TsmRun {
+  TsmCtx *p;
+  TsmPolicies pol;
+  int nSeries;
+  TsmRunSeries *aSeries;     /* in series_id order */
+  int64_t tsNewest;          /* newest sample of the store, INT64_MIN if none */
+  int64_t tsNow;             /* min(wall clock, tsNewest) */
+  TsmSeriesTiers tiers;      /* of the series last loaded */
+  TsmReader *pReader;        /* raw samples */
+  Acc acc;
+  uint8_t *aSk;              /* sketch serialization, TSM_SKETCH_MAX_BYTES */
+  TsmCols cols;              /* scratch for retention.c */
+  char *zErr;                /* first error message, "tsm: ..." */
+};
+
+int tsmRunSeriesCount(TsmRun *pRun){ return pRun->nSeries; }
+TsmRunSeries *tsmRunSeriesAt(TsmRun *pRun, int i){ return &pRun->aSeries[i]; }
+const TsmPolicies *tsmRunPolicies(TsmRun *pRun){ return &pRun->pol; }
+int64_t tsmRunNow(TsmRun *pRun){ return pRun->tsNow; }
+TsmCols *tsmRunCols(TsmRun *pRun){ return &pRun->cols; }
+char **tsmRunErr(TsmRun *pRun){ return &pRun->zErr; }
+
+void tsmRunClose(TsmRun *pRun){
+  int i;
+  if( pRun==0 ) return;
+  for(i=0; i<pRun->nSeries; i++) sqlite3_free(pRun->aSeries[i].zMetric);
+  sqlite3_free(pRun->aSeries);
+  tsmPoliciesFree(&pRun->pol);
+  sqlite3_free(pRun->tiers.aTier);
+  sqlite3_free(pRun->tiers.aOrphan);
+  tsmReaderClose(pRun->pReader);
+  tsmSketchFree(&pRun->acc.sk);
+  sqlite3_free(pRun->aSk);
+  tsmColsFree(&pRun->cols);
+  sqlite3_free(pRun->zErr);
+  sqlite3_free(pRun);
+}
+
+/*
+** Start a run: load the policies, every series with its head, and the
+** store's now.  The store must exist.
+*/
+int tsmRunOpen(TsmCtx *p, TsmRun **ppRun, char **pzErr){
+  TsmRun *pRun = sqlite3_malloc(sizeof(*pRun));
+  sqlite3_stmt *pStmt = 0;
+  int rc, nAlloc = 0, i = 0;
+  TsmCols head = {0, 0, 0, 0};
+
+  *ppRun = 0;
+  if( pRun==0 ) return SQLITE_NOMEM;
+  memset(pRun, 0, sizeof(*pRun));
+  pRun->p = p;
+  pRun->tsNewest = INT64_MIN;
+  rc = tsmPoliciesLoad(p, &pRun->pol);
+  if( rc==SQLITE_OK ){
+    int n = pRun->pol.nRes>0 ? pRun->pol.nRes : 1;
+    pRun->tiers.aTier = sqlite3_malloc64(sizeof(TsmTier)*n);
+    pRun->tiers.aOrphan = sqlite3_malloc64(sizeof(int64_t)*64);
+    if( pRun->tiers.aTier==0 || pRun->tiers.aOrphan==0 ) rc = SQLITE_NOMEM;
+  }
+
+  /* Every series, in id order. */
+  if( rc==SQLITE_OK ) rc = tsmRStmt(p, TSM_RSTMT_IDS, &pStmt);
+  while( rc==SQLITE_OK && sqlite3_step(pStmt)==SQLITE_ROW ){
+    TsmRunSeries *pS;
+    if( pRun->nSeries>=nAlloc ){
+      int nNew = nAlloc ? nAlloc*2 : 64;
+      TsmRunSeries *aNew = sqlite3_realloc64(pRun->aSeries,
+                                             sizeof(TsmRunSeries)*nNew);
+      if( aNew==0 ){ rc = SQLITE_NOMEM; break; }
+      pRun->aSeries = aNew;
+      nAlloc = nNew;
+    }
+    pS = &pRun->aSeries[pRun->nSeries];
+    memset(pS, 0, sizeof(*pS));
+    pS->iSeries = sqlite3_column_int64(pStmt, 0);
+    pS->zMetric = sqlite3_mprintf("%s", sqlite3_column_text(pStmt, 1));
+    pS->tsNewest = INT64_MIN;
+    pS->tsHeadFirst = INT64_MAX;
+    if( pS->zMetric==0 ){ rc = SQLITE_NOMEM; break; }
+    pRun->nSeries++;
+  }
+  if( pStmt ){
+    if( rc==SQLITE_OK ) rc = sqlite3_reset(pStmt);
+    else sqlite3_reset(pStmt);
+  }
+
+  /* Their heads: the newest sample of each series. */
+  if( rc==SQLITE_OK ) rc = tsmRStmt(p, TSM_RSTMT_HEADS, &pStmt);
+  while( rc==SQLITE_OK && sqlite3_step(pStmt)==SQLITE_ROW ){
+    int64_t iSeries = sqlite3_column_int64(pStmt, 0);
+    TsmRunSeries *pS;
+    while( i<pRun->nSeries && pRun->aSeries[i].iSeries<iSeries ) i++;
+    if( i>=pRun->nSeries || pRun->aSeries[i].iSeries!=iSeries ) continue;
+    pS = &pRun->aSeries[i];
+    pS->bHead = 1;
+    if( sqlite3_column_type(pStmt, 1)!=SQLITE_NULL ){
+      pS->bSealed = 1;
+      pS->iSealedLast = sqlite3_column_int64(pStmt, 1);
+      pS->tsNewest = pS->iSealedLast;
+    }
+    pS->nHeadBytes = sqlite3_column_bytes(pStmt, 3);
+    if( sqlite3_column_int(pStmt, 2)>0 && pS->nHeadBytes>0 ){
+      rc = tsmChunkDecode(p, iSeries, INT64_MIN, 0,
+                          sqlite3_column_blob(pStmt, 3), pS->nHeadBytes,
+                          &head, pzErr);
+      if( rc ) break;
+      if( head.n>0 ){
+        pS->nHead = head.n;
+        pS->tsHeadFirst = head.aTs[0];
+        pS->tsNewest = head.aTs[head.n-1];
+      }
+    }
+    if( pS->tsNewest>pRun->tsNewest ) pRun->tsNewest = pS->tsNewest;
+  }
+  if( pStmt ){
+    if( rc==SQLITE_OK ) rc = sqlite3_reset(pStmt);
+    else sqlite3_reset(pStmt);
+  }
+  tsmColsFree(&head);
+
+  /* Prometheus-style now: the newest sample, but never after the clock. */
+  pRun->tsNow = tsmWallClock();
+  if( pRun->tsNewest<pRun->tsNow ) pRun->tsNow = pRun->tsNewest;
+
+  if( rc ){
+    tsmRunClose(pRun);
+    return rc;
+  }
+  *ppRun = pRun;
+  return SQLITE_OK;
+}
+
+/* The index of series iSeries in the run, or -1. */
+int tsmRunFind(TsmRun *pRun, int64_t iSeries){
+  int lo = 0, hi = pRun->nSeries-1;
+  while( lo<=hi ){
+    int mid = (lo+hi)/2;
+    if( pRun->aSeries[mid].iSeries==iSeries ) return mid;
+    if( pRun->aSeries[mid].iSeries<iSeries ) lo = mid+1; else hi = mid-1;
+  }
+  return -1;
+}
+
+/*
+** Load the tiers of series pS (policies that match its metric) with their
+** sources and state.  The result stays valid until the next call.
+*/
+int tsmRunTiers(TsmRun *pRun, TsmRunSeries *pS, TsmSeriesTiers **ppTiers){
+  TsmSeriesTiers *pT = &pRun->tiers;
+  const TsmPolicies *pPol = &pRun->pol;
+  sqlite3_stmt *pStmt;
+  int i, j, rc;
+
+  pT->nTier = 0;
+  pT->nOrphan = 0;
+  pT->iRawPruned = INT64_MIN;
+  pT->iRawPolicy = tsmPolicyFor(pPol, pS->zMetric, 0);
+  for(i=0; i<pPol->nRes; i++){
+    int iPol = tsmPolicyFor(pPol, pS->zMetric, pPol->aRes[i]);
+    TsmTier *pTier;
+    if( iPol<0 ) continue;
+    pTier = &pT->aTier[pT->nTier];
+    memset(pTier, 0, sizeof(*pTier));
+    pTier->iRes = pPol->aRes[i];
+    pTier->iPolicy = iPol;
+    pTier->iSrc = -1;
+    pTier->iDirty = INT64_MAX;
+    pTier->iPruned = INT64_MIN;
+    /* Source: the coarsest finer tier whose width divides this one. */
+    for(j=pT->nTier-1; j>=0; j--){
+      if( pTier->iRes % pT->aTier[j].iRes==0 ){ pTier->iSrc = j; break; }
+    }
+    pT->nTier++;
+  }
+
+  rc = tsmRStmt(pRun->p, TSM_RSTMT_STATE_GET, &pStmt);
+  if( rc ) return rc;
+  sqlite3_bind_int64(pStmt, 1, pS->iSeries);
+  while( sqlite3_step(pStmt)==SQLITE_ROW ){
+    int64_t iRes = sqlite3_column_int64(pStmt, 0);
+    TsmTier *pTier = 0;
+    if( iRes==0 ){
+      if( sqlite3_column_type(pStmt, 4)!=SQLITE_NULL ){
+        pT->iRawPruned = sqlite3_column_int64(pStmt, 4);
+      }
+      continue;
+    }
+    for(i=0; i<pT->nTier; i++){
+      if( pT->aTier[i].iRes==iRes ){ pTier = &pT->aTier[i]; break; }
+    }
+    if( pTier==0 ){
+      if( pT->nOrphan<64 ) pT->aOrphan[pT->nOrphan++] = iRes;
+      continue;
+    }
+    if( sqlite3_column_type(pStmt, 1)!=SQLITE_NULL ){
+      pTier->bState = 1;
+      pTier->iDone = sqlite3_column_int64(pStmt, 1);
+    }
+    if( sqlite3_column_type(pStmt, 2)!=SQLITE_NULL ){
+      pTier->iDirty = sqlite3_column_int64(pStmt, 2);
+      pTier->iDirtyTo = sqlite3_column_type(pStmt, 3)!=SQLITE_NULL
+                      ? sqlite3_column_int64(pStmt, 3) : pTier->iDone - 1;
+    }
+    if( sqlite3_column_type(pStmt, 4)!=SQLITE_NULL ){
+      pTier->iPruned = sqlite3_column_int64(pStmt, 4);
+    }
+  }
+  rc = sqlite3_reset(pStmt);
+  *ppTiers = pT;
+  return rc;
+}
+
+/* Write the state row of tier pTier (or of raw samples when pTier is 0). */
+int tsmRunStatePut(TsmRun *pRun, int64_t iSeries, const TsmTier *pTier,
+                   int64_t iRawPruned){
+  sqlite3_stmt *pStmt;
+  int rc = tsmRStmt(pRun->p, TSM_RSTMT_STATE_PUT, &pStmt);
+  if( rc ) return rc;
+  sqlite3_bind_int64(pStmt, 1, iSeries);
+  if( pTier ){
+    sqlite3_bind_int64(pStmt, 2, pTier->iRes);
+    if( pTier->bState ) sqlite3_bind_int64(pStmt, 3, pTier->iDone);
+    if( pTier->iDirty!=INT64_MAX ){
+      sqlite3_bind_int64(pStmt, 4, pTier->iDirty);
+      sqlite3_bind_int64(pStmt, 5, pTier->iDirtyTo);
+    }
+    if( pTier->iPruned!=INT64_MIN ) sqlite3_bind_int64(pStmt, 6, pTier->iPruned);
+  }else{
+    sqlite3_bind_int64(pStmt, 2, 0);
+    sqlite3_bind_int64(pStmt, 6, iRawPruned);
+  }
+  rc = stmtRun(pStmt);
+  if( rc==SQLITE_OK && pTier ) pRun->p->eRollup |= TSM_ROLLUP_STATE;
+  return rc;
+}
+
+/* Oldest raw sample of a series, or INT64_MAX. */
+int tsmRunRawOldest(TsmRun *pRun, TsmRunSeries *pS, int64_t *pTs){
+  sqlite3_stmt *pStmt;
+  int rc = tsmRStmt(pRun->p, TSM_RSTMT_RAW_OLDEST, &pStmt);
+  *pTs = pS->tsHeadFirst;
+  if( rc ) return rc;
+  sqlite3_bind_int64(pStmt, 1, pS->iSeries);
+  if( sqlite3_step(pStmt)==SQLITE_ROW
+   && sqlite3_column_type(pStmt, 0)!=SQLITE_NULL ){
+    int64_t t = sqlite3_column_int64(pStmt, 0);
+    if( t<*pTs ) *pTs = t;
+  }
+  return sqlite3_reset(pStmt);
+}
+
+/* Oldest bucket of one tier of a series, or INT64_MAX. */
+int tsmRunTierOldest(TsmRun *pRun, int64_t iSeries, int64_t iRes,
+                     int64_t *pTs){
+  sqlite3_stmt *pStmt;
+  int rc = tsmRStmt(pRun->p, TSM_RSTMT_ROLLUP_OLDEST, &pStmt);
+  *pTs = INT64_MAX;
+  if( rc ) return rc;
+  sqlite3_bind_int64(pStmt, 1, iSeries);
+  sqlite3_bind_int64(pStmt, 2, iRes);
+  if( sqlite3_step(pStmt)==SQLITE_ROW
+   && sqlite3_column_type(pStmt, 0)!=SQLITE_NULL ){
+    *pTs = sqlite3_column_int64(pStmt, 0);
+  }
+  return sqlite3_reset(pStmt);
+}
+
+/* Delete the buckets [a, b) of one tier of a series; *pn: how many. */
+int tsmRunDeleteBuckets(TsmRun *pRun, int64_t iSeries, int64_t iRes,
+                        int64_t a, int64_t b, int64_t *pn){
+  sqlite3_stmt *pStmt;
+  int rc = tsmRStmt(pRun->p, TSM_RSTMT_ROLLUP_DELETE_RANGE, &pStmt);
+  if( rc ) return rc;
+  sqlite3_bind_int64(pStmt, 1, iSeries);
+  sqlite3_bind_int64(pStmt, 2, iRes);
+  sqlite3_bind_int64(pStmt, 3, a);
+  sqlite3_bind_int64(pStmt, 4, b);
+  rc = stmtRun(pStmt);
+  if( pn ) *pn += sqlite3_changes(pRun->p->db);
+  return rc;
+}
+
+/* Bind a double; NaN becomes NULL (as SQLite would store it). */
+static void bindReal(sqlite3_stmt *pStmt, int i, double v){
+  if( isnan(v) ) sqlite3_bind_null(pStmt, i);
+  else sqlite3_bind_double(pStmt, i, v);
+}
+
+/*
+** Write the bucket in pRun->acc (if it holds a sample).  With pCursor, the
+** fold is a refold: buckets between *pCursor and this one are stale and
+** deleted first, and *pCursor moves past this bucket.
+*/
+static int runEmit(TsmRun *pRun, int64_t iSeries, int64_t iRes,
+                   int64_t *pCursor, int *pnBucket){
+  Acc *pA = &pRun->acc;
+  sqlite3_stmt *pStmt;
+  int rc = SQLITE_OK, nByte;
+  if( pA->n==0 ) return SQLITE_OK;
+  if( pCursor ){
+    if( *pCursor<pA->ts ){
+      rc = tsmRunDeleteBuckets(pRun, iSeries, iRes, *pCursor, pA->ts, 0);
+    }
+    *pCursor = pA->ts + iRes;
+  }
+  if( rc ) return rc;
+  if( pRun->aSk==0 ){
+    pRun->aSk = sqlite3_malloc(TSM_SKETCH_MAX_BYTES);
+    if( pRun->aSk==0 ) return SQLITE_NOMEM;
+  }
+  nByte = tsmSketchSerialize(&pA->sk, pRun->aSk, TSM_SKETCH_MAX_BYTES);
+  if( nByte<0 ) return SQLITE_ERROR;
+  rc = tsmRStmt(pRun->p, TSM_RSTMT_ROLLUP_INSERT, &pStmt);
+  if( rc ) return rc;
+  sqlite3_bind_int64(pStmt, 1, iSeries);
+  sqlite3_bind_int64(pStmt, 2, iRes);
+  sqlite3_bind_int64(pStmt, 3, pA->ts);
+  sqlite3_bind_int64(pStmt, 4, pA->n);
+  bindReal(pStmt, 5, pA->sum);
+  bindReal(pStmt, 6, pA->min);
+  bindReal(pStmt, 7, pA->max);
+  bindReal(pStmt, 8, pA->first);
+  bindReal(pStmt, 9, pA->last);
+  sqlite3_bind_int64(pStmt, 10, pA->tsFirst);
+  sqlite3_bind_int64(pStmt, 11, pA->tsLast);
+  bindReal(pStmt, 12, pA->inc);
+  sqlite3_bind_blob(pStmt, 13, pRun->aSk, nByte, SQLITE_STATIC);
+  rc = stmtRun(pStmt);
+  if( rc==SQLITE_OK ) (*pnBucket)++;
+  return rc;
+}
+
+/* Fold the raw samples of [a, b) into buckets of width r. */
+static int runFoldRaw(TsmRun *pRun, TsmRunSeries *pS, int64_t r,
+                      int64_t a, int64_t b, int bRefold, int *pnBucket){
+  Acc *pA = &pRun->acc;
+  int64_t iCursor = a;
+  int64_t *pCursor = bRefold ? &iCursor : 0;
+  const TsmCols *pC = 0;
+  int rc = SQLITE_OK, i;
+
+  if( pRun->pReader==0 ){
+    rc = tsmReaderOpen(pRun->p, &pRun->pReader);
+    if( rc ) return rc;
+  }
+  tsmReaderSeek(pRun->pReader, pS->iSeries, a, b-1);
+  accReset(pA, INT64_MIN);
+  while( rc==SQLITE_OK ){
+    rc = tsmReaderNext(pRun->pReader, &pC, &pRun->zErr);
+    if( rc || pC==0 ) break;
+    for(i=0; rc==SQLITE_OK && i<pC->n; i++){
+      double v = pC->aVal[i];
+      int64_t t;
+      if( isnan(v) ) continue;
+      t = bucketOf(pC->aTs[i], r);
+      if( t!=pA->ts ){
+        rc = runEmit(pRun, pS->iSeries, r, pCursor, pnBucket);
+        accReset(pA, t);
+      }
+      if( rc==SQLITE_OK ) rc = accSample(pA, pC->aTs[i], v);
+    }
+  }
+  if( rc==SQLITE_OK ) rc = runEmit(pRun, pS->iSeries, r, pCursor, pnBucket);
+  if( rc==SQLITE_OK && bRefold && iCursor<b ){
+    rc = tsmRunDeleteBuckets(pRun, pS->iSeries, r, iCursor, b, 0);
+  }
+  return rc;
+}
+
+/* Fold the buckets of tier iSrcRes in [a, b) into buckets of width r. */
+static int runFoldTier(TsmRun *pRun, TsmRunSeries *pS, int64_t r,
+                       int64_t iSrcRes, int64_t a, int64_t b, int bRefold,
+                       int *pnBucket){
+  Acc *pA = &pRun->acc;
+  int64_t iCursor = a;
+  int64_t *pCursor = bRefold ? &iCursor : 0;
+  sqlite3_stmt *pStmt;
+  int rc, rc2;
+
+  /* The range statement stays open while buckets are written (to another
+  ** resolution): a separate statement keeps the cached one free. */
+  rc = sqlite3_prepare_v2(pRun->p->db, azRStmt[TSM_RSTMT_ROLLUP_RANGE], -1,
+                          &pStmt, 0);
+  if( rc ) return rc;
+  sqlite3_bind_int64(pStmt, 1, pS->iSeries);
+  sqlite3_bind_int64(pStmt, 2, iSrcRes);
+  sqlite3_bind_int64(pStmt, 3, a);
+  sqlite3_bind_int64(pStmt, 4, b);
+  accReset(pA, INT64_MIN);
+  while( rc==SQLITE_OK && sqlite3_step(pStmt)==SQLITE_ROW ){
+    int64_t t = bucketOf(sqlite3_column_int64(pStmt, 0), r);
+    if( t!=pA->ts ){
+      rc = runEmit(pRun, pS->iSeries, r, pCursor, pnBucket);
+      accReset(pA, t);
+    }
+    if( rc==SQLITE_OK ){
+      rc = accBucket(pA, pStmt);
+      if( rc==SQLITE_CORRUPT ){
+        pRun->zErr = sqlite3_mprintf("tsm: corrupt sketch in the %lld ms "
+            "rollup of series %lld at %lld", (long long)iSrcRes,
+            (long long)pS->iSeries, (long long)sqlite3_column_int64(pStmt,0));
+      }
+    }
+  }
+  rc2 = sqlite3_finalize(pStmt);
+  if( rc==SQLITE_OK ) rc = rc2;
+  if( rc==SQLITE_OK ) rc = runEmit(pRun, pS->iSeries, r, pCursor, pnBucket);
+  if( rc==SQLITE_OK && bRefold && iCursor<b ){
+    rc = tsmRunDeleteBuckets(pRun, pS->iSeries, r, iCursor, b, 0);
+  }
+  return rc;
+}
+
+/* A range of buckets to fold: [a, b); bRefold: buckets may exist there. */
+typedef struct Range { int64_t a, b; int bRefold; } Range;
+
+static void rangeAdd(Range *aR, int *pnR, int64_t a, int64_t b, int bRefold){
+  if( a<b ){
+    aR[*pnR].a = a;
+    aR[*pnR].b = b;
+    aR[*pnR].bRefold = bRefold;
+    (*pnR)++;
+  }
+}
+
+/*
+** Bring tier k of series pS up to date.
+**   iUpTo      fold no bucket that starts at or after the bucket holding
+**              iUpTo (INT64_MAX: no limit)
+**   bRebuild   refold [iFrom, iTo) as well (tsm_downsample(res, a, b))
+** The work is up to three ranges: the rebuild, the buckets of late samples
+** ([dirty_from, dirty_to]) and the new complete buckets [done_ts, E).
+*/
+static int runTier(TsmRun *pRun, TsmRunSeries *pS, int k, int64_t iUpTo,
+                   int bRebuild, int64_t iFrom, int64_t iTo, int *pnBucket){
+  TsmSeriesTiers *pT = &pRun->tiers;
+  TsmTier *pTier = &pT->aTier[k];
+  const TsmTier *pSrc = pTier->iSrc>=0 ? &pT->aTier[pTier->iSrc] : 0;
+  int64_t r = pTier->iRes;
+  int64_t E, iCov, iOldest = INT64_MAX, iDoneNew;
+  int bFromRaw = pSrc==0;
+  int rc = SQLITE_OK, nR = 0, i, j;
+  Range aR[3];
+
+  /* E: buckets before E are complete. */
+  if( pSrc==0 ){
+    int64_t hi = pS->tsNewest==INT64_MIN ? INT64_MIN : pS->tsNewest + 1;
+    if( pRun->tsNow!=INT64_MIN && pRun->tsNow>hi ) hi = pRun->tsNow;
+    if( hi==INT64_MIN ) return SQLITE_OK;        /* an empty store */
+    E = bucketOf(hi, r);
+  }else{
+    if( !pSrc->bState ) return SQLITE_OK;        /* nothing to fold yet */
+    E = bucketOf(pSrc->iDone, r);
+  }
+  if( iUpTo!=INT64_MAX && bucketUp(iUpTo, r)<E ) E = bucketUp(iUpTo, r);
+
+  /* A fresh tier, or a rebuild, reads the source that reaches furthest
+  ** back: the designated finer tier, or raw samples if they are older. */
+  if( !pTier->bState || bRebuild ){
+    int64_t iRawOldest;
+    rc = tsmRunRawOldest(pRun, pS, &iRawOldest);
+    if( rc==SQLITE_OK && pSrc ){
+      rc = tsmRunTierOldest(pRun, pS->iSeries, pSrc->iRes, &iOldest);
+      if( rc==SQLITE_OK && iRawOldest<iOldest ){
+        bFromRaw = 1;
+        iOldest = iRawOldest;
+      }
+    }else{
+      iOldest = iRawOldest;
+    }
+    if( rc ) return rc;
+  }
+
+  if( !pTier->bState ){
+    int64_t iHave;
+    if( iOldest==INT64_MAX ) return SQLITE_OK;   /* no data */
+    if( E<=bucketOf(iOldest, r) ) return SQLITE_OK;  /* none complete yet */
+    /* Buckets left behind without state (there should be none) would be
+    ** stale: fold in refold mode then. */
+    rc = tsmRunTierOldest(pRun, pS->iSeries, r, &iHave);
+    if( rc ) return rc;
+    rangeAdd(aR, &nR, bucketOf(iOldest, r), E, iHave!=INT64_MAX);
+    iDoneNew = E;
+  }else{
+    if( bRebuild ){
+      int64_t a = iFrom==INT64_MIN ? INT64_MIN : bucketOf(iFrom, r);
+      int64_t b = iTo==INT64_MAX ? E : bucketUp(iTo, r);
+      if( iOldest!=INT64_MAX && bucketOf(iOldest, r)>a ) a = bucketOf(iOldest, r);
+      if( b>E ) b = E;
+      rangeAdd(aR, &nR, a, b, 1);
+    }
+    if( pTier->iDirty!=INT64_MAX ){
+      int64_t b = pTier->iDirtyTo>=pTier->iDone-1 ? pTier->iDone
+                                                   : bucketUp(pTier->iDirtyTo+1, r);
+      rangeAdd(aR, &nR, bucketOf(pTier->iDirty, r), b, 1);
+    }
+    rangeAdd(aR, &nR, pTier->iDone, E, 0);
+    iDoneNew = E>pTier->iDone ? E : pTier->iDone;
+  }
+
+  /* Never refold what the source no longer has. */
+  iCov = bFromRaw ? pT->iRawPruned : pSrc->iPruned;
+  if( iCov!=INT64_MIN ){
+    for(i=0; i<nR; i++){
+      if( bucketUp(iCov, r)>aR[i].a ) aR[i].a = bucketUp(iCov, r);
+    }
+  }
+
+  /* Sort the ranges (at most three), merge those that touch, fold. */
+  for(i=0; i<nR; i++){
+    for(j=i+1; j<nR; j++){
+      if( aR[j].a<aR[i].a ){ Range t = aR[i]; aR[i] = aR[j]; aR[j] = t; }
+    }
+  }
+  for(i=0, j=0; i<nR; i++){
+    if( aR[i].a>=aR[i].b ) continue;
+    if( j>0 && aR[i].a<=aR[j-1].b ){
+      if( aR[i].b>aR[j-1].b ) aR[j-1].b = aR[i].b;
+      aR[j-1].bRefold |= aR[i].bRefold;
+    }else{
+      aR[j++] = aR[i];
+    }
+  }
+  nR = j;
+  for(i=0; rc==SQLITE_OK && i<nR; i++){
+    if( bFromRaw ){
+      rc = runFoldRaw(pRun, pS, r, aR[i].a, aR[i].b, aR[i].bRefold, pnBucket);
+    }else{
+      rc = runFoldTier(pRun, pS, r, pSrc->iRes, aR[i].a, aR[i].b,
+                       aR[i].bRefold, pnBucket);
+    }
+    /* Coarser tiers must fold a refolded range again. */
+    for(j=k+1; rc==SQLITE_OK && aR[i].bRefold && j<pT->nTier; j++){
+      TsmTier *pUp = &pT->aTier[j];
+      int64_t b;
+      if( !pUp->bState || pUp->iDone<=aR[i].a ) continue;
+      b = aR[i].b<pUp->iDone ? aR[i].b - 1 : pUp->iDone - 1;
+      if( pUp->iDirty==INT64_MAX ){
+        pUp->iDirty = aR[i].a;
+        pUp->iDirtyTo = b;
+      }else{
+        if( aR[i].a<pUp->iDirty ) pUp->iDirty = aR[i].a;
+        if( b>pUp->iDirtyTo ) pUp->iDirtyTo = b;
+      }
+    }
+  }
+  if( rc ) return rc;
+
+  if( pTier->bState && iDoneNew==pTier->iDone && pTier->iDirty==INT64_MAX ){
+    return SQLITE_OK;
+  }
+  pTier->bState = 1;
+  pTier->iDone = iDoneNew;
+  pTier->iDirty = INT64_MAX;
+  return tsmRunStatePut(pRun, pS->iSeries, pTier, 0);
+}
+
+/*
+** Bring every tier of series pS up to date, folding nothing at or after
+** the bucket that holds iUpTo (INT64_MAX: everything complete).  With
+** iRebuildRes > 0, refold that tier over [iFrom, iTo) first.
+*/
+int tsmRunDownsample(TsmRun *pRun, TsmRunSeries *pS, int64_t iUpTo,
+                     int64_t iRebuildRes, int64_t iFrom, int64_t iTo,
+                     int *pnBucket){
+  TsmSeriesTiers *pT;
+  int rc = tsmRunTiers(pRun, pS, &pT), k;
+  for(k=0; rc==SQLITE_OK && k<pT->nTier; k++){
+    int bRebuild = pT->aTier[k].iRes==iRebuildRes;
+    rc = runTier(pRun, pS, k, iUpTo, bRebuild, iFrom, iTo, pnBucket);
+  }
+  return rc;
+}
+
+/**************************************************************************
+** SQL functions
+*/
+
+/* Report rc with zErr (taken over) or the connection's message. */
+static void rollupError(sqlite3_context *ctx, TsmCtx *p, int rc, char *zErr){
+  if( zErr ){
+    sqlite3_result_error(ctx, zErr, -1);
+    sqlite3_free(zErr);
+  }else if( rc==SQLITE_NOMEM ){
+    sqlite3_result_error_nomem(ctx);
+  }else{
+    const char *zMsg = sqlite3_errmsg(p->db);
+    if( strncmp(zMsg, "tsm: ", 5)==0 ) sqlite3_result_error(ctx, zMsg, -1);
+    else tsmErr(ctx, "%s", zMsg);
+  }
+  if( rc!=SQLITE_NOMEM ) sqlite3_result_error_code(ctx, rc);
+}
+
+/*
+** tsm_downsample([resolution [, start [, end]]]): bring every tier up to
+** date; with a resolution, rebuild that tier over [start, end) first.
+** Returns the number of buckets written.
+*/
+static void downsampleFunc(sqlite3_context *ctx, int argc,
+                           sqlite3_value **argv){
+  TsmCtx *p = sqlite3_user_data(ctx);
+  TsmRun *pRun = 0;
+  char *zErr = 0;
+  int64_t iRes = 0, iFrom = INT64_MIN, iTo = INT64_MAX;
+  int rc = SQLITE_OK, bExists = 0, bOwn = 0, nBucket = 0, i;
+
+  if( argc>0 ){
+    rc = tsmResolutionFromValue(argv[0], 0, &iRes, &zErr);
+    if( rc==SQLITE_OK && argc>1 && sqlite3_value_type(argv[1])!=SQLITE_NULL ){
+      rc = tsmTsFromValue(argv[1], "start", &iFrom, &zErr);
+    }
+    if( rc==SQLITE_OK && argc>2 && sqlite3_value_type(argv[2])!=SQLITE_NULL ){
+      rc = tsmTsFromValue(argv[2], "end", &iTo, &zErr);
+    }
+    if( rc==SQLITE_OK && iFrom>=iTo ){
+      zErr = sqlite3_mprintf("tsm: invalid range: start must be before end");
+      rc = SQLITE_ERROR;
+    }
+    if( rc ){ rollupError(ctx, p, rc, zErr); return; }
+  }
+  if( p->bPruning ){
+    tsmErr(ctx, "tsm_downsample() cannot run inside tsm_downsample() or "
+           "tsm_prune()");
+    return;
+  }
+  rc = tsmTxnBegin(p, &bOwn);
+  if( rc==SQLITE_OK ) rc = tsmStoreFlush(p, 0, &zErr);
+  if( rc==SQLITE_OK ) rc = tsmStoreReady(p, 0, &bExists, &zErr);
+  p->bPruning = 1;
+  if( rc==SQLITE_OK && bExists ){
+    rc = tsmRunOpen(p, &pRun, &zErr);
+    if( rc==SQLITE_OK && iRes>0 ){
+      for(i=0; i<pRun->pol.nRes && pRun->pol.aRes[i]!=iRes; i++){}
+      if( i==pRun->pol.nRes ){
+        char zRes[48];
+        tsmDurationFormat(iRes, zRes);
+        zErr = sqlite3_mprintf("tsm: invalid resolution \"%s\": no policy "
+            "in tsm_retention declares this rollup tier", zRes);
+        rc = SQLITE_ERROR;
+      }
+    }
+    for(i=0; rc==SQLITE_OK && pRun->pol.nRes>0 && i<pRun->nSeries; i++){
+      rc = tsmRunDownsample(pRun, &pRun->aSeries[i], INT64_MAX, iRes,
+                            iFrom, iTo, &nBucket);
+    }
+    if( rc && zErr==0 && pRun->zErr ){
+      zErr = pRun->zErr;
+      pRun->zErr = 0;
+    }
+    tsmRunClose(pRun);
+  }
+  p->bPruning = 0;
+  rc = tsmTxnEnd(p, bOwn, rc);
+  if( rc ){ rollupError(ctx, p, rc, zErr); return; }
+  sqlite3_result_int(ctx, nBucket);
+}
+
+/* The sketch argument: NULL, or a valid sketch merged into *pSk. */
+static int sketchArg(sqlite3_context *ctx, sqlite3_value *pVal,
+                     TsmSketch *pSk){
+  int rc;
+  if( sqlite3_value_type(pVal)==SQLITE_NULL ) return SQLITE_OK;
+  if( sqlite3_value_type(pVal)!=SQLITE_BLOB ){
+    tsmErr(ctx, "invalid sketch: must be a BLOB from the sketch column of "
+           "tsm_rollups or tsm_query, or NULL");
+    return SQLITE_ERROR;
+  }
+  rc = tsmSketchDeserialize(pSk, sqlite3_value_blob(pVal),
+                            (size_t)sqlite3_value_bytes(pVal));
+  if( rc==TSM_SKETCH_NOMEM ){
+    sqlite3_result_error_nomem(ctx);
+    return SQLITE_NOMEM;
+  }
+  if( rc ){
+    tsmErr(ctx, "invalid sketch: %s", tsmSketchErrstr(rc));
+    return SQLITE_ERROR;
+  }
+  return SQLITE_OK;
+}
+
+/* tsm_quantile(sketch, q): the q-quantile (lower nearest rank), within 1%;
+** NULL for a NULL or empty sketch. */
+static void quantileFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
+  TsmSketch sk;
+  double q, v;
+  int eType = sqlite3_value_numeric_type(argv[1]);
+  (void)argc;
+  if( eType!=SQLITE_INTEGER && eType!=SQLITE_FLOAT ){
+    tsmErr(ctx, "invalid q: must be a number between 0 and 1");
+    return;
+  }
+  q = sqlite3_value_double(argv[1]);
+  if( !(q>=0.0 && q<=1.0) ){
+    tsmErr(ctx, "invalid q %g: must be between 0 and 1", q);
+    return;
+  }
+  tsmSketchInit(&sk);
+  if( sketchArg(ctx, argv[0], &sk)==SQLITE_OK ){
+    v = tsmSketchQuantile(&sk, q);
+    if( !isnan(v) ) sqlite3_result_double(ctx, v);
+  }
+  tsmSketchFree(&sk);
+}
+
+/* tsm_sketch_merge(sketch): aggregate, the sketch of every value counted
+** by the sketches merged (NULLs skipped; NULL when there is none). */
+typedef struct MergeCtx { TsmSketch sk; int bAny; } MergeCtx;
+
+static void mergeStep(sqlite3_context *ctx, int argc, sqlite3_value **argv){
+  MergeCtx *pM = sqlite3_aggregate_context(ctx, sizeof(*pM));
+  (void)argc;
+  if( pM==0 ){ sqlite3_result_error_nomem(ctx); return; }
+  if( sqlite3_value_type(argv[0])==SQLITE_NULL ) return;
+  if( sketchArg(ctx, argv[0], &pM->sk)==SQLITE_OK ) pM->bAny = 1;
+}
+
+static void mergeFinal(sqlite3_context *ctx){
+  MergeCtx *pM = sqlite3_aggregate_context(ctx, 0);
+  if( pM==0 ) return;
+  if( pM->bAny ){
+    int n = tsmSketchSerializedSize(&pM->sk);
+    uint8_t *a = sqlite3_malloc(n);
+    if( a==0 ){
+      sqlite3_result_error_nomem(ctx);
+    }else{
+      tsmSketchSerialize(&pM->sk, a, (size_t)n);
+      sqlite3_result_blob(ctx, a, n, sqlite3_free);
+    }
+  }
+  tsmSketchFree(&pM->sk);
+}
+
+/* Flags: pure functions are innocuous and deterministic; functions that
+** read or write the store are neither (README "Safety"). */
+#define PURE (SQLITE_UTF8|SQLITE_INNOCUOUS|SQLITE_DETERMINISTIC)
+#define STORE (SQLITE_UTF8)
+
+/* Register the functions and modules of rollups and retention. */
+int tsmRollupRegister(sqlite3 *db, TsmCtx *p){
+  static const struct {
+    const char *zName;
+    int nArg;
+    int eFlags;
+    void (*xFunc)(sqlite3_context*, int, sqlite3_value**);
+  } aFunc[] = {
+    { "tsm_downsample", 0, STORE, downsampleFunc },
+    { "tsm_downsample", 1, STORE, downsampleFunc },
+    { "tsm_downsample", 2, STORE, downsampleFunc },
+    { "tsm_downsample", 3, STORE, downsampleFunc },
+    { "tsm_quantile",   2, PURE,  quantileFunc },
+  };
+  int rc = SQLITE_OK, i;
+  for(i=0; rc==SQLITE_OK && i<(int)(sizeof(aFunc)/sizeof(aFunc[0])); i++){
+    rc = sqlite3_create_function(db, aFunc[i].zName, aFunc[i].nArg,
+                                 aFunc[i].eFlags, p, aFunc[i].xFunc, 0, 0);
+  }
+  if( rc==SQLITE_OK ){
+    rc = sqlite3_create_function(db, "tsm_sketch_merge", 1, PURE, 0, 0,
+                                 mergeStep, mergeFinal);
+  }
+  if( rc==SQLITE_OK ){
+    rc = sqlite3_create_module_v2(db, "tsm_rollups", &tsmRollupsModule, p, 0);
+  }
+  if( rc==SQLITE_OK ){
+    rc = sqlite3_create_module_v2(db, "tsm_retention", &tsmRetentionModule,
+                                  p, 0);
+  }
+  if( rc==SQLITE_OK ) rc = tsmRetentionRegister(db, p);
+  return rc;
+}
