@@ -70,6 +70,10 @@
 #define CODEC_X_DOD    3
 #define CODEC_X_ALL    0x0f   /* mask of the transforms to try */
 
+/* Internal: codecIntWrite() found fewer exceptions than planned (a bug;
+** the caller writes the column raw rather than a corrupt chunk). */
+#define CODEC_EPLAN (-100)
+
 /* Largest decimal exponent: 10^e is exact in a double up to 10^22, and the
 ** scaled integers must stay below 2^51 anyway. */
 #define CODEC_MAX_EXP 18
@@ -80,13 +84,20 @@
 #define CODEC_SCALED_MAX  2251799813685248.0
 
 /* Samples looked at to choose a transform or an exponent. */
-#define CODEC_SAMPLE_INT 128
+#define CODEC_SAMPLE_INT 64
 #define CODEC_SAMPLE_DEC 32
 
 static const double aCodecPow10[CODEC_MAX_EXP+1] = {
   1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9,
   1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18
 };
+
+/* Small helpers on hot paths: inlined where the compiler allows. */
+#if defined(__GNUC__)
+# define CODEC_INLINE static inline __attribute__((always_inline))
+#else
+# define CODEC_INLINE static inline
+#endif
 
 /*************************************************************************
 ** Small helpers: bits, little-endian words, varints, zigzag.
@@ -183,18 +194,24 @@ static const uint8_t *codecGetVarint(const uint8_t *p, const uint8_t *pEnd,
 }
 
 /* Arithmetic shift right of a 64-bit two's complement word, 0 <= k < 64. */
-static uint64_t codecSar(uint64_t v, int k){
+CODEC_INLINE uint64_t codecSar(uint64_t v, int k){
   if( k==0 ) return v;
   return (v >> k) | ((0 - (v >> 63)) << (64 - k));
 }
 
+/* Greatest common divisor (binary method: shifts, no division). */
 static uint64_t codecGcd(uint64_t a, uint64_t b){
-  while( b ){
-    uint64_t t = a % b;
-    a = b;
-    b = t;
-  }
-  return a;
+  int k;
+  if( a==0 ) return b;
+  if( b==0 ) return a;
+  k = codecCtz(a | b);
+  a >>= codecCtz(a);
+  do{
+    b >>= codecCtz(b);
+    if( a>b ){ uint64_t t = a; a = b; b = t; }
+    b -= a;
+  }while( b );
+  return a << k;
 }
 
 /* Magnitude of a two's complement word, as unsigned (2^63 for INT64_MIN). */
@@ -238,12 +255,17 @@ static void codecDivInit(CodecDiv *p, uint64_t d){
   m = d >> p->k;
   p->inv = m;                    /* correct to 3 bits for odd m */
   for(i=0; i<5; i++) p->inv *= 2 - m*p->inv;    /* Newton: 6,12,..,96 */
-  p->qMax = INT64_MAX / (int64_t)m;
-  p->qMin = INT64_MIN / (int64_t)m;
+  if( m==1 ){
+    p->qMax = INT64_MAX;
+    p->qMin = INT64_MIN;
+  }else{
+    p->qMax = INT64_MAX / (int64_t)m;
+    p->qMin = INT64_MIN / (int64_t)m;
+  }
 }
 
 /* If d divides y (both two's complement), set *pR = y/d and return 1. */
-static int codecDivExact(const CodecDiv *p, uint64_t y, uint64_t *pR){
+CODEC_INLINE int codecDivExact(const CodecDiv *p, uint64_t y, uint64_t *pR){
   uint64_t q;
   if( p->d==1 ){ *pR = y; return 1; }
   if( y & codecMask(p->k) ) return 0;
@@ -307,6 +329,11 @@ static uint8_t *codecBitsFlush(CodecBits *p){
 
 /*************************************************************************
 ** Packed integer column: encoder.
+**
+** codecIntPlan() looks at a sample to choose the transform (and a divisor
+** and a center), then makes exact passes over the column, a block of
+** CODEC_RBLOCK residuals at a time, for the range, and -- only when the
+** sample or the range hint at outliers -- for the exception plan.
 */
 typedef struct CodecPlan CodecPlan;
 struct CodecPlan {
@@ -319,6 +346,9 @@ struct CodecPlan {
   int nExc;              /* exceptions */
   size_t nByte;          /* encoded size of the column */
 };
+
+/* Residuals computed per block in the exact passes. */
+#define CODEC_RBLOCK 256
 
 /* y_i of transform eX at 1 <= i < n. */
 static uint64_t codecY(const int64_t *aX, int i, int eX, uint64_t s){
@@ -333,12 +363,76 @@ static uint64_t codecY(const int64_t *aX, int i, int eX, uint64_t s){
   }
 }
 
+/*
+** The residuals r_i = y_i / d for i in [i0, i0+nBlk), 1 <= i0, into aR[].
+** If bCheck, verify that d divides each y_i and return the index in the
+** block of the first that it does not divide (aR[] is then incomplete), or
+** -1.  Without bCheck, d must divide every y_i; return -1.
+*/
+static int codecResiduals(const int64_t *aX, int i0, int nBlk,
+                          int eX, uint64_t s, const CodecDiv *pDv,
+                          int bCheck, uint64_t *aR){
+  const uint64_t *aU = (const uint64_t*)aX;
+  int k = 0;
+  switch( eX ){
+    case CODEC_X_FOR: {
+      uint64_t x0 = aU[0];
+      for(k=0; k<nBlk; k++) aR[k] = aU[i0+k] - x0;
+      break;
+    }
+    case CODEC_X_LINEAR: {
+      uint64_t iLine = aU[0] + (uint64_t)(i0-1)*s;
+      for(k=0; k<nBlk; k++){
+        iLine += s;
+        aR[k] = aU[i0+k] - iLine;
+      }
+      break;
+    }
+    case CODEC_X_DELTA:
+      for(k=0; k<nBlk; k++) aR[k] = aU[i0+k] - aU[i0+k-1];
+      break;
+    default:
+      if( i0==1 ){
+        aR[0] = (aU[1] - aU[0]) - s;
+        k = 1;
+      }
+      for(; k<nBlk; k++){
+        uint64_t i = (uint64_t)(i0 + k);
+        aR[k] = (aU[i] - aU[i-1]) - (aU[i-1] - aU[i-2]);
+      }
+      break;
+  }
+  if( pDv->d>1 ){
+    /* y is a multiple of d = m*2^k: shift out 2^k, multiply by 1/m */
+    int sh = pDv->k;
+    uint64_t inv = pDv->inv;
+    if( bCheck ){
+      uint64_t mLow = codecMask(sh);
+      for(k=0; k<nBlk; k++){
+        uint64_t q = codecSar(aR[k], sh) * inv;
+        if( (aR[k] & mLow)!=0
+         || (int64_t)q < pDv->qMin || (int64_t)q > pDv->qMax ){
+          return k;
+        }
+        aR[k] = q;
+      }
+    }else{
+      for(k=0; k<nBlk; k++) aR[k] = codecSar(aR[k], sh) * inv;
+    }
+  }
+  return -1;
+}
+
 /* The slope s that transform eX uses on aX[0..n). */
 static uint64_t codecSlope(const int64_t *aX, int n, int eX){
   if( n<2 ) return 0;
   if( eX==CODEC_X_LINEAR ){
-    return (uint64_t)((int64_t)((uint64_t)aX[n-1] - (uint64_t)aX[0])
-                      / (int64_t)(n-1));
+    /* (x_{n-1} - x_0) / (n-1), rounded to nearest */
+    int64_t iDiff = (int64_t)((uint64_t)aX[n-1] - (uint64_t)aX[0]);
+    int64_t q = iDiff / (n-1), r = iDiff % (n-1);
+    if( r>0 && (uint64_t)r*2>=(uint64_t)(n-1) ) q++;
+    if( r<0 && (uint64_t)(-r)*2>=(uint64_t)(n-1) ) q--;
+    return (uint64_t)q;
   }
   if( eX==CODEC_X_DOD ) return (uint64_t)aX[1] - (uint64_t)aX[0];
   return 0;
@@ -357,10 +451,20 @@ static size_t codecPlanHeader(const CodecPlan *p){
   return n;
 }
 
-/* Estimated cost in bits of an exception whose zigzag offset has L bits. */
-static int codecExcBits(int L){
-  return 8 + 8*(L<=7 ? 1 : (L + 6)/7);
-}
+/* Bits added to the cost of each exception when choosing a width: an
+** exception takes the slow path of the decoder (a varint pair, a
+** mispredicted branch), so many of them are worth avoiding even when they
+** would save a little space. */
+#define CODEC_EXC_PENALTY 16
+
+/* Estimated cost in bits of an exception whose zigzag offset has L bits:
+** a one-byte gap and the varint. */
+static const unsigned char aCodecExcBits[65] = {
+   16, 16, 16, 16, 16, 16, 16, 16, 24, 24, 24, 24, 24, 24, 24, 32, 32,
+   32, 32, 32, 32, 32, 40, 40, 40, 40, 40, 40, 40, 48, 48, 48, 48, 48,
+   48, 48, 56, 56, 56, 56, 56, 56, 56, 64, 64, 64, 64, 64, 64, 64, 72,
+   72, 72, 72, 72, 72, 72, 80, 80, 80, 80, 80, 80, 80, 88
+};
 
 /*
 ** Best width for values whose zigzag offsets from a center have the bit
@@ -371,14 +475,13 @@ static int codecExcBits(int L){
 static int codecBestWidth(const int *aHist, int nVal, uint64_t *pnCost){
   uint64_t nExcCost = 0;
   uint64_t nBest;
-  int w, wBest = 64;
-  int L;
-  nBest = (uint64_t)nVal * 64;
+  int w, wBest;
+  for(wBest=64; wBest>0 && aHist[wBest]==0; wBest--);
+  nBest = (uint64_t)nVal * wBest;
   /* walk w downwards, adding the values of length w+1 to the exceptions */
-  for(w=63; w>=0; w--){
+  for(w=wBest-1; w>=0; w--){
     uint64_t nCost;
-    L = w + 1;
-    nExcCost += (uint64_t)aHist[L] * codecExcBits(L);
+    nExcCost += (uint64_t)aHist[w+1] * (aCodecExcBits[w+1] + CODEC_EXC_PENALTY);
     nCost = (uint64_t)nVal*w + nExcCost;
     if( nCost<=nBest ){ nBest = nCost; wBest = w; }
   }
@@ -407,45 +510,240 @@ static int64_t codecSelect(int64_t *a, int n, int k){
   return a[k];
 }
 
+/* What the sample says about one transform. */
+typedef struct CodecEst CodecEst;
+struct CodecEst {
+  uint64_t nBit;         /* estimated bits for the sample */
+  int64_t iCenter;       /* median of the sample */
+  int wFull;             /* bits of the sample's range */
+  int bExc;              /* exceptions look worthwhile */
+};
+
 /*
-** Estimate, from m sampled residuals aR[] (reordered), the bits per value
-** of the best packing: plain frame of reference, or a window around the
-** median with exceptions.  Set *piCenter to the median.
+** Estimate, from m sampled residuals aR[], the bits of the best packing:
+** plain frame of reference, or a window around the median with
+** exceptions.
 */
-static uint64_t codecEstimate(int64_t *aR, int m, int64_t *piCenter){
+static void codecEstimate(const int64_t *aR, int m, CodecEst *pEst){
+  int64_t aMed[32];
   int aHist[65];
   uint64_t nFull, nExc;
   int64_t iMin = aR[0], iMax = aR[0], c;
-  int i;
-  memset(aHist, 0, sizeof(aHist));
+  int i, nMed;
   for(i=1; i<m; i++){
     if( aR[i]<iMin ) iMin = aR[i];
     if( aR[i]>iMax ) iMax = aR[i];
   }
-  nFull = (uint64_t)m * codecBitLen((uint64_t)iMax - (uint64_t)iMin);
-  c = codecSelect(aR, m, m/2);
-  *piCenter = c;
+  pEst->wFull = codecBitLen((uint64_t)iMax - (uint64_t)iMin);
+  nFull = (uint64_t)m * pEst->wFull;
+  /* the median of at most 32 of them */
+  if( m<=32 ){
+    nMed = m;
+    for(i=0; i<m; i++) aMed[i] = aR[i];
+  }else{
+    nMed = 32;
+    for(i=0; i<32; i++) aMed[i] = aR[(i*m) >> 5];
+  }
+  c = codecSelect(aMed, nMed, nMed/2);
+  pEst->iCenter = c;
+  if( pEst->wFull<=1 ){
+    pEst->nBit = nFull;
+    pEst->bExc = 0;
+    return;
+  }
+  memset(aHist, 0, sizeof(aHist));
   for(i=0; i<m; i++){
     aHist[codecBitLen(codecZigzag((uint64_t)aR[i] - (uint64_t)c))]++;
   }
   codecBestWidth(aHist, m, &nExc);
-  return nFull<nExc ? nFull : nExc;
+  pEst->bExc = nExc<nFull;
+  pEst->nBit = pEst->bExc ? nExc : nFull;
+}
+
+/*
+** Widen [*puMin, *puMax] to hold (aR[k] - iOff) ^ 2^63 (residuals ordered
+** as unsigned words) for k in [0, n).  Two accumulators per bound halve
+** the dependency chains.
+*/
+static void codecRange(const uint64_t *aR, int n, uint64_t iOff,
+                       uint64_t *puMin, uint64_t *puMax){
+  const uint64_t iSign = (uint64_t)1 << 63;
+  uint64_t uMin0 = *puMin, uMax0 = *puMax, uMin1 = uMin0, uMax1 = uMax0;
+  uint64_t iXor = iSign;
+  int k;
+  for(k=0; k+2<=n; k+=2){
+    uint64_t u0 = (aR[k] - iOff) ^ iXor, u1 = (aR[k+1] - iOff) ^ iXor;
+    uMin0 = u0<uMin0 ? u0 : uMin0;
+    uMax0 = u0>uMax0 ? u0 : uMax0;
+    uMin1 = u1<uMin1 ? u1 : uMin1;
+    uMax1 = u1>uMax1 ? u1 : uMax1;
+  }
+  if( k<n ){
+    uint64_t u0 = (aR[k] - iOff) ^ iXor;
+    uMin0 = u0<uMin0 ? u0 : uMin0;
+    uMax0 = u0>uMax0 ? u0 : uMax0;
+  }
+  *puMin = uMin0<uMin1 ? uMin0 : uMin1;
+  *puMax = uMax0>uMax1 ? uMax0 : uMax1;
+}
+
+/*
+** Histogram of the bit lengths of the zigzag offsets of aR[0..n) from c,
+** added to aHist (4 interleaved copies, so that equal buckets do not
+** serialise the increments).
+*/
+static void codecHistAdd(const uint64_t *aR, int n, uint64_t c,
+                         int aHist[4][65]){
+  int k;
+  for(k=0; k+4<=n; k+=4){
+    aHist[0][codecBitLen(codecZigzag(aR[k] - c))]++;
+    aHist[1][codecBitLen(codecZigzag(aR[k+1] - c))]++;
+    aHist[2][codecBitLen(codecZigzag(aR[k+2] - c))]++;
+    aHist[3][codecBitLen(codecZigzag(aR[k+3] - c))]++;
+  }
+  for(; k<n; k++) aHist[0][codecBitLen(codecZigzag(aR[k] - c))]++;
+}
+
+/*
+** Residuals of the block [i0, i0+nBlk) of plan p: from the cache when
+** there is one, else computed into aTmp.
+*/
+static const uint64_t *codecBlock(const int64_t *aX, int i0, int nBlk,
+                                  const CodecPlan *p, const CodecDiv *pDv,
+                                  const uint64_t *aCache, uint64_t *aTmp){
+  if( aCache ) return &aCache[i0-1];
+  codecResiduals(aX, i0, nBlk, p->eXform, p->iSlope, pDv, 0, aTmp);
+  return aTmp;
+}
+
+/*
+** Second half of a plan: with the range [uMin, uMax] of the residuals (as
+** unsigned words xor the sign bit) and, if aHist is not NULL, the
+** histogram of the bit lengths of their zigzag offsets from iCenter, set
+** the plain frame of reference, then keep instead the window of the 2^w
+** values around iCenter with exceptions if the histogram says it is
+** smaller.  The histogram gives the number of exceptions and the size of
+** their values exactly; their position gaps are counted at the largest
+** varint a gap can take, so p->nByte is an upper bound when p->nExc > 0.
+*/
+static void codecPlanFinish(int n, CodecPlan *p, uint64_t uMin, uint64_t uMax,
+                            uint64_t iCenter, int aHist[4][65]){
+  const uint64_t iSign = (uint64_t)1 << 63;
+  int aSum[65];
+  uint64_t nCost;
+  size_t nFullByte, nExcByte = 0, nByte;
+  CodecPlan t;
+  int w, wFull, L, nGap;
+
+  wFull = codecBitLen(uMax - uMin);
+  p->iBase = uMin ^ iSign;
+  p->nBit = wFull;
+  p->nExc = 0;
+  nFullByte = codecPlanHeader(p) + (((size_t)(n-1)*wFull + 7) >> 3);
+  p->nByte = nFullByte;
+  if( aHist==0 || wFull<=1 ) return;
+
+  for(w=0; w<=64; w++){
+    aSum[w] = aHist[0][w] + aHist[1][w] + aHist[2][w] + aHist[3][w];
+  }
+  w = codecBestWidth(aSum, n-1, &nCost);
+  if( w>=wFull || nCost + 64>=(uint64_t)(n-1)*wFull ) return;
+
+  t = *p;
+  t.iBase = w>0 ? iCenter - ((uint64_t)1 << (w-1)) : iCenter;
+  t.nBit = w;
+  nGap = codecVarintLen((uint64_t)n);
+  for(L=w+1; L<=64; L++){
+    t.nExc += aSum[L];
+    nExcByte += (size_t)aSum[L] * (nGap + codecVarintLen(codecMask(L)));
+  }
+  nByte = codecPlanHeader(&t) + (((size_t)(n-1)*w + 7) >> 3) + nExcByte;
+  if( nByte<nFullByte ){
+    t.nByte = nByte;
+    *p = t;
+  }
+}
+
+/*
+** Exact passes for plan p, whose transform and slope are chosen: the
+** divisor p->iDiv is checked (and shrunk to the gcd if the sample was
+** wrong), then p->nByte and, when exceptions pay, p->iBase/nBit/nExc are
+** set.  Passes over the residuals, CODEC_RBLOCK at a time, or over the
+** whole cache when aCache is not NULL (n-1 <= CODEC_BLOCK):
+**
+**   1. range (and divisor check; histogram too if the sample predicts
+**      that exceptions pay);
+**   2. histogram, if not done in 1 and the range is wider than the
+**      sample's by more than a bit (outliers that the sample missed);
+**   3. codecPlanFinish().
+*/
+static void codecIntPlanExact(const int64_t *aX, int n, CodecPlan *p,
+                              const CodecEst *pEst, uint64_t *aCache){
+  uint64_t aTmp[CODEC_RBLOCK];
+  int aHist[4][65];
+  uint64_t uMin, uMax, iCenter = (uint64_t)pEst->iCenter;
+  int i0, bHist = 0;
+  int nStep = aCache ? n : CODEC_RBLOCK;
+  CodecDiv dv;
+
+  codecDivInit(&dv, p->iDiv);
+
+  /* 1: range; u = r ^ sign orders the residuals as unsigned words. */
+ restart:
+  uMin = ~(uint64_t)0;
+  uMax = 0;
+  bHist = pEst->bExc;
+  if( bHist ) memset(aHist, 0, sizeof(aHist));
+  for(i0=1; i0<n; i0+=nStep){
+    int nBlk = n - i0 < nStep ? n - i0 : nStep;
+    uint64_t *aR = aCache ? &aCache[i0-1] : aTmp;
+    int iBad = codecResiduals(aX, i0, nBlk, p->eXform, p->iSlope, &dv, 1, aR);
+    if( iBad>=0 ){
+      /* the sample's divisor does not divide this y: use the gcd */
+      uint64_t y = codecY(aX, i0 + iBad, p->eXform, p->iSlope);
+      uint64_t g = codecGcd(dv.d, codecAbs(y));
+      if( g>=dv.d ) g = 1;     /* cannot happen; be sure to terminate */
+      iCenter *= dv.d / g;
+      codecDivInit(&dv, g);
+      p->iDiv = g;
+      goto restart;
+    }
+    codecRange(aR, nBlk, 0, &uMin, &uMax);
+    if( bHist ) codecHistAdd(aR, nBlk, iCenter, aHist);
+  }
+
+  /* 2: histogram, when the sample may have missed outliers. */
+  if( !bHist && codecBitLen(uMax - uMin)>pEst->wFull + 1 ){
+    memset(aHist, 0, sizeof(aHist));
+    bHist = 1;
+    for(i0=1; i0<n; i0+=CODEC_RBLOCK){
+      int nBlk = n - i0 < CODEC_RBLOCK ? n - i0 : CODEC_RBLOCK;
+      const uint64_t *aR = codecBlock(aX, i0, nBlk, p, &dv, aCache, aTmp);
+      codecHistAdd(aR, nBlk, iCenter, aHist);
+    }
+  }
+
+  codecPlanFinish(n, p, uMin, uMax, iCenter, bHist ? aHist : 0);
 }
 
 /*
 ** Choose how to pack aX[0..n) (n >= 1): the transform among those in mask
 ** mXform, the divisor, base, width and exceptions; set *p, including the
-** exact encoded size p->nByte.
+** exact encoded size p->nByte.  If aCache is not NULL (room for
+** CODEC_BLOCK words, n-1 <= CODEC_BLOCK), leave the residuals there for
+** codecIntWrite().
 */
-static void codecIntPlan(const int64_t *aX, int n, int mXform, CodecPlan *p){
+static void codecIntPlan(const int64_t *aX, int n, int mXform, CodecPlan *p,
+                         uint64_t *aCache){
+  uint64_t aY[4][2*CODEC_SAMPLE_INT];
   int64_t aR[2*CODEC_SAMPLE_INT];
   int aPos[2*CODEC_SAMPLE_INT];
-  int64_t iCenter = 0;
-  uint64_t nBestEst = 0;
+  CodecEst est, estBest;
   int m, k, eX;
   CodecDiv dv;
 
   memset(p, 0, sizeof(*p));
+  memset(&estBest, 0, sizeof(estBest));
   p->iFirst = (uint64_t)aX[0];
   p->iDiv = 1;
   if( n<2 ){
@@ -458,139 +756,83 @@ static void codecIntPlan(const int64_t *aX, int n, int mXform, CodecPlan *p){
     m = n - 1;
     for(k=0; k<m; k++) aPos[k] = k + 1;
   }else{
+    int64_t iAcc = 0;
     m = CODEC_SAMPLE_INT;
-    for(k=0; k<m; k++) aPos[k] = 1 + (int)((int64_t)k*(n-1)/m);
+    for(k=0; k<m; k++){
+      aPos[k] = 1 + (int)(iAcc / m);
+      iAcc += n - 1;
+    }
+  }
+
+  /* The y of every transform at the sampled positions. */
+  {
+    const uint64_t *aU = (const uint64_t*)aX;
+    uint64_t x0 = aU[0];
+    uint64_t sLin = codecSlope(aX, n, CODEC_X_LINEAR);
+    uint64_t sDod = codecSlope(aX, n, CODEC_X_DOD);
+    for(k=0; k<m; k++){
+      int i = aPos[k];
+      uint64_t x = aU[i], x1 = aU[i-1];
+      aY[CODEC_X_FOR][k] = x - x0;
+      aY[CODEC_X_LINEAR][k] = x - x0 - (uint64_t)i*sLin;
+      aY[CODEC_X_DELTA][k] = x - x1;
+      aY[CODEC_X_DOD][k] = (x - x1) - (i>1 ? x1 - aU[i-2] : sDod);
+    }
   }
 
   /* Pick the transform that packs the sample best. */
   p->eXform = -1;
   for(eX=0; eX<4; eX++){
     uint64_t s = codecSlope(aX, n, eX);
-    uint64_t g = 0, nEst;
-    int64_t c;
+    uint64_t g = 0, r;
     if( (mXform & (1<<eX))==0 ) continue;
+    codecDivInit(&dv, 1);
     for(k=0; k<m; k++){
-      uint64_t y = codecY(aX, aPos[k], eX, s);
+      uint64_t y = aY[eX][k];
       aR[k] = (int64_t)y;
-      if( g!=1 ) g = codecGcd(g, codecAbs(y));
+      if( g!=1 && (g==0 || !codecDivExact(&dv, y, &r)) ){
+        /* a divisor test by multiplication; gcd only when it fails */
+        g = codecGcd(g, codecAbs(y));
+        if( g>((uint64_t)1<<62) ) g = 1;
+        codecDivInit(&dv, g ? g : 1);
+      }
     }
-    if( g==0 || g>((uint64_t)1<<62) ) g = 1;
+    if( g==0 ) g = 1;
     if( g>1 ){
-      for(k=0; k<m; k++) aR[k] = aR[k] / (int64_t)g;
+      for(k=0; k<m; k++) codecDivExact(&dv, (uint64_t)aR[k], (uint64_t*)&aR[k]);
     }
-    nEst = codecEstimate(aR, m, &c);
-    if( p->eXform<0 || nEst<nBestEst ){
-      nBestEst = nEst;
+    codecEstimate(aR, m, &est);
+    if( p->eXform<0 || est.nBit<estBest.nBit ){
+      estBest = est;
       p->eXform = eX;
       p->iSlope = s;
       p->iDiv = g;
-      iCenter = c;
     }
   }
-  eX = p->eXform;
-
-  /* The divisor of the sample may not divide every y: shrink it. */
-  codecDivInit(&dv, p->iDiv);
-  if( p->iDiv>1 ){
-    int i;
-    for(i=1; i<n; i++){
-      uint64_t r, y = codecY(aX, i, eX, p->iSlope);
-      if( !codecDivExact(&dv, y, &r) ){
-        uint64_t g = codecGcd(dv.d, codecAbs(y));
-        if( g>=dv.d ) g = 1;     /* cannot happen; be sure to terminate */
-        codecDivInit(&dv, g);
-        if( g==1 ) break;
-        i = 0;       /* restart: the center is rescaled below */
-      }
-    }
-    if( dv.d!=p->iDiv ){
-      iCenter = iCenter * (int64_t)(p->iDiv / dv.d);
-      p->iDiv = dv.d;
-    }
-  }
-
-  /* Exact: range of the residuals and histogram around the center. */
-  {
-    int aHist[4][65];
-    int aSum[65];
-    uint64_t uMin = 0, uMax = 0, nCost;
-    int i, w, wFull;
-    size_t nFullByte, nPackByte;
-    memset(aHist, 0, sizeof(aHist));
-    for(i=1; i<n; i++){
-      uint64_t r = 0;
-      uint64_t u;
-      codecDivExact(&dv, codecY(aX, i, eX, p->iSlope), &r);
-      u = r ^ ((uint64_t)1 << 63);     /* order-preserving as unsigned */
-      if( i==1 || u<uMin ) uMin = u;
-      if( i==1 || u>uMax ) uMax = u;
-      aHist[i&3][codecBitLen(codecZigzag(r - (uint64_t)iCenter))]++;
-    }
-    for(w=0; w<=64; w++){
-      aSum[w] = aHist[0][w] + aHist[1][w] + aHist[2][w] + aHist[3][w];
-    }
-    wFull = codecBitLen(uMax - uMin);
-    p->iBase = uMin ^ ((uint64_t)1 << 63);
-    p->nBit = wFull;
-    p->nExc = 0;
-    nFullByte = codecPlanHeader(p) + (((size_t)(n-1)*wFull + 7) >> 3);
-    p->nByte = nFullByte;
-
-    w = codecBestWidth(aSum, n-1, &nCost);
-    if( w<wFull && nCost + 64 < (uint64_t)(n-1)*wFull ){
-      /* Try the window of 2^w around the center with exceptions: fit the
-      ** window to the values inside it, then count the exceptions. */
-      uint64_t uInMin = 0, uInMax = 0, nExcByte = 0;
-      uint64_t mask = codecMask(w);
-      int bIn = 0, iPrev = 0, nExc = 0, w2;
-      for(i=1; i<n; i++){
-        uint64_t r = 0, u;
-        codecDivExact(&dv, codecY(aX, i, eX, p->iSlope), &r);
-        if( codecZigzag(r - (uint64_t)iCenter) > mask ) continue;
-        u = r ^ ((uint64_t)1 << 63);
-        if( !bIn || u<uInMin ) uInMin = u;
-        if( !bIn || u>uInMax ) uInMax = u;
-        bIn = 1;
-      }
-      if( bIn ){
-        uint64_t iBase = uInMin ^ ((uint64_t)1 << 63);
-        w2 = codecBitLen(uInMax - uInMin);
-        mask = codecMask(w2);
-        for(i=1; i<n; i++){
-          uint64_t r = 0, u;
-          codecDivExact(&dv, codecY(aX, i, eX, p->iSlope), &r);
-          u = r - iBase;
-          if( u<=mask ) continue;
-          nExc++;
-          nExcByte += codecVarintLen((uint64_t)(i - iPrev - 1));
-          nExcByte += codecVarintLen(codecZigzag(u));
-          iPrev = i;
-        }
-        {
-          CodecPlan t = *p;
-          t.iBase = iBase;
-          t.nBit = w2;
-          t.nExc = nExc;
-          nPackByte = codecPlanHeader(&t) + (((size_t)(n-1)*w2 + 7) >> 3)
-                    + nExcByte;
-          if( nPackByte<nFullByte ){
-            t.nByte = nPackByte;
-            *p = t;
-          }
-        }
-      }
-    }
-  }
+  codecIntPlanExact(aX, n, p, &estBest, n-1<=CODEC_BLOCK ? aCache : 0);
 }
 
-/* Write the packed column planned in *p.  Return 0 or TSM_CODEC_TOOSMALL. */
+/*
+** Write the packed column planned in *p, with the residuals from aCache if
+** not NULL.  A residual r outside the window [base, base + 2^w) is written
+** as 0 in the packed field and listed as an exception: varint gap to the
+** previous exception position (or to 0), zigzag varint of r - center,
+** where center = base + 2^(w-1) (base when w==0).  Return 0 or
+** TSM_CODEC_TOOSMALL.
+*/
 static int codecIntWrite(CodecOut *pOut, const int64_t *aX, int n,
-                         const CodecPlan *p){
-  size_t iStart = pOut->iOff;
+                         const CodecPlan *p, const uint64_t *aCache){
+  uint64_t aTmp[CODEC_RBLOCK];
   uint64_t mask = codecMask(p->nBit);
+  uint64_t iBase = p->iBase;
+  size_t nFixed;
   CodecDiv dv;
-  int i;
-  if( codecRoom(pOut)<p->nByte ) return TSM_CODEC_TOOSMALL;
+  int i0, k;
+  int nStep = aCache ? n : CODEC_RBLOCK;
+
+  /* header and packed fields: exact; exceptions are checked one by one */
+  nFixed = codecPlanHeader(p) + (((size_t)(n-1)*p->nBit + 7) >> 3);
+  if( codecRoom(pOut)<nFixed ) return TSM_CODEC_TOOSMALL;
   codecDivInit(&dv, p->iDiv);
   pOut->a[pOut->iOff++] = (uint8_t)p->eXform;
   codecOutVarint(pOut, codecZigzag(p->iFirst));
@@ -598,36 +840,60 @@ static int codecIntWrite(CodecOut *pOut, const int64_t *aX, int n,
     codecOutVarint(pOut, codecZigzag(p->iSlope));
   }
   codecOutVarint(pOut, p->iDiv);
-  codecOutVarint(pOut, codecZigzag(p->iBase));
+  codecOutVarint(pOut, codecZigzag(iBase));
   pOut->a[pOut->iOff++] = (uint8_t)p->nBit;
   codecOutVarint(pOut, (uint64_t)p->nExc);
   if( p->nBit>0 ){
-    CodecBits b;
-    b.a = &pOut->a[pOut->iOff];
-    b.acc = 0;
-    b.nAcc = 0;
-    for(i=1; i<n; i++){
-      uint64_t r = 0, u;
-      codecDivExact(&dv, codecY(aX, i, p->eXform, p->iSlope), &r);
-      u = r - p->iBase;
-      codecBitsPut(&b, u<=mask ? u : 0, p->nBit);
+    uint8_t *a = &pOut->a[pOut->iOff];
+    uint64_t acc = 0;
+    int nAcc = 0, w = p->nBit;
+    for(i0=1; i0<n; i0+=nStep){
+      int nBlk = n - i0 < nStep ? n - i0 : nStep;
+      const uint64_t *aR = codecBlock(aX, i0, nBlk, p, &dv, aCache, aTmp);
+      for(k=0; k<nBlk; k++){
+        uint64_t u = aR[k] - iBase;
+        u = u<=mask ? u : 0;
+        acc |= u << nAcc;
+        nAcc += w;
+        if( nAcc>=64 ){
+          nAcc -= 64;
+          codecPut64(a, acc);
+          a += 8;
+          acc = nAcc ? u >> (w - nAcc) : 0;
+        }
+      }
     }
-    pOut->iOff = (size_t)(codecBitsFlush(&b) - pOut->a);
+    while( nAcc>0 ){
+      *a++ = (uint8_t)acc;
+      acc >>= 8;
+      nAcc -= 8;
+    }
+    pOut->iOff = (size_t)(a - pOut->a);
   }
   if( p->nExc>0 ){
-    int iPrev = 0;
-    for(i=1; i<n; i++){
-      uint64_t r = 0, u;
-      codecDivExact(&dv, codecY(aX, i, p->eXform, p->iSlope), &r);
-      u = r - p->iBase;
-      if( u<=mask ) continue;
-      codecOutVarint(pOut, (uint64_t)(i - iPrev - 1));
-      codecOutVarint(pOut, codecZigzag(u));
-      iPrev = i;
+    uint64_t iCenter = iBase + (p->nBit>0 ? (uint64_t)1 << (p->nBit-1) : 0);
+    int iPrev = 0, nExc = 0;
+    for(i0=1; i0<n; i0+=nStep){
+      int nBlk = n - i0 < nStep ? n - i0 : nStep;
+      const uint64_t *aR = codecBlock(aX, i0, nBlk, p, &dv, aCache, aTmp);
+      for(k=0; k<nBlk; k++){
+        uint64_t z, iGap;
+        if( aR[k] - iBase<=mask ) continue;
+        iGap = (uint64_t)(i0 + k - iPrev - 1);
+        z = codecZigzag(aR[k] - iCenter);
+        if( codecRoom(pOut)
+            < (size_t)(codecVarintLen(iGap) + codecVarintLen(z)) ){
+          return TSM_CODEC_TOOSMALL;
+        }
+        codecOutVarint(pOut, iGap);
+        codecOutVarint(pOut, z);
+        iPrev = i0 + k;
+        nExc++;
+      }
     }
+    assert( nExc==p->nExc );
+    if( nExc!=p->nExc ) return CODEC_EPLAN;
   }
-  assert( pOut->iOff - iStart==p->nByte );
-  (void)iStart;
   return 0;
 }
 
@@ -657,108 +923,147 @@ static uint64_t codecBitsAt(const uint8_t *a, size_t nByte, uint64_t iBit,
 }
 
 /*
+** The decode loop of codecIntRead(), once per transform: r is the packed
+** field plus the base (or the exception at its position), times the
+** divisor; then XFORM undoes the transform.  The inner loop runs while
+** there is no exception and a whole 8-byte word can be read (i < nFast);
+** the positions of exceptions and the last few fields take the slow step.
+*/
+#define CODEC_READ_LOOP(XFORM)                                              \
+  i = 1;                                                                    \
+  while( 1 ){                                                               \
+    int iStop = iNext<(uint64_t)nFast ? (int)iNext : nFast;                 \
+    uint64_t r;                                                             \
+    for(; i<iStop; i++){                                                    \
+      r = iBase + ((codecGet64(&p[iBit >> 3]) >> (iBit & 7)) & mask);      \
+      iBit += w;                                                            \
+      r *= iDiv;                                                            \
+      XFORM                                                                 \
+    }                                                                       \
+    if( i>=n ) break;                                                       \
+    r = iBase + (w ? codecBitsAt(p, nAvail, iBit, w) : 0);                  \
+    iBit += w;                                                              \
+    if( (uint64_t)i==iNext ){                                               \
+      r = iCenter + codecUnzigzag(zExc);                                    \
+      iNext = (uint64_t)n;                                                  \
+      if( --nExcLeft>0 ){                                                   \
+        pExc = codecGetVarint(pExc, pEnd, &iGap);                           \
+        pExc = codecGetVarint(pExc, pEnd, &zExc);                           \
+        if( pExc==0 || iGap>=(uint64_t)n - i ) return 0;                    \
+        iNext = (uint64_t)i + iGap + 1;                                     \
+        if( iNext>=(uint64_t)n ) return 0;                                  \
+      }                                                                     \
+    }                                                                       \
+    r *= iDiv;                                                              \
+    XFORM                                                                   \
+    i++;                                                                    \
+  }
+
+/*
 ** Decode a packed integer column of n values from [p, pEnd) into aX[].
 ** Return the byte after it, or NULL if it is corrupt.
 */
+/* The header of a packed integer column. */
+typedef struct CodecIntHdr CodecIntHdr;
+struct CodecIntHdr {
+  int eX;                /* transform */
+  int w;                 /* bits per packed field */
+  uint64_t iFirst, iSlope, iDiv, iBase;
+  uint64_t nExc;         /* exceptions, < n */
+  size_t nPack;          /* bytes of packed fields */
+};
+
+/* Read the header of a packed column of n values; return the first byte
+** of the packed fields (all present in the input), or NULL. */
+static const uint8_t *codecIntHeader(const uint8_t *p, const uint8_t *pEnd,
+                                     int n, CodecIntHdr *h){
+  uint64_t z = 0;
+  memset(h, 0, sizeof(*h));
+  if( p>=pEnd ) return 0;
+  h->eX = *p++;
+  if( h->eX>CODEC_X_DOD ) return 0;
+  p = codecGetVarint(p, pEnd, &z);
+  h->iFirst = codecUnzigzag(z);
+  if( p && (h->eX==CODEC_X_LINEAR || h->eX==CODEC_X_DOD) ){
+    p = codecGetVarint(p, pEnd, &z);
+    h->iSlope = codecUnzigzag(z);
+  }
+  p = codecGetVarint(p, pEnd, &h->iDiv);
+  p = codecGetVarint(p, pEnd, &z);
+  h->iBase = codecUnzigzag(z);
+  if( p==0 || p>=pEnd ) return 0;
+  h->w = *p++;
+  p = codecGetVarint(p, pEnd, &h->nExc);
+  if( p==0 || h->w>64 || h->nExc>=(uint64_t)n ) return 0;
+  h->nPack = (size_t)(((uint64_t)(n-1)*h->w + 7) >> 3);
+  if( (size_t)(pEnd - p)<h->nPack ) return 0;
+  return p;
+}
+
 static const uint8_t *codecIntRead(const uint8_t *p, const uint8_t *pEnd,
                                    int n, int64_t *aX){
-  uint64_t iFirst, iSlope = 0, iDiv = 0, iBase, nExc = 0, z = 0;
+  CodecIntHdr h;
+  uint64_t iFirst, iSlope, iDiv, iBase, nExc;
   uint64_t *aU = (uint64_t*)aX;
-  size_t nPack;
-  int eX, w, i;
+  uint64_t iCenter, mask, iBit = 0;
+  uint64_t iNext = (uint64_t)n, iGap = 0, zExc = 0;
+  const uint8_t *pExc;
+  size_t nPack, nAvail;
+  int eX, w, i, nExcLeft, nFast;
 
-  if( p>=pEnd ) return 0;
-  eX = *p++;
-  if( eX>CODEC_X_DOD ) return 0;
-  p = codecGetVarint(p, pEnd, &z);
-  iFirst = codecUnzigzag(z);
-  if( p && (eX==CODEC_X_LINEAR || eX==CODEC_X_DOD) ){
-    p = codecGetVarint(p, pEnd, &z);
-    iSlope = codecUnzigzag(z);
-  }
-  p = codecGetVarint(p, pEnd, &iDiv);
-  p = codecGetVarint(p, pEnd, &z);
-  iBase = codecUnzigzag(z);
-  if( p==0 || p>=pEnd ) return 0;
-  w = *p++;
-  p = codecGetVarint(p, pEnd, &nExc);
-  if( p==0 || w>64 || nExc>=(uint64_t)n ) return 0;
-  nPack = (size_t)(((uint64_t)(n-1)*w + 7) >> 3);
-  if( (size_t)(pEnd - p)<nPack ) return 0;
+  p = codecIntHeader(p, pEnd, n, &h);
+  if( p==0 ) return 0;
+  eX = h.eX;
+  w = h.w;
+  iFirst = h.iFirst;
+  iSlope = h.iSlope;
+  iDiv = h.iDiv;
+  iBase = h.iBase;
+  nExc = h.nExc;
+  nPack = h.nPack;
+  nAvail = (size_t)(pEnd - p);
+  mask = codecMask(w);
+  iCenter = iBase + (w>0 ? (uint64_t)1 << (w-1) : 0);
 
-  /* Unpack: aU[i] = base + u_i, as unsigned words. */
-  if( w==0 ){
-    for(i=1; i<n; i++) aU[i] = iBase;
-  }else{
-    uint64_t mask = codecMask(w);
-    size_t nAvail = (size_t)(pEnd - p);
-    uint64_t iBit = 0;
-    i = 1;
-    if( w<=56 ){
-      /* fast path while a whole 8-byte word can be read */
-      for(; i<n; i++, iBit+=w){
-        size_t iByte = (size_t)(iBit >> 3);
-        if( iByte + 8>nAvail ) break;
-        aU[i] = iBase + ((codecGet64(&p[iByte]) >> (iBit & 7)) & mask);
-      }
-    }
-    for(; i<n; i++, iBit+=w){
-      aU[i] = iBase + codecBitsAt(p, nAvail, iBit, w);
-    }
-  }
-  p += nPack;
-
-  /* Patch the exceptions. */
-  {
-    uint64_t iPos = 0, iGap;
-    for(i=0; i<(int)nExc; i++){
-      p = codecGetVarint(p, pEnd, &iGap);
-      p = codecGetVarint(p, pEnd, &z);
-      if( p==0 || iGap>=(uint64_t)n ) return 0;
-      iPos += iGap + 1;
-      if( iPos>=(uint64_t)n ) return 0;
-      aU[iPos] = iBase + codecUnzigzag(z);
-    }
+  /* fields 1 <= i < nFast can be read with one 8-byte load */
+  nFast = 1;
+  if( nAvail>=8 && w<=56 ){
+    nFast = w==0 ? n : 2 + (int)((((uint64_t)nAvail - 7)*8 - 1) / w);
+    if( nFast>n ) nFast = n;
   }
 
-  /* Undo the divisor and the transform. */
+  /* the exceptions follow the packed fields; read the first one */
+  pExc = p + nPack;
+  nExcLeft = (int)nExc;
+  if( nExcLeft>0 ){
+    pExc = codecGetVarint(pExc, pEnd, &iGap);
+    pExc = codecGetVarint(pExc, pEnd, &zExc);
+    if( pExc==0 || iGap>=(uint64_t)n-1 ) return 0;
+    iNext = iGap + 1;
+  }
+
   aU[0] = iFirst;
   switch( eX ){
     case CODEC_X_FOR:
-      for(i=1; i<n; i++) aU[i] = iFirst + aU[i]*iDiv;
+      CODEC_READ_LOOP( aU[i] = iFirst + r; )
       break;
     case CODEC_X_LINEAR: {
       uint64_t iLine = iFirst;
-      for(i=1; i<n; i++){
-        iLine += iSlope;
-        aU[i] = iLine + aU[i]*iDiv;
-      }
+      CODEC_READ_LOOP( iLine += iSlope; aU[i] = iLine + r; )
       break;
     }
     case CODEC_X_DELTA: {
       uint64_t x = iFirst;
-      for(i=1; i<n; i++){
-        x += aU[i]*iDiv;
-        aU[i] = x;
-      }
+      CODEC_READ_LOOP( x += r; aU[i] = x; )
       break;
     }
     default: {
       uint64_t x = iFirst, d = iSlope;
-      if( n>1 ){
-        d += aU[1]*iDiv;
-        x += d;
-        aU[1] = x;
-      }
-      for(i=2; i<n; i++){
-        d += aU[i]*iDiv;
-        x += d;
-        aU[i] = x;
-      }
+      CODEC_READ_LOOP( d += r; x += d; aU[i] = x; )
       break;
     }
   }
-  return p;
+  return nExc>0 ? pExc : p + nPack;
 }
 
 /*************************************************************************
@@ -803,12 +1108,21 @@ static int codecTsVardod(CodecOut *p, const int64_t *aTs, int n){
 
 /* Packed timestamp column, or raw when that is smaller. */
 static int codecTsPacked(CodecOut *p, const int64_t *aTs, int n){
+  uint64_t aCache[CODEC_BLOCK];
   CodecPlan plan;
-  codecIntPlan(aTs, n, CODEC_X_ALL, &plan);
+  const uint64_t *pCache = n-1<=CODEC_BLOCK ? aCache : 0;
+  size_t iStart = p->iOff;
+  int rc;
+  codecIntPlan(aTs, n, CODEC_X_ALL, &plan, aCache);
   if( plan.nByte>=(size_t)n*8 ) return codecTsRaw(p, aTs, n);
-  if( codecRoom(p)<1 + plan.nByte ) return TSM_CODEC_TOOSMALL;
+  if( codecRoom(p)<1 ) return TSM_CODEC_TOOSMALL;
   p->a[p->iOff++] = CODEC_TS_PACKED;
-  return codecIntWrite(p, aTs, n, &plan);
+  rc = codecIntWrite(p, aTs, n, &plan, pCache);
+  if( rc==CODEC_EPLAN ){
+    p->iOff = iStart;
+    rc = codecTsRaw(p, aTs, n);
+  }
+  return rc;
 }
 
 static const uint8_t *codecReadTs(const uint8_t *p, const uint8_t *pEnd,
@@ -1003,78 +1317,93 @@ static int codecDecExponent(const double *aVal, int n){
 }
 
 /*
-** BEST value block: the smallest of CONST, DEC, XOR and RAW.
-**
-** DEC scales every value by 10^e (exponent chosen as in ALP, Afroozeh,
-** Kuffo and Boncz, SIGMOD 2024) into aN[], packed as an integer column.
-** A value that is not exactly aN[i]/10^e -- a float artefact such as
-** 0.1+0.2, a NaN, -0.0 -- keeps the nearest aN[i] (or the previous one when
-** out of range) and gets a correction aC[i] = bits(v) - bits(aN[i]/10^e),
-** mostly +-1 or 2 ulp, packed as a second integer column.
+** Plan of a correction column aC[0..n): frame of reference (the
+** corrections cluster around 0), no divisor; one pass for the range and
+** the histogram of the zigzag offsets from 0.
 */
-static int codecValBest(CodecOut *p, const double *aVal, int n){
-  int64_t aN[CODEC_BLOCK];
-  int64_t aC[CODEC_BLOCK];
-  size_t nRaw = (size_t)n*8;
-  size_t nDec = (size_t)-1, nXor = (size_t)-1;
-  CodecPlan planN, planC;
-  int e, bCorr = 0, i;
-
-  if( codecValIsConst(aVal, n) ) return codecValConst(p, aVal);
-
-  e = codecDecExponent(aVal, n);
-  if( e>=0 ){
-    double rMul = aCodecPow10[e], rDiv = aCodecPow10[e];
-    int64_t iPrev = 0;
-    for(i=0; i<n; i++){
-      double v = aVal[i];
-      double x = v * rMul;
-      int64_t iN = iPrev;
-      if( x < CODEC_SCALED_MAX && x > -CODEC_SCALED_MAX ){
-        iN = (int64_t)((x + CODEC_ROUND_MAGIC) - CODEC_ROUND_MAGIC);
+static void codecCorrPlan(const int64_t *aC, int n, int nNonZero,
+                          CodecPlan *p){
+  int aHist[4][65];
+  const uint64_t iSign = (uint64_t)1 << 63;
+  uint64_t c0 = (uint64_t)aC[0];
+  uint64_t uMin = ~(uint64_t)0, uMax = 0;
+  int i, bHist = 0;
+  memset(p, 0, sizeof(*p));
+  p->eXform = CODEC_X_FOR;
+  p->iFirst = c0;
+  p->iDiv = 1;
+  if( n<2 ){
+    p->nByte = codecPlanHeader(p);
+    return;
+  }
+  memset(aHist, 0, sizeof(aHist));
+  if( nNonZero*16<n ){
+    /* sparse: the zeros in one go, then the others one by one */
+    int nZero = n - 1;
+    uMin = uMax = (0 - c0) ^ iSign;
+    for(i=1; i<n; i++){
+      uint64_t c = (uint64_t)aC[i];
+      if( c!=0 ){
+        uint64_t u = (c - c0) ^ iSign;
+        uMin = u<uMin ? u : uMin;
+        uMax = u>uMax ? u : uMax;
+        aHist[0][codecBitLen(codecZigzag(c))]++;
+        nZero--;
       }
-      aN[i] = iN;
-      aC[i] = (int64_t)(codecDoubleBits(v)
-                        - codecDoubleBits((double)iN / rDiv));
-      bCorr |= aC[i]!=0;
-      iPrev = iN;
     }
-    codecIntPlan(aN, n, CODEC_X_ALL, &planN);
-    nDec = 1 + planN.nByte;
-    if( bCorr ){
-      codecIntPlan(aC, n, 1<<CODEC_X_FOR, &planC);
-      nDec += planC.nByte;
+    aHist[1][0] += nZero;
+    bHist = 1;
+  }else{
+    /* dense: the range; the histogram only if the range is wide (an
+    ** outlier such as a NaN among ulp corrections) */
+    codecRange((const uint64_t*)&aC[1], n-1, c0, &uMin, &uMax);
+    if( codecBitLen(uMax - uMin)>3 ){
+      bHist = 1;
+      codecHistAdd((const uint64_t*)&aC[1], n-1, 0, aHist);
     }
   }
-  if( nDec > (size_t)n*3 ){
-    nXor = codecXor(aVal, n, 0);
-  }
-  if( nDec<=nXor && nDec<nRaw ){
-    int rc;
-    if( codecRoom(p)<1 + nDec ) return TSM_CODEC_TOOSMALL;
-    p->a[p->iOff++] = CODEC_VAL_DEC;
-    p->a[p->iOff++] = (uint8_t)(e | (bCorr ? CODEC_DEC_CORR : 0));
-    rc = codecIntWrite(p, aN, n, &planN);
-    if( rc==0 && bCorr ) rc = codecIntWrite(p, aC, n, &planC);
-    return rc;
-  }
-  if( nXor<nRaw ){
-    CodecBits b;
-    if( codecRoom(p)<1 + nXor ) return TSM_CODEC_TOOSMALL;
-    p->a[p->iOff++] = CODEC_VAL_XOR;
-    b.a = &p->a[p->iOff];
-    b.acc = 0;
-    b.nAcc = 0;
-    codecXor(aVal, n, &b);
-    p->iOff = (size_t)(codecBitsFlush(&b) - p->a);
-    return 0;
-  }
-  return codecValRaw(p, aVal, n);
+  codecPlanFinish(n, p, uMin, uMax, 0 - c0, bHist ? aHist : 0);
 }
 
-/*************************************************************************
-** Value blocks: decoder.
+/*
+** Write aN[i] / rDiv, for i in [0, n), as doubles at pOut (a double
+** array, or an int64 array that then holds their bits).  The encoder keeps |aN[i]| <=
+** 2^51, where (double)aN[i] is exact and equals the bits of 1.5*2^52 plus
+** aN[i], minus 1.5*2^52: that form lets two divisions run as one SIMD
+** instruction (GCC vector extension; plain C elsewhere).  Outside that
+** range (corrupt input only) the result is some double, never undefined.
 */
+#if defined(__GNUC__) && (defined(__SSE2__) || defined(__aarch64__))
+typedef double CodecV2d __attribute__((vector_size(16)));
+typedef uint64_t CodecV2u __attribute__((vector_size(16)));
+#endif
+static void codecUnscale(const int64_t *aN, void *pOut, int n, double rDiv){
+  uint8_t *aOut = (uint8_t*)pOut;
+  const uint64_t iMagic = 0x4338000000000000ULL;   /* 1.5 * 2^52 */
+  const double rMagic = 6755399441055744.0;
+  int i = 0;
+#if defined(__GNUC__) && (defined(__SSE2__) || defined(__aarch64__))
+  {
+    const CodecV2u vMagicU = { iMagic, iMagic };
+    const CodecV2d vMagic = { rMagic, rMagic };
+    const CodecV2d vDiv = { rDiv, rDiv };
+    for(; i+2<=n; i+=2){
+      CodecV2u u;
+      CodecV2d d;
+      memcpy(&u, &aN[i], 16);
+      u += vMagicU;
+      memcpy(&d, &u, 16);
+      d = (d - vMagic) / vDiv;
+      memcpy(&aOut[8*i], &d, 16);
+    }
+  }
+#endif
+  for(; i<n; i++){
+    uint64_t u = (uint64_t)aN[i] + iMagic;
+    double d = (codecBitsDouble(u) - rMagic) / rDiv;
+    memcpy(&aOut[8*i], &d, 8);
+  }
+}
 
 /* Decode an XOR block of n values. */
 static const uint8_t *codecReadXor(const uint8_t *p, const uint8_t *pEnd,
@@ -1118,6 +1447,126 @@ static const uint8_t *codecReadXor(const uint8_t *p, const uint8_t *pEnd,
     aVal[i] = codecBitsDouble(iPrev);
   }
   return p + ((iBit + 7) >> 3);
+}
+
+/*
+** BEST value block: the smallest of CONST, DEC, XOR and RAW.
+**
+** DEC scales every value by 10^e (exponent chosen as in ALP, Afroozeh,
+** Kuffo and Boncz, SIGMOD 2024) into aN[], packed as an integer column.
+** A value that is not exactly aN[i]/10^e -- a float artefact such as
+** 0.1+0.2, a NaN, -0.0 -- keeps the nearest aN[i] (or the previous one when
+** out of range) and gets a correction aC[i] = bits(v) - bits(aN[i]/10^e),
+** mostly +-1 or 2 ulp, packed as a second integer column.
+*/
+static int codecValBest(CodecOut *p, const double *aVal, int n){
+  int64_t aN[CODEC_BLOCK];
+  int64_t aC[CODEC_BLOCK];
+  uint64_t aCache[CODEC_BLOCK];
+  size_t nRaw = (size_t)n*8;
+  size_t nDec = (size_t)-1, nXor = (size_t)-1;
+  CodecPlan planN, planC;
+  size_t iStart = p->iOff;
+  int e, bCorr = 0, i;
+
+  if( codecValIsConst(aVal, n) ) return codecValConst(p, aVal);
+
+  e = codecDecExponent(aVal, n);
+  if( e>=0 ){
+    double rMul = aCodecPow10[e], rDiv = aCodecPow10[e];
+    int64_t iPrev = 0;
+    int nNonZero = 0;
+    for(i=0; i<n; i++){
+      double x = aVal[i] * rMul;
+      int64_t iN = iPrev;
+      if( x < CODEC_SCALED_MAX && x > -CODEC_SCALED_MAX ){
+        iN = (int64_t)((x + CODEC_ROUND_MAGIC) - CODEC_ROUND_MAGIC);
+      }
+      aN[i] = iN;
+      iPrev = iN;
+    }
+    /* the decoder's approximations, then the corrections */
+    codecUnscale(aN, aC, n, rDiv);
+    for(i=0; i<n; i++){
+      uint64_t c = codecDoubleBits(aVal[i]) - (uint64_t)aC[i];
+      aC[i] = (int64_t)c;
+      nNonZero += c!=0;
+    }
+    bCorr = nNonZero>0;
+    codecIntPlan(aN, n, CODEC_X_ALL, &planN, aCache);
+    nDec = 1 + planN.nByte;
+    if( bCorr ){
+      codecCorrPlan(aC, n, nNonZero, &planC);
+      nDec += planC.nByte;
+    }
+  }
+  if( nDec > (size_t)n*5 ){
+    nXor = codecXor(aVal, n, 0);
+  }
+  if( nDec<=nXor && nDec<nRaw ){
+    int rc;
+    if( codecRoom(p)<2 ) return TSM_CODEC_TOOSMALL;
+    p->a[p->iOff++] = CODEC_VAL_DEC;
+    p->a[p->iOff++] = (uint8_t)(e | (bCorr ? CODEC_DEC_CORR : 0));
+    rc = codecIntWrite(p, aN, n, &planN, aCache);
+    if( rc==0 && bCorr ) rc = codecIntWrite(p, aC, n, &planC, 0);
+    if( rc==CODEC_EPLAN ){
+      p->iOff = iStart;
+      rc = codecValRaw(p, aVal, n);
+    }
+    return rc;
+  }
+  if( nXor<nRaw ){
+    CodecBits b;
+    if( codecRoom(p)<1 + nXor ) return TSM_CODEC_TOOSMALL;
+    p->a[p->iOff++] = CODEC_VAL_XOR;
+    b.a = &p->a[p->iOff];
+    b.acc = 0;
+    b.nAcc = 0;
+    codecXor(aVal, n, &b);
+    p->iOff = (size_t)(codecBitsFlush(&b) - p->a);
+    return 0;
+  }
+  return codecValRaw(p, aVal, n);
+}
+
+/*************************************************************************
+** Value blocks: decoder.
+*/
+
+/*
+** Add a correction column of n values to the bits of aVal[].  When every
+** correction but the exceptions is 0 (frame of reference, w==0, base 0 --
+** the usual case), only the exceptions are visited; otherwise the column
+** is decoded into aTmp[] first.
+*/
+static const uint8_t *codecReadCorr(const uint8_t *p, const uint8_t *pEnd,
+                                    double *aVal, int n, int64_t *aTmp){
+  CodecIntHdr h;
+  const uint8_t *pPack = codecIntHeader(p, pEnd, n, &h);
+  int i;
+  if( pPack==0 ) return 0;
+  if( h.eX==CODEC_X_FOR && h.w==0 && h.iFirst + h.iBase*h.iDiv==0 ){
+    uint64_t iPos = 0, iGap, z;
+    const uint8_t *q = pPack;
+    aVal[0] = codecBitsDouble(codecDoubleBits(aVal[0]) + h.iFirst);
+    for(i=0; i<(int)h.nExc; i++){
+      q = codecGetVarint(q, pEnd, &iGap);
+      q = codecGetVarint(q, pEnd, &z);
+      if( q==0 || iGap>=(uint64_t)n ) return 0;
+      iPos += iGap + 1;
+      if( iPos>=(uint64_t)n ) return 0;
+      aVal[iPos] = codecBitsDouble(codecDoubleBits(aVal[iPos])
+                      + h.iFirst + (h.iBase + codecUnzigzag(z))*h.iDiv);
+    }
+    return q;
+  }
+  p = codecIntRead(p, pEnd, n, aTmp);
+  if( p==0 ) return 0;
+  for(i=0; i<n; i++){
+    aVal[i] = codecBitsDouble(codecDoubleBits(aVal[i]) + (uint64_t)aTmp[i]);
+  }
+  return p;
 }
 
 static const uint8_t *codecReadVal(const uint8_t *p, const uint8_t *pEnd,
@@ -1165,15 +1614,8 @@ static const uint8_t *codecReadVal(const uint8_t *p, const uint8_t *pEnd,
       rDiv = aCodecPow10[e];
       p = codecIntRead(p, pEnd, n, aTmp);
       if( p==0 ) return 0;
-      for(i=0; i<n; i++) aVal[i] = (double)aTmp[i] / rDiv;
-      if( bCorr ){
-        p = codecIntRead(p, pEnd, n, aTmp);
-        if( p==0 ) return 0;
-        for(i=0; i<n; i++){
-          aVal[i] = codecBitsDouble(codecDoubleBits(aVal[i])
-                                    + (uint64_t)aTmp[i]);
-        }
-      }
+      codecUnscale(aTmp, aVal, n, rDiv);
+      if( bCorr ) p = codecReadCorr(p, pEnd, aVal, n, aTmp);
       return p;
     }
     case CODEC_VAL_XOR:
