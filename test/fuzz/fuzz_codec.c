@@ -1,0 +1,196 @@
+/*
+** fuzz_codec.c -- libFuzzer target for the chunk codec (ext/codec.c).
+**
+**   make -C test/fuzz run SECONDS=60        (every fuzz_*.c)
+**   build/fuzz/fuzz_codec -max_total_time=60 build/fuzz/corpus/fuzz_codec
+**
+** Each input is used three ways:
+**   1. As a chunk.  tsmCodecDecode() must return an error or a count within
+**      nMax, agree with tsmCodecPeek(), and whatever it decodes must
+**      round-trip through both modes bit for bit.
+**   2. As samples (first byte: mode and layout, see samplesFrom()), which
+**      must round-trip bit for bit in the mode chosen, fit tsmCodecBound(),
+**      and encode to the same bytes into a buffer of exactly that size.
+**   3. The chunk of 2 with a byte changed and truncated as the input says,
+**      decoded again: an error or a count within nMax, never a crash.
+** Any violation calls abort().
+*/
+#include "codec.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAXN TSM_CODEC_MAX_SAMPLES
+
+static int64_t aTs[MAXN], aTs2[MAXN];
+static double aVal[MAXN], aVal2[MAXN];
+
+static uint64_t get64(const uint8_t *p){
+  uint64_t v = 0;
+  int i;
+  for(i=0; i<8; i++) v |= (uint64_t)p[i] << (8*i);
+  return v;
+}
+
+static uint64_t bitsOf(double v){ uint64_t u; memcpy(&u, &v, 8); return u; }
+static double ofBits(uint64_t u){ double v; memcpy(&v, &u, 8); return v; }
+
+/* Encode aTs/aVal[0..n) in mode eMode into a new buffer of exactly the
+** bound (so ASan sees overruns); check the size contract. */
+static uint8_t *encode(int n, int eMode, int *pnByte){
+  size_t nBound = tsmCodecBound(n);
+  uint8_t *a = (uint8_t*)malloc(nBound);
+  int nByte;
+  if( a==0 ) abort();
+  nByte = tsmCodecEncode(aTs, aVal, n, eMode, a, nBound);
+  if( nByte<=0 || (size_t)nByte>nBound ) abort();
+  *pnByte = nByte;
+  return a;
+}
+
+/* Decode a[0..nByte), expecting exactly aTs/aVal[0..n). */
+static void expectRoundTrip(const uint8_t *a, int nByte, int n, int eMode){
+  int nS = -1, eM = -1, i;
+  uint8_t *aCopy = (uint8_t*)malloc((size_t)nByte);
+  if( aCopy==0 ) abort();
+  memcpy(aCopy, a, (size_t)nByte);
+  if( tsmCodecPeek(aCopy, (size_t)nByte, &nS, &eM)!=0 ) abort();
+  if( nS!=n || eM!=eMode ) abort();
+  if( tsmCodecDecode(aCopy, (size_t)nByte, aTs2, aVal2, n)!=n ) abort();
+  for(i=0; i<n; i++){
+    if( aTs2[i]!=aTs[i] || bitsOf(aVal2[i])!=bitsOf(aVal[i]) ) abort();
+  }
+  if( n>0 && tsmCodecDecode(aCopy, (size_t)nByte, aTs2, aVal2, n-1)
+             !=TSM_CODEC_TOOSMALL ){
+    abort();
+  }
+  free(aCopy);
+}
+
+/* Decode untrusted bytes: an error or a count within nMax. */
+static int decodeAny(const uint8_t *a, size_t n, int nMax){
+  uint8_t *aCopy = (uint8_t*)malloc(n ? n : 1);
+  int rc, nS = -1, eM = -1;
+  if( aCopy==0 ) abort();
+  memcpy(aCopy, a, n);
+  rc = tsmCodecDecode(aCopy, n, aTs, aVal, nMax);
+  if( rc<TSM_CODEC_RANGE || rc>nMax ) abort();
+  if( rc>=0 ){
+    if( tsmCodecPeek(aCopy, n, &nS, &eM)!=0 || nS!=rc ) abort();
+    if( eM!=TSM_CODEC_FAST && eM!=TSM_CODEC_BEST ) abort();
+  }
+  free(aCopy);
+  return rc;
+}
+
+/*
+** Samples from fuzz bytes.  a[0]: bit 0 the mode, bits 1-2 the layout:
+**   0  16-byte records: int64 timestamp, IEEE bits of the value
+**   1  2-byte records: timestamp step (signed byte, x1000 ms) and a value
+**      step (signed byte) of a decimal with a[1]%8 fraction digits
+**   2  9-byte records: int64 timestamp, value from a table of specials
+**   3  3-byte records: timestamp jitter and a 16-bit pattern in the high
+**      bits of the value (few mantissa bits: the XOR path)
+** Returns n; sets *peMode.
+*/
+static int samplesFrom(const uint8_t *a, size_t nA, int *peMode){
+  static const uint64_t aSpecial[16] = {
+    0x0000000000000000ULL, 0x8000000000000000ULL, 0x7ff0000000000000ULL,
+    0xfff0000000000000ULL, 0x7ff8000000000000ULL, 0x7ff0000000000002ULL,
+    0xfff8000000000001ULL, 0x0000000000000001ULL, 0x000fffffffffffffULL,
+    0x7fefffffffffffffULL, 0x3fb999999999999aULL, 0x3fd3333333333334ULL,
+    0x4059000000000000ULL, 0xc059000000000000ULL, 0x3ff0000000000000ULL,
+    0x4330000000000001ULL
+  };
+  int eLayout, n = 0, i;
+  if( nA<2 ) return 0;
+  *peMode = a[0] & 1;
+  eLayout = (a[0] >> 1) & 3;
+  switch( eLayout ){
+    case 0:
+      for(i=0; n<MAXN && (size_t)(2 + 16*i + 16)<=nA; i++, n++){
+        aTs[n] = (int64_t)get64(&a[2 + 16*i]);
+        aVal[n] = ofBits(get64(&a[2 + 16*i + 8]));
+      }
+      break;
+    case 1: {
+      double rScale = 1;
+      int64_t t = 1767225600000LL, v = 0;
+      for(i=0; i<a[1]%8; i++) rScale *= 10;
+      for(i=0; n<MAXN && (size_t)(2 + 2*i + 2)<=nA; i++, n++){
+        t += (int64_t)(int8_t)a[2 + 2*i] * 1000;
+        v += (int8_t)a[2 + 2*i + 1];
+        aTs[n] = t;
+        aVal[n] = (double)v / rScale;
+      }
+      break;
+    }
+    case 2:
+      for(i=0; n<MAXN && (size_t)(2 + 9*i + 9)<=nA; i++, n++){
+        aTs[n] = (int64_t)get64(&a[2 + 9*i]);
+        aVal[n] = ofBits(aSpecial[a[2 + 9*i + 8] & 15]);
+      }
+      break;
+    default: {
+      int64_t t = 0;
+      for(i=0; n<MAXN && (size_t)(2 + 3*i + 3)<=nA; i++, n++){
+        t += 1000 + (a[2 + 3*i] & 7);
+        aTs[n] = t;
+        aVal[n] = ofBits(((uint64_t)a[2 + 3*i + 1] << 56)
+                         | ((uint64_t)a[2 + 3*i + 2] << 48));
+      }
+      break;
+    }
+  }
+  return n;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *aData, size_t nData){
+  int n, eMode = 0, nByte, rc;
+  uint8_t *aEnc;
+
+  /* 1: the input as a chunk */
+  rc = decodeAny(aData, nData, MAXN);
+  decodeAny(aData, nData, 3);
+  if( rc>0 ){
+    int m;
+    for(m=0; m<2; m++){
+      /* aTs/aVal hold what was decoded */
+      aEnc = encode(rc, m, &nByte);
+      expectRoundTrip(aEnc, nByte, rc, m);
+      free(aEnc);
+    }
+  }
+
+  /* 2: the input as samples */
+  n = samplesFrom(aData, nData, &eMode);
+  aEnc = encode(n, eMode, &nByte);
+  expectRoundTrip(aEnc, nByte, n, eMode);
+  {
+    uint8_t *aExact = (uint8_t*)malloc((size_t)nByte);
+    if( aExact==0 ) abort();
+    if( tsmCodecEncode(aTs, aVal, n, eMode, aExact, (size_t)nByte)!=nByte ){
+      abort();
+    }
+    if( memcmp(aExact, aEnc, (size_t)nByte) ) abort();
+    if( tsmCodecEncode(aTs, aVal, n, eMode, aExact, (size_t)nByte-1)
+        !=TSM_CODEC_TOOSMALL ){
+      abort();
+    }
+    free(aExact);
+  }
+
+  /* 3: that chunk damaged as the input's last bytes say */
+  if( nData>=3 && nByte>0 ){
+    size_t iPos = (aData[nData-1] | (size_t)aData[nData-2] << 8)
+                  % (size_t)nByte;
+    size_t nCut = (size_t)nByte - (aData[nData-3] % 4);
+    aEnc[iPos] ^= aData[nData-3] | 1;
+    decodeAny(aEnc, nCut, n);
+    aEnc[iPos] ^= aData[nData-3] | 1;
+    decodeAny(aEnc, (size_t)nByte - 1 - iPos % 7 % (size_t)nByte, n);
+  }
+  free(aEnc);
+  return 0;
+}
