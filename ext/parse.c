@@ -36,8 +36,9 @@
 #define PARSE_QUOTE_BUF (PARSE_QUOTE_MAX*4 + 8)
 
 #define PARSE_RE_REPEAT_MAX 1000  /* largest n in a{n} or a{m,n} */
-#define PARSE_RE_COST_MAX   2048  /* bound on the size of the expanded regex */
+#define PARSE_RE_COST_MAX   1000  /* bound on the expansion of a regex */
 #define PARSE_RE_DEPTH_MAX  64    /* deepest nesting of (...) */
+#define PARSE_RE_NEST_MAX   4     /* deepest nesting of repetitions */
 
 #define MS_PER_DAY 86400000LL
 
@@ -727,13 +728,42 @@ char *tsmLabelsToJson(const TsmLabels *p){
 ** the text:
 **   - a ')' without its '(' (which glibc reads as a literal) would close
 **     our '(' and leave part of RE unanchored:  "x)|(y" ;
-**   - glibc's regcomp() expands counted repetition, so "a{1,30000}" or
-**     "((a{1,99}){1,99}){1,99}" take seconds and gigabytes.
+**   - glibc's regcomp() is slow on some small inputs: it expands counted
+**     repetition ("a{1,30000}" takes seconds), and the time it spends on
+**     the closures of sub-expressions that can match the empty string grows
+**     as a high power of their number ("(a?){1,400}" takes minutes, and
+**     nested repetitions like "((((a+)*)+)*)..." exponential time).
 ** reCheck() walks RE the way regcomp() does (escapes, bracket expressions,
-** groups, intervals) and estimates the size of the expanded expression.
-** Back-references (\1..\9) are refused too: their matching is exponential.
+** groups, intervals) and refuses:
+**   - a repetition of something that can match the empty string, other
+**     than with '?' ("(a*)*", "(a|)+", "(x?){3}"): it is never needed, and
+**     is what makes glibc's closures explode;
+**   - stacked repetition operators (a**, a+?, a{2}*): POSIX gives them no
+**     useful meaning (a+? is not lazy as in PromQL);
+**   - repetitions nested more than PARSE_RE_NEST_MAX deep ("((a+)*b)+" is
+**     3 deep);
+**   - counts above PARSE_RE_REPEAT_MAX, and a total cost above
+**     PARSE_RE_COST_MAX plus the length of the text, where the cost is 1
+**     per atom, the sum of the content for a group, and a repetition
+**     multiplies the cost of what it repeats by N (2 for *, + and ?, N for
+**     {N} or {M,N}, M+1 for {M,});
+**   - back-references (\1..\9): their matching is exponential.
+** Those bounds keep regcomp() within milliseconds and regexec() linear in
+** the length of the value.  Regexes that people write for label values
+** ("eth[0-9]+", "(dev|prod)-.*", "10\.0\.[0-9]{1,3}\.[0-9]{1,3}") are far
+** below them.
 */
-typedef struct ReFrame { long long nCost; long long nLast; } ReFrame;
+typedef struct ReFrame ReFrame;
+struct ReFrame {
+  long long nCost;        /* estimated cost of this group so far */
+  long long nLast;        /* cost of its last item (what a repetition repeats) */
+  int nNest;              /* deepest nesting of repetitions in this group */
+  int nNestLast;          /* nesting of repetitions in its last item */
+  int bNullable;          /* an earlier alternative can match "" */
+  int bAltNullable;       /* the current alternative so far can match "" */
+  int bAltBefore;         /* bAltNullable before the last item */
+  int bLastNullable;      /* the last item can match "" */
+};
 
 /* Skip the bracket expression whose '[' is at z[i]; return the index just
 ** past its ']' (or of the terminating NUL: regcomp() reports that). */
@@ -767,60 +797,83 @@ static long reNumber(const char *z, size_t *pi){
   return v;
 }
 
-/* Return 0 if regex z may be wrapped and compiled, else a static message. */
+/* Frame p gets a new item of cost nCost that can match "" if bNullable. */
+static void reItem(ReFrame *p, long long nCost, int bNullable, int nNest){
+  p->nCost += nCost;
+  p->nLast = nCost;
+  p->nNestLast = nNest;
+  if( nNest>p->nNest ) p->nNest = nNest;
+  p->bAltBefore = p->bAltNullable;
+  p->bLastNullable = bNullable;
+  p->bAltNullable = p->bAltNullable && bNullable;
+}
+
+static void reFrameInit(ReFrame *p){
+  memset(p, 0, sizeof(*p));
+  p->bAltNullable = 1;
+  p->bAltBefore = 1;
+}
+
+/* Return 0 if regex z may be wrapped and compiled, else a static message
+** (see above). */
 static const char *reCheck(const char *z){
   ReFrame a[PARSE_RE_DEPTH_MAX+1];
   int iTop = 0;
+  int bRep = 0;                   /* the previous token was a repetition */
   size_t i = 0;
-  a[0].nCost = 0;
-  a[0].nLast = 0;
+  long long nMax = PARSE_RE_COST_MAX + (long long)strlen(z);
+  reFrameInit(&a[0]);
   while( z[i] ){
     char c = z[i];
     ReFrame *p = &a[iTop];
+    long nRep = 0;                /* >0 if this token is a repetition */
+    long nMin = 0, nHi = 0;       /* its counts, nHi<0 for unbounded */
     if( c=='(' ){
       if( iTop>=PARSE_RE_DEPTH_MAX ){
-        return "groups nested too deeply";
+        return "groups nested more than 64 deep";
       }
       iTop++;
-      a[iTop].nCost = 0;
-      a[iTop].nLast = 0;
+      reFrameInit(&a[iTop]);
       i++;
     }else if( c==')' ){
-      long long nGroup;
       if( iTop==0 ) return "unmatched )";
-      nGroup = p->nCost ? p->nCost : 1;
       iTop--;
-      a[iTop].nCost += nGroup;
-      a[iTop].nLast = nGroup;
+      reItem(&a[iTop], p->nCost ? p->nCost : 1,
+             p->bNullable || p->bAltNullable, p->nNest);
       i++;
     }else if( c=='{' ){
       size_t j = i+1;
-      long nMin = z[j]==',' ? 0 : reNumber(z, &j), nMax = nMin;
+      nMin = z[j]==',' ? 0 : reNumber(z, &j);
+      nHi = nMin;
       if( nMin>=0 && z[j]==',' ){
         j++;
-        nMax = (z[j]=='}') ? nMin+1 : reNumber(z, &j);
+        nHi = (z[j]=='}') ? -1 : reNumber(z, &j);
+        if( nHi==-1 && z[j]!='}' ) nMin = -1;
       }
-      if( nMin<0 || nMax<0 || z[j]!='}' ){
+      if( nMin<0 || z[j]!='}' ){
         /* not an interval: regcomp() decides */
-        p->nCost++;
-        p->nLast = 1;
+        reItem(p, 1, 0, 0);
         i++;
       }else{
-        long nRep = nMax>nMin ? nMax : nMin;
-        if( nMin>PARSE_RE_REPEAT_MAX || nMax>PARSE_RE_REPEAT_MAX+1 ){
+        if( nMin>PARSE_RE_REPEAT_MAX || nHi>PARSE_RE_REPEAT_MAX ){
           return "repetition count above 1000";
         }
-        if( nRep<1 ) nRep = 1;
-        p->nCost += p->nLast*(nRep-1);
-        p->nLast *= nRep;
+        nRep = nHi<0 ? nMin+1 : nHi>nMin ? nHi : nMin;
+        if( nRep<2 ) nRep = 2;
         i = j+1;
       }
-    }else if( c=='+' ){
-      p->nCost += p->nLast;
-      p->nLast *= 2;
+    }else if( c=='+' || c=='*' || c=='?' ){
+      nRep = 2;
+      nMin = c=='+';
+      nHi = c=='?' ? 1 : -1;
       i++;
-    }else if( c=='*' || c=='?' || c=='|' || c=='^' || c=='$' ){
-      if( c=='|' ) p->nLast = 0;
+    }else if( c=='|' ){
+      p->bNullable = p->bNullable || p->bAltNullable;
+      p->bAltNullable = 1;
+      p->nLast = 0;
+      i++;
+    }else if( c=='^' || c=='$' ){
+      reItem(p, 1, 1, 0);
       i++;
     }else{
       if( c=='\\' ){
@@ -833,11 +886,30 @@ static const char *reCheck(const char *z){
       }else{
         i++;
       }
-      p->nCost++;
-      p->nLast = 1;
+      reItem(p, 1, 0, 0);
     }
-    if( a[iTop].nCost>PARSE_RE_COST_MAX || a[iTop].nLast>PARSE_RE_COST_MAX ){
-      return "too complex (counted repetitions expand too far)";
+    if( nRep>0 ){
+      if( bRep ){
+        return "a repetition operator may not follow another (as in a** "
+               "or a+?)";
+      }
+      if( p->bLastNullable && nHi!=1 ){
+        return "a repetition may not apply to something that can match the "
+               "empty string (as in (a*)* or (a|)+)";
+      }
+      p->nCost += p->nLast*(nRep-1);
+      p->nLast *= nRep;
+      p->nNestLast++;
+      if( p->nNestLast>p->nNest ) p->nNest = p->nNestLast;
+      if( p->nNest>PARSE_RE_NEST_MAX ){
+        return "repetitions nested more than 4 deep";
+      }
+      p->bLastNullable = p->bLastNullable || nMin==0;
+      p->bAltNullable = p->bAltBefore && p->bLastNullable;
+    }
+    bRep = nRep>0;
+    if( a[iTop].nCost>nMax || a[iTop].nLast>nMax ){
+      return "too complex (repetitions expand too far)";
     }
   }
   return 0;

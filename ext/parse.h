@@ -84,12 +84,16 @@ typedef struct TsmSelector {
 ** label values are double-quoted with \" \\ \n \t escapes (single quotes
 ** accepted too); a trailing comma inside {} is allowed.  Errors say the
 ** byte position:  invalid selector "m{a=1}": expected '"' at position 4
-** Also accepted: `raw` values (no escapes), \uXXXX escapes, and "{}"
+** Also accepted: `raw` values (no escapes), \' \r \uXXXX escapes, "{}"
 ** alone (matches every series).  Label names starting with "__" are
-** refused except "__name__".  Regexes must not contain an unmatched ')' or
-** back-references, and counted repetitions are bounded ({n} with n<=1000,
-** limited total expansion), so that compiling and matching stay cheap.
-** On error *p is left empty (nothing to free).
+** refused except "__name__".  Any other escape (\. for instance) is an
+** error, as in PromQL: write "a\\.b" or `a\.b`.
+** Regexes are refused, with a message, when they contain an unmatched ')',
+** back-references, a repetition of something that can match "" (other than
+** with ?: "(a*)*"), stacked repetitions ("a**", "a+?"), repetitions nested
+** more than 4 deep, counts above 1000, or expand too far: glibc's regcomp()
+** takes seconds to forever on some of those (see parse.c, section 6).
+** At most TSM_MATCHERS_MAX matchers.  On error *p is left empty.
 */
 int tsmSelectorParse(const char *z, TsmSelector *p, char *zErr, size_t nErr);
 void tsmSelectorFree(TsmSelector *p);
@@ -105,7 +109,10 @@ int tsmSelectorMatch(const TsmSelector *p, const char *zMetric,
 ** Both label sources are merged (same name with two different values is an
 ** error).  On success *pzMetric is the bare metric name and *pzLabels the
 ** canonical JSON (both malloc'ed).  Errors name the argument: "metric" or
-** "labels".
+** "labels".  The name is everything before the '{' (no spaces); the {...}
+** follows the selector syntax, without "__" labels or anything after '}'.
+** An empty value ("" in either source) means the label is absent, so it
+** never conflicts.  On error both outputs are NULL.
 */
 int tsmSeriesKey(const char *zMetric, const char *zJson, char **pzMetric,
                  char **pzLabels, char *zErr, size_t nErr);
