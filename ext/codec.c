@@ -51,6 +51,7 @@
 #define CODEC_VAL_RAW    0   /* m x 8 bytes, IEEE bits */
 #define CODEC_VAL_CONST  1   /* 8 bytes: every value has these bits */
 #define CODEC_VAL_DECVAR 2   /* e, zigzag varints of deltas of v*10^e */
+#define CODEC_VAL_DECVARC 5  /* DECVAR with flagged ulp corrections */
 #define CODEC_VAL_DEC    3   /* e, packed scaled ints, packed corrections */
 #define CODEC_VAL_XOR    4   /* Gorilla-style XOR bit stream */
 
@@ -1141,8 +1142,12 @@ static const uint8_t *codecReadTs(const uint8_t *p, const uint8_t *pEnd,
       uint64_t iPrev = 0, iDelta = 0;
       for(i=0; i<n; i++){
         uint64_t z;
-        p = codecGetVarint(p, pEnd, &z);
-        if( p==0 ) return 0;
+        if( p<pEnd && *p<0x80 ){
+          z = *p++;
+        }else{
+          p = codecGetVarint(p, pEnd, &z);
+          if( p==0 ) return 0;
+        }
         iDelta += codecUnzigzag(z);
         iPrev += iDelta;
         aTs[i] = (int64_t)iPrev;
@@ -1190,48 +1195,70 @@ static int codecValConst(CodecOut *p, const double *aVal){
 }
 
 /*
-** DECVAR: find the smallest exponent e that makes every value an exact
-** v = N/10^e, write zigzag varint deltas of N.  Raw when some value has no
-** such e or raw is smaller.
+** DECVAR (the FAST value block): with the smallest exponent e that makes
+** the values exact decimals v = N/10^e, one varint per value:
+** zigzag(N - previous N).  DECVARC when some values are not exactly
+** N/10^e (a float artefact such as 0.1+0.2, a NaN, -0.0): the varint is
+** zigzag(N - previous N) * 2 + f, and when the flag f is set a zigzag
+** varint correction follows: the value is the bits of N/10^e plus the
+** correction.  N is kept within +-2^51 (a value out of that range keeps
+** the previous N), so the shifted zigzag fits 64 bits.  Raw when
+** corrections are too many or raw is smaller.
 */
 static int codecValDecvar(CodecOut *p, const double *aVal, int n){
   size_t nLimit = codecRoom(p);
   size_t nRaw = 1 + (size_t)n*8;
   uint8_t *a = &p->a[p->iOff];
-  int e = 0;
+  int e = 0, nGiveUp = 0, bFlag = 0;
   if( nLimit>nRaw ) nLimit = nRaw;
   if( nLimit<2 ) return codecValRaw(p, aVal, n);
-  while( 1 ){
+ restart:
+  {
     size_t iOff = 2;
     uint64_t iPrev = 0;
-    int i;
-    a[0] = CODEC_VAL_DECVAR;
+    double rPow = aCodecPow10[e];
+    int i, nCorr = 0;
+    a[0] = bFlag ? CODEC_VAL_DECVARC : CODEC_VAL_DECVAR;
     a[1] = (uint8_t)e;
     for(i=0; i<n; i++){
-      int64_t iN;
-      uint64_t z;
-      if( !codecDecScale(aVal[i], e, &iN) ) break;
-      z = codecZigzag((uint64_t)iN - iPrev);
-      if( iOff + codecVarintLen(z) > nLimit ) return codecValRaw(p, aVal, n);
-      iOff += codecPutVarint(&a[iOff], z);
-      iPrev = (uint64_t)iN;
-    }
-    if( i==n ){
-      p->iOff += iOff;
-      return 0;
-    }
-    /* aVal[i] needs a larger exponent.  Every earlier value still
-    ** round-trips at that exponent unless it leaves the 2^51 range, which
-    ** the restarted loop checks again. */
-    {
-      int64_t iN;
-      int e2;
-      for(e2=e+1; e2<=CODEC_MAX_EXP; e2++){
-        if( codecDecScale(aVal[i], e2, &iN) ) break;
+      double v = aVal[i];
+      double x = v * rPow;
+      uint64_t iN = iPrev, c, z;
+      if( x < CODEC_SCALED_MAX && x > -CODEC_SCALED_MAX ){
+        iN = (uint64_t)(int64_t)((x + CODEC_ROUND_MAGIC) - CODEC_ROUND_MAGIC);
       }
-      if( e2>CODEC_MAX_EXP ) return codecValRaw(p, aVal, n);
-      e = e2;
+      c = codecDoubleBits(v) - codecDoubleBits((double)(int64_t)iN / rPow);
+      if( c!=0 ){
+        /* a decimal with more digits restarts with a larger exponent;
+        ** give up looking after a few values that are not decimals */
+        if( nGiveUp<8 ){
+          int64_t iN2;
+          int e2;
+          for(e2=e+1; e2<=CODEC_MAX_EXP; e2++){
+            if( codecDecScale(v, e2, &iN2) ){
+              e = e2;
+              goto restart;
+            }
+          }
+          nGiveUp++;
+        }
+        if( ++nCorr*4>n ) return codecValRaw(p, aVal, n);
+        if( !bFlag ){
+          bFlag = 1;
+          goto restart;
+        }
+      }
+      z = codecZigzag(iN - iPrev);
+      if( bFlag ) z = (z << 1) | (c!=0);
+      if( iOff + codecVarintLen(z) + (c ? 10 : 0) > nLimit ){
+        return codecValRaw(p, aVal, n);
+      }
+      iOff += codecPutVarint(&a[iOff], z);
+      if( c ) iOff += codecPutVarint(&a[iOff], codecZigzag(c));
+      iPrev = iN;
     }
+    p->iOff += iOff;
+    return 0;
   }
 }
 
@@ -1588,17 +1615,34 @@ static const uint8_t *codecReadVal(const uint8_t *p, const uint8_t *pEnd,
       for(i=0; i<n; i++) aVal[i] = v;
       return p + 8;
     }
-    case CODEC_VAL_DECVAR: {
+    case CODEC_VAL_DECVAR:
+    case CODEC_VAL_DECVARC: {
       uint64_t iN = 0;
       double rDiv;
+      int bFlag = p[-1]==CODEC_VAL_DECVARC;
       if( p>=pEnd || *p>CODEC_MAX_EXP ) return 0;
       rDiv = aCodecPow10[*p++];
       for(i=0; i<n; i++){
-        uint64_t z;
-        p = codecGetVarint(p, pEnd, &z);
-        if( p==0 ) return 0;
-        iN += codecUnzigzag(z);
+        uint64_t z, c;
+        if( p<pEnd && *p<0x80 ){
+          z = *p++;
+        }else{
+          p = codecGetVarint(p, pEnd, &z);
+          if( p==0 ) return 0;
+        }
+        if( !bFlag ){
+          iN += codecUnzigzag(z);
+          aVal[i] = (double)(int64_t)iN / rDiv;
+          continue;
+        }
+        iN += codecUnzigzag(z >> 1);
         aVal[i] = (double)(int64_t)iN / rDiv;
+        if( z & 1 ){
+          p = codecGetVarint(p, pEnd, &c);
+          if( p==0 ) return 0;
+          aVal[i] = codecBitsDouble(codecDoubleBits(aVal[i])
+                                    + codecUnzigzag(c));
+        }
       }
       return p;
     }
