@@ -756,7 +756,7 @@ char *tsmLabelsToJson(const TsmLabels *p){
 typedef struct ReFrame ReFrame;
 struct ReFrame {
   long long nCost;        /* estimated cost of this group so far */
-  long long nLast;        /* cost of its last item (what a repetition repeats) */
+  long long nLast;        /* cost of its last item (what repetition repeats) */
   int nNest;              /* deepest nesting of repetitions in this group */
   int nNestLast;          /* nesting of repetitions in its last item */
   int bNullable;          /* an earlier alternative can match "" */

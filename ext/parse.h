@@ -120,8 +120,9 @@ int tsmSeriesKey(const char *zMetric, const char *zJson, char **pzMetric,
 /*
 ** Durations: "250ms", "15s", "1m", "5m", "1h", "1d", "7d", "52w", "1y"
 ** (365d) and compounds like "1h30m" (units from largest to smallest, each
-** at most once, as in Prometheus).  Must be > 0 and fit in int64.  *pMs receives the
-** length in milliseconds.  Returns 0 or -1 (zErr, naming the text).
+** at most once, as in Prometheus).  Must be > 0 and fit in int64.
+** *pMs receives the length in milliseconds.  Returns 0 or -1 (zErr,
+** naming the text).
 */
 int tsmDurationParse(const char *z, int64_t *pMs, char *zErr, size_t nErr);
 

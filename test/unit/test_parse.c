@@ -217,7 +217,8 @@ static void test_labels(void){
   CHECK_EQ_INT(tsmLabelsAdd(&l, "_", "5", zErr, sizeof(zErr)), 0);
   CHECK_EQ_INT(l.n, 5);
   z = tsmLabelsToJson(&l);    /* bytewise: 'B' < '_' < 'a' */
-  CHECK_EQ_STR(z, "{\"B\":\"4\",\"_\":\"5\",\"a\":\"1\",\"b\":\"2\",\"c\":\"3\"}");
+  CHECK_EQ_STR(z,
+      "{\"B\":\"4\",\"_\":\"5\",\"a\":\"1\",\"b\":\"2\",\"c\":\"3\"}");
   free(z);
   CHECK_EQ_STR(tsmLabelsGet(&l, "a"), "1");
   CHECK_EQ_STR(tsmLabelsGet(&l, "c"), "3");
@@ -258,8 +259,9 @@ static void test_labels(void){
   CHECK_EQ_STR(zErr, "invalid label name \"a\\x0ab\": " LABEL_RULE);
   z = rep('n', TSM_NAME_MAX+1);
   CHECK_EQ_INT(tsmLabelsAdd(&l, z, "1", zErr, sizeof(zErr)), -1);
-  CHECK_EQ_STR(zErr, "invalid label name \"nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn\""
-                     "...: longer than 1024 bytes");
+  CHECK_EQ_STR(zErr, "invalid label name \"nnnnnnnnnnnnnnnnnnnnnnnnnnnnnn"
+                     "nnnnnnnnnnnnnnnnnnnnnnnnnnnnnn\"...: longer than 1024 "
+                     "bytes");
   z[TSM_NAME_MAX] = 0;
   CHECK_EQ_INT(tsmLabelsAdd(&l, z, "1", zErr, sizeof(zErr)), 0);
   free(z);
@@ -1216,7 +1218,9 @@ static void test_time_format(void){
         zExp[9] = (char)('0' + dd%10);
         zExp[10] = 0;
         if( tsmTimeParse(zExp, &ms, zErr, sizeof(zErr)) || ms!=d*86400000 ){
-          if( nBad++<5 ) fprintf(stderr, "parse %s: %lld\n", zExp, (long long)ms);
+          if( nBad++<5 ){
+            fprintf(stderr, "parse %s: %lld\n", zExp, (long long)ms);
+          }
         }
         /* formatting (slower): month ends and every 5th day */
         if( dd>1 && dd<nDim && d%5!=0 ){
