@@ -602,14 +602,20 @@ int tsmLabelsFromJson(TsmLabels *pLabels, const char *zJson, char *zErr,
       }
       s.i++;
       jsonSkipSpace(&s);
-      if( zJson[s.i]!='"' ){
+      if( strncmp(&zJson[s.i], "null", 4)==0 ){
+        /* null means absent, like "": json_object('model', NEW.model) of a
+        ** NULL column gives {"model":null} */
+        s.i += 4;
+        nVal = 0;
+      }else if( zJson[s.i]!='"' ){
         char zQ[PARSE_QUOTE_BUF];
         parseErr(zErr, nErr, "invalid labels: value of %s must be a string",
                  parseQuote(zQ, zKey, (size_t)nKey));
         rc = -1;
         break;
+      }else{
+        nVal = jsonString(&s, zVal, TSM_LABEL_VALUE_MAX);
       }
-      nVal = jsonString(&s, zVal, TSM_LABEL_VALUE_MAX);
       if( nVal<0 && nVal!=JSON_TOOLONG ){
         rc = -1;
         break;

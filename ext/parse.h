@@ -49,7 +49,8 @@ int tsmLabelsAdd(TsmLabels *p, const char *zName, const char *zValue,
 const char *tsmLabelsGet(const TsmLabels *p, const char *zName);
 
 /* Parse a JSON object whose values are all strings (standard JSON, escapes
-** including \uXXXX and surrogate pairs) and add its members to p.
+** including \uXXXX and surrogate pairs), or null, which means absent like
+** "" does, and add its members to p.
 ** Non-object, non-string values, bad names, duplicate keys with different
 ** values are errors.  NULL or "" zJson means no labels.  On error p may
 ** hold some of the members already: the caller frees it. */

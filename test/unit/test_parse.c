@@ -367,7 +367,10 @@ static void test_json(void){
                "invalid labels: value of \"a\" must be a string");
   CHECK_EQ_STR(canon("{\"a\":[\"x\"]}"),
                "invalid labels: value of \"a\" must be a string");
-  CHECK_EQ_STR(canon("{\"a\":null}"),
+  /* null means absent, as "" does */
+  CHECK_EQ_STR(canon("{\"a\":null}"), "{}");
+  CHECK_EQ_STR(canon("{\"a\":null,\"b\":\"x\"}"), "{\"b\":\"x\"}");
+  CHECK_EQ_STR(canon("{\"a\":nul}"),
                "invalid labels: value of \"a\" must be a string");
   CHECK_EQ_STR(canon("{\"a\":true}"),
                "invalid labels: value of \"a\" must be a string");
