@@ -3,34 +3,37 @@
 **
 ** The byte layout is specified in docs/FORMAT.md ("Chunk encoding"); this
 ** comment is a summary.  All multi-byte words are little-endian, varints are
-** LEB128 (7 bits per byte, low group first), "zz" is zigzag (0,-1,1,-2..).
+** LEB128 (7 bits per byte, low group first), "zz" is zigzag (0,-1,1,-2..),
+** and all integer arithmetic wraps modulo 2^64.
 **
 **   chunk        := version=1  flags(bit 0 = mode)  varint(n)
 **                   [ts-column  value-block*]          (nothing when n==0)
 **   ts-column    := 0 RAW     n x int64
-**                 | 1 VARDOD  n x zz-varint(delta-of-delta)
+**                 | 1 VARDOD  n x zz-varint: t0, t1-t0, delta-of-delta
 **                 | 2 PACKED  packed-int(n)
 **   value-block  := one per 1024 samples (the last may be shorter):
 **                   0 RAW     m x 8 bytes (IEEE bits)
 **                 | 1 CONST   8 bytes
-**                 | 2 DECVAR  e, m x zz-varint(delta of v*10^e)
+**                 | 2 DECVAR  e, m x zz-varint(delta of N = v*10^e)
+**                 | 5 DECVARC e, m x (varint(zz(delta N)*2+f) [zz-varint])
 **                 | 3 DEC     e|corr<<7, packed-int(m) [packed-int(m)]
 **                 | 4 XOR     bit stream (Gorilla-style)
 **   packed-int   := transform, zz-varint(x0), [zz-varint(s)], varint(d),
 **                   zz-varint(base), w, varint(nExc), ceil((m-1)*w/8) bytes
-**                   of bit-packed residuals, nExc x (varint gap, zz-varint)
+**                   of bit-packed fields, nExc x (varint gap, zz-varint)
 **
-** TSM_CODEC_FAST writes VARDOD and CONST/DECVAR/RAW: one cheap pass each.
-** TSM_CODEC_BEST tries the candidates and keeps the smallest: PACKED with
-** the best of four transforms (frame of reference, linear, delta,
-** delta-of-delta), a common divisor and patched exceptions for timestamps
-** and for the decimal-scaled values (ALP-style exponent, with a second
-** packed column of ulp corrections for the values that are not exact
+** TSM_CODEC_FAST writes VARDOD and CONST/DECVAR(C)/RAW in one cheap pass
+** each.  TSM_CODEC_BEST tries the candidates and keeps the smallest: PACKED
+** with the best of four transforms (frame of reference, linear, delta,
+** delta-of-delta), a common divisor and patched exceptions, for timestamps
+** and for decimal-scaled values (ALP-style exponent; a second packed
+** column holds ulp corrections for the values that are not exact
 ** decimals); XOR or RAW when values are not decimals.
 **
-** Nothing here allocates.  The BEST value encoder keeps two 1024-entry
-** int64 arrays on the stack (16 KiB) and the decoder one (8 KiB); that is
-** why values are coded in blocks of 1024.
+** Nothing here allocates.  The BEST encoder keeps its scratch on the stack
+** (about 36 KiB at most: three 1024-word arrays for a value block and the
+** planner's samples), the decoder about 9 KiB; that is why values are
+** coded in blocks of 1024.
 */
 #include "codec.h"
 #include <assert.h>
@@ -254,8 +257,8 @@ static void codecDivInit(CodecDiv *p, uint64_t d){
   p->d = d;
   p->k = codecCtz(d);
   m = d >> p->k;
-  p->inv = m;                    /* correct to 3 bits for odd m */
-  for(i=0; i<5; i++) p->inv *= 2 - m*p->inv;    /* Newton: 6,12,..,96 */
+  p->inv = (3*m) ^ 2;            /* correct to 5 bits for odd m */
+  for(i=0; i<4; i++) p->inv *= 2 - m*p->inv;    /* Newton: 10,20,40,80 */
   if( m==1 ){
     p->qMax = INT64_MAX;
     p->qMin = INT64_MIN;
@@ -1083,7 +1086,8 @@ static int codecTsRaw(CodecOut *p, const int64_t *aTs, int n){
   return 0;
 }
 
-/* Delta-of-delta varint timestamp column, or raw when that is smaller. */
+/* Delta-of-delta varint timestamp column, or raw when that is smaller:
+** zz(t0), zz(t1-t0), then zz((ti - ti-1) - (ti-1 - ti-2)). */
 static int codecTsVardod(CodecOut *p, const int64_t *aTs, int n){
   size_t nLimit = codecRoom(p);
   size_t nRaw = 1 + (size_t)n*8;
@@ -1101,7 +1105,7 @@ static int codecTsVardod(CodecOut *p, const int64_t *aTs, int n){
     if( iOff + codecVarintLen(z) > nLimit ) return codecTsRaw(p, aTs, n);
     iOff += codecPutVarint(&a[iOff], z);
     iPrev = x;
-    iDelta = d;
+    iDelta = i>0 ? d : 0;      /* the first delta counts from 0 */
   }
   p->iOff += iOff;
   return 0;
@@ -1151,6 +1155,7 @@ static const uint8_t *codecReadTs(const uint8_t *p, const uint8_t *pEnd,
         iDelta += codecUnzigzag(z);
         iPrev += iDelta;
         aTs[i] = (int64_t)iPrev;
+        if( i==0 ) iDelta = 0;   /* the first delta counts from 0 */
       }
       return p;
     }
@@ -1520,7 +1525,7 @@ static int codecValBest(CodecOut *p, const double *aVal, int n){
       nNonZero += c!=0;
     }
     bCorr = nNonZero>0;
-    codecIntPlan(aN, n, CODEC_X_ALL, &planN, aCache);
+    codecIntPlan(aN, n, (1<<CODEC_X_FOR)|(1<<CODEC_X_DELTA), &planN, aCache);
     nDec = 1 + planN.nByte;
     if( bCorr ){
       codecCorrPlan(aC, n, nNonZero, &planC);
@@ -1536,7 +1541,12 @@ static int codecValBest(CodecOut *p, const double *aVal, int n){
     p->a[p->iOff++] = CODEC_VAL_DEC;
     p->a[p->iOff++] = (uint8_t)(e | (bCorr ? CODEC_DEC_CORR : 0));
     rc = codecIntWrite(p, aN, n, &planN, aCache);
-    if( rc==0 && bCorr ) rc = codecIntWrite(p, aC, n, &planC, 0);
+    if( rc==0 && bCorr ){
+      /* the correction column's residuals c_i - c_0, in place */
+      uint64_t c0 = (uint64_t)aC[0];
+      for(i=1; i<n; i++) aC[i] = (int64_t)((uint64_t)aC[i] - c0);
+      rc = codecIntWrite(p, aC, n, &planC, (const uint64_t*)&aC[1]);
+    }
     if( rc==CODEC_EPLAN ){
       p->iOff = iStart;
       rc = codecValRaw(p, aVal, n);
