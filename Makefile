@@ -18,6 +18,7 @@ PURE_SRC = ext/codec.c ext/parse.c ext/sketch.c
 # SQLite glue.
 GLUE_SRC = ext/tsm.c ext/store.c ext/buffer.c ext/func.c \
            ext/vtab_samples.c ext/vtab_series.c
+GLUE_SRC += ext/query.c ext/export.c
 GLUE_SRC += ext/rollup.c ext/retention.c ext/vtab_rollups.c ext/vtab_retention.c
 SRC      = $(PURE_SRC) $(GLUE_SRC)
 HDR      = $(wildcard ext/*.h) build/migrations.h

@@ -70,6 +70,8 @@ int sqlite3_tsm_init(sqlite3 *db, char **pzErrMsg,
     if( rc && i==0 ) p = 0;    /* the destructor already freed it */
   }
   if( rc==SQLITE_OK ) rc = tsmFuncRegister(db, p);
+  if( rc==SQLITE_OK ) rc = tsmQueryRegister(db, p);    /* query.c */
+  if( rc==SQLITE_OK ) rc = tsmExportRegister(db, p);   /* export.c */
   if( rc==SQLITE_OK ) rc = tsmRollupRegister(db, p);   /* rollup.c */
   if( rc!=SQLITE_OK ){
     *pzErrMsg = sqlite3_mprintf("tsm: cannot register functions: %s",

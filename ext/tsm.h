@@ -11,6 +11,9 @@
 **   func.c          scalar SQL functions
 **   vtab_samples.c  tsm_samples (read, INSERT) and the transaction hooks
 **   vtab_series.c   tsm_series (read, DELETE)
+**   query.c         tsm_query (buckets over raw chunks and rollup tiers),
+**                   tsm_bucket
+**   export.c        tsm_prometheus
 **   rollup.c        rollup tiers: tsm_downsample, the flush hook that marks
 **                   late samples, tsm_quantile, tsm_sketch_merge
 **   retention.c     policies (matching, parsing), tsm_prune and the
@@ -221,6 +224,28 @@ int tsmRecord(TsmCtx *p, sqlite3_value *pMetric, sqlite3_value *pLabels,
               int64_t iSeries, char **pzErr);
 extern sqlite3_module tsmSamplesModule;
 extern sqlite3_module tsmSeriesModule;
+
+/**************************************************************************
+** Querying and export (query.c, export.c): tsm_query, tsm_bucket,
+** tsm_prometheus.
+*/
+struct TsmSelector;          /* parse.h */
+typedef struct TsmSeriesItem {
+  int64_t iSeries;
+  char *zMetric;             /* one allocation: metric NUL labels NUL */
+  char *zLabels;             /* canonical JSON, inside zMetric's block */
+} TsmSeriesItem;
+typedef struct TsmSeriesList {
+  int n;
+  TsmSeriesItem *a;          /* in series_id order */
+} TsmSeriesList;
+int tsmSelectorFromValue(sqlite3_value *pVal, struct TsmSelector *pSel,
+                         char **pzErr);
+int tsmSeriesSelect(TsmCtx *p, const struct TsmSelector *pSel,
+                    TsmSeriesList *pOut, char **pzErr);
+void tsmSeriesListFree(TsmSeriesList *pList);
+int tsmQueryRegister(sqlite3 *db, TsmCtx *p);
+int tsmExportRegister(sqlite3 *db, TsmCtx *p);
 
 /**************************************************************************
 ** Rollups and retention (rollup.c, retention.c, vtab_rollups.c,

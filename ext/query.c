@@ -1,0 +1,1414 @@
+/*
+** query.c -- tsm_query (table-valued function) and tsm_bucket (scalar).
+**
+**   SELECT series_id, labels ->> 'host', ts, avg, max, rate
+**     FROM tsm_query('http_requests_total{code=~"5.."}',
+**                    '2026-01-01', '2026-01-02', '1h', 'null');
+**
+**   SELECT tsm_bucket(ts, '5m') AS b, avg(value) FROM tsm_samples GROUP BY b;
+**
+** tsm_query(selector, start, end, step [, fill]) returns one row per
+** matching series and bucket of width step, columns
+**   series_id, metric, labels, ts, count, sum, min, max, avg, first, last,
+**   increase, rate, sketch
+** and the hidden argument columns selector, start, end, step, fill.
+**
+** Semantics (README "tsm_query" says the same for users):
+**   - Buckets are aligned to multiples of step since the epoch, so a row's
+**     ts is tsm_bucket(sample ts, step); [start, end) selects the samples.
+**     A bucket cut by start or end holds only the samples inside.
+**   - Aggregates ignore NaN samples; a bucket exists when it holds at least
+**     one sample that is not NaN ("count" counts those).
+**   - increase: the series is read as a counter.  Between two consecutive
+**     samples p then v, the increase is v-p, or v when v < p (a reset: the
+**     counter restarted from zero).  Each such step belongs to the bucket of
+**     v, the later sample, so a bucket's increase includes the step from
+**     the last sample before it (even before start), and the increases of
+**     consecutive buckets add up to the increase over the whole range.
+**     rate = increase / step in seconds.
+**   - fill: 'none' (default) returns only buckets with samples.  The others
+**     return every bucket from tsm_bucket(start) to the bucket of end-1 for
+**     each series that has at least one bucket in the range; an empty
+**     bucket has count 0 and NULL sum, increase, rate and sketch, and
+**     min, max, avg, first, last are NULL ('null'), those of the nearest
+**     earlier bucket ('previous'), or interpolated linearly in ts between
+**     the nearest earlier and later buckets ('linear'); NULL where there is
+**     no such bucket.
+**   - sketch: a serialized quantile sketch (ext/sketch.h) of the bucket's
+**     values, for tsm_quantile().  Built only when the column is read.
+**
+** Sources, per series.  The range is cut into segments, each read from
+** one source: a rollup tier (table tsm_rollup, see below) or the raw
+** chunks.  See querySegments().  Raw chunks whose samples all fall into
+** one bucket and inside the segment are answered from the chunk metadata
+** (n_val, v_min, v_max, v_sum, v_first, v_last) without decoding, unless
+** increase, rate or sketch are read (they need every sample).
+**
+** xBestIndex: every argument is an "=" constraint on a hidden column; they
+** are passed to xFilter in column order, and idxNum says which:
+**   bits 0..4   selector, start, end, step, fill present
+**   bit  8      the sketch column is used
+**   bit  9      increase or rate is used
+** A constraint on an argument that is not usable makes the plan
+** SQLITE_CONSTRAINT (SQLite then orders the join so that it is); a missing
+** argument is reported by xFilter.  Rows come out ordered by
+** (series_id, ts).
+*/
+#include "tsm.h"
+#include "parse.h"
+#include "sketch.h"
+#include <stdlib.h>
+#include <string.h>
+#include <math.h>
+
+enum {
+  QCOL_SERIES, QCOL_METRIC, QCOL_LABELS, QCOL_TS, QCOL_COUNT, QCOL_SUM,
+  QCOL_MIN, QCOL_MAX, QCOL_AVG, QCOL_FIRST, QCOL_LAST, QCOL_INCREASE,
+  QCOL_RATE, QCOL_SKETCH,
+  /* hidden: the arguments */
+  QCOL_SELECTOR, QCOL_START, QCOL_END, QCOL_STEP, QCOL_FILL
+};
+#define QARG_FIRST QCOL_SELECTOR
+#define QARG_COUNT 5
+
+#define QIDX_SKETCH   0x100
+#define QIDX_INCREASE 0x200
+
+enum { FILL_NONE, FILL_NULL, FILL_PREVIOUS, FILL_LINEAR };
+
+/**************************************************************************
+** Series selection (shared with export.c)
+*/
+void tsmSeriesListFree(TsmSeriesList *pList){
+  int i;
+  for(i=0; i<pList->n; i++) sqlite3_free(pList->a[i].zMetric);
+  sqlite3_free(pList->a);
+  memset(pList, 0, sizeof(*pList));
+}
+
+/*
+** Every series matched by pSel, in series_id order.  The store must exist.
+** When the selector names the metric (m{...} or {__name__="m"}), only the
+** series of that metric are looked at.
+*/
+int tsmSeriesSelect(TsmCtx *p, const TsmSelector *pSel, TsmSeriesList *pOut,
+                    char **pzErr){
+  sqlite3_stmt *pStmt = 0;
+  const char *zMetric = pSel->zMetric;
+  int rc, i, nAlloc = 0, bLabels = 0;
+  TsmLabels labels;
+
+  memset(pOut, 0, sizeof(*pOut));
+  for(i=0; i<pSel->nMatch; i++){
+    const TsmMatcher *pM = &pSel->aMatch[i];
+    if( strcmp(pM->zName, "__name__")!=0 ) bLabels = 1;
+    else if( pM->eOp==TSM_MATCH_EQ && zMetric==0 ) zMetric = pM->zValue;
+  }
+  rc = sqlite3_prepare_v2(p->db, zMetric
+      ? "SELECT series_id, metric, labels FROM main.tsm_ids WHERE metric=?1 "
+        "ORDER BY series_id"
+      : "SELECT series_id, metric, labels FROM main.tsm_ids "
+        "ORDER BY series_id", -1, &pStmt, 0);
+  if( rc==SQLITE_OK && zMetric ){
+    sqlite3_bind_text(pStmt, 1, zMetric, -1, SQLITE_STATIC);
+  }
+  tsmLabelsInit(&labels);
+  while( rc==SQLITE_OK && sqlite3_step(pStmt)==SQLITE_ROW ){
+    const char *zM = (const char*)sqlite3_column_text(pStmt, 1);
+    const char *zL = (const char*)sqlite3_column_text(pStmt, 2);
+    int nM = sqlite3_column_bytes(pStmt, 1);
+    int nL = sqlite3_column_bytes(pStmt, 2);
+    TsmSeriesItem *pItem;
+    if( zM==0 || zL==0 ){ rc = SQLITE_NOMEM; break; }
+    if( bLabels ){
+      char zMsg[256];
+      tsmLabelsFree(&labels);
+      if( tsmLabelsFromJson(&labels, zL, zMsg, sizeof(zMsg)) ){
+        *pzErr = sqlite3_mprintf("tsm: corrupt labels of series %lld: %s",
+            (long long)sqlite3_column_int64(pStmt, 0), zMsg);
+        rc = SQLITE_CORRUPT;
+        break;
+      }
+    }
+    if( !tsmSelectorMatch(pSel, zM, &labels) ) continue;
+    if( pOut->n>=nAlloc ){
+      int nNew = nAlloc ? nAlloc*2 : 16;
+      TsmSeriesItem *aNew = sqlite3_realloc64(pOut->a, sizeof(*aNew)*nNew);
+      if( aNew==0 ){ rc = SQLITE_NOMEM; break; }
+      pOut->a = aNew;
+      nAlloc = nNew;
+    }
+    pItem = &pOut->a[pOut->n];
+    pItem->iSeries = sqlite3_column_int64(pStmt, 0);
+    /* metric and labels in one allocation */
+    pItem->zMetric = sqlite3_malloc(nM + nL + 2);
+    if( pItem->zMetric==0 ){ rc = SQLITE_NOMEM; break; }
+    memcpy(pItem->zMetric, zM, (size_t)nM+1);
+    pItem->zLabels = &pItem->zMetric[nM+1];
+    memcpy(pItem->zLabels, zL, (size_t)nL+1);
+    pOut->n++;
+  }
+  tsmLabelsFree(&labels);
+  if( rc==SQLITE_OK ){
+    rc = sqlite3_finalize(pStmt);
+  }else{
+    sqlite3_finalize(pStmt);
+  }
+  if( rc!=SQLITE_OK ){
+    if( *pzErr==0 && rc!=SQLITE_NOMEM ){
+      *pzErr = sqlite3_mprintf("tsm: cannot list series: %s",
+                               sqlite3_errmsg(p->db));
+    }
+    tsmSeriesListFree(pOut);
+  }
+  return rc;
+}
+
+/* Parse a selector argument into *pSel (freed with tsmSelectorFree). */
+int tsmSelectorFromValue(sqlite3_value *pVal, TsmSelector *pSel,
+                         char **pzErr){
+  char zMsg[512];
+  memset(pSel, 0, sizeof(*pSel));
+  if( sqlite3_value_type(pVal)!=SQLITE_TEXT ){
+    *pzErr = sqlite3_mprintf("tsm: invalid selector: must be TEXT like "
+        "'metric{label=\"value\"}' or '{label=~\"regex\"}'");
+    return SQLITE_ERROR;
+  }
+  if( tsmSelectorParse((const char*)sqlite3_value_text(pVal), pSel, zMsg,
+                       sizeof(zMsg)) ){
+    *pzErr = sqlite3_mprintf("tsm: %s", zMsg);
+    return SQLITE_ERROR;
+  }
+  return SQLITE_OK;
+}
+
+/**************************************************************************
+** Durations and buckets
+*/
+
+/* A width (step, tsm_bucket's width) from duration TEXT or INTEGER ms
+** (TEXT that is an integer, as some clients bind numbers, counts as ms). */
+static int queryWidth(sqlite3_value *pVal, const char *zArg, int64_t *pMs,
+                      char **pzErr){
+  switch( sqlite3_value_numeric_type(pVal) ){
+    case SQLITE_INTEGER: {
+      int64_t v = sqlite3_value_int64(pVal);
+      if( v<=0 ){
+        *pzErr = sqlite3_mprintf("tsm: invalid %s %lld: must be greater "
+            "than 0", zArg, (long long)v);
+        return SQLITE_ERROR;
+      }
+      *pMs = v;
+      return SQLITE_OK;
+    }
+    case SQLITE_TEXT: {
+      char zMsg[256];
+      const char *z = (const char*)sqlite3_value_text(pVal);
+      if( tsmDurationParse(z, pMs, zMsg, sizeof(zMsg)) ){
+        /* "invalid duration ..." -> "invalid <arg> ..." */
+        const char *zRest = zMsg;
+        if( strncmp(zRest, "invalid duration ", 17)==0 ) zRest += 17;
+        *pzErr = sqlite3_mprintf("tsm: invalid %s %s", zArg, zRest);
+        return SQLITE_ERROR;
+      }
+      return SQLITE_OK;
+    }
+    default:
+      *pzErr = sqlite3_mprintf("tsm: invalid %s: must be a duration like "
+          "'5m' or INTEGER milliseconds", zArg);
+      return SQLITE_ERROR;
+  }
+}
+
+/* ts rounded down to a multiple of w (w > 0), for any ts. */
+static int64_t bucketOf(int64_t ts, int64_t w){
+  int64_t r = ts % w;
+  if( r<0 ) r += w;
+  return ts - r;
+}
+
+/* a + b without overflow (b >= 0). */
+static int64_t addSat(int64_t a, int64_t b){
+  return a>INT64_MAX-b ? INT64_MAX : a+b;
+}
+
+/* tsm_bucket(ts, width) */
+static void bucketFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
+  int64_t ts, w;
+  char *zErr = 0;
+  (void)argc;
+  if( sqlite3_value_type(argv[0])==SQLITE_NULL
+   || sqlite3_value_type(argv[1])==SQLITE_NULL ){
+    return;   /* NULL in, NULL out (a NULL ts is not "now" here: pure) */
+  }
+  if( tsmTsFromValue(argv[0], "ts", &ts, &zErr)
+   || queryWidth(argv[1], "width", &w, &zErr) ){
+    sqlite3_result_error(ctx, zErr, -1);
+    sqlite3_free(zErr);
+    return;
+  }
+  sqlite3_result_int64(ctx, bucketOf(ts, w));
+}
+
+/**************************************************************************
+** Buckets being built
+*/
+typedef struct QAgg QAgg;
+struct QAgg {
+  int64_t b;                 /* bucket start */
+  int bValid;                /* b is set: samples of bucket b go here */
+  int64_t n;                 /* samples that are not NaN */
+  double sum, mn, mx, first, last;
+  double inc;                /* counter increase */
+  TsmSketch sk;
+};
+
+static void aggStart(QAgg *a, int64_t b){
+  a->b = b;
+  a->bValid = 1;
+  a->n = 0;
+  a->sum = 0.0;
+  a->mn = INFINITY;
+  a->mx = -INFINITY;
+  a->first = a->last = 0.0;
+  a->inc = 0.0;
+  tsmSketchClear(&a->sk);
+}
+
+/* Swap two aggregates (the sketches move with them). */
+static void aggSwap(QAgg *a, QAgg *b){
+  QAgg t = *a;
+  *a = *b;
+  *b = t;
+}
+
+/**************************************************************************
+** The raw source of one series: chunk metadata first, data decoded only
+** when needed.  Samples and chunks come in time order; a segment consumes
+** the part it covers and leaves the rest for the next raw segment.
+*/
+
+/* Chunks of a series overlapping [?2, ?3], in time order: the chunk
+** starting at or before ?2 and every chunk starting inside.  Metadata only:
+** a chunk's blob (often in an overflow page) is read by zRawData only when
+** the chunk must be decoded. */
+static const char zRawChunks[] =
+  "SELECT ts_first, ts_last, n_val, v_min, v_max, v_sum, v_first, v_last, "
+  "chunk_id FROM main.tsm_chunks "
+  "WHERE series_id=?1 AND ts_first<=?3 AND ts_first>=coalesce("
+  "  (SELECT max(ts_first) FROM main.tsm_chunks"
+  "   WHERE series_id=?1 AND ts_first<=?2), -9223372036854775808) "
+  "ORDER BY ts_first";
+static const char zRawData[] =
+  "SELECT data FROM main.tsm_chunks WHERE chunk_id=?1";
+
+/* Chunks of a series starting before ?2, newest first (for the sample
+** before start). */
+static const char zRawBefore[] =
+  "SELECT ts_first, ts_last, n_val, v_last, data FROM main.tsm_chunks "
+  "WHERE series_id=?1 AND ts_first<?2 ORDER BY ts_first DESC";
+
+static const char zRawHead[] =
+  "SELECT data FROM main.tsm_heads WHERE series_id=?1";
+
+typedef struct QRaw QRaw;
+struct QRaw {
+  sqlite3_stmt *pChunks;     /* zRawChunks */
+  sqlite3_stmt *pData;       /* zRawData */
+  sqlite3_stmt *pBefore;     /* zRawBefore, prepared when needed */
+  sqlite3_stmt *pHead;       /* zRawHead */
+  int64_t iSeries;
+  int eState;                /* 0: stepping pChunks, 1: head next, 2: done */
+  int bRow;                  /* pChunks is on a row not consumed yet */
+  int64_t tsFirst, tsLast;   /* of that row */
+  TsmCols cols;              /* decoded samples; [iPos, cols.n) are left */
+  int iPos;
+};
+
+/**************************************************************************
+** Rollup tiers (sql/002_rollups.sql, rollup.c).  Tier r of a series holds
+** complete buckets [ts, ts+r) for ts before its done_ts, except after
+** pruned_ts only, and except the buckets between dirty_from and dirty_to
+** (late samples not folded yet: those are read from raw samples).  Raw
+** samples exist from the raw row's pruned_ts on.
+*/
+static const char zTierState[] =
+  "SELECT resolution, done_ts, dirty_from, dirty_to, pruned_ts "
+  "FROM main.tsm_rollup_state WHERE series_id=?1 ORDER BY resolution DESC";
+static const char zTierRows[] =
+  "SELECT ts, count, sum, min, max, first, last, increase "
+  "FROM main.tsm_rollup WHERE series_id=?1 AND resolution=?2 "
+  "AND ts>=?3 AND ts<?4 ORDER BY ts";
+static const char zTierRowsSketch[] =
+  "SELECT ts, count, sum, min, max, first, last, increase, sketch "
+  "FROM main.tsm_rollup WHERE series_id=?1 AND resolution=?2 "
+  "AND ts>=?3 AND ts<?4 ORDER BY ts";
+/* The last value before ?3 of tier ?2: the newest bucket that ends by ?3 */
+static const char zTierBefore[] =
+  "SELECT last, last_ts FROM main.tsm_rollup WHERE series_id=?1 "
+  "AND resolution=?2 AND ts<=?3-?2 ORDER BY ts DESC LIMIT 1";
+
+#define QTIER_MAX 16
+typedef struct QTier QTier;
+struct QTier {
+  int64_t r;                 /* resolution, divides the step */
+  int64_t lo, hi;            /* complete buckets have lo <= ts < hi */
+  int64_t dlo, dhi;          /* ... except dlo <= ts < dhi (dlo==dhi: none) */
+};
+
+/* A piece of the range and its source: samples (or buckets) with
+** lo <= ts < hi, from tier r, or raw samples when r is 0. */
+typedef struct QSeg QSeg;
+struct QSeg {
+  int64_t lo, hi, r;
+};
+#define QSEG_MAX (2*QTIER_MAX+8)
+
+/**************************************************************************
+** The cursor
+*/
+typedef struct QueryVtab {
+  sqlite3_vtab base;
+  TsmCtx *p;
+} QueryVtab;
+
+typedef struct QueryCursor QueryCursor;
+struct QueryCursor {
+  sqlite3_vtab_cursor base;
+  TsmCtx *p;
+
+  /* Arguments */
+  int64_t iStart, iEnd;      /* [start, end) */
+  int64_t iStep;
+  int eFill;
+  int bSketch;               /* build sketches */
+  int bInc;                  /* compute increase */
+  int bMeta;                 /* chunk metadata may answer whole chunks */
+
+  TsmSeriesList list;        /* matching series */
+  int iSeries;               /* index in list of the current series */
+
+  /* Per series */
+  QRaw raw;
+  int bTiers;                /* the store has tsm_rollup_state */
+  sqlite3_stmt *pState;      /* zTierState */
+  sqlite3_stmt *pTier;       /* zTierRows or zTierRowsSketch */
+  sqlite3_stmt *pTierBefore; /* zTierBefore */
+  int nTier;
+  QTier aTier[QTIER_MAX];    /* coarsest first */
+  int64_t iRawLo;            /* raw samples exist from here on */
+  int nSeg, iSeg;
+  QSeg aSeg[QSEG_MAX];
+  int eTier;                 /* pTier: 0 not bound, 1 stepping, 2 on a row */
+  int bPrev;                 /* prev holds the counter's previous value */
+  double prev;
+  int bSrcEof;               /* no more buckets in this series */
+  QAgg acc;                  /* the bucket being built */
+  QAgg next;                 /* next complete bucket (valid if bNext) */
+  int bNext;
+
+  /* Fill */
+  int bAny;                  /* this series has produced a bucket */
+  int64_t tsFill;            /* next bucket ts to output when filling */
+  int64_t tsLastBucket;      /* bucket of end-1 */
+  int bPrevRow;              /* prevRow holds the last data bucket */
+  int64_t tsPrevRow;
+  double aPrevRow[5];        /* min, max, avg, first, last */
+
+  /* The current row */
+  QAgg row;                  /* data of the row (row.n==0: a filled row) */
+  int bFilled;               /* the row is a filled gap */
+  int bFillVals;             /* ... with aFill values */
+  double aFill[5];           /* min, max, avg, first, last */
+  int bEof;
+  int64_t iRowid;
+};
+
+static int queryConnect(sqlite3 *db, void *pAux, int argc,
+                        const char *const *argv, sqlite3_vtab **ppVtab,
+                        char **pzErr){
+  QueryVtab *pTab;
+  int rc;
+  (void)argc; (void)argv; (void)pzErr;
+  rc = sqlite3_declare_vtab(db,
+      "CREATE TABLE x(series_id INTEGER, metric TEXT, labels TEXT, "
+      "ts INTEGER, count INTEGER, sum REAL, min REAL, max REAL, avg REAL, "
+      "first REAL, last REAL, increase REAL, rate REAL, sketch BLOB, "
+      "selector HIDDEN, start HIDDEN, \"end\" HIDDEN, step HIDDEN, "
+      "fill HIDDEN)");
+  if( rc ) return rc;
+  pTab = sqlite3_malloc(sizeof(*pTab));
+  if( pTab==0 ) return SQLITE_NOMEM;
+  memset(pTab, 0, sizeof(*pTab));
+  pTab->p = (TsmCtx*)pAux;
+  *ppVtab = &pTab->base;
+  return SQLITE_OK;
+}
+
+static int queryDisconnect(sqlite3_vtab *pVtab){
+  sqlite3_free(pVtab);
+  return SQLITE_OK;
+}
+
+static int queryBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *pInfo){
+  int aArg[QARG_COUNT];
+  int i, nArg = 0, idxNum = 0;
+  (void)pVtab;
+  for(i=0; i<QARG_COUNT; i++) aArg[i] = -1;
+  for(i=0; i<pInfo->nConstraint; i++){
+    const struct sqlite3_index_constraint *pC = &pInfo->aConstraint[i];
+    int iArg = pC->iColumn - QARG_FIRST;
+    if( iArg<0 || pC->op!=SQLITE_INDEX_CONSTRAINT_EQ ) continue;
+    if( !pC->usable ) return SQLITE_CONSTRAINT;
+    aArg[iArg] = i;
+  }
+  for(i=0; i<QARG_COUNT; i++){
+    if( aArg[i]<0 ) continue;
+    idxNum |= 1<<i;
+    pInfo->aConstraintUsage[aArg[i]].argvIndex = ++nArg;
+    pInfo->aConstraintUsage[aArg[i]].omit = 1;
+  }
+  if( pInfo->colUsed & ((sqlite3_uint64)1<<QCOL_SKETCH) ) idxNum |= QIDX_SKETCH;
+  if( pInfo->colUsed & (((sqlite3_uint64)1<<QCOL_INCREASE)
+                        | ((sqlite3_uint64)1<<QCOL_RATE)) ){
+    idxNum |= QIDX_INCREASE;
+  }
+  pInfo->idxNum = idxNum;
+  pInfo->estimatedCost = 1000.0;
+  pInfo->estimatedRows = 1000;
+  /* Rows come out by (series_id, ts). */
+  if( pInfo->nOrderBy>=1 && pInfo->nOrderBy<=2 ){
+    const struct sqlite3_index_orderby *aO = pInfo->aOrderBy;
+    int bOk = !aO[0].desc && aO[0].iColumn==QCOL_SERIES;
+    if( pInfo->nOrderBy==2 ){
+      bOk = bOk && !aO[1].desc && aO[1].iColumn==QCOL_TS;
+    }
+    if( bOk ) pInfo->orderByConsumed = 1;
+  }
+  return SQLITE_OK;
+}
+
+static int queryOpen(sqlite3_vtab *pVtab, sqlite3_vtab_cursor **ppCur){
+  QueryCursor *pCur = sqlite3_malloc(sizeof(*pCur));
+  if( pCur==0 ) return SQLITE_NOMEM;
+  memset(pCur, 0, sizeof(*pCur));
+  pCur->p = ((QueryVtab*)pVtab)->p;
+  pCur->bEof = 1;
+  *ppCur = &pCur->base;
+  return SQLITE_OK;
+}
+
+static void rawReset(QRaw *pRaw){
+  if( pRaw->pChunks ) sqlite3_reset(pRaw->pChunks);
+  if( pRaw->pData ) sqlite3_reset(pRaw->pData);
+  if( pRaw->pBefore ) sqlite3_reset(pRaw->pBefore);
+  if( pRaw->pHead ) sqlite3_reset(pRaw->pHead);
+  pRaw->eState = 2;
+  pRaw->bRow = 0;
+  pRaw->cols.n = 0;
+  pRaw->iPos = 0;
+}
+
+static int queryClose(sqlite3_vtab_cursor *pCursor){
+  QueryCursor *pCur = (QueryCursor*)pCursor;
+  tsmSeriesListFree(&pCur->list);
+  sqlite3_finalize(pCur->raw.pChunks);
+  sqlite3_finalize(pCur->raw.pData);
+  sqlite3_finalize(pCur->raw.pBefore);
+  sqlite3_finalize(pCur->raw.pHead);
+  sqlite3_finalize(pCur->pState);
+  sqlite3_finalize(pCur->pTier);
+  sqlite3_finalize(pCur->pTierBefore);
+  tsmColsFree(&pCur->raw.cols);
+  tsmSketchFree(&pCur->acc.sk);
+  tsmSketchFree(&pCur->next.sk);
+  tsmSketchFree(&pCur->row.sk);
+  sqlite3_free(pCur);
+  return SQLITE_OK;
+}
+
+/* Set the cursor's error: zErr (taken over) or the connection's message. */
+static int queryError(QueryCursor *pCur, int rc, char *zErr){
+  sqlite3_vtab *pVtab = pCur->base.pVtab;
+  sqlite3_free(pVtab->zErrMsg);
+  if( zErr ){
+    pVtab->zErrMsg = zErr;
+  }else if( rc!=SQLITE_NOMEM ){
+    const char *zMsg = sqlite3_errmsg(pCur->p->db);
+    pVtab->zErrMsg = strncmp(zMsg, "tsm: ", 5)==0
+        ? sqlite3_mprintf("%s", zMsg) : sqlite3_mprintf("tsm: %s", zMsg);
+  }else{
+    pVtab->zErrMsg = 0;
+  }
+  return rc;
+}
+
+static int rawPrepare(TsmCtx *p, const char *zSql, sqlite3_stmt **pp){
+  if( *pp ) return SQLITE_OK;
+  return sqlite3_prepare_v3(p->db, zSql, -1, SQLITE_PREPARE_PERSISTENT, pp, 0);
+}
+
+/*
+** The counter's value before start: the last sample that is not NaN and
+** is earlier than start, from the head or the chunks before start.
+*/
+static int rawBefore(QueryCursor *pCur, char **pzErr){
+  QRaw *pRaw = &pCur->raw;
+  TsmCtx *p = pCur->p;
+  int rc, i;
+  pCur->bPrev = 0;
+
+  /* The head: its samples are later than those of every chunk. */
+  rc = rawPrepare(p, zRawHead, &pRaw->pHead);
+  if( rc ) return rc;
+  sqlite3_bind_int64(pRaw->pHead, 1, pRaw->iSeries);
+  if( sqlite3_step(pRaw->pHead)==SQLITE_ROW
+   && sqlite3_column_bytes(pRaw->pHead, 0)>0 ){
+    rc = tsmChunkDecode(p, pRaw->iSeries, INT64_MIN, 0,
+                        sqlite3_column_blob(pRaw->pHead, 0),
+                        sqlite3_column_bytes(pRaw->pHead, 0), &pRaw->cols,
+                        pzErr);
+    for(i=pRaw->cols.n-1; rc==SQLITE_OK && i>=0; i--){
+      if( pRaw->cols.aTs[i]<pCur->iStart && !isnan(pRaw->cols.aVal[i]) ){
+        pCur->bPrev = 1;
+        pCur->prev = pRaw->cols.aVal[i];
+        break;
+      }
+    }
+  }
+  pRaw->cols.n = 0;
+  if( rc==SQLITE_OK ) rc = sqlite3_reset(pRaw->pHead);
+  else sqlite3_reset(pRaw->pHead);
+  if( rc || pCur->bPrev ) return rc;
+
+  /* The chunks, newest first, until one has a value before start. */
+  rc = rawPrepare(p, zRawBefore, &pRaw->pBefore);
+  if( rc ) return rc;
+  sqlite3_bind_int64(pRaw->pBefore, 1, pRaw->iSeries);
+  sqlite3_bind_int64(pRaw->pBefore, 2, pCur->iStart);
+  while( rc==SQLITE_OK && !pCur->bPrev
+      && sqlite3_step(pRaw->pBefore)==SQLITE_ROW ){
+    int64_t tsFirst = sqlite3_column_int64(pRaw->pBefore, 0);
+    int64_t tsLast = sqlite3_column_int64(pRaw->pBefore, 1);
+    if( sqlite3_column_int(pRaw->pBefore, 2)==0 ) continue;   /* all NaN */
+    if( tsLast<pCur->iStart ){
+      pCur->bPrev = 1;
+      pCur->prev = sqlite3_column_double(pRaw->pBefore, 3);
+      break;
+    }
+    rc = tsmChunkDecode(p, pRaw->iSeries, tsFirst, tsLast,
+                        sqlite3_column_blob(pRaw->pBefore, 4),
+                        sqlite3_column_bytes(pRaw->pBefore, 4), &pRaw->cols,
+                        pzErr);
+    for(i=pRaw->cols.n-1; rc==SQLITE_OK && i>=0; i--){
+      if( pRaw->cols.aTs[i]<pCur->iStart && !isnan(pRaw->cols.aVal[i]) ){
+        pCur->bPrev = 1;
+        pCur->prev = pRaw->cols.aVal[i];
+        break;
+      }
+    }
+  }
+  pRaw->cols.n = 0;
+  if( rc==SQLITE_OK ) rc = sqlite3_reset(pRaw->pBefore);
+  else sqlite3_reset(pRaw->pBefore);
+  return rc;
+}
+
+/* Position the raw source on series iSeries, range [start, end). */
+static int rawSeek(QueryCursor *pCur, int64_t iSeries){
+  QRaw *pRaw = &pCur->raw;
+  int rc;
+  rawReset(pRaw);
+  rc = rawPrepare(pCur->p, zRawChunks, &pRaw->pChunks);
+  if( rc==SQLITE_OK ) rc = rawPrepare(pCur->p, zRawData, &pRaw->pData);
+  if( rc==SQLITE_OK ) rc = rawPrepare(pCur->p, zRawHead, &pRaw->pHead);
+  if( rc ) return rc;
+  pRaw->iSeries = iSeries;
+  sqlite3_bind_int64(pRaw->pChunks, 1, iSeries);
+  sqlite3_bind_int64(pRaw->pChunks, 2, pCur->iStart);
+  sqlite3_bind_int64(pRaw->pChunks, 3, pCur->iEnd-1);
+  pRaw->eState = 0;
+  return SQLITE_OK;
+}
+
+/*
+** Aggregate decoded samples from pRaw->iPos while ts < lim into a;
+** pRaw->iPos moves past them.  This is the hot loop of a query over raw
+** samples.  Without increase and sketch, a first pass ignores NaN: a NaN
+** never wins a comparison, so min and max come out right, and the sum
+** turns NaN, in which case the run is added up again sample by sample.
+*/
+static void rawAggregate(QueryCursor *pCur, QAgg *a, int64_t lim){
+  QRaw *pRaw = &pCur->raw;
+  const int64_t *aTs = pRaw->cols.aTs;
+  const double *aVal = pRaw->cols.aVal;
+  int i = pRaw->iPos, j, k;
+
+  /* j: the first sample at or after lim */
+  {
+    int lo = i, hi = pRaw->cols.n;
+    while( lo<hi ){
+      int m = lo + (hi-lo)/2;
+      if( aTs[m]<lim ) lo = m+1; else hi = m;
+    }
+    j = lo;
+  }
+  pRaw->iPos = j;
+  if( i>=j ) return;
+
+  if( !pCur->bInc && !pCur->bSketch ){
+    /* four lanes, so that additions do not wait on each other */
+    double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0, sum;
+    double n0 = a->mn, n1 = a->mn, n2 = a->mn, n3 = a->mn, mn;
+    double x0 = a->mx, x1 = a->mx, x2 = a->mx, x3 = a->mx, mx;
+    for(k=i; k+4<=j; k+=4){
+      double v0 = aVal[k], v1 = aVal[k+1], v2 = aVal[k+2], v3 = aVal[k+3];
+      s0 += v0; s1 += v1; s2 += v2; s3 += v3;
+      n0 = v0<n0 ? v0 : n0;  n1 = v1<n1 ? v1 : n1;
+      n2 = v2<n2 ? v2 : n2;  n3 = v3<n3 ? v3 : n3;
+      x0 = v0>x0 ? v0 : x0;  x1 = v1>x1 ? v1 : x1;
+      x2 = v2>x2 ? v2 : x2;  x3 = v3>x3 ? v3 : x3;
+    }
+    for(; k<j; k++){
+      double v = aVal[k];
+      s0 += v;
+      n0 = v<n0 ? v : n0;
+      x0 = v>x0 ? v : x0;
+    }
+    sum = a->sum + ((s0 + s1) + (s2 + s3));
+    mn = n0<n1 ? n0 : n1;  mn = n2<mn ? n2 : mn;  mn = n3<mn ? n3 : mn;
+    mx = x0>x1 ? x0 : x1;  mx = x2>mx ? x2 : mx;  mx = x3>mx ? x3 : mx;
+    if( sum==sum ){
+      /* no NaN sample (a NaN sum from inf + -inf takes the slow path,
+      ** which gives the same answer) */
+      if( a->n==0 ) a->first = aVal[i];
+      a->last = aVal[j-1];
+      a->n += j-i;
+      a->sum = sum;
+      a->mn = mn;
+      a->mx = mx;
+      return;
+    }
+  }
+  for(k=i; k<j; k++){
+    double v = aVal[k];
+    if( v!=v ) continue;            /* NaN */
+    if( a->n==0 ) a->first = v;
+    a->last = v;
+    a->n++;
+    a->sum += v;
+    if( v<a->mn ) a->mn = v;
+    if( v>a->mx ) a->mx = v;
+    if( pCur->bInc ){
+      if( pCur->bPrev ){
+        double d = v - pCur->prev;
+        a->inc += d>=0.0 ? d : v;
+      }
+      pCur->bPrev = 1;
+      pCur->prev = v;
+    }
+    if( pCur->bSketch ) tsmSketchAdd(&a->sk, v);
+  }
+}
+
+/* Merge the metadata of the chunk pChunks is on into a. */
+static void rawAggregateMeta(QRaw *pRaw, QAgg *a){
+  sqlite3_stmt *pS = pRaw->pChunks;
+  int64_t nVal = sqlite3_column_int64(pS, 2);
+  double mn, mx;
+  if( nVal<=0 ) return;
+  mn = sqlite3_column_double(pS, 3);
+  mx = sqlite3_column_double(pS, 4);
+  if( a->n==0 ) a->first = sqlite3_column_double(pS, 6);
+  a->last = sqlite3_column_double(pS, 7);
+  a->n += nVal;
+  a->sum += sqlite3_column_double(pS, 5);
+  if( mn<a->mn ) a->mn = mn;
+  if( mx>a->mx ) a->mx = mx;
+}
+
+/* Decode the chunk pChunks is on into pRaw->cols. */
+static int rawDecode(QueryCursor *pCur, char **pzErr){
+  QRaw *pRaw = &pCur->raw;
+  sqlite3_stmt *pData = pRaw->pData;
+  int rc = SQLITE_OK;
+  pRaw->cols.n = 0;
+  sqlite3_bind_int64(pData, 1, sqlite3_column_int64(pRaw->pChunks, 8));
+  if( sqlite3_step(pData)==SQLITE_ROW ){
+    rc = tsmChunkDecode(pCur->p, pRaw->iSeries, pRaw->tsFirst, pRaw->tsLast,
+                        sqlite3_column_blob(pData, 0),
+                        sqlite3_column_bytes(pData, 0), &pRaw->cols, pzErr);
+  }
+  if( rc==SQLITE_OK ) rc = sqlite3_reset(pData);
+  else sqlite3_reset(pData);
+  return rc;
+}
+
+/* Skip decoded samples earlier than lo. */
+static void rawSkipTo(QRaw *pRaw, int64_t lo){
+  int i = pRaw->iPos, n = pRaw->cols.n;
+  const int64_t *aTs = pRaw->cols.aTs;
+  if( i<n && aTs[i]<lo ){
+    /* binary search: the first index with ts >= lo */
+    int a = i, b = n;
+    while( a<b ){
+      int m = a + (b-a)/2;
+      if( aTs[m]<lo ) a = m+1; else b = m;
+    }
+    pRaw->iPos = a;
+  }
+}
+
+/*
+** Feed the raw samples in [lo, hi) into the cursor's buckets, emitting
+** complete buckets to pCur->next.  Returns with *pbDone set when the
+** segment is exhausted, or clear when a bucket was completed (pCur->bNext)
+** and more may follow.
+*/
+static int rawFeed(QueryCursor *pCur, int64_t lo, int64_t hi, int *pbDone,
+                   char **pzErr){
+  QRaw *pRaw = &pCur->raw;
+  QAgg *a = &pCur->acc;
+  int rc = SQLITE_OK;
+  *pbDone = 0;
+  for(;;){
+    /* 1. Decoded samples left over. */
+    if( pRaw->iPos<pRaw->cols.n ){
+      int64_t ts, b;
+      rawSkipTo(pRaw, lo);
+      if( pRaw->iPos>=pRaw->cols.n ) continue;
+      ts = pRaw->cols.aTs[pRaw->iPos];
+      if( ts>=hi ){ *pbDone = 1; return SQLITE_OK; }
+      b = bucketOf(ts, pCur->iStep);
+      if( a->bValid && a->b!=b ){
+        if( a->n>0 ){ aggSwap(a, &pCur->next); pCur->bNext = 1; }
+        a->bValid = 0;
+        if( pCur->bNext ) return SQLITE_OK;
+      }
+      if( !a->bValid ) aggStart(a, b);
+      {
+        int64_t lim = addSat(b, pCur->iStep);
+        rawAggregate(pCur, a, lim<hi ? lim : hi);
+      }
+      continue;
+    }
+
+    /* 2. A chunk row not consumed yet. */
+    if( pRaw->bRow ){
+      if( pRaw->tsLast<lo ){ pRaw->bRow = 0; continue; }
+      if( pRaw->tsFirst>=hi ){ *pbDone = 1; return SQLITE_OK; }
+      if( pCur->bMeta && pRaw->tsFirst>=lo && pRaw->tsLast<hi ){
+        int64_t b = bucketOf(pRaw->tsFirst, pCur->iStep);
+        if( b==bucketOf(pRaw->tsLast, pCur->iStep) ){
+          if( a->bValid && a->b!=b ){
+            if( a->n>0 ){ aggSwap(a, &pCur->next); pCur->bNext = 1; }
+            a->bValid = 0;
+            if( pCur->bNext ) return SQLITE_OK;
+          }
+          if( !a->bValid ) aggStart(a, b);
+          rawAggregateMeta(pRaw, a);
+          pRaw->bRow = 0;
+          continue;
+        }
+      }
+      rc = rawDecode(pCur, pzErr);
+      if( rc ) return rc;
+      pRaw->iPos = 0;
+      pRaw->bRow = 0;
+      continue;
+    }
+
+    /* 3. The next chunk, then the head. */
+    if( pRaw->eState==0 ){
+      if( sqlite3_step(pRaw->pChunks)==SQLITE_ROW ){
+        pRaw->tsFirst = sqlite3_column_int64(pRaw->pChunks, 0);
+        pRaw->tsLast = sqlite3_column_int64(pRaw->pChunks, 1);
+        pRaw->bRow = 1;
+      }else{
+        rc = sqlite3_reset(pRaw->pChunks);
+        if( rc ) return rc;
+        pRaw->eState = 1;
+      }
+      continue;
+    }
+    if( pRaw->eState==1 ){
+      pRaw->eState = 2;
+      sqlite3_bind_int64(pRaw->pHead, 1, pRaw->iSeries);
+      if( sqlite3_step(pRaw->pHead)==SQLITE_ROW
+       && sqlite3_column_bytes(pRaw->pHead, 0)>0 ){
+        rc = tsmChunkDecode(pCur->p, pRaw->iSeries, INT64_MIN, 0,
+                            sqlite3_column_blob(pRaw->pHead, 0),
+                            sqlite3_column_bytes(pRaw->pHead, 0),
+                            &pRaw->cols, pzErr);
+        pRaw->iPos = 0;
+      }
+      if( rc==SQLITE_OK ) rc = sqlite3_reset(pRaw->pHead);
+      else sqlite3_reset(pRaw->pHead);
+      if( rc ) return rc;
+      continue;
+    }
+    *pbDone = 1;
+    return SQLITE_OK;
+  }
+}
+
+/*
+** Feed the buckets of tier seg->r with seg->lo <= ts < seg->hi into the
+** cursor's buckets, like rawFeed().
+*/
+static int tierFeed(QueryCursor *pCur, const QSeg *pSeg, int *pbDone){
+  sqlite3_stmt *pS = pCur->pTier;
+  QAgg *a = &pCur->acc;
+  int rc;
+  *pbDone = 0;
+  if( pCur->eTier==0 ){
+    sqlite3_reset(pS);
+    sqlite3_bind_int64(pS, 1, pCur->raw.iSeries);
+    sqlite3_bind_int64(pS, 2, pSeg->r);
+    sqlite3_bind_int64(pS, 3, pSeg->lo);
+    sqlite3_bind_int64(pS, 4, pSeg->hi);
+    pCur->eTier = 1;
+  }
+  for(;;){
+    int64_t b, n;
+    double mn, mx, first;
+    if( pCur->eTier==1 ){
+      if( sqlite3_step(pS)!=SQLITE_ROW ){
+        pCur->eTier = 0;
+        rc = sqlite3_reset(pS);
+        if( rc==SQLITE_OK ) *pbDone = 1;
+        return rc;
+      }
+      pCur->eTier = 2;
+    }
+    n = sqlite3_column_int64(pS, 1);
+    if( n<=0 ){ pCur->eTier = 1; continue; }
+    b = bucketOf(sqlite3_column_int64(pS, 0), pCur->iStep);
+    if( a->bValid && a->b!=b ){
+      if( a->n>0 ){ aggSwap(a, &pCur->next); pCur->bNext = 1; }
+      a->bValid = 0;
+      if( pCur->bNext ) return SQLITE_OK;     /* this row stays pending */
+    }
+    if( !a->bValid ) aggStart(a, b);
+    mn = sqlite3_column_double(pS, 3);
+    mx = sqlite3_column_double(pS, 4);
+    first = sqlite3_column_double(pS, 5);
+    if( a->n==0 ) a->first = first;
+    a->last = sqlite3_column_double(pS, 6);
+    a->n += n;
+    a->sum += sqlite3_column_double(pS, 2);
+    if( mn<a->mn ) a->mn = mn;
+    if( mx>a->mx ) a->mx = mx;
+    if( pCur->bInc ){
+      if( pCur->bPrev ){
+        double d = first - pCur->prev;
+        a->inc += d>=0.0 ? d : first;
+      }
+      a->inc += sqlite3_column_double(pS, 7);
+      pCur->bPrev = 1;
+      pCur->prev = a->last;
+    }
+    if( pCur->bSketch && sqlite3_column_bytes(pS, 8)>0 ){
+      int rcSk = tsmSketchDeserialize(&a->sk, sqlite3_column_blob(pS, 8),
+                                      (size_t)sqlite3_column_bytes(pS, 8));
+      if( rcSk==TSM_SKETCH_NOMEM ) return SQLITE_NOMEM;
+      /* a corrupt sketch is left out of the bucket's sketch */
+    }
+    pCur->eTier = 1;
+  }
+}
+
+/*
+** Produce the next complete bucket of the current series into pCur->next
+** (pCur->bNext set), or set pCur->bSrcEof.  The segments are read in
+** order; a bucket may take samples from several.
+*/
+static int sourceNext(QueryCursor *pCur, char **pzErr){
+  int rc = SQLITE_OK;
+  pCur->bNext = 0;
+  while( !pCur->bNext && !pCur->bSrcEof ){
+    int bDone = 0;
+    if( pCur->iSeg<pCur->nSeg ){
+      const QSeg *pSeg = &pCur->aSeg[pCur->iSeg];
+      if( pSeg->r==0 ){
+        rc = rawFeed(pCur, pSeg->lo, pSeg->hi, &bDone, pzErr);
+      }else{
+        rc = tierFeed(pCur, pSeg, &bDone);
+      }
+      if( rc ) return rc;
+      if( bDone ) pCur->iSeg++;
+    }else{
+      QAgg *a = &pCur->acc;
+      if( a->bValid && a->n>0 ){
+        aggSwap(a, &pCur->next);
+        pCur->bNext = 1;
+      }
+      a->bValid = 0;
+      pCur->bSrcEof = 1;
+    }
+  }
+  return rc;
+}
+
+/* t rounded up to a multiple of r (t <= 2^62). */
+static int64_t alignUp(int64_t t, int64_t r){
+  int64_t b = bucketOf(t, r);
+  return b==t ? t : addSat(b, r);
+}
+
+/* The first bucket start c >= t of tier pT that is usable in [.., end):
+** complete, not dirty, inside the range.  INT64_MAX if none. */
+static int64_t tierNext(const QTier *pT, int64_t t, int64_t end){
+  int64_t c = alignUp(t>pT->lo ? t : pT->lo, pT->r);
+  if( pT->dlo<pT->dhi && c>=pT->dlo && c<pT->dhi ) c = pT->dhi;
+  if( c>=pT->hi || addSat(c, pT->r)>end ) return INT64_MAX;
+  return c;
+}
+
+/*
+** Cut [start, end) into segments for the current series.  At each point
+** the coarsest tier that has a complete bucket there answers, for as long
+** as it can and until a coarser one can take over; raw samples answer the
+** rest; what neither has (pruned raw samples inside a tier bucket cut by
+** start or end) is left out.
+*/
+static void querySegments(QueryCursor *pCur){
+  int64_t t = pCur->iStart, end = pCur->iEnd;
+  int i, j;
+  pCur->nSeg = 0;
+  pCur->iSeg = 0;
+  while( t<end && pCur->nSeg<QSEG_MAX-1 ){
+    QSeg *pSeg = &pCur->aSeg[pCur->nSeg];
+    int64_t e = INT64_MAX;
+    for(i=0; i<pCur->nTier; i++){
+      const QTier *pT = &pCur->aTier[i];
+      if( tierNext(pT, t, end)==t ){
+        /* tier i from t: until its coverage ends, a dirty range starts, the
+        ** range's last whole bucket, or a coarser tier can answer */
+        e = pT->hi;
+        if( pT->dlo<pT->dhi && pT->dlo>t && pT->dlo<e ) e = pT->dlo;
+        if( bucketOf(end, pT->r)<e ) e = bucketOf(end, pT->r);
+        for(j=0; j<i; j++){
+          if( pCur->aTier[j].r % pT->r==0 ){   /* same bucket edges */
+            int64_t c = tierNext(&pCur->aTier[j], t+1, end);
+            if( c<e ) e = c;
+          }
+        }
+        pSeg->r = pT->r;
+        break;
+      }
+    }
+    if( i==pCur->nTier ){
+      /* raw samples, until a tier can answer */
+      for(j=0; j<pCur->nTier; j++){
+        int64_t c = tierNext(&pCur->aTier[j], t+1, end);
+        if( c<e ) e = c;
+      }
+      if( e>end ) e = end;
+      if( t<pCur->iRawLo ){
+        if( pCur->iRawLo>=e ){ t = e; continue; }   /* nothing there */
+        t = pCur->iRawLo;
+      }
+      pSeg->r = 0;
+    }
+    if( e<=t ) break;          /* not expected: raw samples below */
+    pSeg->lo = t;
+    pSeg->hi = e;
+    pCur->nSeg++;
+    t = e;
+  }
+  if( t<end ){
+    /* too many pieces (not expected): raw samples for the rest */
+    if( t<pCur->iRawLo ) t = pCur->iRawLo<end ? pCur->iRawLo : end;
+    QSeg *pSeg = &pCur->aSeg[pCur->nSeg++];
+    pSeg->lo = t;
+    pSeg->hi = end;
+    pSeg->r = 0;
+  }
+}
+
+/* Load the tiers of the current series that can answer buckets of step. */
+static int tiersLoad(QueryCursor *pCur){
+  sqlite3_stmt *pS;
+  int rc;
+  pCur->nTier = 0;
+  pCur->iRawLo = INT64_MIN;
+  if( !pCur->bTiers ) return SQLITE_OK;
+  rc = rawPrepare(pCur->p, zTierState, &pCur->pState);
+  if( rc ) return rc;
+  pS = pCur->pState;
+  sqlite3_bind_int64(pS, 1, pCur->raw.iSeries);
+  while( sqlite3_step(pS)==SQLITE_ROW ){
+    int64_t r = sqlite3_column_int64(pS, 0);
+    QTier *pT;
+    if( r==0 ){
+      if( sqlite3_column_type(pS, 4)!=SQLITE_NULL ){
+        pCur->iRawLo = sqlite3_column_int64(pS, 4);
+      }
+      continue;
+    }
+    if( r<0 || pCur->iStep%r!=0 || sqlite3_column_type(pS, 1)==SQLITE_NULL
+     || pCur->nTier>=QTIER_MAX ){
+      continue;
+    }
+    pT = &pCur->aTier[pCur->nTier++];
+    pT->r = r;
+    pT->hi = sqlite3_column_int64(pS, 1);
+    pT->lo = sqlite3_column_type(pS, 4)==SQLITE_NULL ? INT64_MIN
+           : sqlite3_column_int64(pS, 4);
+    pT->dlo = pT->dhi = 0;
+    if( sqlite3_column_type(pS, 2)!=SQLITE_NULL ){
+      int64_t d1 = sqlite3_column_int64(pS, 2);
+      int64_t d2 = sqlite3_column_type(pS, 3)==SQLITE_NULL ? pT->hi-1
+                 : sqlite3_column_int64(pS, 3);
+      pT->dlo = bucketOf(d1, r);
+      pT->dhi = addSat(bucketOf(d2, r), r);
+    }
+  }
+  rc = sqlite3_reset(pS);
+  if( rc==SQLITE_OK && pCur->nTier>0 && pCur->pTier==0 ){
+    rc = rawPrepare(pCur->p, pCur->bSketch ? zTierRowsSketch : zTierRows,
+                    &pCur->pTier);
+  }
+  return rc;
+}
+
+/* The counter's value before start from the tiers, when the raw samples
+** have none (they were pruned). */
+static int tierBefore(QueryCursor *pCur){
+  int rc, i;
+  int64_t tsBest = INT64_MIN;
+  rc = rawPrepare(pCur->p, zTierBefore, &pCur->pTierBefore);
+  for(i=0; rc==SQLITE_OK && i<pCur->nTier; i++){
+    sqlite3_stmt *pS = pCur->pTierBefore;
+    sqlite3_bind_int64(pS, 1, pCur->raw.iSeries);
+    sqlite3_bind_int64(pS, 2, pCur->aTier[i].r);
+    sqlite3_bind_int64(pS, 3, pCur->iStart);
+    if( sqlite3_step(pS)==SQLITE_ROW
+     && sqlite3_column_type(pS, 0)!=SQLITE_NULL
+     && sqlite3_column_int64(pS, 1)>tsBest ){
+      tsBest = sqlite3_column_int64(pS, 1);
+      pCur->bPrev = 1;
+      pCur->prev = sqlite3_column_double(pS, 0);
+    }
+    rc = sqlite3_reset(pS);
+  }
+  return rc;
+}
+
+/* Start series pCur->iSeries: plan the segments, position the sources. */
+static int seriesStart(QueryCursor *pCur, char **pzErr){
+  int rc;
+  int64_t iSeries = pCur->list.a[pCur->iSeries].iSeries;
+  pCur->bSrcEof = 0;
+  pCur->bNext = 0;
+  pCur->acc.bValid = 0;
+  pCur->bAny = 0;
+  pCur->bPrevRow = 0;
+  pCur->bPrev = 0;
+  pCur->eTier = 0;
+  rc = rawSeek(pCur, iSeries);
+  if( rc==SQLITE_OK ) rc = tiersLoad(pCur);
+  if( rc==SQLITE_OK ) querySegments(pCur);
+  if( rc==SQLITE_OK && pCur->bInc ){
+    rc = rawBefore(pCur, pzErr);
+    if( rc==SQLITE_OK && !pCur->bPrev && pCur->nTier>0 ) rc = tierBefore(pCur);
+  }
+  if( rc==SQLITE_OK ) rc = sourceNext(pCur, pzErr);
+  if( rc==SQLITE_OK && pCur->bNext ){
+    pCur->bAny = 1;
+    pCur->tsFill = bucketOf(pCur->iStart, pCur->iStep);
+  }
+  return rc;
+}
+
+/* Values of a filled row at ts, from the buckets around it. */
+static void fillRow(QueryCursor *pCur, int64_t ts){
+  int i;
+  pCur->bFilled = 1;
+  pCur->bFillVals = 0;
+  pCur->row.b = ts;
+  pCur->row.n = 0;
+  if( pCur->eFill==FILL_PREVIOUS && pCur->bPrevRow ){
+    pCur->bFillVals = 1;
+    memcpy(pCur->aFill, pCur->aPrevRow, sizeof(pCur->aFill));
+  }else if( pCur->eFill==FILL_LINEAR && pCur->bPrevRow && pCur->bNext ){
+    const QAgg *n = &pCur->next;
+    double aNext[5];
+    double f = (double)(ts - pCur->tsPrevRow)
+             / (double)(n->b - pCur->tsPrevRow);
+    aNext[0] = n->mn; aNext[1] = n->mx; aNext[2] = n->sum/(double)n->n;
+    aNext[3] = n->first; aNext[4] = n->last;
+    pCur->bFillVals = 1;
+    for(i=0; i<5; i++){
+      pCur->aFill[i] = pCur->aPrevRow[i] + (aNext[i]-pCur->aPrevRow[i])*f;
+    }
+  }
+}
+
+/*
+** Move to the next output row: within the series (data buckets, and gaps
+** when filling), then to the next series.
+*/
+static int queryAdvance(QueryCursor *pCur){
+  char *zErr = 0;
+  int rc = SQLITE_OK;
+  for(;;){
+    if( pCur->iSeries>=pCur->list.n ){
+      pCur->bEof = 1;
+      return SQLITE_OK;
+    }
+    if( pCur->eFill==FILL_NONE ){
+      if( pCur->bNext ){
+        aggSwap(&pCur->row, &pCur->next);
+        pCur->bFilled = 0;
+        rc = sourceNext(pCur, &zErr);
+        break;
+      }
+    }else if( pCur->bAny && pCur->tsFill<=pCur->tsLastBucket ){
+      int64_t ts = pCur->tsFill;
+      pCur->tsFill = addSat(ts, pCur->iStep);
+      if( pCur->bNext && pCur->next.b==ts ){
+        QAgg *r = &pCur->row;
+        aggSwap(r, &pCur->next);
+        pCur->bFilled = 0;
+        pCur->bPrevRow = 1;
+        pCur->tsPrevRow = ts;
+        pCur->aPrevRow[0] = r->mn;
+        pCur->aPrevRow[1] = r->mx;
+        pCur->aPrevRow[2] = r->sum/(double)r->n;
+        pCur->aPrevRow[3] = r->first;
+        pCur->aPrevRow[4] = r->last;
+        rc = sourceNext(pCur, &zErr);
+      }else{
+        fillRow(pCur, ts);
+      }
+      break;
+    }
+    /* This series is done: the next one. */
+    if( ++pCur->iSeries>=pCur->list.n ) continue;
+    rc = seriesStart(pCur, &zErr);
+    if( rc ) break;
+  }
+  if( rc ) return queryError(pCur, rc, zErr);
+  pCur->iRowid++;
+  return SQLITE_OK;
+}
+
+/* Does the store have rollup tiers (sql/002_rollups.sql)? */
+static int queryHasTiers(QueryCursor *pCur){
+  sqlite3_stmt *pStmt = 0;
+  int rc = sqlite3_prepare_v2(pCur->p->db,
+      "SELECT 1 FROM main.sqlite_schema WHERE type='table' "
+      "AND name='tsm_rollup_state'", -1, &pStmt, 0);
+  pCur->bTiers = 0;
+  if( rc==SQLITE_OK ){
+    pCur->bTiers = sqlite3_step(pStmt)==SQLITE_ROW;
+    rc = sqlite3_finalize(pStmt);
+  }
+  if( pCur->bTiers && pCur->pTier ){
+    /* the sketch column may be read now and not before, or the reverse */
+    sqlite3_finalize(pCur->pTier);
+    pCur->pTier = 0;
+  }
+  return rc;
+}
+
+static int queryFilter(sqlite3_vtab_cursor *pCursor, int idxNum,
+                       const char *idxStr, int argc, sqlite3_value **argv){
+  static const char *const azArg[QARG_COUNT] = {
+    "selector", "start", "end", "step", "fill"
+  };
+  QueryCursor *pCur = (QueryCursor*)pCursor;
+  TsmCtx *p = pCur->p;
+  sqlite3_value *apArg[QARG_COUNT];
+  TsmSelector sel;
+  char *zErr = 0;
+  int rc = SQLITE_OK, i, j = 0, bExists = 0;
+  (void)idxStr;
+
+  memset(&sel, 0, sizeof(sel));
+  tsmSeriesListFree(&pCur->list);
+  rawReset(&pCur->raw);
+  pCur->bEof = 1;
+  pCur->iRowid = 0;
+  pCur->iSeries = 0;
+  pCur->bNext = 0;
+
+  for(i=0; i<QARG_COUNT; i++){
+    apArg[i] = (idxNum & (1<<i)) && j<argc ? argv[j++] : 0;
+  }
+  for(i=0; i<4; i++){
+    if( apArg[i]==0 ){
+      zErr = sqlite3_mprintf("tsm: tsm_query needs the argument %s: "
+          "tsm_query(selector, start, end, step [, fill])", azArg[i]);
+      return queryError(pCur, SQLITE_ERROR, zErr);
+    }
+  }
+  pCur->bSketch = (idxNum & QIDX_SKETCH)!=0;
+  pCur->bInc = (idxNum & QIDX_INCREASE)!=0;
+  pCur->bMeta = !pCur->bSketch && !pCur->bInc;
+
+  /* Arguments, in order, so the first bad one is reported. */
+  rc = tsmSelectorFromValue(apArg[0], &sel, &zErr);
+  if( rc==SQLITE_OK ) rc = tsmTsFromValue(apArg[1], "start", &pCur->iStart, &zErr);
+  if( rc==SQLITE_OK ) rc = tsmTsFromValue(apArg[2], "end", &pCur->iEnd, &zErr);
+  if( rc==SQLITE_OK ) rc = queryWidth(apArg[3], "step", &pCur->iStep, &zErr);
+  pCur->eFill = FILL_NONE;
+  if( rc==SQLITE_OK && apArg[4]
+   && sqlite3_value_type(apArg[4])!=SQLITE_NULL ){
+    static const char *const azFill[] = { "none", "null", "previous", "linear" };
+    const char *z = (const char*)sqlite3_value_text(apArg[4]);
+    for(i=0; i<4 && (z==0 || sqlite3_stricmp(z, azFill[i])!=0); i++){}
+    if( i==4 || sqlite3_value_type(apArg[4])!=SQLITE_TEXT ){
+      zErr = sqlite3_mprintf("tsm: invalid fill \"%s\": must be 'none', 'null', "
+          "'previous' or 'linear'", z ? z : "");
+      rc = SQLITE_ERROR;
+    }else{
+      pCur->eFill = i;
+    }
+  }
+  if( rc ) goto filter_out;
+  if( pCur->iEnd<=pCur->iStart ) goto filter_out;     /* empty range */
+  pCur->tsLastBucket = bucketOf(pCur->iEnd-1, pCur->iStep);
+
+  /* Read this connection's own samples: flush them first. */
+  rc = tsmStoreFlush(p, 0, &zErr);
+  if( rc==SQLITE_OK ) rc = tsmStoreReady(p, 0, &bExists, &zErr);
+  if( rc || !bExists ) goto filter_out;
+  rc = tsmSeriesSelect(p, &sel, &pCur->list, &zErr);
+  if( rc || pCur->list.n==0 ) goto filter_out;
+  rc = queryHasTiers(pCur);
+  if( rc ) goto filter_out;
+
+  pCur->bEof = 0;
+  rc = seriesStart(pCur, &zErr);
+  if( rc==SQLITE_OK ){
+    tsmSelectorFree(&sel);
+    pCur->iRowid = -1;
+    return queryAdvance(pCur);
+  }
+
+ filter_out:
+  tsmSelectorFree(&sel);
+  pCur->bEof = 1;
+  if( rc ) return queryError(pCur, rc, zErr);
+  return SQLITE_OK;
+}
+
+static int queryNext(sqlite3_vtab_cursor *pCursor){
+  return queryAdvance((QueryCursor*)pCursor);
+}
+
+static int queryEof(sqlite3_vtab_cursor *pCursor){
+  return ((QueryCursor*)pCursor)->bEof;
+}
+
+static int queryColumn(sqlite3_vtab_cursor *pCursor, sqlite3_context *ctx,
+                       int iCol){
+  QueryCursor *pCur = (QueryCursor*)pCursor;
+  const TsmSeriesItem *pItem = &pCur->list.a[pCur->iSeries];
+  const QAgg *r = &pCur->row;
+  int iFill = -1;
+  if( iCol==QCOL_SERIES ){
+    sqlite3_result_int64(ctx, pItem->iSeries);
+    return SQLITE_OK;
+  }else if( iCol==QCOL_METRIC ){
+    sqlite3_result_text(ctx, pItem->zMetric, -1, SQLITE_TRANSIENT);
+    return SQLITE_OK;
+  }else if( iCol==QCOL_LABELS ){
+    sqlite3_result_text(ctx, pItem->zLabels, -1, SQLITE_TRANSIENT);
+    return SQLITE_OK;
+  }else if( iCol==QCOL_TS ){
+    sqlite3_result_int64(ctx, r->b);
+    return SQLITE_OK;
+  }else if( iCol==QCOL_COUNT ){
+    sqlite3_result_int64(ctx, pCur->bFilled ? 0 : r->n);
+    return SQLITE_OK;
+  }
+  if( pCur->bFilled ){
+    switch( iCol ){
+      case QCOL_MIN:   iFill = 0; break;
+      case QCOL_MAX:   iFill = 1; break;
+      case QCOL_AVG:   iFill = 2; break;
+      case QCOL_FIRST: iFill = 3; break;
+      case QCOL_LAST:  iFill = 4; break;
+    }
+    if( iFill>=0 && pCur->bFillVals ){
+      sqlite3_result_double(ctx, pCur->aFill[iFill]);
+    }
+    return SQLITE_OK;      /* otherwise NULL */
+  }
+  switch( iCol ){
+    case QCOL_SUM:      sqlite3_result_double(ctx, r->sum); break;
+    case QCOL_MIN:      sqlite3_result_double(ctx, r->mn); break;
+    case QCOL_MAX:      sqlite3_result_double(ctx, r->mx); break;
+    case QCOL_AVG:      sqlite3_result_double(ctx, r->sum/(double)r->n); break;
+    case QCOL_FIRST:    sqlite3_result_double(ctx, r->first); break;
+    case QCOL_LAST:     sqlite3_result_double(ctx, r->last); break;
+    case QCOL_INCREASE:
+      if( pCur->bInc ) sqlite3_result_double(ctx, r->inc);
+      break;
+    case QCOL_RATE:
+      if( pCur->bInc ){
+        sqlite3_result_double(ctx, r->inc/((double)pCur->iStep/1000.0));
+      }
+      break;
+    case QCOL_SKETCH:
+      if( pCur->bSketch ){
+        int nByte = tsmSketchSerializedSize(&r->sk);
+        uint8_t *a = sqlite3_malloc(nByte);
+        if( a==0 ) return SQLITE_NOMEM;
+        tsmSketchSerialize(&r->sk, a, (size_t)nByte);
+        sqlite3_result_blob(ctx, a, nByte, sqlite3_free);
+      }
+      break;
+    case QCOL_SELECTOR: case QCOL_START: case QCOL_END: case QCOL_STEP:
+    case QCOL_FILL:
+      break;        /* arguments are not returned */
+  }
+  return SQLITE_OK;
+}
+
+static int queryRowid(sqlite3_vtab_cursor *pCursor, sqlite3_int64 *piRowid){
+  *piRowid = ((QueryCursor*)pCursor)->iRowid;
+  return SQLITE_OK;
+}
+
+static sqlite3_module queryModule = {
+  /* iVersion    */ 0,
+  /* xCreate     */ 0,              /* eponymous only */
+  /* xConnect    */ queryConnect,
+  /* xBestIndex  */ queryBestIndex,
+  /* xDisconnect */ queryDisconnect,
+  /* xDestroy    */ 0,
+  /* xOpen       */ queryOpen,
+  /* xClose      */ queryClose,
+  /* xFilter     */ queryFilter,
+  /* xNext       */ queryNext,
+  /* xEof        */ queryEof,
+  /* xColumn     */ queryColumn,
+  /* xRowid      */ queryRowid,
+  /* xUpdate     */ 0,              /* read-only */
+  /* xBegin      */ 0,
+  /* xSync       */ 0,
+  /* xCommit     */ 0,
+  /* xRollback   */ 0,
+  /* xFindMethod */ 0,
+  /* xRename     */ 0,
+  /* xSavepoint  */ 0,
+  /* xRelease    */ 0,
+  /* xRollbackTo */ 0,
+  /* xShadowName */ 0
+};
+
+/* Register tsm_query and tsm_bucket (called from sqlite3_tsm_init). */
+int tsmQueryRegister(sqlite3 *db, TsmCtx *p){
+  int rc = sqlite3_create_module_v2(db, "tsm_query", &queryModule, p, 0);
+  if( rc==SQLITE_OK ){
+    rc = sqlite3_create_function(db, "tsm_bucket", 2,
+        SQLITE_UTF8|SQLITE_INNOCUOUS|SQLITE_DETERMINISTIC, 0, bucketFunc,
+        0, 0);
+  }
+  return rc;
+}
