@@ -755,6 +755,20 @@ static void codecIntPlan(const int64_t *aX, int n, int mXform, CodecPlan *p,
     return;
   }
 
+  /* A constant step (regular timestamps, a flat series): LINEAR, w = 0. */
+  {
+    const uint64_t *aU = (const uint64_t*)aX;
+    uint64_t s = aU[1] - aU[0];
+    int i;
+    for(i=2; i<n && aU[i] - aU[i-1]==s; i++);
+    if( i==n && (mXform & (1<<CODEC_X_LINEAR)) ){
+      p->eXform = CODEC_X_LINEAR;
+      p->iSlope = s;
+      p->nByte = codecPlanHeader(p);
+      return;
+    }
+  }
+
   /* Positions sampled: all of them for short columns. */
   if( n-1<=2*CODEC_SAMPLE_INT ){
     m = n - 1;
