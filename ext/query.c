@@ -1030,7 +1030,7 @@ static void querySegments(QueryCursor *pCur){
 /* Load the tiers of the current series that can answer buckets of step. */
 static int tiersLoad(QueryCursor *pCur){
   sqlite3_stmt *pS;
-  int rc;
+  int rc, i;
   pCur->nTier = 0;
   pCur->iRawLo = INT64_MIN;
   if( !pCur->bTiers ) return SQLITE_OK;
@@ -1066,6 +1066,15 @@ static int tiersLoad(QueryCursor *pCur){
     }
   }
   rc = sqlite3_reset(pS);
+  for(i=0; i<pCur->nTier; i++){
+    /* A dirty bucket is read from raw samples only where they still exist;
+    ** before that, the tier's bucket is the best there is. */
+    QTier *pT = &pCur->aTier[i];
+    if( pT->dlo<pT->dhi && pCur->iRawLo>INT64_MIN ){
+      int64_t c = alignUp(pCur->iRawLo, pT->r);
+      if( pT->dlo<c ) pT->dlo = c<pT->dhi ? c : pT->dhi;
+    }
+  }
   if( rc==SQLITE_OK && pCur->nTier>0 && pCur->pTier==0 ){
     rc = rawPrepare(pCur->p, pCur->bSketch ? zTierRowsSketch : zTierRows,
                     &pCur->pTier);
