@@ -309,9 +309,7 @@ static void codecBitsPut(CodecBits *p, uint64_t v, int w){
   p->acc |= v << p->nAcc;
   if( p->nAcc + w>=64 ){
     int nUsed = 64 - p->nAcc;
-    uint8_t a[8];
-    codecPut64(a, p->acc);
-    memcpy(p->a, a, 8);
+    codecPut64(p->a, p->acc);
     p->a += 8;
     p->acc = nUsed<64 ? v >> nUsed : 0;
     p->nAcc = p->nAcc + w - 64;
@@ -1269,11 +1267,12 @@ static int codecValDecvar(CodecOut *p, const double *aVal, int n){
       }
       z = codecZigzag(iN - iPrev);
       if( bFlag ) z = (z << 1) | (c!=0);
-      if( iOff + codecVarintLen(z) + (c ? 10 : 0) > nLimit ){
+      c = codecZigzag(c);
+      if( iOff + codecVarintLen(z) + (c ? codecVarintLen(c) : 0) > nLimit ){
         return codecValRaw(p, aVal, n);
       }
       iOff += codecPutVarint(&a[iOff], z);
-      if( c ) iOff += codecPutVarint(&a[iOff], codecZigzag(c));
+      if( c ) iOff += codecPutVarint(&a[iOff], c);
       iPrev = iN;
     }
     p->iOff += iOff;

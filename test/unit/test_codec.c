@@ -338,7 +338,10 @@ static void testMixtures(void){
         default: aVal[k] = (double)rndInt(1000000) / 1e6; break;
       }
     }
-    for(eMode=0; eMode<2; eMode++) roundTrip(n, eMode, "mixture");
+    for(eMode=0; eMode<2; eMode++){
+      int nByte = roundTrip(n, eMode, "mixture");
+      if( nByte>0 ) checkExactBuffer(n, eMode, nByte);
+    }
   }
 }
 
