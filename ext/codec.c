@@ -1223,14 +1223,15 @@ static int codecValConst(CodecOut *p, const double *aVal){
 ** corrections are too many or raw is smaller.
 */
 static int codecValDecvar(CodecOut *p, const double *aVal, int n){
-  size_t nLimit = codecRoom(p);
+  size_t nRoom = codecRoom(p);
   size_t nRaw = 1 + (size_t)n*8;
   uint8_t *a = &p->a[p->iOff];
   int e = 0, nGiveUp = 0, bFlag = 0;
-  if( nLimit>nRaw ) nLimit = nRaw;
-  if( nLimit<2 ) return codecValRaw(p, aVal, n);
+  if( nRoom<2 ) return TSM_CODEC_TOOSMALL;
  restart:
   {
+    /* Bytes past the room are counted, not written, so that the choice
+    ** between DECVAR(C) and RAW does not depend on the room. */
     size_t iOff = 2;
     uint64_t iPrev = 0;
     double rPow = aCodecPow10[e];
@@ -1268,13 +1269,18 @@ static int codecValDecvar(CodecOut *p, const double *aVal, int n){
       z = codecZigzag(iN - iPrev);
       if( bFlag ) z = (z << 1) | (c!=0);
       c = codecZigzag(c);
-      if( iOff + codecVarintLen(z) + (c ? codecVarintLen(c) : 0) > nLimit ){
-        return codecValRaw(p, aVal, n);
+      {
+        size_t nLen = codecVarintLen(z) + (c ? codecVarintLen(c) : 0);
+        if( iOff + nLen > nRaw ) return codecValRaw(p, aVal, n);
+        if( iOff + nLen <= nRoom ){
+          codecPutVarint(&a[iOff], z);
+          if( c ) codecPutVarint(&a[iOff + codecVarintLen(z)], c);
+        }
+        iOff += nLen;
       }
-      iOff += codecPutVarint(&a[iOff], z);
-      if( c ) iOff += codecPutVarint(&a[iOff], c);
       iPrev = iN;
     }
+    if( iOff>nRoom ) return TSM_CODEC_TOOSMALL;
     p->iOff += iOff;
     return 0;
   }

@@ -345,6 +345,38 @@ static void testMixtures(void){
   }
 }
 
+/*
+** Tiny chunks of specials, artefacts and decimals of growing precision
+** (FAST restarts with larger exponents): any buffer of the encoded size
+** must do, whatever was tried first.
+*/
+static void testTinyExact(void){
+  static const double aPick[] = {
+    0.1, 0.30000000000000004, 0.0, -100.0, 1.5, 0.123456, 42.0, 1e-9,
+    51.846000000000004, 7.25, 1e300, -0.001
+  };
+  int iRound, bOk = 1;
+  for(iRound=0; iRound<20000; iRound++){
+    int n = 1 + rndInt(8), i, eMode;
+    for(i=0; i<n; i++){
+      aTs[i] = rndInt(3) ? 1767225600000LL + i*1000 : (int64_t)rnd();
+      aVal[i] = rndInt(5) ? aPick[rndInt(12)] : specialValue();
+    }
+    for(eMode=0; eMode<2; eMode++){
+      int nByte = tsmCodecEncode(aTs, aVal, n, eMode, aBuf, sizeof(aBuf));
+      int rc = tsmCodecEncode(aTs, aVal, n, eMode, aBuf2, (size_t)nByte);
+      bOk &= nByte>0 && rc==nByte && memcmp(aBuf, aBuf2, nByte)==0;
+      rc = tsmCodecEncode(aTs, aVal, n, eMode, aBuf2, (size_t)nByte-1);
+      bOk &= rc==TSM_CODEC_TOOSMALL;
+      bOk &= tsmCodecDecode(aBuf, nByte, aTs2, aVal2, n)==n;
+      for(i=0; i<n; i++){
+        bOk &= aTs2[i]==aTs[i] && bitsOf(aVal2[i])==bitsOf(aVal[i]);
+      }
+    }
+  }
+  CHECK(bOk);
+}
+
 /* Store-like use: the head chunk decoded and re-encoded per sample. */
 static void testAppend(void){
   int n, bOk = 1;
@@ -415,6 +447,7 @@ int main(void){
   testRoundTrips();
   testLarge();
   testMixtures();
+  testTinyExact();
   testAppend();
   testCorrupt();
   testSizes();
