@@ -10,8 +10,12 @@
 **   B/sample   encoded bytes / samples
 **   ts B/s     bytes of the timestamp column alone (chunks encoded with a
 **              constant value column, minus its fixed 9 bytes)
-**   encode     million samples per second, one core
-**   decode     million samples per second, one core
+**   encode     million samples per second, one core, and cycles/sample
+**   decode     million samples per second, one core, and cycles/sample
+**
+** Cycles per sample use the clock measured just before each round by a
+** chain of dependent additions (one cycle each): on a shared or virtual
+** machine the clock varies, the cycles per sample much less.
 **
 ** Each timing is the best of ROUNDS rounds (default 7) of at least 0.15 s
 ** of thread CPU time.
@@ -125,15 +129,44 @@ static double setTsBytes(Set *pSet, int eMode){
   return nByte;
 }
 
-/* Best rate, in million samples/s, of nRound rounds of encode or decode. */
-static double setTime(Set *pSet, int eMode, int bDecode, int nRound){
+/*
+** The effective clock of this core now, in Hz: a chain of dependent
+** additions takes one cycle each.  On a shared or virtual machine the clock
+** a process gets varies from minute to minute; cycles per sample (clock /
+** rate, taken round by round) vary much less than samples per second.
+*/
+static double clockHz(void){
+#if defined(__GNUC__)
+  uint64_t x = 1;
+  long i, n = 20000000;
+  double t0 = now(), t1;
+  for(i=0; i<n; i++){
+    __asm__ volatile("" : "+r"(x));
+    x += (uint64_t)i;
+  }
+  t1 = now();
+  if( x==0 ) printf(" ");
+  return n/(t1 - t0);
+#else
+  return 0;
+#endif
+}
+
+/*
+** Best rate, in million samples/s, of nRound rounds of encode or decode;
+** *prCycles gets the fewest cycles per sample of a round (0 if unknown).
+*/
+static double setTime(Set *pSet, int eMode, int bDecode, int nRound,
+                      double *prCycles){
   static int64_t aTs[CHUNK];
   static double aVal[CHUNK];
   static uint8_t aBuf[16*CHUNK + 64];
   double rBest = 0;
   volatile long nSink = 0;
   int r;
+  *prCycles = 0;
   for(r=0; r<nRound; r++){
+    double rHz = clockHz();
     double t0 = now(), t1;
     long nDone = 0;
     do{
@@ -152,6 +185,10 @@ static double setTime(Set *pSet, int eMode, int bDecode, int nRound){
       t1 = now();
     }while( t1 - t0 < 0.15 );
     if( nDone/(t1-t0) > rBest ) rBest = nDone/(t1-t0);
+    if( rHz>0 ){
+      double rCyc = rHz*(t1-t0)/nDone;
+      if( *prCycles==0 || rCyc<*prCycles ) *prCycles = rCyc;
+    }
   }
   return rBest / 1e6;
 }
@@ -196,17 +233,31 @@ int main(int argc, char **argv){
 
   printf("tsm codec, %d-sample chunks, best of %d rounds, CPU time of one core\n\n",
          CHUNK, nRound);
-  printf("%-8s %-4s %8s %8s %8s %12s %12s\n", "data", "mode", "samples",
-         "B/sample", "ts B/s", "encode M/s", "decode M/s");
+  printf("%-8s %-4s %8s %8s %7s %11s %8s %11s %8s\n", "data", "mode",
+         "samples", "B/sample", "ts B/s", "encode M/s", "cyc/smp",
+         "decode M/s", "cyc/smp");
   for(s=0; s<nSet; s++){
     for(m=1; m>=0; m--){
       long nSample;
       double nByte = setBytes(&aSet[s], m, -1, &nSample);
-      double rEnc = setTime(&aSet[s], m, 0, nRound);
-      double rDec = setTime(&aSet[s], m, 1, nRound);
-      printf("%-8s %-4s %8ld %8.3f %8.3f %12.1f %12.1f\n", aSet[s].zName,
-             azMode[m], nSample, nByte/nSample,
-             setTsBytes(&aSet[s], m)/nSample, rEnc, rDec);
+      double cEnc, cDec;
+      double rEnc = setTime(&aSet[s], m, 0, nRound, &cEnc);
+      double rDec = setTime(&aSet[s], m, 1, nRound, &cDec);
+      printf("%-8s %-4s %8ld %8.3f %7.3f %11.1f %8.1f %11.1f %8.1f\n",
+             aSet[s].zName, azMode[m], nSample, nByte/nSample,
+             setTsBytes(&aSet[s], m)/nSample, rEnc, cEnc, rDec, cDec);
+    }
+  }
+  {
+    double rHz = 0;
+    int r;
+    for(r=0; r<5; r++){
+      double x = clockHz();
+      if( x>rHz ) rHz = x;
+    }
+    if( rHz>0 ){
+      printf("\neffective clock now: %.2f GHz (cycles per sample = clock "
+             "/ rate, best round)\n", rHz/1e9);
     }
   }
 
