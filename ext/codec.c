@@ -950,11 +950,16 @@ static uint64_t codecBitsAt(const uint8_t *a, size_t nByte, uint64_t iBit,
   while( 1 ){                                                               \
     int iStop = iNext<(uint64_t)nFast ? (int)iNext : nFast;                 \
     uint64_t r;                                                             \
-    for(; i<iStop; i++){                                                    \
-      r = iBase + ((codecGet64(&p[iBit >> 3]) >> (iBit & 7)) & mask);      \
-      iBit += w;                                                            \
-      r *= iDiv;                                                            \
-      XFORM                                                                 \
+    if( w==0 ){                                                             \
+      r = iBase*iDiv;                   /* every field is 0: no reads */    \
+      for(; i<iStop; i++){ XFORM }                                          \
+    }else{                                                                  \
+      for(; i<iStop; i++){                                                  \
+        r = iBase + ((codecGet64(&p[iBit >> 3]) >> (iBit & 7)) & mask);    \
+        iBit += w;                                                          \
+        r *= iDiv;                                                          \
+        XFORM                                                               \
+      }                                                                     \
     }                                                                       \
     if( i>=n ) break;                                                       \
     r = iBase + (w ? codecBitsAt(p, nAvail, iBit, w) : 0);                  \
@@ -1043,8 +1048,10 @@ static const uint8_t *codecIntRead(const uint8_t *p, const uint8_t *pEnd,
 
   /* fields 1 <= i < nFast can be read with one 8-byte load */
   nFast = 1;
-  if( nAvail>=8 && w<=56 ){
-    nFast = w==0 ? n : 2 + (int)((((uint64_t)nAvail - 7)*8 - 1) / w);
+  if( w==0 ){
+    nFast = n;
+  }else if( nAvail>=8 && w<=56 ){
+    nFast = 2 + (int)((((uint64_t)nAvail - 7)*8 - 1) / w);
     if( nFast>n ) nFast = n;
   }
 

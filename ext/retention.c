@@ -38,20 +38,24 @@
 ** plus its sketch.
 **
 ** Automatic pruning: tsm_samples' xSync (vtab_samples.c), after the flush,
-** calls tsmRetentionCommit(): at most once every TSM_PRUNE_INTERVAL_MS of
+** calls tsmRetentionCommit(): at most once every TSM_PRUNE_INTERVAL_MS (5 s;
+** tsm_meta 'prune_interval_ms' overrides it, for tests and benchmarks) of
 ** wall-clock time per connection, and only when some policy exists, it
-** prunes inside the committing transaction with bounded work: at most
+** prunes inside the committing transaction with bounded work: only whole
+** chunks (and heads) that are entirely before the cut, and at most
 ** TSM_PRUNE_SERIES_CHUNKS chunks and TSM_PRUNE_SERIES_BUCKETS buckets per
 ** series, TSM_PRUNE_AUTO_CHUNKS chunks in all, resuming at the next series
-** next time.
+** next time.  So no chunk is rewritten at commit; tsm_prune() then cuts
+** exactly, rewriting the one chunk that straddles the cut.
 */
 #include "tsm.h"
 #include "parse.h"
 #include "codec.h"
 #include <stdlib.h>
 #include <string.h>
+#include <math.h>
+#include <time.h>
 
-#define TSM_PRUNE_INTERVAL_MS    5000
 #define TSM_PRUNE_AUTO_CHUNKS    1024
 #define TSM_PRUNE_SERIES_CHUNKS  64
 #define TSM_PRUNE_SERIES_BUCKETS 4096
@@ -395,7 +399,7 @@ typedef struct Prune {
   TsmCtx *p;
   TsmRun *pRun;
   int bAuto;
-  int64_t nRemoved;          /* raw samples removed */
+  int64_t nRemoved;          /* raw samples removed (tsm_prune() only) */
   int nBudget;               /* chunks left to drop (automatic prune) */
   int64_t *aRawCut;          /* max_bytes cut of raw samples per series */
   int64_t *aTierCut;         /* ... of tier j of series i at [i*nRes+j] */
@@ -406,6 +410,13 @@ static int64_t maxI64(int64_t a, int64_t b){ return a>b ? a : b; }
 static int64_t minI64(int64_t a, int64_t b){ return a<b ? a : b; }
 
 typedef struct Item { int64_t ts; int64_t nByte; } Item;
+
+/* Bind chunk metadata as store.c does: NaN (a sum of +inf and -inf)
+** becomes NULL. */
+static void bindMeta(sqlite3_stmt *pStmt, int i, double v){
+  if( isnan(v) ) sqlite3_bind_null(pStmt, i);
+  else sqlite3_bind_double(pStmt, i, v);
+}
 
 static int cmpItem(const void *a, const void *b){
   int64_t x = ((const Item*)a)->ts, y = ((const Item*)b)->ts;
@@ -521,100 +532,153 @@ static int colsKeepFrom(TsmCols *pC, int64_t tCut){
   return i;
 }
 
-/* Remove the raw samples of pS before tCut. */
-static int pruneRaw(Prune *pP, TsmRunSeries *pS, int64_t tCut, char **pzErr){
+/*
+** Cut chunk iChunk of series iSeries, which straddles tCut (ts_last >= tCut,
+** so at least one sample stays): its row gets ts_first and the metadata of
+** the samples from tCut on, and its blob stays as it is.  Every reader
+** decodes through tsmChunkDecode(), which drops the samples before
+** ts_first; the next rewrite of the chunk (a late sample merged into it)
+** or the prune that takes it whole frees their bytes.  Re-encoding what is
+** left instead took two thirds of the time of a prune.
+*/
+static int pruneStraddler(Prune *pP, int64_t iChunk, int64_t iSeries,
+                          int64_t tCut, char **pzErr){
   TsmCtx *p = pP->p;
   TsmCols *pC = tsmRunCols(pP->pRun);
   sqlite3_stmt *pStmt;
+  int rc = tsmStmt(p, TSM_STMT_CHUNK_GET, &pStmt), bFound = 0;
+  if( rc ) return rc;
+  sqlite3_bind_int64(pStmt, 1, iChunk);
+  if( sqlite3_step(pStmt)==SQLITE_ROW ){
+    rc = tsmChunkDecode(p, iSeries, sqlite3_column_int64(pStmt, 0),
+                        sqlite3_column_int64(pStmt, 1),
+                        sqlite3_column_blob(pStmt, 2),
+                        sqlite3_column_bytes(pStmt, 2), pC, pzErr);
+    bFound = rc==SQLITE_OK;
+  }
+  if( rc==SQLITE_OK ) rc = sqlite3_reset(pStmt);
+  else sqlite3_reset(pStmt);
+  if( rc==SQLITE_OK && bFound ){
+    double vMin = 0, vMax = 0, vSum = 0, vFirst = 0, vLast = 0;
+    int i = 0, k, nVal = 0;
+    while( i<pC->n && pC->aTs[i]<tCut ) i++;
+    pP->nBudget--;
+    if( i==0 || i>=pC->n ) return SQLITE_OK;
+    for(k=i; k<pC->n; k++){               /* as store.c's chunk metadata */
+      double v = pC->aVal[k];
+      if( isnan(v) ) continue;
+      if( nVal==0 ){ vMin = vMax = vFirst = v; }
+      else{ if( v<vMin ) vMin = v; if( v>vMax ) vMax = v; }
+      vSum += v;
+      vLast = v;
+      nVal++;
+    }
+    rc = tsmRStmt(p, TSM_RSTMT_CHUNK_TRIM, &pStmt);
+    if( rc ) return rc;
+    sqlite3_bind_int64(pStmt, 1, iChunk);
+    sqlite3_bind_int64(pStmt, 2, pC->aTs[i]);
+    sqlite3_bind_int(pStmt, 3, pC->n-i);
+    sqlite3_bind_int(pStmt, 4, nVal);
+    if( nVal>0 ){
+      bindMeta(pStmt, 5, vMin);
+      bindMeta(pStmt, 6, vMax);
+      bindMeta(pStmt, 7, vSum);
+      bindMeta(pStmt, 8, vFirst);
+      bindMeta(pStmt, 9, vLast);
+    }
+    sqlite3_step(pStmt);
+    rc = sqlite3_reset(pStmt);
+  }
+  return rc;
+}
+
+/* Remove the samples of the head of pS before tCut (rewrite the head). */
+static int pruneHead(Prune *pP, TsmRunSeries *pS, int64_t tCut,
+                     char **pzErr){
+  TsmCtx *p = pP->p;
+  TsmCols *pC = tsmRunCols(pP->pRun);
+  sqlite3_stmt *pStmt;
+  int bSealed = 0, nByte = 0, rc;
+  int64_t iSealed = 0;
+  uint8_t *aOut = 0;
+  rc = tsmStmt(p, TSM_STMT_HEAD_GET, &pStmt);
+  if( rc ) return rc;
+  sqlite3_bind_int64(pStmt, 1, pS->iSeries);
+  pC->n = 0;
+  if( sqlite3_step(pStmt)==SQLITE_ROW ){
+    bSealed = sqlite3_column_type(pStmt, 0)!=SQLITE_NULL;
+    iSealed = sqlite3_column_int64(pStmt, 0);
+    rc = tsmChunkDecode(p, pS->iSeries, INT64_MIN, 0,
+                        sqlite3_column_blob(pStmt, 2),
+                        sqlite3_column_bytes(pStmt, 2), pC, pzErr);
+  }
+  if( rc==SQLITE_OK ) rc = sqlite3_reset(pStmt);
+  else sqlite3_reset(pStmt);
+  if( rc==SQLITE_OK ){
+    colsKeepFrom(pC, tCut);
+    if( pC->n>0 ){
+      aOut = sqlite3_malloc64(tsmCodecBound(pC->n));
+      if( aOut==0 ) rc = SQLITE_NOMEM;
+      else{
+        nByte = tsmCodecEncode(pC->aTs, pC->aVal, pC->n, TSM_CODEC_FAST,
+                               aOut, tsmCodecBound(pC->n));
+        if( nByte<0 ) rc = SQLITE_ERROR;
+      }
+    }
+  }
+  if( rc==SQLITE_OK ) rc = tsmStmt(p, TSM_STMT_HEAD_PUT, &pStmt);
+  if( rc==SQLITE_OK ){
+    sqlite3_bind_int64(pStmt, 1, pS->iSeries);
+    if( bSealed ) sqlite3_bind_int64(pStmt, 2, iSealed);
+    sqlite3_bind_int(pStmt, 3, pC->n);
+    if( pC->n>0 ) sqlite3_bind_blob(pStmt, 4, aOut, nByte, SQLITE_STATIC);
+    sqlite3_step(pStmt);
+    rc = sqlite3_reset(pStmt);
+  }
+  sqlite3_free(aOut);
+  if( rc==SQLITE_OK ){
+    pS->nHead = pC->n;
+    pS->nHeadBytes = nByte;
+    pS->tsHeadFirst = pC->n>0 ? pC->aTs[0] : INT64_MAX;
+  }
+  return rc;
+}
+
+/* Remove the raw samples of pS before tCut: in whole chunks (and a whole
+** head), and when !pP->bAuto also those of the chunk (or the head) that
+** straddles tCut, which is rewritten. */
+static int pruneRaw(Prune *pP, TsmRunSeries *pS, int64_t tCut, char **pzErr){
+  TsmCtx *p = pP->p;
+  sqlite3_stmt *pStmt;
   int rc;
   int64_t iChunk = 0;
-  int bStraddle = 0;
 
-  /* 1. Whole chunks. */
+  /* 1. Whole chunks.  (tsmPrune() counts the samples removed.) */
   rc = tsmRStmt(p, TSM_RSTMT_CHUNK_DROP, &pStmt);
   if( rc ) return rc;
   sqlite3_bind_int64(pStmt, 1, pS->iSeries);
   sqlite3_bind_int64(pStmt, 2, tCut);
-  while( sqlite3_step(pStmt)==SQLITE_ROW ){
-    pP->nRemoved += sqlite3_column_int64(pStmt, 0);
-    pP->nBudget--;
-  }
+  sqlite3_step(pStmt);
   rc = sqlite3_reset(pStmt);
+  if( rc==SQLITE_OK ) pP->nBudget -= sqlite3_changes(p->db);
 
   /* 2. The chunk that straddles the cut. */
-  if( rc==SQLITE_OK ) rc = tsmRStmt(p, TSM_RSTMT_CHUNK_STRADDLE, &pStmt);
-  if( rc ) return rc;
-  sqlite3_bind_int64(pStmt, 1, pS->iSeries);
-  sqlite3_bind_int64(pStmt, 2, tCut);
-  if( sqlite3_step(pStmt)==SQLITE_ROW ){
-    iChunk = sqlite3_column_int64(pStmt, 0);
-    rc = tsmChunkDecode(p, pS->iSeries, sqlite3_column_int64(pStmt, 1),
-                        sqlite3_column_int64(pStmt, 2),
-                        sqlite3_column_blob(pStmt, 3),
-                        sqlite3_column_bytes(pStmt, 3), pC, pzErr);
-    bStraddle = rc==SQLITE_OK;
-  }
-  if( rc==SQLITE_OK ) rc = sqlite3_reset(pStmt);
-  else sqlite3_reset(pStmt);
-  if( rc==SQLITE_OK && bStraddle ){
-    pP->nRemoved += colsKeepFrom(pC, tCut);
-    pP->nBudget--;
-    rc = tsmStmt(p, TSM_STMT_CHUNK_DELETE, &pStmt);
-    if( rc==SQLITE_OK ){
-      sqlite3_bind_int64(pStmt, 1, iChunk);
-      sqlite3_step(pStmt);
-      rc = sqlite3_reset(pStmt);
-    }
-    if( rc==SQLITE_OK && pC->n>0 ){
-      rc = tsmChunkWrite(p, pS->iSeries, pC->aTs, pC->aVal, pC->n);
+  if( rc==SQLITE_OK && !pP->bAuto ){
+    rc = tsmRStmt(p, TSM_RSTMT_CHUNK_STRADDLE, &pStmt);
+    if( rc ) return rc;
+    sqlite3_bind_int64(pStmt, 1, pS->iSeries);
+    sqlite3_bind_int64(pStmt, 2, tCut);
+    if( sqlite3_step(pStmt)==SQLITE_ROW ) iChunk = sqlite3_column_int64(pStmt, 0);
+    rc = sqlite3_reset(pStmt);
+    if( rc==SQLITE_OK && iChunk ){
+      rc = pruneStraddler(pP, iChunk, pS->iSeries, tCut, pzErr);
     }
   }
 
   /* 3. The head, when it is older than the cut too. */
-  if( rc==SQLITE_OK && pS->nHead>0 && pS->tsHeadFirst<tCut ){
-    int bSealed = 0, nByte = 0;
-    int64_t iSealed = 0;
-    uint8_t *aOut = 0;
-    rc = tsmStmt(p, TSM_STMT_HEAD_GET, &pStmt);
-    if( rc ) return rc;
-    sqlite3_bind_int64(pStmt, 1, pS->iSeries);
-    pC->n = 0;
-    if( sqlite3_step(pStmt)==SQLITE_ROW ){
-      bSealed = sqlite3_column_type(pStmt, 0)!=SQLITE_NULL;
-      iSealed = sqlite3_column_int64(pStmt, 0);
-      rc = tsmChunkDecode(p, pS->iSeries, INT64_MIN, 0,
-                          sqlite3_column_blob(pStmt, 2),
-                          sqlite3_column_bytes(pStmt, 2), pC, pzErr);
-    }
-    if( rc==SQLITE_OK ) rc = sqlite3_reset(pStmt);
-    else sqlite3_reset(pStmt);
-    if( rc==SQLITE_OK ){
-      pP->nRemoved += colsKeepFrom(pC, tCut);
-      if( pC->n>0 ){
-        aOut = sqlite3_malloc64(tsmCodecBound(pC->n));
-        if( aOut==0 ) rc = SQLITE_NOMEM;
-        else{
-          nByte = tsmCodecEncode(pC->aTs, pC->aVal, pC->n, TSM_CODEC_FAST,
-                                 aOut, tsmCodecBound(pC->n));
-          if( nByte<0 ) rc = SQLITE_ERROR;
-        }
-      }
-    }
-    if( rc==SQLITE_OK ) rc = tsmStmt(p, TSM_STMT_HEAD_PUT, &pStmt);
-    if( rc==SQLITE_OK ){
-      sqlite3_bind_int64(pStmt, 1, pS->iSeries);
-      if( bSealed ) sqlite3_bind_int64(pStmt, 2, iSealed);
-      sqlite3_bind_int(pStmt, 3, pC->n);
-      if( pC->n>0 ) sqlite3_bind_blob(pStmt, 4, aOut, nByte, SQLITE_STATIC);
-      sqlite3_step(pStmt);
-      rc = sqlite3_reset(pStmt);
-    }
-    sqlite3_free(aOut);
-    if( rc==SQLITE_OK ){
-      pS->nHead = pC->n;
-      pS->nHeadBytes = nByte;
-      pS->tsHeadFirst = pC->n>0 ? pC->aTs[0] : INT64_MAX;
-    }
+  if( rc==SQLITE_OK && pS->nHead>0 && pS->tsHeadFirst<tCut
+   && (!pP->bAuto || pS->tsNewest<tCut) ){
+    rc = pruneHead(pP, pS, tCut, pzErr);
   }
   return rc;
 }
@@ -679,7 +743,20 @@ static int pruneSeries(Prune *pP, int i, char **pzErr){
   if( pP->aRawCut ) tRawCut = maxI64(tRawCut, pP->aRawCut[i]);
   if( tRawCut!=INT64_MIN ){
     rc = tsmRunRawOldest(pRun, pS, &tRawOld);
-    if( tRawOld<tRawCut ) bNeed = 1;
+    if( rc==SQLITE_OK && pP->bAuto ){
+      /* Only whole chunks go: is the oldest one entirely before the cut? */
+      int64_t tEnd = pS->nHead>0 ? pS->tsNewest : INT64_MAX;
+      sqlite3_stmt *pStmt;
+      rc = tsmRStmt(p, TSM_RSTMT_CHUNK_OLDEST_END, &pStmt);
+      if( rc==SQLITE_OK ){
+        sqlite3_bind_int64(pStmt, 1, pS->iSeries);
+        if( sqlite3_step(pStmt)==SQLITE_ROW ) tEnd = sqlite3_column_int64(pStmt, 0);
+        rc = sqlite3_reset(pStmt);
+      }
+      if( tEnd<tRawCut ) bNeed = 1;
+    }else if( tRawOld<tRawCut ){
+      bNeed = 1;
+    }
     tUpTo = tRawCut;
   }
   for(k=0; rc==SQLITE_OK && k<pT->nTier; k++){
@@ -721,7 +798,9 @@ static int pruneSeries(Prune *pP, int i, char **pzErr){
   }
   if( rc==SQLITE_OK && tRawCut!=INT64_MIN && tRawCut>tRawOld ){
     rc = pruneRaw(pP, pS, tRawCut, pzErr);
-    if( rc==SQLITE_OK && tRawCut>pT->iRawPruned ){
+    /* The horizon matters to tiers only (rollup.c never refolds before it) */
+    if( rc==SQLITE_OK && tRawCut>pT->iRawPruned
+     && (pT->nTier>0 || pT->iRawPruned!=INT64_MIN) ){
       pT->iRawPruned = tRawCut;
       rc = tsmRunStatePut(pRun, pS->iSeries, 0, tRawCut);
     }
@@ -769,7 +848,7 @@ static int pruneSeries(Prune *pP, int i, char **pzErr){
   }
 
   /* A series whose samples all expired (and has no buckets) goes. */
-  if( rc==SQLITE_OK && bRaw ){
+  if( rc==SQLITE_OK && bRaw && pS->nHead==0 ){
     int bEmpty = 0;
     rc = seriesEmpty(p, pS, &bEmpty);
     if( rc==SQLITE_OK && bEmpty ) rc = tsmSeriesDelete(p, pS->iSeries);
@@ -778,14 +857,103 @@ static int pruneSeries(Prune *pP, int i, char **pzErr){
 }
 
 /*
+** tsm_prune() in the most common case, with one statement over all chunks
+** instead of a few per series: no rollup tier anywhere, no max_bytes, and
+** every series under a raw policy with the same keep, so that they all
+** have the same cut.  *pbDone is 0 when the case does not apply.
+*/
+static int pruneBulk(Prune *pP, char **pzErr, int *pbDone){
+  TsmRun *pRun = pP->pRun;
+  TsmCtx *p = pP->p;
+  const TsmPolicies *pSet = tsmRunPolicies(pRun);
+  int64_t tNow = tsmRunNow(pRun), tCut = INT64_MIN;
+  int64_t *aChunk = 0;       /* (chunk_id, series_id) of each straddler */
+  int n = tsmRunSeriesCount(pRun), i, k, nChunk = 0, nAlloc = 0;
+  sqlite3_stmt *pStmt = 0;
+  int rc = SQLITE_OK;
+
+  *pbDone = 0;
+  if( pP->bAuto || pSet->nRes>0 || !tsmRunNoState(pRun) || tNow==INT64_MIN ){
+    return SQLITE_OK;
+  }
+  for(k=0; k<pSet->n; k++) if( pSet->a[k].nMaxBytes ) return SQLITE_OK;
+  for(i=0; i<n; i++){
+    int iPol = tsmPolicyFor(pSet, tsmRunSeriesAt(pRun, i)->zMetric, 0);
+    int64_t t;
+    if( iPol<0 || pSet->a[iPol].iKeep==0 ) return SQLITE_OK;
+    t = tNow - pSet->a[iPol].iKeep;
+    if( i>0 && t!=tCut ) return SQLITE_OK;
+    tCut = t;
+  }
+  *pbDone = 1;
+
+  /* 1. Whole chunks, 2. the straddlers (listed first, rewritten after). */
+  rc = sqlite3_prepare_v2(p->db,
+      "DELETE FROM main.tsm_chunks WHERE ts_last<?1", -1, &pStmt, 0);
+  if( rc==SQLITE_OK ){
+    sqlite3_bind_int64(pStmt, 1, tCut);
+    sqlite3_step(pStmt);
+    rc = sqlite3_finalize(pStmt);
+  }
+  if( rc==SQLITE_OK ){
+    rc = sqlite3_prepare_v2(p->db, "SELECT chunk_id, series_id FROM "
+        "main.tsm_chunks WHERE ts_first<?1 AND ts_last>=?1", -1, &pStmt, 0);
+  }
+  if( rc==SQLITE_OK ) sqlite3_bind_int64(pStmt, 1, tCut);
+  while( rc==SQLITE_OK && sqlite3_step(pStmt)==SQLITE_ROW ){
+    if( nChunk>=nAlloc ){
+      int64_t *aNew;
+      nAlloc = nAlloc ? nAlloc*2 : 256;
+      aNew = sqlite3_realloc64(aChunk, sizeof(int64_t)*2*nAlloc);
+      if( aNew==0 ){ rc = SQLITE_NOMEM; break; }
+      aChunk = aNew;
+    }
+    aChunk[2*nChunk] = sqlite3_column_int64(pStmt, 0);
+    aChunk[2*nChunk+1] = sqlite3_column_int64(pStmt, 1);
+    nChunk++;
+  }
+  if( pStmt ){
+    int rc2 = sqlite3_finalize(pStmt);
+    if( rc==SQLITE_OK ) rc = rc2;
+  }
+  for(k=0; rc==SQLITE_OK && k<nChunk; k++){
+    rc = pruneStraddler(pP, aChunk[2*k], aChunk[2*k+1], tCut, pzErr);
+  }
+  sqlite3_free(aChunk);
+
+  /* 3. Heads older than the cut; 4. series left empty. */
+  for(i=0; rc==SQLITE_OK && i<n; i++){
+    TsmRunSeries *pS = tsmRunSeriesAt(pRun, i);
+    if( pS->nHead>0 && pS->tsHeadFirst<tCut ){
+      rc = pruneHead(pP, pS, tCut, pzErr);
+    }
+    if( rc==SQLITE_OK && pS->nHead==0 && pS->bHead ){
+      int bEmpty = 0;
+      rc = seriesEmpty(p, pS, &bEmpty);
+      if( rc==SQLITE_OK && bEmpty ) rc = tsmSeriesDelete(p, pS->iSeries);
+    }
+  }
+  return rc;
+}
+
+/*
 ** Prune the store.  bAuto: bounded work, resuming where the previous
 ** automatic prune stopped, folding only what is about to go; otherwise
 ** every tier is brought up to date first and everything due is removed.
-** *pnRemoved: raw samples removed.  The store must exist.
+** *pnRemoved: raw samples removed (not counted by the automatic prune).
+** The store must exist.
 */
+static int rawTotal(TsmCtx *p, int64_t *pn){
+  sqlite3_stmt *pStmt;
+  int rc = tsmRStmt(p, TSM_RSTMT_RAW_TOTAL, &pStmt);
+  if( rc ) return rc;
+  if( sqlite3_step(pStmt)==SQLITE_ROW ) *pn = sqlite3_column_int64(pStmt, 0);
+  return sqlite3_reset(pStmt);
+}
 int tsmPrune(TsmCtx *p, int bAuto, int64_t *pnRemoved, char **pzErr){
   Prune prune;
-  int rc, i, n, i0 = 0, nBucket = 0;
+  int rc, i, n, i0 = 0, nBucket = 0, bBulk = 0;
+  int64_t nBefore = 0, nAfter = 0;
 
   memset(&prune, 0, sizeof(prune));
   prune.p = p;
@@ -806,11 +974,13 @@ int tsmPrune(TsmCtx *p, int bAuto, int64_t *pnRemoved, char **pzErr){
     }
   }
   if( rc==SQLITE_OK ) rc = pruneByteCuts(&prune);
+  if( rc==SQLITE_OK && !bAuto ) rc = rawTotal(p, &nBefore);
   if( bAuto ){
     while( i0<n && tsmRunSeriesAt(prune.pRun, i0)->iSeries<p->iPruneNext ) i0++;
     if( i0==n ) i0 = 0;
   }
-  for(i=0; rc==SQLITE_OK && i<n; i++){
+  if( rc==SQLITE_OK ) rc = pruneBulk(&prune, pzErr, &bBulk);
+  for(i=0; rc==SQLITE_OK && !bBulk && i<n; i++){
     int j = (i0+i) % n;
     rc = pruneSeries(&prune, j, pzErr);
     if( rc==SQLITE_CORRUPT && bAuto ){
@@ -829,6 +999,10 @@ int tsmPrune(TsmCtx *p, int bAuto, int64_t *pnRemoved, char **pzErr){
     *pzErr = *tsmRunErr(prune.pRun);
     *tsmRunErr(prune.pRun) = 0;
   }
+  if( rc==SQLITE_OK && !bAuto ){
+    rc = rawTotal(p, &nAfter);
+    prune.nRemoved = nBefore - nAfter;
+  }
   *pnRemoved = prune.nRemoved;
   sqlite3_free(prune.aRawCut);
   sqlite3_free(prune.aTierCut);
@@ -841,22 +1015,42 @@ int tsmPrune(TsmCtx *p, int bAuto, int64_t *pnRemoved, char **pzErr){
 ** the committing transaction, at most once every TSM_PRUNE_INTERVAL_MS per
 ** connection, and only when some policy exists.
 */
+/* A monotonic clock in ms, for tsm_stats' auto_prune_ms. */
+static double monotonicMs(void){
+#ifdef CLOCK_MONOTONIC
+  struct timespec t;
+  if( clock_gettime(CLOCK_MONOTONIC, &t)==0 ){
+    return (double)t.tv_sec*1e3 + (double)t.tv_nsec*1e-6;
+  }
+#endif
+  return (double)tsmWallClock();
+}
+
 int tsmRetentionCommit(TsmCtx *p, char **pzErr){
+  double t0;
   int64_t tNow, nRemoved = 0;
   int rc, eFlags = 0, bExists = 0;
   if( p->bPruning ) return SQLITE_OK;
   tNow = tsmWallClock();
-  if( p->iPruneLast!=0 && tNow>=p->iPruneLast
-   && tNow-p->iPruneLast<TSM_PRUNE_INTERVAL_MS ){
-    return SQLITE_OK;
+  if( (p->eRollup & TSM_ROLLUP_KNOWN) && p->iPruneLast!=0 && tNow>=p->iPruneLast
+   && tNow-p->iPruneLast<p->iPruneInterval ){
+    return SQLITE_OK;                      /* the common case: too soon */
   }
-  p->iPruneLast = tNow;
   rc = tsmStoreReady(p, 0, &bExists, pzErr);
   if( rc || !bExists ) return rc;
   rc = tsmRollupFlags(p, &eFlags);
-  if( rc || (eFlags & TSM_ROLLUP_POLICIES)==0 ) return rc;
+  if( rc ) return rc;
+  if( p->iPruneLast!=0 && tNow>=p->iPruneLast
+   && tNow-p->iPruneLast<p->iPruneInterval ){
+    return SQLITE_OK;
+  }
+  p->iPruneLast = tNow;
+  if( (eFlags & TSM_ROLLUP_POLICIES)==0 ) return SQLITE_OK;
   p->bPruning = 1;
+  t0 = monotonicMs();
   rc = tsmPrune(p, 1, &nRemoved, pzErr);
+  p->rAutoPruneMs += monotonicMs() - t0;
+  p->nAutoPrune++;
   p->bPruning = 0;
   return rc;
 }

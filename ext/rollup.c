@@ -61,7 +61,8 @@
 static const char *const azRStmt[TSM_RSTMT_COUNT] = {
   [TSM_RSTMT_FLAGS] =
     "SELECT EXISTS(SELECT 1 FROM main.tsm_policies),"
-    " EXISTS(SELECT 1 FROM main.tsm_rollup_state)",
+    " EXISTS(SELECT 1 FROM main.tsm_rollup_state),"
+    " (SELECT value FROM main.tsm_meta WHERE key='prune_interval_ms')",
   [TSM_RSTMT_POLICIES] =
     "SELECT rowid, metric, resolution, keep, max_bytes FROM main.tsm_policies"
     " ORDER BY resolution, metric",
@@ -80,6 +81,9 @@ static const char *const azRStmt[TSM_RSTMT_COUNT] = {
     "UPDATE main.tsm_rollup_state SET dirty_from=min(coalesce(dirty_from,?2),?2),"
     " dirty_to=max(coalesce(dirty_to,min(?3,done_ts-1)),min(?3,done_ts-1))"
     " WHERE series_id=?1 AND done_ts>?2",
+  [TSM_RSTMT_STATE_MAX_DONE] =
+    "SELECT max(done_ts) FROM main.tsm_rollup_state"
+    " WHERE series_id=?1 AND resolution>0",
   [TSM_RSTMT_STATE_DELETE] =
     "DELETE FROM main.tsm_rollup_state WHERE series_id=?1 AND resolution=?2",
   [TSM_RSTMT_STATE_DELETE_SERIES] =
@@ -109,12 +113,21 @@ static const char *const azRStmt[TSM_RSTMT_COUNT] = {
   [TSM_RSTMT_CHUNK_NTH] =
     "SELECT ts_first FROM main.tsm_chunks WHERE series_id=?1"
     " ORDER BY ts_first LIMIT 1 OFFSET ?2",
-  [TSM_RSTMT_CHUNK_DROP] =
+  [TSM_RSTMT_CHUNK_OLDEST_END] =
+    "SELECT ts_last FROM main.tsm_chunks WHERE series_id=?1"
+    " ORDER BY ts_first LIMIT 1",
+  [TSM_RSTMT_RAW_TOTAL] =
+    "SELECT (SELECT total(n) FROM main.tsm_chunks)"
+    " + (SELECT total(n) FROM main.tsm_heads)",
+  [TSM_RSTMT_CHUNK_DROP] =           /* (RETURNING would cost twice as much) */
     "DELETE FROM main.tsm_chunks WHERE series_id=?1 AND ts_first<?2"
-    " AND ts_last<?2 RETURNING n",
+    " AND ts_last<?2",
   [TSM_RSTMT_CHUNK_STRADDLE] =
     "SELECT chunk_id, ts_first, ts_last, data FROM main.tsm_chunks"
     " WHERE series_id=?1 AND ts_first<?2 AND ts_last>=?2",
+  [TSM_RSTMT_CHUNK_TRIM] =
+    "UPDATE main.tsm_chunks SET ts_first=?2, n=?3, n_val=?4, v_min=?5,"
+    " v_max=?6, v_sum=?7, v_first=?8, v_last=?9 WHERE chunk_id=?1",
   [TSM_RSTMT_CHUNK_ANY] =
     "SELECT 1 FROM main.tsm_chunks WHERE series_id=?1 LIMIT 1",
 };
@@ -137,13 +150,91 @@ int tsmRStmt(TsmCtx *p, int eStmt, sqlite3_stmt **ppStmt){
   return rc;
 }
 
-/* Finalize the cached statements (called by tsmStoreClose). */
+/*
+** The highest done_ts of the tiers of each series the flush wrote: a
+** sample is late for some tier exactly when it is before that, so the
+** flush hook runs no statement for samples that are not late (nearly
+** always).  Open addressing, series_id 0 marks a free slot; INT64_MIN+1:
+** no tier.  Emptied whenever it may be wrong: tier state written by this
+** connection (tsmRunStatePut), or the flags reloaded after another
+** connection committed (rollupFlagsLoad).  A ROLLBACK only lowers
+** watermarks, which leaves the cache on the safe side (an UPDATE that
+** finds nothing).
+*/
+struct TsmDoneCache {
+  int nSlot, nUsed;          /* nSlot: power of two */
+  struct TsmDoneEntry { int64_t iSeries, iMax; } *a;
+};
+#define TSM_DONE_CACHE_MAX 65536
+
+static void doneCacheClear(TsmCtx *p){
+  if( p->pDone && p->pDone->nUsed>0 ){
+    memset(p->pDone->a, 0, sizeof(p->pDone->a[0])*(size_t)p->pDone->nSlot);
+    p->pDone->nUsed = 0;
+  }
+}
+
+static struct TsmDoneEntry *doneCacheFind(TsmCtx *p, int64_t iSeries,
+                                          int bAdd){
+  struct TsmDoneCache *pC = p->pDone;
+  unsigned h, mask;
+  if( pC==0 ){
+    if( !bAdd ) return 0;
+    pC = p->pDone = sqlite3_malloc(sizeof(*pC));
+    if( pC==0 ) return 0;
+    pC->nSlot = 256;
+    pC->nUsed = 0;
+    pC->a = sqlite3_malloc64(sizeof(pC->a[0])*256);
+    if( pC->a==0 ){ sqlite3_free(pC); p->pDone = 0; return 0; }
+    memset(pC->a, 0, sizeof(pC->a[0])*256);
+  }
+  if( bAdd && (pC->nUsed+1)*2>pC->nSlot ){
+    if( pC->nSlot>=TSM_DONE_CACHE_MAX ){
+      doneCacheClear(p);
+    }else{
+      struct TsmDoneEntry *aNew;
+      int nNew = pC->nSlot*2, i;
+      aNew = sqlite3_malloc64(sizeof(aNew[0])*(size_t)nNew);
+      if( aNew==0 ) return 0;
+      memset(aNew, 0, sizeof(aNew[0])*(size_t)nNew);
+      for(i=0; i<pC->nSlot; i++){
+        if( pC->a[i].iSeries ){
+          unsigned g = (unsigned)((uint64_t)pC->a[i].iSeries*0x9E3779B97F4A7C15ull>>40)
+                     & (unsigned)(nNew-1);
+          while( aNew[g].iSeries ) g = (g+1) & (unsigned)(nNew-1);
+          aNew[g] = pC->a[i];
+        }
+      }
+      sqlite3_free(pC->a);
+      pC->a = aNew;
+      pC->nSlot = nNew;
+    }
+  }
+  mask = (unsigned)(pC->nSlot-1);
+  for(h=(unsigned)((uint64_t)iSeries*0x9E3779B97F4A7C15ull>>40) & mask;
+      pC->a[h].iSeries; h=(h+1) & mask){
+    if( pC->a[h].iSeries==iSeries ) return &pC->a[h];
+  }
+  if( !bAdd ) return 0;
+  pC->a[h].iSeries = iSeries;
+  pC->a[h].iMax = INT64_MIN;                 /* not loaded yet */
+  pC->nUsed++;
+  return &pC->a[h];
+}
+
+/* Finalize the cached statements, free the cache of watermarks (called by
+** tsmStoreClose). */
 void tsmRollupClose(TsmCtx *p){
   int i;
   for(i=0; i<TSM_RSTMT_COUNT; i++){
     sqlite3_stmt *pStmt = p->aRollupStmt[i];
     p->aRollupStmt[i] = 0;
     sqlite3_finalize(pStmt);
+  }
+  if( p->pDone ){
+    sqlite3_free(p->pDone->a);
+    sqlite3_free(p->pDone);
+    p->pDone = 0;
   }
 }
 
@@ -156,21 +247,25 @@ static int stmtRun(sqlite3_stmt *pStmt){
 /*
 ** Is there any policy, any tier state?  Cached in p->eRollup until another
 ** connection commits (tsmCacheValidate clears it).  This connection sets
-** the bits itself when it writes policies or state.
+** the bits itself when it writes policies or state.  Loaded with them:
+** p->iPruneInterval, tsm_meta 'prune_interval_ms' (docs/FORMAT.md).
 */
 static int rollupFlagsLoad(TsmCtx *p, int *peFlags){
   sqlite3_stmt *pStmt;
   int rc = SQLITE_OK;
-  if( p->eRollup==0 ){
+  if( (p->eRollup & TSM_ROLLUP_KNOWN)==0 ){
     rc = tsmRStmt(p, TSM_RSTMT_FLAGS, &pStmt);
     if( rc==SQLITE_OK ){
       int e = TSM_ROLLUP_KNOWN;
       if( sqlite3_step(pStmt)==SQLITE_ROW ){
         if( sqlite3_column_int(pStmt, 0) ) e |= TSM_ROLLUP_POLICIES;
         if( sqlite3_column_int(pStmt, 1) ) e |= TSM_ROLLUP_STATE;
+        p->iPruneInterval = sqlite3_column_type(pStmt, 2)==SQLITE_NULL
+                          ? TSM_PRUNE_INTERVAL_MS : sqlite3_column_int64(pStmt, 2);
       }
       rc = sqlite3_reset(pStmt);
       if( rc==SQLITE_OK ) p->eRollup = e;
+      doneCacheClear(p);       /* another connection may have folded */
     }
   }
   *peFlags = rc==SQLITE_OK ? p->eRollup : 0;
@@ -189,12 +284,27 @@ int tsmRollupFlags(TsmCtx *p, int *peFlags){
 int tsmRollupFlushed(TsmCtx *p, int64_t iSeries, int64_t tsMin,
                      int64_t tsMax){
   sqlite3_stmt *pStmt;
+  struct TsmDoneEntry *pE;
   int rc, eFlags = p->eRollup;
-  if( eFlags==0 ){
+  if( (eFlags & TSM_ROLLUP_KNOWN)==0 ){
     rc = rollupFlagsLoad(p, &eFlags);    /* the flush validated the cache */
     if( rc ) return rc;
   }
   if( (eFlags & TSM_ROLLUP_STATE)==0 ) return SQLITE_OK;
+  pE = doneCacheFind(p, iSeries, 1);
+  if( pE && pE->iMax==INT64_MIN ){
+    rc = tsmRStmt(p, TSM_RSTMT_STATE_MAX_DONE, &pStmt);
+    if( rc ) return rc;
+    sqlite3_bind_int64(pStmt, 1, iSeries);
+    pE->iMax = INT64_MIN+1;
+    if( sqlite3_step(pStmt)==SQLITE_ROW
+     && sqlite3_column_type(pStmt, 0)!=SQLITE_NULL ){
+      pE->iMax = sqlite3_column_int64(pStmt, 0);
+    }
+    rc = sqlite3_reset(pStmt);
+    if( rc ){ pE->iMax = INT64_MIN; return rc; }
+  }
+  if( pE && tsMin>=pE->iMax ) return SQLITE_OK;    /* in order: not late */
   rc = tsmRStmt(p, TSM_RSTMT_STATE_DIRTY, &pStmt);
   if( rc ) return rc;
   sqlite3_bind_int64(pStmt, 1, iSeries);
@@ -218,6 +328,78 @@ int tsmRollupForget(TsmCtx *p, int64_t iSeries){
     }
   }
   return rc;
+}
+
+/*
+** tsm_check() (store.c): every bucket belongs to a series, starts at a
+** multiple of its width, holds its first and last sample, and has a valid
+** sketch that counts `count` values; every state row belongs to a series
+** and has its watermark on a bucket boundary.
+*/
+int tsmRollupCheck(TsmCtx *p, void (*xLine)(void*, const char*), void *pArg){
+  sqlite3_stmt *pStmt = 0;
+  int rc, rc2;
+  rc = sqlite3_prepare_v2(p->db,
+      "SELECT r.series_id, r.resolution, r.ts, r.count, r.sketch,"
+      " i.series_id IS NOT NULL, r.resolution>0 AND r.ts % r.resolution=0,"
+      " r.first_ts>=r.ts AND r.last_ts>=r.first_ts"
+      "   AND r.last_ts<r.ts+r.resolution AND r.count>=1"
+      "   AND (r.min IS NULL OR r.max IS NULL OR r.min<=r.max)"
+      " FROM main.tsm_rollup r LEFT JOIN main.tsm_ids i USING(series_id)",
+      -1, &pStmt, 0);
+  while( rc==SQLITE_OK && sqlite3_step(pStmt)==SQLITE_ROW ){
+    int64_t iSeries = sqlite3_column_int64(pStmt, 0);
+    int64_t nSketch = -1;
+    char *zWhat = sqlite3_mprintf("series %lld: %lld ms bucket at %lld",
+        (long long)iSeries, (long long)sqlite3_column_int64(pStmt, 1),
+        (long long)sqlite3_column_int64(pStmt, 2));
+    char *zLine = 0;
+    if( zWhat==0 ){ rc = SQLITE_NOMEM; break; }
+    if( !sqlite3_column_int(pStmt, 5) ){
+      zLine = sqlite3_mprintf("%s belongs to no series", zWhat);
+    }else if( !sqlite3_column_int(pStmt, 6) ){
+      zLine = sqlite3_mprintf("%s is not on a bucket boundary", zWhat);
+    }else if( !sqlite3_column_int(pStmt, 7) ){
+      zLine = sqlite3_mprintf("%s: count, times or min/max out of range",
+                              zWhat);
+    }else if( tsmSketchCheck(sqlite3_column_blob(pStmt, 4),
+                             (size_t)sqlite3_column_bytes(pStmt, 4),
+                             &nSketch)!=TSM_SKETCH_OK ){
+      zLine = sqlite3_mprintf("%s: corrupt sketch", zWhat);
+    }else if( nSketch!=sqlite3_column_int64(pStmt, 3) ){
+      zLine = sqlite3_mprintf("%s: the sketch counts %lld values, not %lld",
+          zWhat, (long long)nSketch,
+          (long long)sqlite3_column_int64(pStmt, 3));
+    }
+    if( zLine ) xLine(pArg, zLine);
+    sqlite3_free(zLine);
+    sqlite3_free(zWhat);
+  }
+  rc2 = sqlite3_finalize(pStmt);
+  if( rc==SQLITE_OK ) rc = rc2;
+  if( rc ) return rc;
+
+  rc = sqlite3_prepare_v2(p->db,
+      "SELECT s.series_id, s.resolution, i.series_id IS NOT NULL,"
+      " s.resolution=0 OR s.done_ts IS NULL OR s.done_ts % s.resolution=0"
+      " FROM main.tsm_rollup_state s LEFT JOIN main.tsm_ids i USING(series_id)",
+      -1, &pStmt, 0);
+  while( rc==SQLITE_OK && sqlite3_step(pStmt)==SQLITE_ROW ){
+    char *zLine = 0;
+    if( !sqlite3_column_int(pStmt, 2) ){
+      zLine = sqlite3_mprintf("series %lld: %lld ms tier state belongs to no "
+          "series", (long long)sqlite3_column_int64(pStmt, 0),
+          (long long)sqlite3_column_int64(pStmt, 1));
+    }else if( !sqlite3_column_int(pStmt, 3) ){
+      zLine = sqlite3_mprintf("series %lld: %lld ms tier watermark is not on "
+          "a bucket boundary", (long long)sqlite3_column_int64(pStmt, 0),
+          (long long)sqlite3_column_int64(pStmt, 1));
+    }
+    if( zLine ) xLine(pArg, zLine);
+    sqlite3_free(zLine);
+  }
+  rc2 = sqlite3_finalize(pStmt);
+  return rc==SQLITE_OK ? rc2 : rc;
 }
 
 /*
@@ -376,12 +558,14 @@ struct TsmRun {
   uint8_t *aSk;              /* sketch serialization, TSM_SKETCH_MAX_BYTES */
   TsmCols cols;              /* scratch for retention.c */
   char *zErr;                /* first error message, "tsm: ..." */
+  int bNoState;              /* tsm_rollup_state was empty at the start */
 };
 
 int tsmRunSeriesCount(TsmRun *pRun){ return pRun->nSeries; }
 TsmRunSeries *tsmRunSeriesAt(TsmRun *pRun, int i){ return &pRun->aSeries[i]; }
 const TsmPolicies *tsmRunPolicies(TsmRun *pRun){ return &pRun->pol; }
 int64_t tsmRunNow(TsmRun *pRun){ return pRun->tsNow; }
+int tsmRunNoState(TsmRun *pRun){ return pRun->bNoState; }
 TsmCols *tsmRunCols(TsmRun *pRun){ return &pRun->cols; }
 char **tsmRunErr(TsmRun *pRun){ return &pRun->zErr; }
 
@@ -416,7 +600,10 @@ int tsmRunOpen(TsmCtx *p, TsmRun **ppRun, char **pzErr){
   memset(pRun, 0, sizeof(*pRun));
   pRun->p = p;
   pRun->tsNewest = INT64_MIN;
-  rc = tsmPoliciesLoad(p, &pRun->pol);
+  rc = tsmRollupFlags(p, &i);
+  pRun->bNoState = (i & TSM_ROLLUP_STATE)==0;
+  i = 0;
+  if( rc==SQLITE_OK ) rc = tsmPoliciesLoad(p, &pRun->pol);
   if( rc==SQLITE_OK ){
     int n = pRun->pol.nRes>0 ? pRun->pol.nRes : 1;
     pRun->tiers.aTier = sqlite3_malloc64(sizeof(TsmTier)*n);
@@ -539,6 +726,8 @@ int tsmRunTiers(TsmRun *pRun, TsmRunSeries *pS, TsmSeriesTiers **ppTiers){
     pT->nTier++;
   }
 
+  *ppTiers = pT;
+  if( pT->nTier==0 && pRun->bNoState ) return SQLITE_OK;  /* nothing to load */
   rc = tsmRStmt(pRun->p, TSM_RSTMT_STATE_GET, &pStmt);
   if( rc ) return rc;
   sqlite3_bind_int64(pStmt, 1, pS->iSeries);
@@ -596,7 +785,10 @@ int tsmRunStatePut(TsmRun *pRun, int64_t iSeries, const TsmTier *pTier,
     sqlite3_bind_int64(pStmt, 6, iRawPruned);
   }
   rc = stmtRun(pStmt);
-  if( rc==SQLITE_OK && pTier ) pRun->p->eRollup |= TSM_ROLLUP_STATE;
+  if( pTier ) doneCacheClear(pRun->p);   /* watermarks moved */
+  if( rc==SQLITE_OK && pTier && pRun->p->eRollup ){
+    pRun->p->eRollup |= TSM_ROLLUP_STATE;      /* known: now true */
+  }
   return rc;
 }
 

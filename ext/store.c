@@ -535,6 +535,15 @@ int tsmChunkDecode(TsmCtx *p, int64_t iSeries, int64_t tsFirst,
     return SQLITE_CORRUPT;
   }
   pOut->n = rc;
+  /* retention.c: a chunk cut by a prune keeps the samples before its new
+  ** ts_first in its blob (not re-encoded); they are gone from the series. */
+  if( tsFirst!=INT64_MIN && rc>0 && pOut->aTs[0]<tsFirst ){
+    int i = 1;
+    while( i<rc && pOut->aTs[i]<tsFirst ) i++;
+    memmove(pOut->aTs, &pOut->aTs[i], sizeof(int64_t)*(size_t)(rc-i));
+    memmove(pOut->aVal, &pOut->aVal[i], sizeof(double)*(size_t)(rc-i));
+    pOut->n = rc-i;
+  }
   return SQLITE_OK;
 }
 
@@ -1188,6 +1197,11 @@ static void checkSamples(CheckOut *pOut, const char *zWhat, int64_t iSeries,
   }
 }
 
+/* Report a line of tsmRollupCheck() (rollup.c). */
+static void checkLineCb(void *pArg, const char *zLine){
+  checkLine((CheckOut*)pArg, "%s", zLine);
+}
+
 int tsmStoreCheck(TsmCtx *p, char **pzOut, char **pzErr){
   CheckOut out = {0, 0};
   sqlite3_stmt *pStmt = 0;
@@ -1312,6 +1326,8 @@ int tsmStoreCheck(TsmCtx *p, char **pzOut, char **pzErr){
     if( rc==SQLITE_OK ) rc = rc2;
   }
   tsmColsFree(&cols);
+  /* rollup.c: the buckets of rollup tiers and their state */
+  if( rc==SQLITE_OK ) rc = tsmRollupCheck(p, checkLineCb, &out);
   if( rc ){
     sqlite3_free(out.z);
     if( *pzErr==0 ){
@@ -1364,10 +1380,12 @@ int tsmStoreStats(TsmCtx *p, char **pzOut, char **pzErr){
   *pzOut = sqlite3_mprintf("{\"series\":%lld,\"samples\":%lld,"
       "\"chunks\":%lld,\"bytes\":%lld,\"bytes_per_sample\":%.3f,"
       "\"file_bytes\":%lld,\"file_bytes_per_sample\":%.3f,"
-      "\"buffered\":%d,\"decoded_chunks\":%lld}",
+      "\"buffered\":%d,\"decoded_chunks\":%lld,"
+      "\"auto_prunes\":%lld,\"auto_prune_ms\":%.3f}",
       nSeries, nSamples + p->buf.nSample, nChunks, nBytes,
       nSamples ? (double)nBytes/(double)nSamples : 0.0, nFile,
       nSamples ? (double)nFile/(double)nSamples : 0.0,
-      p->buf.nSample, (long long)p->nDecoded);
+      p->buf.nSample, (long long)p->nDecoded,
+      (long long)p->nAutoPrune, p->rAutoPruneMs);   /* retention.c */
   return *pzOut ? SQLITE_OK : SQLITE_NOMEM;
 }

@@ -129,6 +129,7 @@ enum {
   TSM_RSTMT_STATE_GET,
   TSM_RSTMT_STATE_PUT,
   TSM_RSTMT_STATE_DIRTY,     /* the flush hook: late samples */
+  TSM_RSTMT_STATE_MAX_DONE,  /* the flush hook: highest watermark */
   TSM_RSTMT_STATE_DELETE,
   TSM_RSTMT_STATE_DELETE_SERIES,
   TSM_RSTMT_ROLLUP_INSERT,
@@ -140,14 +141,18 @@ enum {
   TSM_RSTMT_ROLLUP_ANY,
   TSM_RSTMT_RAW_OLDEST,
   TSM_RSTMT_CHUNK_NTH,
+  TSM_RSTMT_CHUNK_OLDEST_END,  /* ts_last of the oldest chunk */
+  TSM_RSTMT_RAW_TOTAL,       /* samples in chunks and heads */
   TSM_RSTMT_CHUNK_DROP,
   TSM_RSTMT_CHUNK_STRADDLE,
+  TSM_RSTMT_CHUNK_TRIM,      /* new start and metadata of a cut chunk */
   TSM_RSTMT_CHUNK_ANY,
   TSM_RSTMT_COUNT
 };
 #define TSM_ROLLUP_KNOWN    0x01   /* eRollup is valid */
 #define TSM_ROLLUP_POLICIES 0x02   /* tsm_policies has rows */
 #define TSM_ROLLUP_STATE    0x04   /* tsm_rollup_state has rows */
+#define TSM_PRUNE_INTERVAL_MS 5000 /* default time between automatic prunes */
 
 /* Per-connection state, the user data of every function and module. */
 struct TsmCtx {
@@ -169,8 +174,12 @@ struct TsmCtx {
   int eRollup;               /* TSM_ROLLUP_xxx flags; 0 = not known */
   int bPruning;              /* inside tsm_prune/tsm_downsample */
   int64_t iPruneLast;        /* wall clock (ms) of the last automatic prune */
+  int64_t iPruneInterval;    /* ms between automatic prunes (with eRollup) */
   int64_t iPruneNext;        /* series the next automatic prune starts at */
   sqlite3_stmt *aRollupStmt[TSM_RSTMT_COUNT];   /* see rollup.c */
+  struct TsmDoneCache *pDone;        /* rollup.c: highest done_ts per series */
+  int64_t nAutoPrune;        /* automatic prunes run by this connection */
+  double rAutoPruneMs;       /* ... and the time they took (tsm_stats) */
 };
 
 /* tsm.c */
@@ -291,6 +300,7 @@ void tsmRollupClose(TsmCtx *p);
 int tsmRollupFlushed(TsmCtx *p, int64_t iSeries, int64_t tsMin,
                      int64_t tsMax);
 int tsmRollupForget(TsmCtx *p, int64_t iSeries);
+int tsmRollupCheck(TsmCtx *p, void (*xLine)(void*, const char*), void *pArg);
 int tsmRollupRegister(sqlite3 *db, TsmCtx *p);
 int tsmTxnBegin(TsmCtx *p, int *pbOwn);
 int tsmTxnEnd(TsmCtx *p, int bOwn, int rc);
@@ -336,6 +346,7 @@ TsmRunSeries *tsmRunSeriesAt(TsmRun *pRun, int i);
 int tsmRunFind(TsmRun *pRun, int64_t iSeries);
 const TsmPolicies *tsmRunPolicies(TsmRun *pRun);
 int64_t tsmRunNow(TsmRun *pRun);
+int tsmRunNoState(TsmRun *pRun);
 TsmCols *tsmRunCols(TsmRun *pRun);
 char **tsmRunErr(TsmRun *pRun);
 int tsmRunTiers(TsmRun *pRun, TsmRunSeries *pS, TsmSeriesTiers **ppTiers);

@@ -38,7 +38,8 @@ typedef struct RetCursor {
   sqlite3_vtab_cursor base;
   TsmCtx *p;
   TsmPolicies pol;
-  TsmUsage *aUsage;          /* NULL unless status columns are read */
+  TsmUsage *aUsage;          /* status of every policy, once one is read */
+  int bUsage;                /* status columns may be read (idxNum) */
   int i;                     /* current row */
 } RetCursor;
 
@@ -116,12 +117,25 @@ static int retFilter(sqlite3_vtab_cursor *pCursor, int idxNum,
   rc = tsmStoreFlush(p, 0, &zErr);
   if( rc==SQLITE_OK ) rc = tsmStoreReady(p, 0, &bExists, &zErr);
   if( rc==SQLITE_OK && bExists ) rc = tsmPoliciesLoad(p, &pCur->pol);
-  if( rc==SQLITE_OK && bExists && (idxNum & 1) && pCur->pol.n>0 ){
-    pCur->aUsage = sqlite3_malloc64(sizeof(TsmUsage)*pCur->pol.n);
-    if( pCur->aUsage==0 ) rc = SQLITE_NOMEM;
-    else rc = tsmRetentionUsage(p, &pCur->pol, pCur->aUsage, &zErr);
-  }
+  pCur->bUsage = (idxNum & 1)!=0;
   retSetErr(pCursor->pVtab, zErr);
+  return rc;
+}
+
+/* The status of every policy, computed when a status column is first read
+** (an UPDATE does not read them: see sqlite3_vtab_nochange). */
+static int retUsage(RetCursor *pCur){
+  char *zErr = 0;
+  int rc;
+  if( pCur->aUsage || !pCur->bUsage || pCur->pol.n==0 ) return SQLITE_OK;
+  pCur->aUsage = sqlite3_malloc64(sizeof(TsmUsage)*pCur->pol.n);
+  if( pCur->aUsage==0 ) return SQLITE_NOMEM;
+  rc = tsmRetentionUsage(pCur->p, &pCur->pol, pCur->aUsage, &zErr);
+  if( rc ){
+    sqlite3_free(pCur->aUsage);
+    pCur->aUsage = 0;
+    retSetErr(pCur->base.pVtab, zErr);
+  }
   return rc;
 }
 
@@ -145,8 +159,14 @@ static int retColumn(sqlite3_vtab_cursor *pCursor, sqlite3_context *ctx,
                      int i){
   RetCursor *pCur = (RetCursor*)pCursor;
   const TsmPolicy *pP = &pCur->pol.a[pCur->i];
-  const TsmUsage *pU = pCur->aUsage ? &pCur->aUsage[pCur->i] : 0;
-  if( i>=COL_SERIES && sqlite3_vtab_nochange(ctx) ) return SQLITE_OK;
+  const TsmUsage *pU;
+  if( i>=COL_SERIES ){
+    int rc;
+    if( sqlite3_vtab_nochange(ctx) ) return SQLITE_OK;
+    rc = retUsage(pCur);
+    if( rc ) return rc;
+  }
+  pU = pCur->aUsage ? &pCur->aUsage[pCur->i] : 0;
   switch( i ){
     case COL_METRIC:
       sqlite3_result_text(ctx, pP->zPattern, -1, SQLITE_TRANSIENT);
@@ -319,7 +339,7 @@ static int retUpdate(sqlite3_vtab *pVtab, int argc, sqlite3_value **argv,
                  " resolution=:res, keep=:keep, max_bytes=:max"
                  " WHERE rowid=:rowid", iOld, zMetric, iRes, iKeep, nMax, 0);
   }
-  if( rc==SQLITE_OK ) p->eRollup |= TSM_ROLLUP_KNOWN|TSM_ROLLUP_POLICIES;
+  if( rc==SQLITE_OK && p->eRollup ) p->eRollup |= TSM_ROLLUP_POLICIES;
   return rc;
 }
 
