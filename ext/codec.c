@@ -754,12 +754,12 @@ static void codecIntPlan(const int64_t *aX, int n, int mXform, CodecPlan *p,
   }
 
   /* A constant step (regular timestamps, a flat series): LINEAR, w = 0. */
-  {
+  if( mXform & (1<<CODEC_X_LINEAR) ){
     const uint64_t *aU = (const uint64_t*)aX;
     uint64_t s = aU[1] - aU[0];
     int i;
     for(i=2; i<n && aU[i] - aU[i-1]==s; i++);
-    if( i==n && (mXform & (1<<CODEC_X_LINEAR)) ){
+    if( i==n ){
       p->eXform = CODEC_X_LINEAR;
       p->iSlope = s;
       p->nByte = codecPlanHeader(p);
@@ -828,6 +828,22 @@ static void codecIntPlan(const int64_t *aX, int n, int mXform, CodecPlan *p,
   codecIntPlanExact(aX, n, p, &estBest, n-1<=CODEC_BLOCK ? aCache : 0);
 }
 
+/* Exceptions that codecIntWrite() keeps while packing (more are found by
+** a second pass). */
+#define CODEC_EXC_KEEP 64
+
+/* Append one exception: the varint gap and the zigzag varint offset. */
+static int codecExcWrite(CodecOut *pOut, int iGap, uint64_t iOffset){
+  uint64_t z = codecZigzag(iOffset);
+  if( codecRoom(pOut)
+      < (size_t)(codecVarintLen((uint64_t)iGap) + codecVarintLen(z)) ){
+    return TSM_CODEC_TOOSMALL;
+  }
+  codecOutVarint(pOut, (uint64_t)iGap);
+  codecOutVarint(pOut, z);
+  return 0;
+}
+
 /*
 ** Write the packed column planned in *p, with the residuals from aCache if
 ** not NULL.  A residual r outside the window [base, base + 2^w) is written
@@ -841,6 +857,10 @@ static int codecIntWrite(CodecOut *pOut, const int64_t *aX, int n,
   uint64_t aTmp[CODEC_RBLOCK];
   uint64_t mask = codecMask(p->nBit);
   uint64_t iBase = p->iBase;
+  uint64_t iCenter = iBase + (p->nBit>0 ? (uint64_t)1 << (p->nBit-1) : 0);
+  int aExcPos[CODEC_EXC_KEEP];      /* exceptions met while packing */
+  uint64_t aExcR[CODEC_EXC_KEEP];
+  int nKeep = 0, nExc = 0, iPrev = 0;
   size_t nFixed;
   CodecDiv dv;
   int i0, k;
@@ -868,7 +888,15 @@ static int codecIntWrite(CodecOut *pOut, const int64_t *aX, int n,
       const uint64_t *aR = codecBlock(aX, i0, nBlk, p, &dv, aCache, aTmp);
       for(k=0; k<nBlk; k++){
         uint64_t u = aR[k] - iBase;
-        u = u<=mask ? u : 0;
+        if( u>mask ){
+          /* an exception (rare): keep it for the list that follows */
+          if( nKeep<CODEC_EXC_KEEP ){
+            aExcPos[nKeep] = i0 + k;
+            aExcR[nKeep] = aR[k];
+          }
+          nKeep++;
+          u = 0;
+        }
         acc |= u << nAcc;
         nAcc += w;
         if( nAcc>=64 ){
@@ -886,30 +914,32 @@ static int codecIntWrite(CodecOut *pOut, const int64_t *aX, int n,
     }
     pOut->iOff = (size_t)(a - pOut->a);
   }
-  if( p->nExc>0 ){
-    uint64_t iCenter = iBase + (p->nBit>0 ? (uint64_t)1 << (p->nBit-1) : 0);
-    int iPrev = 0, nExc = 0;
+  if( p->nBit>0 && nKeep<=CODEC_EXC_KEEP ){
+    /* the exceptions were all kept while packing */
+    for(k=0; k<nKeep; k++){
+      if( codecExcWrite(pOut, aExcPos[k] - iPrev - 1, aExcR[k] - iCenter) ){
+        return TSM_CODEC_TOOSMALL;
+      }
+      iPrev = aExcPos[k];
+    }
+    nExc = nKeep;
+  }else if( p->nExc>0 ){
+    /* w == 0, or too many to keep: find them again */
     for(i0=1; i0<n; i0+=nStep){
       int nBlk = n - i0 < nStep ? n - i0 : nStep;
       const uint64_t *aR = codecBlock(aX, i0, nBlk, p, &dv, aCache, aTmp);
       for(k=0; k<nBlk; k++){
-        uint64_t z, iGap;
         if( aR[k] - iBase<=mask ) continue;
-        iGap = (uint64_t)(i0 + k - iPrev - 1);
-        z = codecZigzag(aR[k] - iCenter);
-        if( codecRoom(pOut)
-            < (size_t)(codecVarintLen(iGap) + codecVarintLen(z)) ){
+        if( codecExcWrite(pOut, i0 + k - iPrev - 1, aR[k] - iCenter) ){
           return TSM_CODEC_TOOSMALL;
         }
-        codecOutVarint(pOut, iGap);
-        codecOutVarint(pOut, z);
         iPrev = i0 + k;
         nExc++;
       }
     }
-    assert( nExc==p->nExc );
-    if( nExc!=p->nExc ) return CODEC_EPLAN;
   }
+  assert( nExc==p->nExc );
+  if( nExc!=p->nExc ) return CODEC_EPLAN;
   return 0;
 }
 
@@ -1570,7 +1600,7 @@ static int codecValBest(CodecOut *p, const double *aVal, int n){
     if( rc==0 && bCorr ){
       /* the correction column's residuals c_i - c_0, in place */
       uint64_t c0 = (uint64_t)aC[0];
-      for(i=1; i<n; i++) aC[i] = (int64_t)((uint64_t)aC[i] - c0);
+      if( c0 ) for(i=1; i<n; i++) aC[i] = (int64_t)((uint64_t)aC[i] - c0);
       rc = codecIntWrite(p, aC, n, &planC, (const uint64_t*)&aC[1]);
     }
     if( rc==CODEC_EPLAN ){
