@@ -152,6 +152,9 @@ static double clockHz(void){
 #endif
 }
 
+/* Results go here so that the timed calls are not optimised away. */
+static volatile long nBenchSink;
+
 /*
 ** Best rate, in million samples/s, of nRound rounds of encode or decode;
 ** *prCycles gets the fewest cycles per sample of a round (0 if unknown).
@@ -162,7 +165,6 @@ static double setTime(Set *pSet, int eMode, int bDecode, int nRound,
   static double aVal[CHUNK];
   static uint8_t aBuf[16*CHUNK + 64];
   double rBest = 0;
-  volatile long nSink = 0;
   int r;
   *prCycles = 0;
   for(r=0; r<nRound; r++){
@@ -174,10 +176,10 @@ static double setTime(Set *pSet, int eMode, int bDecode, int nRound,
       for(c=0; c<pSet->nChunk; c++){
         Chunk *p = &pSet->aChunk[c];
         if( bDecode ){
-          nSink += tsmCodecDecode(p->aEnc[eMode], p->nEnc[eMode], aTs, aVal,
+          nBenchSink += tsmCodecDecode(p->aEnc[eMode], p->nEnc[eMode], aTs, aVal,
                                   CHUNK);
         }else{
-          nSink += tsmCodecEncode(p->aTs, p->aVal, p->n, eMode, aBuf,
+          nBenchSink += tsmCodecEncode(p->aTs, p->aVal, p->n, eMode, aBuf,
                                   sizeof(aBuf));
         }
       }
