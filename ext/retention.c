@@ -24,9 +24,12 @@
 **   2. Raw samples before cut = max(now - keep, the max_bytes cut) go,
 **      but never those a tier that reads raw samples has not folded yet
 **      (before the lowest of their done_ts).  Whole chunks are deleted;
-**      the one chunk that straddles the cut is rewritten; the head is
+**      the one chunk that straddles the cut gets the ts_first and metadata
+**      of what is left (its blob stays: see pruneStraddler); the head is
 **      rewritten only when it is older than the cut (a series that
 **      stopped).  raw pruned_ts records the cut for rollup.c.
+**   With no tier, no max_bytes and one keep for every series, pruneBulk()
+**   does 2. for all series with one statement.
 **   3. Buckets of a tier whose ts is before its cut go, but never those a
 **      coarser tier built from this one has not folded yet.
 **   4. Tiers that no policy declares any more are dropped, and a series
@@ -45,8 +48,8 @@
 ** chunks (and heads) that are entirely before the cut, and at most
 ** TSM_PRUNE_SERIES_CHUNKS chunks and TSM_PRUNE_SERIES_BUCKETS buckets per
 ** series, TSM_PRUNE_AUTO_CHUNKS chunks in all, resuming at the next series
-** next time.  So no chunk is rewritten at commit; tsm_prune() then cuts
-** exactly, rewriting the one chunk that straddles the cut.
+** next time.  So no chunk is touched partly at commit; tsm_prune() then
+** cuts exactly.
 */
 #include "tsm.h"
 #include "parse.h"
@@ -646,7 +649,7 @@ static int pruneHead(Prune *pP, TsmRunSeries *pS, int64_t tCut,
 
 /* Remove the raw samples of pS before tCut: in whole chunks (and a whole
 ** head), and when !pP->bAuto also those of the chunk (or the head) that
-** straddles tCut, which is rewritten. */
+** straddles tCut. */
 static int pruneRaw(Prune *pP, TsmRunSeries *pS, int64_t tCut, char **pzErr){
   TsmCtx *p = pP->p;
   sqlite3_stmt *pStmt;
@@ -887,7 +890,7 @@ static int pruneBulk(Prune *pP, char **pzErr, int *pbDone){
   }
   *pbDone = 1;
 
-  /* 1. Whole chunks, 2. the straddlers (listed first, rewritten after). */
+  /* 1. Whole chunks, 2. the straddlers (listed first, cut after). */
   rc = sqlite3_prepare_v2(p->db,
       "DELETE FROM main.tsm_chunks WHERE ts_last<?1", -1, &pStmt, 0);
   if( rc==SQLITE_OK ){

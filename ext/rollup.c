@@ -592,7 +592,7 @@ void tsmRunClose(TsmRun *pRun){
 int tsmRunOpen(TsmCtx *p, TsmRun **ppRun, char **pzErr){
   TsmRun *pRun = sqlite3_malloc(sizeof(*pRun));
   sqlite3_stmt *pStmt = 0;
-  int rc, nAlloc = 0, i = 0;
+  int rc, nAlloc = 0, i = 0, eFlags = 0;
   TsmCols head = {0, 0, 0, 0};
 
   *ppRun = 0;
@@ -600,9 +600,8 @@ int tsmRunOpen(TsmCtx *p, TsmRun **ppRun, char **pzErr){
   memset(pRun, 0, sizeof(*pRun));
   pRun->p = p;
   pRun->tsNewest = INT64_MIN;
-  rc = tsmRollupFlags(p, &i);
-  pRun->bNoState = (i & TSM_ROLLUP_STATE)==0;
-  i = 0;
+  rc = tsmRollupFlags(p, &eFlags);
+  pRun->bNoState = (eFlags & TSM_ROLLUP_STATE)==0;
   if( rc==SQLITE_OK ) rc = tsmPoliciesLoad(p, &pRun->pol);
   if( rc==SQLITE_OK ){
     int n = pRun->pol.nRes>0 ? pRun->pol.nRes : 1;
