@@ -50,9 +50,10 @@ static const char *const azStmt[TSM_STMT_COUNT] = {
     "DELETE FROM main.tsm_ids WHERE series_id=?1",
   [TSM_STMT_HEAD_GET] =
     "SELECT sealed_last, n, data FROM main.tsm_heads WHERE series_id=?1",
-  [TSM_STMT_HEAD_PUT] =
-    "INSERT OR REPLACE INTO main.tsm_heads(series_id, sealed_last, n, data) "
-    "VALUES(?1, ?2, ?3, ?4)",
+  [TSM_STMT_HEAD_PUT] =          /* an upsert updates in place */
+    "INSERT INTO main.tsm_heads(series_id, sealed_last, n, data) "
+    "VALUES(?1, ?2, ?3, ?4) ON CONFLICT(series_id) DO UPDATE SET "
+    "sealed_last=excluded.sealed_last, n=excluded.n, data=excluded.data",
   [TSM_STMT_HEAD_DELETE] =
     "DELETE FROM main.tsm_heads WHERE series_id=?1",
   [TSM_STMT_CHUNK_AFFECTED] =
@@ -305,10 +306,22 @@ int tsmStoreReady(TsmCtx *p, int bCreate, int *pbExists, char **pzErr){
 ** on rollback, and when a series is deleted.
 */
 static uint64_t cacheHash(const char *z, int n){
-  uint64_t h = 0xcbf29ce484222325ull;
-  int i;
-  for(i=0; i<n; i++){ h ^= (unsigned char)z[i]; h *= 0x100000001b3ull; }
-  return h;
+  uint64_t h = (uint64_t)n * 0x9E3779B97F4A7C15ull;
+  while( n>=8 ){                 /* eight bytes at a time */
+    uint64_t w;
+    memcpy(&w, z, 8);
+    h = (h ^ w) * 0xBF58476D1CE4E5B9ull;
+    h ^= h>>31;
+    z += 8;
+    n -= 8;
+  }
+  if( n>0 ){
+    uint64_t w = 0;
+    memcpy(&w, z, (size_t)n);
+    h = (h ^ w) * 0xBF58476D1CE4E5B9ull;
+    h ^= h>>31;
+  }
+  return h ^ (h>>29);
 }
 
 void tsmCacheClear(TsmCache *p){
@@ -647,14 +660,15 @@ static void chunkSizing(TsmCtx *p){
 ** chunkSizing): each piece takes as many samples as encode to about
 ** p->nChunkBytes, up to TSM_CHUNK_MAX samples.  A last piece of fewer than
 ** nKeep samples is not written (it stays in the head).  The first piece
-** replaces chunk iReplace when that is not 0.  *pnDone receives the number
-** of samples sealed.
+** replaces chunk iReplace when that is not 0.  nGuess, if not 0, is a
+** guess of the number of samples that fit.  *pnDone receives the number of
+** samples sealed.
 */
 static int chunkSeal(TsmCtx *p, int64_t iSeries, const int64_t *aTs,
                      const double *aVal, int n, int nKeep, int64_t iReplace,
-                     int *pnDone){
+                     int nGuess, int *pnDone){
   int off = 0, rc = SQLITE_OK;
-  int nGuess = 1024;               /* samples that fit nChunkBytes */
+  if( nGuess<=0 ) nGuess = 1024;
   if( p->nChunkBytes==0 ) chunkSizing(p);
   while( rc==SQLITE_OK && n-off>0 ){
     int nRem = n-off;
@@ -694,7 +708,7 @@ static int chunkSeal(TsmCtx *p, int64_t iSeries, const int64_t *aTs,
 ** in big chunks.
 */
 static int chunkWarm(TsmCtx *p, int64_t iSeries, int64_t *piWarm,
-                     char **pzErr){
+                     int *pnGuess, char **pzErr){
   sqlite3_stmt *pStmt;
   int64_t iChunk = 0;
   int rc = tsmStmt(p, TSM_STMT_CHUNK_WARM, &pStmt);
@@ -705,7 +719,10 @@ static int chunkWarm(TsmCtx *p, int64_t iSeries, int64_t *piWarm,
   if( sqlite3_step(pStmt)==SQLITE_ROW
    && sqlite3_column_int(pStmt, 1)<p->nChunkBytes-200
    && sqlite3_column_int(pStmt, 2)<TSM_CHUNK_MAX ){
+    /* Its bytes per sample tell how many samples a full chunk takes. */
+    double nByte = sqlite3_column_int(pStmt, 1);
     iChunk = sqlite3_column_int64(pStmt, 0);
+    *pnGuess = (int)(sqlite3_column_int(pStmt, 2)*p->nChunkBytes/(nByte+1));
   }
   rc = sqlite3_reset(pStmt);
   if( rc || iChunk==0 ) return rc;
@@ -729,7 +746,7 @@ static int chunkWarm(TsmCtx *p, int64_t iSeries, int64_t *piWarm,
 int tsmChunkWrite(TsmCtx *p, int64_t iSeries, const int64_t *aTs,
                   const double *aVal, int n){
   int nDone = 0;
-  return chunkSeal(p, iSeries, aTs, aVal, n, 0, 0, &nDone);
+  return chunkSeal(p, iSeries, aTs, aVal, n, 0, 0, 0, &nDone);
 }
 
 /*
@@ -800,7 +817,7 @@ static int storeMergeSealed(TsmCtx *p, int64_t iSeries, const int64_t *aTs,
     if( rc==SQLITE_OK && pAcc->n>=2*TSM_CHUNK_MAX ){
       int nDone = 0;
       rc = chunkSeal(p, iSeries, pAcc->aTs, pAcc->aVal,
-                     pAcc->n-TSM_CHUNK_MAX, 0, 0, &nDone);
+                     pAcc->n-TSM_CHUNK_MAX, 0, 0, 0, &nDone);
       memmove(pAcc->aTs, &pAcc->aTs[nDone],
               sizeof(int64_t)*(size_t)(pAcc->n-nDone));
       memmove(pAcc->aVal, &pAcc->aVal[nDone],
@@ -813,7 +830,8 @@ static int storeMergeSealed(TsmCtx *p, int64_t iSeries, const int64_t *aTs,
   }
   if( rc==SQLITE_OK && pAcc->n>0 ){
     int nDone = 0;
-    rc = chunkSeal(p, iSeries, pAcc->aTs, pAcc->aVal, pAcc->n, 0, 0, &nDone);
+    rc = chunkSeal(p, iSeries, pAcc->aTs, pAcc->aVal, pAcc->n, 0, 0, 0,
+                   &nDone);
   }
   free(aId);
   free(aFirst);
@@ -865,7 +883,8 @@ static int storeFlushSeries(TsmCtx *p, TsmBufSeries *pS, char **pzErr){
                  &pS->aTs[k], &pS->aVal[k], pS->n-k);
   if( rc==SQLITE_OK && pM->n>=TSM_HEAD_MAX ){
     int64_t iWarm = 0;
-    if( bSealed ) rc = chunkWarm(p, pS->iSeries, &iWarm, pzErr);
+    int nGuess = 0;
+    if( bSealed ) rc = chunkWarm(p, pS->iSeries, &iWarm, &nGuess, pzErr);
     if( rc==SQLITE_OK && iWarm ){
       /* pM = warm chunk + pM, through p->acc */
       TsmCols tmp;
@@ -877,7 +896,7 @@ static int storeFlushSeries(TsmCtx *p, TsmBufSeries *pS, char **pzErr){
     }
     if( rc==SQLITE_OK ){
       rc = chunkSeal(p, pS->iSeries, pM->aTs, pM->aVal, pM->n, TSM_HEAD_MAX,
-                     iWarm, &off);
+                     iWarm, nGuess, &off);
     }
     if( off>0 ){
       bSealed = 1;

@@ -474,7 +474,8 @@ int tsmRecord(TsmCtx *p, sqlite3_value *pMetric, sqlite3_value *pLabels,
   rc = tsmTsFromValue(pTs, "ts", &ts, pzErr);
   if( rc ) return rc;
 
-  tsmCacheValidate(p);
+  /* The series cache was validated when this table joined the transaction
+  ** (samplesBegin); no other connection can commit while it lasts. */
   if( pMetric && sqlite3_value_type(pMetric)!=SQLITE_NULL ){
     const char *zLabels = 0;
     if( sqlite3_value_type(pMetric)!=SQLITE_TEXT ){
@@ -564,8 +565,12 @@ static int samplesUpdate(sqlite3_vtab *pVtab, int argc, sqlite3_value **argv,
   return rc;
 }
 
+/* The INSERT that brings this table into a transaction holds the write
+** lock from its start: what another connection committed before is visible
+** now, and nothing else commits until this transaction ends.  So the
+** series cache is checked here, once per transaction, not per sample. */
 static int samplesBegin(sqlite3_vtab *pVtab){
-  (void)pVtab;
+  tsmCacheValidate(((SamplesVtab*)pVtab)->p);
   return SQLITE_OK;
 }
 
