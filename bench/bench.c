@@ -1316,8 +1316,10 @@ static void benchPrint(Bench *p, double tRun){
   }else{
     printf("- ≤ 2.2 bytes per sample: %.2f — %s\n", v, v <= 2.2 ? "met" : "NOT met");
   }
-  benchGoal("q2 ≥ 25×", benchRatio(R_Q2, C_WR), 25.0, 1);
-  benchGoal("q2 no slower than DuckDB (≥ 1×)", benchRatio(R_Q2, C_DUCK), 1.0, 1);
+  /* q2 the way a tsm user asks it: through tsm_query() (row 5b). */
+  benchGoal("q2 (tsm_query) ≥ 25×", benchRatio(R_Q2_TSMQ, C_WR), 25.0, 1);
+  benchGoal("q2 (tsm_query) no slower than DuckDB (≥ 1×)",
+            benchRatio(R_Q2_TSMQ, C_DUCK), 1.0, 1);
   benchGoal("retention ≥ 35× faster than DELETE", benchRatio(R_RETENTION, C_WR), 35.0, 1);
   v = gAutoPruneShare;
   if( isnan(v) ){
