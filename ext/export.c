@@ -29,19 +29,6 @@
 #include <string.h>
 #include <math.h>
 
-/* Report rc with zErr (taken over) or the connection's message. */
-static void exportError(sqlite3_context *ctx, TsmCtx *p, int rc, char *zErr){
-  if( zErr ){
-    sqlite3_result_error(ctx, zErr, -1);
-    sqlite3_free(zErr);
-  }else if( rc==SQLITE_NOMEM ){
-    sqlite3_result_error_nomem(ctx);
-  }else{
-    tsmErr(ctx, "%s", sqlite3_errmsg(p->db));
-    sqlite3_result_error_code(ctx, rc);
-  }
-}
-
 static int cmpItem(const void *a, const void *b){
   const TsmSeriesItem *x = (const TsmSeriesItem*)a;
   const TsmSeriesItem *y = (const TsmSeriesItem*)b;
@@ -174,7 +161,7 @@ static void prometheusFunc(sqlite3_context *ctx, int argc,
   tsmLabelsFree(&labels);
   if( rc ){
     sqlite3_free(sqlite3_str_finish(pOut));
-    exportError(ctx, p, rc, zErr);
+    tsmResultError(ctx, p, rc, zErr);
     return;
   }
   if( pOut && sqlite3_str_length(pOut)>0 ){

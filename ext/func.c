@@ -16,21 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Report rc with *pzErr (taken over) or the connection's message. */
-static void funcError(sqlite3_context *ctx, TsmCtx *p, int rc, char *zErr){
-  if( zErr ){
-    sqlite3_result_error(ctx, zErr, -1);
-    sqlite3_free(zErr);
-  }else if( rc==SQLITE_NOMEM ){
-    sqlite3_result_error_nomem(ctx);
-  }else{
-    const char *zMsg = sqlite3_errmsg(p->db);
-    if( strncmp(zMsg, "tsm: ", 5)==0 ) sqlite3_result_error(ctx, zMsg, -1);
-    else tsmErr(ctx, "%s", zMsg);
-    sqlite3_result_error_code(ctx, rc);
-  }
-}
-
 static void versionFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   (void)argc; (void)argv;
   sqlite3_result_text(ctx, TSM_VERSION, -1, SQLITE_STATIC);
@@ -41,7 +26,7 @@ static void initFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   char *zErr = 0;
   int rc = tsmStoreReady(p, 1, 0, &zErr);
   (void)argc; (void)argv;
-  if( rc ){ funcError(ctx, p, rc, zErr); return; }
+  if( rc ){ tsmResultError(ctx, p, rc, zErr); return; }
   sqlite3_result_int(ctx, 1);
 }
 
@@ -57,7 +42,7 @@ static void recordFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
         "INSERT INTO main.tsm_samples(metric, value, labels, ts) "
         "VALUES(?1, ?2, ?3, ?4)", -1, SQLITE_PREPARE_PERSISTENT,
         &p->pRecord, 0);
-    if( rc ){ funcError(ctx, p, rc, 0); return; }
+    if( rc ){ tsmResultError(ctx, p, rc, 0); return; }
   }
   sqlite3_bind_value(p->pRecord, 1, argv[0]);
   sqlite3_bind_value(p->pRecord, 2, argv[1]);
@@ -68,7 +53,7 @@ static void recordFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   p->iLastSeries = 0;
   sqlite3_step(p->pRecord);
   rc = sqlite3_reset(p->pRecord);
-  if( rc ){ funcError(ctx, p, rc, 0); return; }
+  if( rc ){ tsmResultError(ctx, p, rc, 0); return; }
   sqlite3_result_int64(ctx, p->iLastSeries);
 }
 
@@ -77,7 +62,7 @@ static void flushFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   char *zErr = 0;
   int n = 0, rc = tsmStoreFlush(p, &n, &zErr);
   (void)argc; (void)argv;
-  if( rc ){ funcError(ctx, p, rc, zErr); return; }
+  if( rc ){ tsmResultError(ctx, p, rc, zErr); return; }
   sqlite3_result_int(ctx, n);
 }
 
@@ -126,7 +111,7 @@ static void latestFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   }
   free(zM);
   free(zL);
-  if( rc ){ funcError(ctx, p, rc, zErr); return; }
+  if( rc ){ tsmResultError(ctx, p, rc, zErr); return; }
   if( bFound ) sqlite3_result_double(ctx, v);
 }
 
@@ -135,7 +120,7 @@ static void checkFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   char *zOut = 0, *zErr = 0;
   int rc = tsmStoreCheck(p, &zOut, &zErr);
   (void)argc; (void)argv;
-  if( rc ){ funcError(ctx, p, rc, zErr); return; }
+  if( rc ){ tsmResultError(ctx, p, rc, zErr); return; }
   sqlite3_result_text(ctx, zOut, -1, sqlite3_free);
 }
 
@@ -144,7 +129,7 @@ static void statsFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   char *zOut = 0, *zErr = 0;
   int rc = tsmStoreStats(p, &zOut, &zErr);
   (void)argc; (void)argv;
-  if( rc ){ funcError(ctx, p, rc, zErr); return; }
+  if( rc ){ tsmResultError(ctx, p, rc, zErr); return; }
   sqlite3_result_text(ctx, zOut, -1, sqlite3_free);
   sqlite3_result_subtype(ctx, 'J');
 }

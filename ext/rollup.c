@@ -1133,21 +1133,6 @@ int tsmRunDownsample(TsmRun *pRun, TsmRunSeries *pS, int64_t iUpTo,
 ** SQL functions
 */
 
-/* Report rc with zErr (taken over) or the connection's message. */
-static void rollupError(sqlite3_context *ctx, TsmCtx *p, int rc, char *zErr){
-  if( zErr ){
-    sqlite3_result_error(ctx, zErr, -1);
-    sqlite3_free(zErr);
-  }else if( rc==SQLITE_NOMEM ){
-    sqlite3_result_error_nomem(ctx);
-  }else{
-    const char *zMsg = sqlite3_errmsg(p->db);
-    if( strncmp(zMsg, "tsm: ", 5)==0 ) sqlite3_result_error(ctx, zMsg, -1);
-    else tsmErr(ctx, "%s", zMsg);
-  }
-  if( rc!=SQLITE_NOMEM ) sqlite3_result_error_code(ctx, rc);
-}
-
 /*
 ** tsm_downsample([resolution [, start [, end]]]): bring every tier up to
 ** date; with a resolution, rebuild that tier over [start, end) first.
@@ -1173,7 +1158,7 @@ static void downsampleFunc(sqlite3_context *ctx, int argc,
       zErr = sqlite3_mprintf("tsm: invalid range: start must be before end");
       rc = SQLITE_ERROR;
     }
-    if( rc ){ rollupError(ctx, p, rc, zErr); return; }
+    if( rc ){ tsmResultError(ctx, p, rc, zErr); return; }
   }
   if( p->bPruning ){
     tsmErr(ctx, "tsm_downsample() cannot run inside tsm_downsample() or "
@@ -1208,7 +1193,7 @@ static void downsampleFunc(sqlite3_context *ctx, int argc,
   }
   p->bPruning = 0;
   rc = tsmTxnEnd(p, bOwn, rc);
-  if( rc ){ rollupError(ctx, p, rc, zErr); return; }
+  if( rc ){ tsmResultError(ctx, p, rc, zErr); return; }
   sqlite3_result_int(ctx, nBucket);
 }
 

@@ -32,6 +32,31 @@ void tsmErr(sqlite3_context *ctx, const char *zFmt, ...){
   }
 }
 
+/* Report rc from a function: zErr ("tsm: ..." from sqlite3_mprintf, taken
+** over) if there is one, else the connection's message. */
+void tsmResultError(sqlite3_context *ctx, TsmCtx *p, int rc, char *zErr){
+  if( zErr ){
+    sqlite3_result_error(ctx, zErr, -1);
+    sqlite3_free(zErr);
+  }else if( rc==SQLITE_NOMEM ){
+    sqlite3_result_error_nomem(ctx);
+  }else{
+    const char *zMsg = sqlite3_errmsg(p->db);
+    if( strncmp(zMsg, "tsm: ", 5)==0 ) sqlite3_result_error(ctx, zMsg, -1);
+    else tsmErr(ctx, "%s", zMsg);
+  }
+  if( rc!=SQLITE_NOMEM ) sqlite3_result_error_code(ctx, rc);
+}
+
+/* Set zErr (from sqlite3_mprintf, taken over) as the error of a virtual
+** table; nothing when zErr is NULL. */
+void tsmVtabError(sqlite3_vtab *pVtab, char *zErr){
+  if( zErr ){
+    sqlite3_free(pVtab->zErrMsg);
+    pVtab->zErrMsg = zErr;
+  }
+}
+
 static void ctxDestroy(void *pArg){
   tsmStoreFree((TsmCtx*)pArg);
 }

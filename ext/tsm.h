@@ -184,8 +184,8 @@ struct TsmCtx {
 
 /* tsm.c */
 void tsmErr(sqlite3_context *ctx, const char *zFmt, ...);
-char *tsmMprintf(const char *zFmt, ...);
-void tsmVtabErr(sqlite3_vtab *pVtab, const char *zFmt, ...);
+void tsmResultError(sqlite3_context *ctx, TsmCtx *p, int rc, char *zErr);
+void tsmVtabError(sqlite3_vtab *pVtab, char *zErr);
 
 /* store.c */
 int tsmStoreReady(TsmCtx *p, int bCreate, int *pbExists, char **pzErr);

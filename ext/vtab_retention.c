@@ -100,10 +100,7 @@ static int retClose(sqlite3_vtab_cursor *pCursor){
 }
 
 static void retSetErr(sqlite3_vtab *pVtab, char *zErr){
-  if( zErr ){
-    sqlite3_free(pVtab->zErrMsg);
-    pVtab->zErrMsg = zErr;
-  }
+  tsmVtabError(pVtab, zErr);
 }
 
 static int retFilter(sqlite3_vtab_cursor *pCursor, int idxNum,

@@ -150,8 +150,7 @@ static int rollupsFilter(sqlite3_vtab_cursor *pCursor, int idxNum,
   pCur->iRowid = 0;
   rc = tsmStoreReady(p, 0, &bExists, &zErr);
   if( rc ){
-    sqlite3_free(pCursor->pVtab->zErrMsg);
-    pCursor->pVtab->zErrMsg = zErr;
+    tsmVtabError(pCursor->pVtab, zErr);
     return rc;
   }
   if( !bExists ) return SQLITE_OK;
@@ -188,8 +187,7 @@ static int rollupsFilter(sqlite3_vtab_cursor *pCursor, int idxNum,
       if( sqlite3_value_type(argv[i])==SQLITE_NULL ) return SQLITE_OK;
       rc = tsmResolutionFromValue(argv[i], 1, &iRes, &zErr);
       if( rc ){
-        sqlite3_free(pCursor->pVtab->zErrMsg);
-        pCursor->pVtab->zErrMsg = zErr;
+        tsmVtabError(pCursor->pVtab, zErr);
         return rc;
       }
       if( iRes==0 ) return SQLITE_OK;        /* 'raw': no rollup rows */

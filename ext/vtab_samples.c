@@ -222,10 +222,7 @@ static int cursorAdvance(SamplesCursor *pCur){
     }
     rc = tsmReaderNext(pCur->pReader, &pCur->pCols, &zErr);
     if( rc ){
-      if( zErr ){
-        sqlite3_free(pCur->base.pVtab->zErrMsg);
-        pCur->base.pVtab->zErrMsg = zErr;
-      }
+      tsmVtabError(pCur->base.pVtab, zErr);
       return rc;
     }
     pCur->iRow = 0;
@@ -390,10 +387,7 @@ static int samplesFilter(sqlite3_vtab_cursor *pCursor, int idxNum,
   return cursorAdvance(pCur);
 
  filter_err:
-  if( zErr ){
-    sqlite3_free(pCursor->pVtab->zErrMsg);
-    pCursor->pVtab->zErrMsg = zErr;
-  }
+  tsmVtabError(pCursor->pVtab, zErr);
   return rc;
 }
 
@@ -558,10 +552,7 @@ static int samplesUpdate(sqlite3_vtab *pVtab, int argc, sqlite3_value **argv,
   rc = tsmRecord(pTab->p, argv[2+COL_METRIC], argv[2+COL_LABELS],
                  argv[2+COL_TS], pValue, pValue==argv[2+COL_BITS],
                  iSeries, &zErr);
-  if( zErr ){
-    sqlite3_free(pVtab->zErrMsg);
-    pVtab->zErrMsg = zErr;
-  }
+  tsmVtabError(pVtab, zErr);
   return rc;
 }
 
@@ -577,10 +568,7 @@ static int samplesBegin(sqlite3_vtab *pVtab){
 static int samplesFlush(sqlite3_vtab *pVtab){
   char *zErr = 0;
   int rc = tsmStoreFlush(((SamplesVtab*)pVtab)->p, 0, &zErr);
-  if( zErr ){
-    sqlite3_free(pVtab->zErrMsg);
-    pVtab->zErrMsg = zErr;
-  }
+  tsmVtabError(pVtab, zErr);
   return rc;
 }
 
@@ -590,10 +578,7 @@ static int samplesSync(sqlite3_vtab *pVtab){
   char *zErr = 0;
   int rc = samplesFlush(pVtab);
   if( rc==SQLITE_OK ) rc = tsmRetentionCommit(((SamplesVtab*)pVtab)->p, &zErr);
-  if( zErr ){
-    sqlite3_free(pVtab->zErrMsg);
-    pVtab->zErrMsg = zErr;
-  }
+  tsmVtabError(pVtab, zErr);
   return rc;
 }
 

@@ -142,10 +142,7 @@ static int seriesFilter(sqlite3_vtab_cursor *pCursor, int idxNum,
   rc = tsmStoreFlush(pCur->p, 0, &zErr);
   if( rc==SQLITE_OK ) rc = tsmStoreReady(pCur->p, 0, &bExists, &zErr);
   if( rc ){
-    if( zErr ){
-      sqlite3_free(pCursor->pVtab->zErrMsg);
-      pCursor->pVtab->zErrMsg = zErr;
-    }
+    tsmVtabError(pCursor->pVtab, zErr);
     return rc;
   }
   if( !bExists ) return SQLITE_OK;
@@ -169,10 +166,7 @@ static int seriesLast(SeriesCursor *pCur){
   rc = tsmSeriesLast(pCur->p, sqlite3_column_int64(pCur->pList, 0),
                      &pCur->bHasLast, &pCur->tsLast, &pCur->vLast, &zErr);
   if( rc==SQLITE_OK && pCur->bHasLast ) pCur->tsHeadFirst = pCur->p->chunk.aTs[0];
-  if( zErr ){
-    sqlite3_free(pCur->base.pVtab->zErrMsg);
-    pCur->base.pVtab->zErrMsg = zErr;
-  }
+  tsmVtabError(pCur->base.pVtab, zErr);
   pCur->bLast = rc==SQLITE_OK;
   return rc;
 }
