@@ -79,7 +79,7 @@ static int endsWith(const char *z, const char *zSuffix){
 }
 
 /* tsm_prometheus([selector [, timestamps]]) */
-static void prometheusFunc(sqlite3_context *ctx, int argc,
+void tsmPrometheusFunc(sqlite3_context *ctx, int argc,
                            sqlite3_value **argv){
   TsmCtx *p = sqlite3_user_data(ctx);
   TsmSelector sel;
@@ -173,13 +173,3 @@ static void prometheusFunc(sqlite3_context *ctx, int argc,
   }
 }
 
-/* Register tsm_prometheus (called from sqlite3_tsm_init).  It reads the
-** store (and flushes this connection's buffer): not innocuous. */
-int tsmExportRegister(sqlite3 *db, TsmCtx *p){
-  int rc = SQLITE_OK, i;
-  for(i=0; rc==SQLITE_OK && i<=2; i++){
-    rc = sqlite3_create_function(db, "tsm_prometheus", i, SQLITE_UTF8, p,
-                                 prometheusFunc, 0, 0);
-  }
-  return rc;
-}

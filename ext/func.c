@@ -16,12 +16,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void versionFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
+void tsmVersionFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   (void)argc; (void)argv;
   sqlite3_result_text(ctx, TSM_VERSION, -1, SQLITE_STATIC);
 }
 
-static void initFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
+void tsmInitFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   TsmCtx *p = sqlite3_user_data(ctx);
   char *zErr = 0;
   int rc = tsmStoreReady(p, 1, 0, &zErr);
@@ -33,7 +33,7 @@ static void initFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
 /* tsm_record(metric, value [, labels [, ts]]): runs the cached
 ** INSERT INTO tsm_samples, so that SQLite enlists tsm_samples in the
 ** transaction (see vtab_samples.c), and returns the series_id. */
-static void recordFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
+void tsmRecordFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   TsmCtx *p = sqlite3_user_data(ctx);
   int rc = SQLITE_OK;
   if( p->pRecord==0 ){
@@ -57,7 +57,7 @@ static void recordFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   sqlite3_result_int64(ctx, p->iLastSeries);
 }
 
-static void flushFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
+void tsmFlushFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   TsmCtx *p = sqlite3_user_data(ctx);
   char *zErr = 0;
   int n = 0, rc = tsmStoreFlush(p, &n, &zErr);
@@ -66,7 +66,7 @@ static void flushFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   sqlite3_result_int(ctx, n);
 }
 
-static void latestFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
+void tsmLatestFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   TsmCtx *p = sqlite3_user_data(ctx);
   char *zErr = 0, *zM = 0, *zL = 0;
   char zMsg[512];
@@ -115,7 +115,7 @@ static void latestFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   if( bFound ) sqlite3_result_double(ctx, v);
 }
 
-static void checkFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
+void tsmCheckFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   TsmCtx *p = sqlite3_user_data(ctx);
   char *zOut = 0, *zErr = 0;
   int rc = tsmStoreCheck(p, &zOut, &zErr);
@@ -124,7 +124,7 @@ static void checkFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   sqlite3_result_text(ctx, zOut, -1, sqlite3_free);
 }
 
-static void statsFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
+void tsmStatsFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   TsmCtx *p = sqlite3_user_data(ctx);
   char *zOut = 0, *zErr = 0;
   int rc = tsmStoreStats(p, &zOut, &zErr);
@@ -132,35 +132,4 @@ static void statsFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   if( rc ){ tsmResultError(ctx, p, rc, zErr); return; }
   sqlite3_result_text(ctx, zOut, -1, sqlite3_free);
   sqlite3_result_subtype(ctx, 'J');
-}
-
-/* Flags: pure functions are innocuous and deterministic; functions that
-** read or write the store are neither (see README "Safety"). */
-#define PURE (SQLITE_UTF8|SQLITE_INNOCUOUS|SQLITE_DETERMINISTIC)
-#define STORE (SQLITE_UTF8)
-
-int tsmFuncRegister(sqlite3 *db, TsmCtx *p){
-  static const struct {
-    const char *zName;
-    int nArg;
-    int eFlags;
-    void (*xFunc)(sqlite3_context*, int, sqlite3_value**);
-  } aFunc[] = {
-    { "tsm_version", 0, PURE,  versionFunc },
-    { "tsm_init",    0, STORE, initFunc },
-    { "tsm_record",  2, STORE, recordFunc },
-    { "tsm_record",  3, STORE, recordFunc },
-    { "tsm_record",  4, STORE, recordFunc },
-    { "tsm_flush",   0, STORE, flushFunc },
-    { "tsm_latest",  1, STORE, latestFunc },
-    { "tsm_latest",  2, STORE, latestFunc },
-    { "tsm_check",   0, STORE, checkFunc },
-    { "tsm_stats",   0, STORE, statsFunc },
-  };
-  int rc = SQLITE_OK, i;
-  for(i=0; rc==SQLITE_OK && i<(int)(sizeof(aFunc)/sizeof(aFunc[0])); i++){
-    rc = sqlite3_create_function(db, aFunc[i].zName, aFunc[i].nArg,
-                                 aFunc[i].eFlags, p, aFunc[i].xFunc, 0, 0);
-  }
-  return rc;
 }

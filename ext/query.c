@@ -233,7 +233,7 @@ static int64_t addSat(int64_t a, int64_t b){
 }
 
 /* tsm_bucket(ts, width) */
-static void bucketFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
+void tsmBucketFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   int64_t ts, w;
   char *zErr = 0;
   (void)argc;
@@ -1384,7 +1384,7 @@ static int queryRowid(sqlite3_vtab_cursor *pCursor, sqlite3_int64 *piRowid){
   return SQLITE_OK;
 }
 
-static sqlite3_module queryModule = {
+sqlite3_module tsmQueryModule = {
   /* iVersion    */ 0,
   /* xCreate     */ 0,              /* eponymous only */
   /* xConnect    */ queryConnect,
@@ -1411,13 +1411,3 @@ static sqlite3_module queryModule = {
   /* xShadowName */ 0
 };
 
-/* Register tsm_query and tsm_bucket (called from sqlite3_tsm_init). */
-int tsmQueryRegister(sqlite3 *db, TsmCtx *p){
-  int rc = sqlite3_create_module_v2(db, "tsm_query", &queryModule, p, 0);
-  if( rc==SQLITE_OK ){
-    rc = sqlite3_create_function(db, "tsm_bucket", 2,
-        SQLITE_UTF8|SQLITE_INNOCUOUS|SQLITE_DETERMINISTIC, 0, bucketFunc,
-        0, 0);
-  }
-  return rc;
-}

@@ -1060,7 +1060,7 @@ int tsmRetentionCommit(TsmCtx *p, char **pzErr){
 
 /* tsm_prune(): bring rollups up to date, remove what the policies say;
 ** returns the number of raw samples removed. */
-static void pruneFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
+void tsmPruneFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   TsmCtx *p = sqlite3_user_data(ctx);
   char *zErr = 0;
   int64_t nRemoved = 0;
@@ -1095,7 +1095,3 @@ static void pruneFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   sqlite3_result_int64(ctx, nRemoved);
 }
 
-int tsmRetentionRegister(sqlite3 *db, TsmCtx *p){
-  return sqlite3_create_function(db, "tsm_prune", 0, SQLITE_UTF8, p,
-                                 pruneFunc, 0, 0);
-}

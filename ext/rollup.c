@@ -1138,7 +1138,7 @@ int tsmRunDownsample(TsmRun *pRun, TsmRunSeries *pS, int64_t iUpTo,
 ** date; with a resolution, rebuild that tier over [start, end) first.
 ** Returns the number of buckets written.
 */
-static void downsampleFunc(sqlite3_context *ctx, int argc,
+void tsmDownsampleFunc(sqlite3_context *ctx, int argc,
                            sqlite3_value **argv){
   TsmCtx *p = sqlite3_user_data(ctx);
   TsmRun *pRun = 0;
@@ -1222,7 +1222,7 @@ static int sketchArg(sqlite3_context *ctx, sqlite3_value *pVal,
 
 /* tsm_quantile(sketch, q): the q-quantile (lower nearest rank), within 1%;
 ** NULL for a NULL or empty sketch. */
-static void quantileFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
+void tsmQuantileFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   TsmSketch sk;
   double q, v;
   int eType = sqlite3_value_numeric_type(argv[1]);
@@ -1248,7 +1248,7 @@ static void quantileFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
 ** by the sketches merged (NULLs skipped; NULL when there is none). */
 typedef struct MergeCtx { TsmSketch sk; int bAny; } MergeCtx;
 
-static void mergeStep(sqlite3_context *ctx, int argc, sqlite3_value **argv){
+void tsmSketchMergeStep(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   MergeCtx *pM = sqlite3_aggregate_context(ctx, sizeof(*pM));
   (void)argc;
   if( pM==0 ){ sqlite3_result_error_nomem(ctx); return; }
@@ -1256,7 +1256,7 @@ static void mergeStep(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   if( sketchArg(ctx, argv[0], &pM->sk)==SQLITE_OK ) pM->bAny = 1;
 }
 
-static void mergeFinal(sqlite3_context *ctx){
+void tsmSketchMergeFinal(sqlite3_context *ctx){
   MergeCtx *pM = sqlite3_aggregate_context(ctx, 0);
   if( pM==0 ) return;
   if( pM->bAny ){
@@ -1272,41 +1272,3 @@ static void mergeFinal(sqlite3_context *ctx){
   tsmSketchFree(&pM->sk);
 }
 
-/* Flags: pure functions are innocuous and deterministic; functions that
-** read or write the store are neither (README "Safety"). */
-#define PURE (SQLITE_UTF8|SQLITE_INNOCUOUS|SQLITE_DETERMINISTIC)
-#define STORE (SQLITE_UTF8)
-
-/* Register the functions and modules of rollups and retention. */
-int tsmRollupRegister(sqlite3 *db, TsmCtx *p){
-  static const struct {
-    const char *zName;
-    int nArg;
-    int eFlags;
-    void (*xFunc)(sqlite3_context*, int, sqlite3_value**);
-  } aFunc[] = {
-    { "tsm_downsample", 0, STORE, downsampleFunc },
-    { "tsm_downsample", 1, STORE, downsampleFunc },
-    { "tsm_downsample", 2, STORE, downsampleFunc },
-    { "tsm_downsample", 3, STORE, downsampleFunc },
-    { "tsm_quantile",   2, PURE,  quantileFunc },
-  };
-  int rc = SQLITE_OK, i;
-  for(i=0; rc==SQLITE_OK && i<(int)(sizeof(aFunc)/sizeof(aFunc[0])); i++){
-    rc = sqlite3_create_function(db, aFunc[i].zName, aFunc[i].nArg,
-                                 aFunc[i].eFlags, p, aFunc[i].xFunc, 0, 0);
-  }
-  if( rc==SQLITE_OK ){
-    rc = sqlite3_create_function(db, "tsm_sketch_merge", 1, PURE, 0, 0,
-                                 mergeStep, mergeFinal);
-  }
-  if( rc==SQLITE_OK ){
-    rc = sqlite3_create_module_v2(db, "tsm_rollups", &tsmRollupsModule, p, 0);
-  }
-  if( rc==SQLITE_OK ){
-    rc = sqlite3_create_module_v2(db, "tsm_retention", &tsmRetentionModule,
-                                  p, 0);
-  }
-  if( rc==SQLITE_OK ) rc = tsmRetentionRegister(db, p);
-  return rc;
-}

@@ -4,7 +4,7 @@
 **   .load dist/tsm          (sqlite3 shell)
 **   SELECT load_extension('dist/tsm');
 **
-** Registers every function (func.c) and module (vtab_*.c) with one
+** Registers every function and module, from the one table below, with one
 ** per-connection TsmCtx as user data.  The TsmCtx is freed with the
 ** tsm_samples module when the connection closes.
 */
@@ -66,15 +66,49 @@ __declspec(dllexport)
 #endif
 int sqlite3_tsm_init(sqlite3 *db, char **pzErrMsg,
                      const sqlite3_api_routines *pApi){
+  /* Every module.  The first one owns p: its destructor runs when the
+  ** connection closes, after every table has disconnected. */
   static const struct {
     const char *zName;
     sqlite3_module *pModule;
   } aModule[] = {
-    { "tsm_samples", &tsmSamplesModule },
-    { "tsm_series",  &tsmSeriesModule },
+    { "tsm_samples",   &tsmSamplesModule },     /* vtab_samples.c */
+    { "tsm_series",    &tsmSeriesModule },      /* vtab_series.c */
+    { "tsm_rollups",   &tsmRollupsModule },     /* vtab_rollups.c */
+    { "tsm_retention", &tsmRetentionModule },   /* vtab_retention.c */
+    { "tsm_query",     &tsmQueryModule },       /* query.c */
   };
+  /* Every function.  Pure ones are innocuous and deterministic; those that
+  ** read or write the store are neither (README "Safety"). */
+#define PURE  (SQLITE_UTF8|SQLITE_INNOCUOUS|SQLITE_DETERMINISTIC)
+#define STORE (SQLITE_UTF8)
+  static const struct {
+    const char *zName;
+    signed char nArgMin, nArgMax;
+    int eFlags;
+    void (*xFunc)(sqlite3_context*, int, sqlite3_value**);
+    void (*xStep)(sqlite3_context*, int, sqlite3_value**);
+    void (*xFinal)(sqlite3_context*);
+  } aFunc[] = {
+    { "tsm_version",      0, 0, PURE,  tsmVersionFunc, 0, 0 },
+    { "tsm_init",         0, 0, STORE, tsmInitFunc, 0, 0 },
+    { "tsm_record",       2, 4, STORE, tsmRecordFunc, 0, 0 },
+    { "tsm_flush",        0, 0, STORE, tsmFlushFunc, 0, 0 },
+    { "tsm_latest",       1, 2, STORE, tsmLatestFunc, 0, 0 },
+    { "tsm_check",        0, 0, STORE, tsmCheckFunc, 0, 0 },
+    { "tsm_stats",        0, 0, STORE, tsmStatsFunc, 0, 0 },
+    { "tsm_downsample",   0, 3, STORE, tsmDownsampleFunc, 0, 0 },
+    { "tsm_prune",        0, 0, STORE, tsmPruneFunc, 0, 0 },
+    { "tsm_quantile",     2, 2, PURE,  tsmQuantileFunc, 0, 0 },
+    { "tsm_sketch_merge", 1, 1, PURE,  0, tsmSketchMergeStep,
+                                          tsmSketchMergeFinal },
+    { "tsm_bucket",       2, 2, PURE,  tsmBucketFunc, 0, 0 },
+    { "tsm_prometheus",   0, 2, STORE, tsmPrometheusFunc, 0, 0 },
+  };
+#undef PURE
+#undef STORE
   TsmCtx *p;
-  int rc = SQLITE_OK, i;
+  int rc = SQLITE_OK, i, n;
   SQLITE_EXTENSION_INIT2(pApi);
 
   if( sqlite3_libversion_number()<3038000 ){
@@ -87,17 +121,18 @@ int sqlite3_tsm_init(sqlite3 *db, char **pzErrMsg,
   memset(p, 0, sizeof(*p));
   p->db = db;
 
-  /* The first module owns p: its destructor runs when the connection
-  ** closes, after every table has disconnected. */
   for(i=0; rc==SQLITE_OK && i<(int)(sizeof(aModule)/sizeof(aModule[0])); i++){
     rc = sqlite3_create_module_v2(db, aModule[i].zName, aModule[i].pModule,
                                   p, i==0 ? ctxDestroy : 0);
     if( rc && i==0 ) p = 0;    /* the destructor already freed it */
   }
-  if( rc==SQLITE_OK ) rc = tsmFuncRegister(db, p);
-  if( rc==SQLITE_OK ) rc = tsmQueryRegister(db, p);    /* query.c */
-  if( rc==SQLITE_OK ) rc = tsmExportRegister(db, p);   /* export.c */
-  if( rc==SQLITE_OK ) rc = tsmRollupRegister(db, p);   /* rollup.c */
+  for(i=0; rc==SQLITE_OK && i<(int)(sizeof(aFunc)/sizeof(aFunc[0])); i++){
+    for(n=aFunc[i].nArgMin; rc==SQLITE_OK && n<=aFunc[i].nArgMax; n++){
+      rc = sqlite3_create_function(db, aFunc[i].zName, n, aFunc[i].eFlags,
+                                   p, aFunc[i].xFunc, aFunc[i].xStep,
+                                   aFunc[i].xFinal);
+    }
+  }
   if( rc!=SQLITE_OK ){
     *pzErrMsg = sqlite3_mprintf("tsm: cannot register functions: %s",
                                 sqlite3_errstr(rc));

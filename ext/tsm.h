@@ -227,10 +227,27 @@ int tsmBufferPrepare(TsmBufSeries *pS);
 void tsmBufferReindex(TsmBuffer *p);
 
 /* func.c, vtab_*.c */
-int tsmFuncRegister(sqlite3 *db, TsmCtx *p);
 int tsmRecord(TsmCtx *p, sqlite3_value *pMetric, sqlite3_value *pLabels,
               sqlite3_value *pTs, sqlite3_value *pValue, int bBits,
               int64_t iSeries, char **pzErr);
+/* SQL functions and modules, all registered by the one table in tsm.c. */
+#define TSM_FUNC(x) void x(sqlite3_context*, int, sqlite3_value**)
+TSM_FUNC(tsmVersionFunc);       /* func.c */
+TSM_FUNC(tsmInitFunc);
+TSM_FUNC(tsmRecordFunc);
+TSM_FUNC(tsmFlushFunc);
+TSM_FUNC(tsmLatestFunc);
+TSM_FUNC(tsmCheckFunc);
+TSM_FUNC(tsmStatsFunc);
+TSM_FUNC(tsmDownsampleFunc);    /* rollup.c */
+TSM_FUNC(tsmQuantileFunc);
+TSM_FUNC(tsmSketchMergeStep);
+void tsmSketchMergeFinal(sqlite3_context*);
+TSM_FUNC(tsmPruneFunc);         /* retention.c */
+TSM_FUNC(tsmBucketFunc);        /* query.c */
+TSM_FUNC(tsmPrometheusFunc);    /* export.c */
+#undef TSM_FUNC
+extern sqlite3_module tsmQueryModule;
 extern sqlite3_module tsmSamplesModule;
 extern sqlite3_module tsmSeriesModule;
 
@@ -253,8 +270,6 @@ int tsmSelectorFromValue(sqlite3_value *pVal, struct TsmSelector *pSel,
 int tsmSeriesSelect(TsmCtx *p, const struct TsmSelector *pSel,
                     TsmSeriesList *pOut, char **pzErr);
 void tsmSeriesListFree(TsmSeriesList *pList);
-int tsmQueryRegister(sqlite3 *db, TsmCtx *p);
-int tsmExportRegister(sqlite3 *db, TsmCtx *p);
 
 /**************************************************************************
 ** Rollups and retention (rollup.c, retention.c, vtab_rollups.c,
@@ -292,7 +307,6 @@ int64_t tsmWallClock(void);
 int tsmRollupFlags(TsmCtx *p, int *peFlags);
 int tsmPrune(TsmCtx *p, int bAuto, int64_t *pnRemoved, char **pzErr);
 int tsmRetentionCommit(TsmCtx *p, char **pzErr);
-int tsmRetentionRegister(sqlite3 *db, TsmCtx *p);
 
 /* rollup.c */
 int tsmRStmt(TsmCtx *p, int eStmt, sqlite3_stmt **ppStmt);
@@ -301,7 +315,6 @@ int tsmRollupFlushed(TsmCtx *p, int64_t iSeries, int64_t tsMin,
                      int64_t tsMax);
 int tsmRollupForget(TsmCtx *p, int64_t iSeries);
 int tsmRollupCheck(TsmCtx *p, void (*xLine)(void*, const char*), void *pArg);
-int tsmRollupRegister(sqlite3 *db, TsmCtx *p);
 int tsmTxnBegin(TsmCtx *p, int *pbOwn);
 int tsmTxnEnd(TsmCtx *p, int bOwn, int rc);
 
