@@ -549,45 +549,28 @@ static int pruneStraddler(Prune *pP, int64_t iChunk, int64_t iSeries,
   TsmCtx *p = pP->p;
   TsmCols *pC = tsmRunCols(pP->pRun);
   sqlite3_stmt *pStmt;
-  int rc = tsmStmt(p, TSM_STMT_CHUNK_GET, &pStmt), bFound = 0;
-  if( rc ) return rc;
-  sqlite3_bind_int64(pStmt, 1, iChunk);
-  if( sqlite3_step(pStmt)==SQLITE_ROW ){
-    rc = tsmChunkDecode(p, iSeries, sqlite3_column_int64(pStmt, 0),
-                        sqlite3_column_int64(pStmt, 1),
-                        sqlite3_column_blob(pStmt, 2),
-                        sqlite3_column_bytes(pStmt, 2), pC, pzErr);
-    bFound = rc==SQLITE_OK;
-  }
-  if( rc==SQLITE_OK ) rc = sqlite3_reset(pStmt);
-  else sqlite3_reset(pStmt);
+  int bFound = 0;
+  int rc = tsmChunkLoad(p, TSM_STMT_CHUNK_GET, iChunk, iSeries, pC, &bFound,
+                        pzErr);
   if( rc==SQLITE_OK && bFound ){
-    double vMin = 0, vMax = 0, vSum = 0, vFirst = 0, vLast = 0;
-    int i = 0, k, nVal = 0;
+    TsmAgg agg;
+    int i = 0;
     while( i<pC->n && pC->aTs[i]<tCut ) i++;
     pP->nBudget--;
     if( i==0 || i>=pC->n ) return SQLITE_OK;
-    for(k=i; k<pC->n; k++){               /* as store.c's chunk metadata */
-      double v = pC->aVal[k];
-      if( isnan(v) ) continue;
-      if( nVal==0 ){ vMin = vMax = vFirst = v; }
-      else{ if( v<vMin ) vMin = v; if( v>vMax ) vMax = v; }
-      vSum += v;
-      vLast = v;
-      nVal++;
-    }
+    tsmAggCompute(&pC->aVal[i], pC->n-i, &agg);
     rc = tsmRStmt(p, TSM_RSTMT_CHUNK_TRIM, &pStmt);
     if( rc ) return rc;
     sqlite3_bind_int64(pStmt, 1, iChunk);
     sqlite3_bind_int64(pStmt, 2, pC->aTs[i]);
     sqlite3_bind_int(pStmt, 3, pC->n-i);
-    sqlite3_bind_int(pStmt, 4, nVal);
-    if( nVal>0 ){
-      bindMeta(pStmt, 5, vMin);
-      bindMeta(pStmt, 6, vMax);
-      bindMeta(pStmt, 7, vSum);
-      bindMeta(pStmt, 8, vFirst);
-      bindMeta(pStmt, 9, vLast);
+    sqlite3_bind_int(pStmt, 4, agg.nVal);
+    if( agg.nVal>0 ){
+      bindMeta(pStmt, 5, agg.vMin);
+      bindMeta(pStmt, 6, agg.vMax);
+      bindMeta(pStmt, 7, agg.vSum);
+      bindMeta(pStmt, 8, agg.vFirst);
+      bindMeta(pStmt, 9, agg.vLast);
     }
     sqlite3_step(pStmt);
     rc = sqlite3_reset(pStmt);

@@ -560,6 +560,49 @@ int tsmChunkDecode(TsmCtx *p, int64_t iSeries, int64_t tsFirst,
   return SQLITE_OK;
 }
 
+void tsmAggCompute(const double *aVal, int n, TsmAgg *pA){
+  int i;
+  memset(pA, 0, sizeof(*pA));
+  for(i=0; i<n; i++){
+    double v = aVal[i];
+    if( isnan(v) ) continue;
+    if( pA->nVal==0 ){
+      pA->vMin = pA->vMax = pA->vFirst = v;
+    }else{
+      if( v<pA->vMin ) pA->vMin = v;
+      if( v>pA->vMax ) pA->vMax = v;
+    }
+    pA->vSum += v;
+    pA->vLast = v;
+    pA->nVal++;
+  }
+}
+
+/*
+** Run cached statement eStmt, whose row is (ts_first, ts_last, data), with
+** ?1 = iKey, and decode the chunk of series iSeries it returns into pOut.
+** *pbFound is 0 (and pOut empty) when there is no row.
+*/
+int tsmChunkLoad(TsmCtx *p, int eStmt, int64_t iKey, int64_t iSeries,
+                 TsmCols *pOut, int *pbFound, char **pzErr){
+  sqlite3_stmt *pStmt;
+  int rc = tsmStmt(p, eStmt, &pStmt);
+  *pbFound = 0;
+  pOut->n = 0;
+  if( rc ) return rc;
+  sqlite3_bind_int64(pStmt, 1, iKey);
+  if( sqlite3_step(pStmt)==SQLITE_ROW ){
+    rc = tsmChunkDecode(p, iSeries, sqlite3_column_int64(pStmt, 0),
+                        sqlite3_column_int64(pStmt, 1),
+                        sqlite3_column_blob(pStmt, 2),
+                        sqlite3_column_bytes(pStmt, 2), pOut, pzErr);
+    *pbFound = rc==SQLITE_OK;
+  }
+  if( rc==SQLITE_OK ) return sqlite3_reset(pStmt);
+  sqlite3_reset(pStmt);
+  return rc;
+}
+
 static int ensureOut(TsmCtx *p, int n){
   size_t nNeed = tsmCodecBound(n);
   if( nNeed>p->nOut ){
@@ -592,17 +635,9 @@ static int chunkInsert(TsmCtx *p, int64_t iSeries, const int64_t *aTs,
                        const double *aVal, int n, int nByte,
                        int64_t iReplace){
   sqlite3_stmt *pStmt;
-  double vMin = 0, vMax = 0, vSum = 0, vFirst = 0, vLast = 0;
-  int nVal = 0, i, rc;
-  for(i=0; i<n; i++){
-    double v = aVal[i];
-    if( isnan(v) ) continue;
-    if( nVal==0 ){ vMin = vMax = vFirst = v; }
-    else{ if( v<vMin ) vMin = v; if( v>vMax ) vMax = v; }
-    vSum += v;
-    vLast = v;
-    nVal++;
-  }
+  TsmAgg agg;
+  int rc;
+  tsmAggCompute(aVal, n, &agg);
   if( iReplace ){
     /* Delete and append rather than update in place: a row that grows in
     ** place splits its leaf page again and again. */
@@ -619,12 +654,12 @@ static int chunkInsert(TsmCtx *p, int64_t iSeries, const int64_t *aTs,
   sqlite3_bind_int64(pStmt, 2, aTs[0]);
   sqlite3_bind_int64(pStmt, 3, aTs[n-1]);
   sqlite3_bind_int(pStmt, 4, n);
-  sqlite3_bind_int(pStmt, 5, nVal);
-  bindDouble(pStmt, 6, vMin, nVal);
-  bindDouble(pStmt, 7, vMax, nVal);
-  bindDouble(pStmt, 8, vSum, nVal);
-  bindDouble(pStmt, 9, vFirst, nVal);
-  bindDouble(pStmt, 10, vLast, nVal);
+  sqlite3_bind_int(pStmt, 5, agg.nVal);
+  bindDouble(pStmt, 6, agg.vMin, agg.nVal);
+  bindDouble(pStmt, 7, agg.vMax, agg.nVal);
+  bindDouble(pStmt, 8, agg.vSum, agg.nVal);
+  bindDouble(pStmt, 9, agg.vFirst, agg.nVal);
+  bindDouble(pStmt, 10, agg.vLast, agg.nVal);
   sqlite3_bind_blob(pStmt, 11, p->aOut, nByte, SQLITE_STATIC);
   sqlite3_step(pStmt);
   return sqlite3_reset(pStmt);
@@ -725,19 +760,12 @@ static int chunkWarm(TsmCtx *p, int64_t iSeries, int64_t *piWarm,
     *pnGuess = (int)(sqlite3_column_int(pStmt, 2)*p->nChunkBytes/(nByte+1));
   }
   rc = sqlite3_reset(pStmt);
-  if( rc || iChunk==0 ) return rc;
-  rc = tsmStmt(p, TSM_STMT_CHUNK_GET, &pStmt);
-  if( rc ) return rc;
-  sqlite3_bind_int64(pStmt, 1, iChunk);
-  if( sqlite3_step(pStmt)==SQLITE_ROW ){
-    rc = tsmChunkDecode(p, iSeries, sqlite3_column_int64(pStmt, 0),
-                        sqlite3_column_int64(pStmt, 1),
-                        sqlite3_column_blob(pStmt, 2),
-                        sqlite3_column_bytes(pStmt, 2), &p->chunk, pzErr);
-    if( rc==SQLITE_OK ) *piWarm = iChunk;
+  if( rc==SQLITE_OK && iChunk ){
+    int bFound = 0;
+    rc = tsmChunkLoad(p, TSM_STMT_CHUNK_GET, iChunk, iSeries, &p->chunk,
+                      &bFound, pzErr);
+    if( bFound ) *piWarm = iChunk;
   }
-  if( rc==SQLITE_OK ) rc = sqlite3_reset(pStmt);
-  else sqlite3_reset(pStmt);
   return rc;
 }
 
@@ -789,19 +817,9 @@ static int storeMergeSealed(TsmCtx *p, int64_t iSeries, const int64_t *aTs,
   for(i=0; rc==SQLITE_OK && i<nAff; i++){
     int64_t tsLimit = i+1<nAff ? aFirst[i+1] : INT64_MAX;
     int j2 = j;
-    rc = tsmStmt(p, TSM_STMT_CHUNK_GET, &pStmt);
-    if( rc ) break;
-    sqlite3_bind_int64(pStmt, 1, aId[i]);
-    if( sqlite3_step(pStmt)==SQLITE_ROW ){
-      rc = tsmChunkDecode(p, iSeries, sqlite3_column_int64(pStmt, 0),
-                       sqlite3_column_int64(pStmt, 1),
-                       sqlite3_column_blob(pStmt, 2),
-                       sqlite3_column_bytes(pStmt, 2), &p->chunk, pzErr);
-    }else{
-      p->chunk.n = 0;
-    }
-    if( rc==SQLITE_OK ) rc = sqlite3_reset(pStmt);
-    else sqlite3_reset(pStmt);
+    int bFound;
+    rc = tsmChunkLoad(p, TSM_STMT_CHUNK_GET, aId[i], iSeries, &p->chunk,
+                      &bFound, pzErr);
     if( rc==SQLITE_OK ) rc = tsmStmt(p, TSM_STMT_CHUNK_DELETE, &pStmt);
     if( rc==SQLITE_OK ){
       sqlite3_bind_int64(pStmt, 1, aId[i]);
@@ -1157,17 +1175,9 @@ int tsmSeriesLast(TsmCtx *p, int64_t iSeries, int *pbFound, int64_t *pTs,
   if( rc==SQLITE_OK ) rc = sqlite3_reset(pStmt);
   else sqlite3_reset(pStmt);
   if( rc==SQLITE_OK && pC->n==0 ){
-    rc = tsmStmt(p, TSM_STMT_CHUNK_LAST, &pStmt);
-    if( rc ) return rc;
-    sqlite3_bind_int64(pStmt, 1, iSeries);
-    if( sqlite3_step(pStmt)==SQLITE_ROW ){
-      rc = tsmChunkDecode(p, iSeries, sqlite3_column_int64(pStmt, 0),
-                          sqlite3_column_int64(pStmt, 1),
-                          sqlite3_column_blob(pStmt, 2),
-                          sqlite3_column_bytes(pStmt, 2), pC, pzErr);
-    }
-    if( rc==SQLITE_OK ) rc = sqlite3_reset(pStmt);
-    else sqlite3_reset(pStmt);
+    int bFound;
+    rc = tsmChunkLoad(p, TSM_STMT_CHUNK_LAST, iSeries, iSeries, pC, &bFound,
+                      pzErr);
   }
   if( rc==SQLITE_OK && pC->n>0 ){
     *pbFound = 1;
@@ -1274,21 +1284,14 @@ int tsmStoreCheck(TsmCtx *p, char **pzOut, char **pzErr){
       checkLine(&out, "series %lld: %s: count or time range differs from "
                 "its metadata", (long long)iSeries, zWhat);
     }else{
-      double vMin = 0, vMax = 0, vSum = 0, vFirst = 0, vLast = 0;
-      int nVal = 0, i;
-      for(i=0; i<cols.n; i++){
-        double v = cols.aVal[i];
-        if( isnan(v) ) continue;
-        if( nVal==0 ){ vMin = vMax = vFirst = v; }
-        else{ if( v<vMin ) vMin = v; if( v>vMax ) vMax = v; }
-        vSum += v;
-        vLast = v;
-        nVal++;
-      }
-      if( nVal!=sqlite3_column_int(pStmt, 4)
-       || !sameReal(pStmt, 5, vMin, nVal) || !sameReal(pStmt, 6, vMax, nVal)
-       || !sameReal(pStmt, 7, vSum, nVal) || !sameReal(pStmt, 8, vFirst, nVal)
-       || !sameReal(pStmt, 9, vLast, nVal) ){
+      TsmAgg agg;
+      tsmAggCompute(cols.aVal, cols.n, &agg);
+      if( agg.nVal!=sqlite3_column_int(pStmt, 4)
+       || !sameReal(pStmt, 5, agg.vMin, agg.nVal)
+       || !sameReal(pStmt, 6, agg.vMax, agg.nVal)
+       || !sameReal(pStmt, 7, agg.vSum, agg.nVal)
+       || !sameReal(pStmt, 8, agg.vFirst, agg.nVal)
+       || !sameReal(pStmt, 9, agg.vLast, agg.nVal) ){
         checkLine(&out, "series %lld: %s: aggregates differ from its "
                   "metadata", (long long)iSeries, zWhat);
       }

@@ -52,7 +52,6 @@ SQLITE_EXTENSION_INIT3
 
 typedef struct TsmCtx TsmCtx;
 typedef struct TsmBuffer TsmBuffer;
-typedef struct TsmChunk TsmChunk;
 typedef struct TsmCache TsmCache;
 typedef struct TsmCols TsmCols;
 typedef struct TsmReader TsmReader;
@@ -90,15 +89,12 @@ struct TsmCache {
   struct TsmCacheEntry { char *zKey; int nKey; int64_t iSeries; } *aSlot;
 };
 
-/* Per-chunk metadata, as stored beside the blob.  Aggregates ignore NaN. */
-struct TsmChunk {
-  int64_t iRowid;
-  int64_t iSeries;
-  int64_t tsFirst, tsLast;   /* time range, inclusive */
-  int n;                     /* samples, NaN included */
+/* The aggregates kept beside each chunk (and checked by tsm_check):
+** over the samples that are not NaN. */
+typedef struct TsmAgg {
   int nVal;                  /* samples that are not NaN */
-  double vMin, vMax, vSum, vFirst, vLast;   /* over non-NaN samples */
-};
+  double vMin, vMax, vSum, vFirst, vLast;   /* valid when nVal>0 */
+} TsmAgg;
 
 /* Internal statements, one place: the SQL text is in store.c. */
 enum {
@@ -197,6 +193,9 @@ int tsmSeriesExists(TsmCtx *p, int64_t iSeries, int *pbExists);
 int tsmSeriesDelete(TsmCtx *p, int64_t iSeries);
 int tsmSeriesLast(TsmCtx *p, int64_t iSeries, int *pbFound, int64_t *pTs,
                   double *pV, char **pzErr);
+void tsmAggCompute(const double *aVal, int n, TsmAgg *pA);
+int tsmChunkLoad(TsmCtx *p, int eStmt, int64_t iKey, int64_t iSeries,
+                 TsmCols *pOut, int *pbFound, char **pzErr);
 int tsmChunkDecode(TsmCtx *p, int64_t iSeries, int64_t tsFirst,
                    int64_t tsLast, const uint8_t *a, int n, TsmCols *pOut,
                    char **pzErr);
