@@ -3,7 +3,8 @@
 # Runs: the C unit tests (build/test_*), every test/*.test (tclsh), every
 # test/*.py (Debian's /usr/bin/python3), every test/*.sh.  Each prints a last
 # line "N passed, N failed[, N skipped]"; a program that exits non-zero
-# without such a line counts as one failure.
+# without such a line counts as one failure.  Lines starting "! " (a
+# failure), "- " (a skip) and "# " (a measurement) are shown.
 set root [file dirname [file dirname [file normalize [info script]]]]
 cd $root
 set tot(pass) 0; set tot(fail) 0; set tot(skip) 0
@@ -17,7 +18,8 @@ proc run {label cmd} {
   foreach line [split $out \n] {
     if {[regexp {^(?:\w+: )?(\d+) passed, (\d+) failed(?:, (\d+) skipped)?$} $line -> p f s]} {
       set last [list $p $f [expr {$s eq "" ? 0 : $s}]]
-    } elseif {[string match "!*" $line] || [string match "-*skipped*" $line]} {
+    } elseif {[string match "!*" $line] || [string match "-*skipped*" $line]
+              || [string match "# *" $line]} {
       puts $line
     }
   }
