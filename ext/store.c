@@ -673,9 +673,8 @@ static int chunkInsert(TsmCtx *p, int64_t iSeries, const int64_t *aTs,
 ** between a third of a page and a page waste much of their leaf page, but
 ** a row with P just below minLocal + U - 4 keeps only minLocal bytes (489
 ** for 4 KiB pages) in the leaf and fills its one overflow page: leaves hold
-** eight such rows and overflow pages are full.  So big chunks aim at a blob
-** of p->nChunkBytes (and never more than p->nChunkBytesMax), small ones stay
-** under TSM_CHUNK_SMALL bytes.
+** eight such rows and overflow pages are full.  So chunks aim at a blob of
+** p->nChunkBytes and never exceed p->nChunkBytesMax.
 */
 static void chunkSizing(TsmCtx *p){
   sqlite3_stmt *pStmt = 0;
