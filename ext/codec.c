@@ -199,8 +199,13 @@ static const uint8_t *codecGetVarint(const uint8_t *p, const uint8_t *pEnd,
 
 /* Arithmetic shift right of a 64-bit two's complement word, 0 <= k < 64. */
 CODEC_INLINE uint64_t codecSar(uint64_t v, int k){
+#if defined(__GNUC__)
+  /* GCC and Clang define >> of a negative signed integer as arithmetic */
+  return (uint64_t)((int64_t)v >> k);
+#else
   if( k==0 ) return v;
   return (v >> k) | ((0 - (v >> 63)) << (64 - k));
+#endif
 }
 
 /* Greatest common divisor (binary method: shifts, no division). */
@@ -423,6 +428,73 @@ static int codecResiduals(const int64_t *aX, int i0, int nBlk,
     }
   }
   return -1;
+}
+
+/*
+** codecResiduals() with bCheck set, fused with codecRange(): the residuals
+** of [i0, i0+nBlk) into aR[] and their range (as unsigned words xor the
+** sign bit) widened into [*puMin, *puMax], in one pass.  Return as
+** codecResiduals() does; the range is then not set.  eX and bDiv are
+** constants in each of the callers in codecResRange(), so that each
+** loop is specialised.
+*/
+CODEC_INLINE int codecResRangeBody(const uint64_t *aU, int i0, int nBlk,
+                                   const int eX, const int bDiv, uint64_t s,
+                                   const CodecDiv *pDv, uint64_t *aR,
+                                   uint64_t *puMin, uint64_t *puMax){
+  const uint64_t iSign = (uint64_t)1 << 63;
+  const uint64_t mLow = codecMask(pDv->k), inv = pDv->inv;
+  const int64_t qMin = pDv->qMin, qMax = pDv->qMax;
+  const int sh = pDv->k;
+  uint64_t uMin = *puMin, uMax = *puMax;
+  uint64_t iLine = aU[0] + (uint64_t)(i0-1)*s;
+  int k;
+  for(k=0; k<nBlk; k++){
+    int i = i0 + k;
+    uint64_t y, u;
+    switch( eX ){
+      case CODEC_X_FOR:    y = aU[i] - aU[0];  break;
+      case CODEC_X_LINEAR: iLine += s; y = aU[i] - iLine;  break;
+      case CODEC_X_DELTA:  y = aU[i] - aU[i-1];  break;
+      default:
+        y = (aU[i] - aU[i-1]) - (i>1 ? aU[i-1] - aU[i-2] : s);
+        break;
+    }
+    if( bDiv ){
+      uint64_t q = codecSar(y, sh) * inv;
+      if( (y & mLow)!=0 || (int64_t)q < qMin || (int64_t)q > qMax ) return k;
+      y = q;
+    }
+    aR[k] = y;
+    u = y ^ iSign;
+    uMin = u<uMin ? u : uMin;
+    uMax = u>uMax ? u : uMax;
+  }
+  *puMin = uMin;
+  *puMax = uMax;
+  return -1;
+}
+static int codecResRange(const int64_t *aX, int i0, int nBlk, int eX,
+                         uint64_t s, const CodecDiv *pDv, uint64_t *aR,
+                         uint64_t *puMin, uint64_t *puMax){
+  const uint64_t *aU = (const uint64_t*)aX;
+#define CODEC_RR(E, D) \
+  codecResRangeBody(aU, i0, nBlk, E, D, s, pDv, aR, puMin, puMax)
+  if( pDv->d>1 ){
+    switch( eX ){
+      case CODEC_X_FOR:    return CODEC_RR(CODEC_X_FOR, 1);
+      case CODEC_X_LINEAR: return CODEC_RR(CODEC_X_LINEAR, 1);
+      case CODEC_X_DELTA:  return CODEC_RR(CODEC_X_DELTA, 1);
+      default:             return CODEC_RR(CODEC_X_DOD, 1);
+    }
+  }
+  switch( eX ){
+    case CODEC_X_FOR:    return CODEC_RR(CODEC_X_FOR, 0);
+    case CODEC_X_LINEAR: return CODEC_RR(CODEC_X_LINEAR, 0);
+    case CODEC_X_DELTA:  return CODEC_RR(CODEC_X_DELTA, 0);
+    default:             return CODEC_RR(CODEC_X_DOD, 0);
+  }
+#undef CODEC_RR
 }
 
 /* The slope s that transform eX uses on aX[0..n). */
@@ -699,7 +771,8 @@ static void codecIntPlanExact(const int64_t *aX, int n, CodecPlan *p,
   for(i0=1; i0<n; i0+=nStep){
     int nBlk = n - i0 < nStep ? n - i0 : nStep;
     uint64_t *aR = aCache ? &aCache[i0-1] : aTmp;
-    int iBad = codecResiduals(aX, i0, nBlk, p->eXform, p->iSlope, &dv, 1, aR);
+    int iBad = codecResRange(aX, i0, nBlk, p->eXform, p->iSlope, &dv, aR,
+                             &uMin, &uMax);
     if( iBad>=0 ){
       /* the sample's divisor does not divide this y: use the gcd */
       uint64_t y = codecY(aX, i0 + iBad, p->eXform, p->iSlope);
@@ -710,7 +783,6 @@ static void codecIntPlanExact(const int64_t *aX, int n, CodecPlan *p,
       p->iDiv = g;
       goto restart;
     }
-    codecRange(aR, nBlk, 0, &uMin, &uMax);
     if( bHist ) codecHistAdd(aR, nBlk, iCenter, aHist);
   }
 
@@ -756,10 +828,19 @@ static void codecIntPlan(const int64_t *aX, int n, int mXform, CodecPlan *p,
   /* A constant step (regular timestamps, a flat series): LINEAR, w = 0. */
   if( mXform & (1<<CODEC_X_LINEAR) ){
     const uint64_t *aU = (const uint64_t*)aX;
-    uint64_t s = aU[1] - aU[0];
-    int i;
-    for(i=2; i<n && aU[i] - aU[i-1]==s; i++);
-    if( i==n ){
+    uint64_t s = aU[1] - aU[0], iDiff = 0;
+    int i = 2, j;
+    /* 64 steps at a time, without a branch per step */
+    for(; iDiff==0 && i+64<=n; i+=64){
+      uint64_t d0 = 0, d1 = 0;
+      for(j=i; j<i+64; j+=2){
+        d0 |= (aU[j] - aU[j-1]) ^ s;
+        d1 |= (aU[j+1] - aU[j]) ^ s;
+      }
+      iDiff = d0 | d1;
+    }
+    for(; iDiff==0 && i<n; i++) iDiff = (aU[i] - aU[i-1]) ^ s;
+    if( iDiff==0 ){
       p->eXform = CODEC_X_LINEAR;
       p->iSlope = s;
       p->nByte = codecPlanHeader(p);
@@ -1464,6 +1545,7 @@ static void codecCorrPlan(const int64_t *aC, int n, int nNonZero,
 #if defined(__GNUC__) && (defined(__SSE2__) || defined(__aarch64__))
 typedef double CodecV2d __attribute__((vector_size(16)));
 typedef uint64_t CodecV2u __attribute__((vector_size(16)));
+typedef int64_t CodecV2i __attribute__((vector_size(16)));
 #endif
 static void codecUnscale(const int64_t *aN, void *pOut, int n, double rDiv){
   uint8_t *aOut = (uint8_t*)pOut;
@@ -1491,6 +1573,67 @@ static void codecUnscale(const int64_t *aN, void *pOut, int n, double rDiv){
     double d = (codecBitsDouble(u) - rMagic) / rDiv;
     memcpy(&aOut[8*i], &d, 8);
   }
+}
+
+/*
+** Scale aVal[0..n) by rMul = 10^e into the rounded integers aN[] and set
+** aC[i] = bits(aVal[i]) - bits(aN[i] / rDiv), the corrections, in one
+** pass (two values per SIMD instruction where available).  (x + 1.5*2^52)
+** - 1.5*2^52 rounds x to the nearest integer exactly, and its bits minus
+** those of 1.5*2^52 are that integer, for |x| < 2^51.  Return the number of
+** nonzero corrections, or -1 if some scaled value is out of that range or
+** NaN (aN[] and aC[] are then incomplete).
+*/
+static int codecScale(const double *aVal, int n, double rMul, double rDiv,
+                      int64_t *aN, int64_t *aC){
+  const uint64_t iMagic = 0x4338000000000000ULL;   /* 1.5 * 2^52 */
+  const double rMagic = CODEC_ROUND_MAGIC;
+  int i = 0, nNonZero = 0, bIn = 1;
+#if defined(__GNUC__) && (defined(__SSE2__) || defined(__aarch64__))
+  {
+    const CodecV2u vMagicU = { iMagic, iMagic };
+    const CodecV2d vMagic = { rMagic, rMagic };
+    const CodecV2d vMul = { rMul, rMul };
+    const CodecV2d vDiv = { rDiv, rDiv };
+    const CodecV2d vMax = { CODEC_SCALED_MAX, CODEC_SCALED_MAX };
+    const CodecV2u vAbs = { ~(uint64_t)0 >> 1, ~(uint64_t)0 >> 1 };
+    CodecV2i vIn = { -1, -1 };
+    CodecV2u vNz = { 0, 0 };
+    for(; i+2<=n; i+=2){
+      CodecV2d v, x, r, a;
+      CodecV2u uV, uR, uA, uX;
+      memcpy(&v, &aVal[i], 16);
+      x = v * vMul;
+      r = x + vMagic;
+      a = (r - vMagic) / vDiv;
+      memcpy(&uX, &x, 16);
+      memcpy(&uR, &r, 16);
+      memcpy(&uV, &v, 16);
+      memcpy(&uA, &a, 16);
+      uX &= vAbs;               /* |x|; false below for a NaN */
+      memcpy(&x, &uX, 16);
+      vIn &= x < vMax;
+      uR -= vMagicU;
+      uV -= uA;
+      vNz += (uV | (0 - uV)) >> 63;   /* 1 where the correction is not 0 */
+      memcpy(&aN[i], &uR, 16);
+      memcpy(&aC[i], &uV, 16);
+    }
+    bIn = vIn[0]!=0 && vIn[1]!=0;
+    nNonZero = (int)(vNz[0] + vNz[1]);
+  }
+#endif
+  for(; i<n; i++){
+    double v = aVal[i];
+    double x = v * rMul;
+    double r = x + rMagic;
+    uint64_t c = codecDoubleBits(v) - codecDoubleBits((r - rMagic) / rDiv);
+    bIn &= x < CODEC_SCALED_MAX && x > -CODEC_SCALED_MAX;
+    aN[i] = (int64_t)(codecDoubleBits(r) - iMagic);
+    aC[i] = (int64_t)c;
+    nNonZero += c!=0;
+  }
+  return bIn ? nNonZero : -1;
 }
 
 /* Decode an XOR block of n values. */
@@ -1562,23 +1705,27 @@ static int codecValBest(CodecOut *p, const double *aVal, int n){
   e = codecDecExponent(aVal, n);
   if( e>=0 ){
     double rMul = aCodecPow10[e], rDiv = aCodecPow10[e];
-    int64_t iPrev = 0;
-    int nNonZero = 0;
-    for(i=0; i<n; i++){
-      double x = aVal[i] * rMul;
-      int64_t iN = iPrev;
-      if( x < CODEC_SCALED_MAX && x > -CODEC_SCALED_MAX ){
-        iN = (int64_t)((x + CODEC_ROUND_MAGIC) - CODEC_ROUND_MAGIC);
+    int nNonZero = codecScale(aVal, n, rMul, rDiv, aN, aC);
+    if( nNonZero<0 ){
+      /* some value out of range (or NaN): it keeps the previous N */
+      int64_t iPrev = 0;
+      nNonZero = 0;
+      for(i=0; i<n; i++){
+        double x = aVal[i] * rMul;
+        int64_t iN = iPrev;
+        if( x < CODEC_SCALED_MAX && x > -CODEC_SCALED_MAX ){
+          iN = (int64_t)((x + CODEC_ROUND_MAGIC) - CODEC_ROUND_MAGIC);
+        }
+        aN[i] = iN;
+        iPrev = iN;
       }
-      aN[i] = iN;
-      iPrev = iN;
-    }
-    /* the decoder's approximations, then the corrections */
-    codecUnscale(aN, aC, n, rDiv);
-    for(i=0; i<n; i++){
-      uint64_t c = codecDoubleBits(aVal[i]) - (uint64_t)aC[i];
-      aC[i] = (int64_t)c;
-      nNonZero += c!=0;
+      /* the decoder's approximations, then the corrections */
+      codecUnscale(aN, aC, n, rDiv);
+      for(i=0; i<n; i++){
+        uint64_t c = codecDoubleBits(aVal[i]) - (uint64_t)aC[i];
+        aC[i] = (int64_t)c;
+        nNonZero += c!=0;
+      }
     }
     bCorr = nNonZero>0;
     codecIntPlan(aN, n, (1<<CODEC_X_FOR)|(1<<CODEC_X_DELTA), &planN, aCache);
