@@ -367,11 +367,6 @@ struct QSeg {
 /**************************************************************************
 ** The cursor
 */
-typedef struct QueryVtab {
-  sqlite3_vtab base;
-  TsmCtx *p;
-} QueryVtab;
-
 typedef struct QueryCursor QueryCursor;
 struct QueryCursor {
   sqlite3_vtab_cursor base;
@@ -427,22 +422,13 @@ struct QueryCursor {
 static int queryConnect(sqlite3 *db, void *pAux, int argc,
                         const char *const *argv, sqlite3_vtab **ppVtab,
                         char **pzErr){
-  QueryVtab *pTab;
-  int rc;
   (void)argc; (void)argv; (void)pzErr;
-  rc = sqlite3_declare_vtab(db,
+  return tsmVtabConnect(db, pAux,
       "CREATE TABLE x(series_id INTEGER, metric TEXT, labels TEXT, "
       "ts INTEGER, count INTEGER, sum REAL, min REAL, max REAL, avg REAL, "
       "first REAL, last REAL, increase REAL, rate REAL, sketch BLOB, "
       "selector HIDDEN, start HIDDEN, \"end\" HIDDEN, step HIDDEN, "
-      "fill HIDDEN)");
-  if( rc ) return rc;
-  pTab = sqlite3_malloc(sizeof(*pTab));
-  if( pTab==0 ) return SQLITE_NOMEM;
-  memset(pTab, 0, sizeof(*pTab));
-  pTab->p = (TsmCtx*)pAux;
-  *ppVtab = &pTab->base;
-  return SQLITE_OK;
+      "fill HIDDEN)", ppVtab);
 }
 
 static int queryDisconnect(sqlite3_vtab *pVtab){
@@ -492,7 +478,7 @@ static int queryOpen(sqlite3_vtab *pVtab, sqlite3_vtab_cursor **ppCur){
   QueryCursor *pCur = sqlite3_malloc(sizeof(*pCur));
   if( pCur==0 ) return SQLITE_NOMEM;
   memset(pCur, 0, sizeof(*pCur));
-  pCur->p = ((QueryVtab*)pVtab)->p;
+  pCur->p = ((TsmVtab*)pVtab)->p;
   pCur->bEof = 1;
   *ppCur = &pCur->base;
   return SQLITE_OK;

@@ -1063,18 +1063,7 @@ void tsmPruneFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
     p->bPruning = 0;
   }
   rc = tsmTxnEnd(p, bOwn, rc);
-  if( rc ){
-    if( zErr ){
-      sqlite3_result_error(ctx, zErr, -1);
-      sqlite3_free(zErr);
-    }else if( rc==SQLITE_NOMEM ){
-      sqlite3_result_error_nomem(ctx);
-    }else{
-      tsmErr(ctx, "prune failed: %s", sqlite3_errmsg(p->db));
-    }
-    if( rc!=SQLITE_NOMEM ) sqlite3_result_error_code(ctx, rc);
-    return;
-  }
+  if( rc ){ tsmResultError(ctx, p, rc, zErr); return; }
   sqlite3_result_int64(ctx, nRemoved);
 }
 

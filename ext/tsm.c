@@ -57,6 +57,20 @@ void tsmVtabError(sqlite3_vtab *pVtab, char *zErr){
   }
 }
 
+/* xConnect of every tsm table: declare zSchema, allocate a TsmVtab. */
+int tsmVtabConnect(sqlite3 *db, void *pAux, const char *zSchema,
+                   sqlite3_vtab **ppVtab){
+  TsmVtab *pTab;
+  int rc = sqlite3_declare_vtab(db, zSchema);
+  if( rc ) return rc;
+  pTab = sqlite3_malloc(sizeof(*pTab));
+  if( pTab==0 ) return SQLITE_NOMEM;
+  memset(pTab, 0, sizeof(*pTab));
+  pTab->p = (TsmCtx*)pAux;
+  *ppVtab = &pTab->base;
+  return SQLITE_OK;
+}
+
 static void ctxDestroy(void *pArg){
   tsmStoreFree((TsmCtx*)pArg);
 }

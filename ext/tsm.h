@@ -178,10 +178,18 @@ struct TsmCtx {
   double rAutoPruneMs;       /* ... and the time they took (tsm_stats) */
 };
 
+/* Every tsm virtual table: the connection's TsmCtx beside the base. */
+typedef struct TsmVtab {
+  sqlite3_vtab base;
+  TsmCtx *p;
+} TsmVtab;
+
 /* tsm.c */
 void tsmErr(sqlite3_context *ctx, const char *zFmt, ...);
 void tsmResultError(sqlite3_context *ctx, TsmCtx *p, int rc, char *zErr);
 void tsmVtabError(sqlite3_vtab *pVtab, char *zErr);
+int tsmVtabConnect(sqlite3 *db, void *pAux, const char *zSchema,
+                   sqlite3_vtab **ppVtab);
 
 /* store.c */
 int tsmStoreReady(TsmCtx *p, int bCreate, int *pbExists, char **pzErr);

@@ -29,11 +29,6 @@
 enum { COL_METRIC, COL_RES, COL_KEEP, COL_MAXBYTES, COL_SERIES, COL_SAMPLES,
        COL_BYTES, COL_OLDEST, COL_COUNT };
 
-typedef struct RetVtab {
-  sqlite3_vtab base;
-  TsmCtx *p;
-} RetVtab;
-
 typedef struct RetCursor {
   sqlite3_vtab_cursor base;
   TsmCtx *p;
@@ -46,21 +41,15 @@ typedef struct RetCursor {
 static int retConnect(sqlite3 *db, void *pAux, int argc,
                       const char *const *argv, sqlite3_vtab **ppVtab,
                       char **pzErr){
-  RetVtab *pTab;
   int rc;
   (void)argc; (void)argv; (void)pzErr;
-  rc = sqlite3_declare_vtab(db,
+  rc = tsmVtabConnect(db, pAux,
       "CREATE TABLE x(metric TEXT, resolution TEXT, keep TEXT, "
       "max_bytes INTEGER, series INTEGER, samples INTEGER, bytes INTEGER, "
-      "oldest_ts INTEGER)");
-  if( rc ) return rc;
-  sqlite3_vtab_config(db, SQLITE_VTAB_CONSTRAINT_SUPPORT, 1);
-  pTab = sqlite3_malloc(sizeof(*pTab));
-  if( pTab==0 ) return SQLITE_NOMEM;
-  memset(pTab, 0, sizeof(*pTab));
-  pTab->p = (TsmCtx*)pAux;
-  *ppVtab = &pTab->base;
-  return SQLITE_OK;
+      "oldest_ts INTEGER)", ppVtab);
+  /* INSERT OR REPLACE / OR IGNORE: xUpdate asks sqlite3_vtab_on_conflict */
+  if( rc==SQLITE_OK ) sqlite3_vtab_config(db, SQLITE_VTAB_CONSTRAINT_SUPPORT, 1);
+  return rc;
 }
 
 static int retDisconnect(sqlite3_vtab *pVtab){
@@ -80,7 +69,7 @@ static int retOpen(sqlite3_vtab *pVtab, sqlite3_vtab_cursor **ppCur){
   RetCursor *pCur = sqlite3_malloc(sizeof(*pCur));
   if( pCur==0 ) return SQLITE_NOMEM;
   memset(pCur, 0, sizeof(*pCur));
-  pCur->p = ((RetVtab*)pVtab)->p;
+  pCur->p = ((TsmVtab*)pVtab)->p;
   *ppCur = &pCur->base;
   return SQLITE_OK;
 }
@@ -238,7 +227,7 @@ static const char *const azColName[] = {
 
 static int retUpdate(sqlite3_vtab *pVtab, int argc, sqlite3_value **argv,
                      sqlite3_int64 *pRowid){
-  TsmCtx *p = ((RetVtab*)pVtab)->p;
+  TsmCtx *p = ((TsmVtab*)pVtab)->p;
   char *zErr = 0;
   const char *zMetric = "*";
   int64_t iRes = 0, iKeep = 0, nMax = 0, iOld = 0, iOther = -1;

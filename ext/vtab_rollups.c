@@ -25,11 +25,6 @@ enum { COL_SERIES, COL_METRIC, COL_LABELS, COL_RES, COL_TS, COL_COUNT,
        COL_SUM, COL_MIN, COL_MAX, COL_AVG, COL_FIRST, COL_LAST, COL_SKETCH,
        COL_INCREASE, COL_FIRST_TS, COL_LAST_TS };
 
-typedef struct RollupsVtab {
-  sqlite3_vtab base;
-  TsmCtx *p;
-} RollupsVtab;
-
 typedef struct RollupsCursor {
   sqlite3_vtab_cursor base;
   TsmCtx *p;
@@ -41,22 +36,13 @@ typedef struct RollupsCursor {
 static int rollupsConnect(sqlite3 *db, void *pAux, int argc,
                           const char *const *argv, sqlite3_vtab **ppVtab,
                           char **pzErr){
-  RollupsVtab *pTab;
-  int rc;
   (void)argc; (void)argv; (void)pzErr;
-  rc = sqlite3_declare_vtab(db,
+  return tsmVtabConnect(db, pAux,
       "CREATE TABLE x(series_id INTEGER, metric TEXT, labels TEXT, "
       "resolution TEXT, ts INTEGER, count INTEGER, sum REAL, min REAL, "
       "max REAL, avg REAL, first REAL, last REAL, sketch BLOB, "
       "increase REAL HIDDEN, first_ts INTEGER HIDDEN, "
-      "last_ts INTEGER HIDDEN)");
-  if( rc ) return rc;
-  pTab = sqlite3_malloc(sizeof(*pTab));
-  if( pTab==0 ) return SQLITE_NOMEM;
-  memset(pTab, 0, sizeof(*pTab));
-  pTab->p = (TsmCtx*)pAux;
-  *ppVtab = &pTab->base;
-  return SQLITE_OK;
+      "last_ts INTEGER HIDDEN)", ppVtab);
 }
 
 static int rollupsDisconnect(sqlite3_vtab *pVtab){
@@ -112,7 +98,7 @@ static int rollupsOpen(sqlite3_vtab *pVtab, sqlite3_vtab_cursor **ppCur){
   RollupsCursor *pCur = sqlite3_malloc(sizeof(*pCur));
   if( pCur==0 ) return SQLITE_NOMEM;
   memset(pCur, 0, sizeof(*pCur));
-  pCur->p = ((RollupsVtab*)pVtab)->p;
+  pCur->p = ((TsmVtab*)pVtab)->p;
   pCur->bEof = 1;
   *ppCur = &pCur->base;
   return SQLITE_OK;

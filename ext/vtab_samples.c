@@ -38,11 +38,6 @@
 
 enum { COL_SERIES, COL_METRIC, COL_LABELS, COL_TS, COL_VALUE, COL_BITS };
 
-typedef struct SamplesVtab {
-  sqlite3_vtab base;
-  TsmCtx *p;
-} SamplesVtab;
-
 typedef struct SamplesCursor {
   sqlite3_vtab_cursor base;
   TsmCtx *p;
@@ -60,23 +55,14 @@ typedef struct SamplesCursor {
 static int samplesConnect(sqlite3 *db, void *pAux, int argc,
                           const char *const *argv, sqlite3_vtab **ppVtab,
                           char **pzErr){
-  SamplesVtab *pTab;
-  int rc;
   (void)argc; (void)argv; (void)pzErr;
-  rc = sqlite3_declare_vtab(db,
+  return tsmVtabConnect(db, pAux,
       "CREATE TABLE x(series_id INTEGER, metric TEXT, labels TEXT, "
-      "ts INTEGER, value REAL, value_bits INTEGER HIDDEN)");
-  if( rc ) return rc;
-  pTab = sqlite3_malloc(sizeof(*pTab));
-  if( pTab==0 ) return SQLITE_NOMEM;
-  memset(pTab, 0, sizeof(*pTab));
-  pTab->p = (TsmCtx*)pAux;
-  *ppVtab = &pTab->base;
-  return SQLITE_OK;
+      "ts INTEGER, value REAL, value_bits INTEGER HIDDEN)", ppVtab);
 }
 
 static int samplesDisconnect(sqlite3_vtab *pVtab){
-  SamplesVtab *pTab = (SamplesVtab*)pVtab;
+  TsmVtab *pTab = (TsmVtab*)pVtab;
   tsmStoreClose(pTab->p);     /* see tsmGuardClose() */
   sqlite3_free(pTab);
   return SQLITE_OK;
@@ -148,7 +134,7 @@ static int samplesOpen(sqlite3_vtab *pVtab, sqlite3_vtab_cursor **ppCur){
   SamplesCursor *pCur = sqlite3_malloc(sizeof(*pCur));
   if( pCur==0 ) return SQLITE_NOMEM;
   memset(pCur, 0, sizeof(*pCur));
-  pCur->p = ((SamplesVtab*)pVtab)->p;
+  pCur->p = ((TsmVtab*)pVtab)->p;
   pCur->bEof = 1;
   *ppCur = &pCur->base;
   return SQLITE_OK;
@@ -515,7 +501,7 @@ int tsmRecord(TsmCtx *p, sqlite3_value *pMetric, sqlite3_value *pLabels,
 
 static int samplesUpdate(sqlite3_vtab *pVtab, int argc, sqlite3_value **argv,
                          sqlite3_int64 *pRowid){
-  SamplesVtab *pTab = (SamplesVtab*)pVtab;
+  TsmVtab *pTab = (TsmVtab*)pVtab;
   char *zErr = 0;
   int rc;
   sqlite3_value *pValue;
@@ -561,13 +547,13 @@ static int samplesUpdate(sqlite3_vtab *pVtab, int argc, sqlite3_value **argv,
 ** now, and nothing else commits until this transaction ends.  So the
 ** series cache is checked here, once per transaction, not per sample. */
 static int samplesBegin(sqlite3_vtab *pVtab){
-  tsmCacheValidate(((SamplesVtab*)pVtab)->p);
+  tsmCacheValidate(((TsmVtab*)pVtab)->p);
   return SQLITE_OK;
 }
 
 static int samplesFlush(sqlite3_vtab *pVtab){
   char *zErr = 0;
-  int rc = tsmStoreFlush(((SamplesVtab*)pVtab)->p, 0, &zErr);
+  int rc = tsmStoreFlush(((TsmVtab*)pVtab)->p, 0, &zErr);
   tsmVtabError(pVtab, zErr);
   return rc;
 }
@@ -577,18 +563,18 @@ static int samplesFlush(sqlite3_vtab *pVtab){
 static int samplesSync(sqlite3_vtab *pVtab){
   char *zErr = 0;
   int rc = samplesFlush(pVtab);
-  if( rc==SQLITE_OK ) rc = tsmRetentionCommit(((SamplesVtab*)pVtab)->p, &zErr);
+  if( rc==SQLITE_OK ) rc = tsmRetentionCommit(((TsmVtab*)pVtab)->p, &zErr);
   tsmVtabError(pVtab, zErr);
   return rc;
 }
 
 static int samplesCommit(sqlite3_vtab *pVtab){
-  tsmCacheCommitted(((SamplesVtab*)pVtab)->p);
+  tsmCacheCommitted(((TsmVtab*)pVtab)->p);
   return SQLITE_OK;
 }
 
 static int samplesRollback(sqlite3_vtab *pVtab){
-  TsmCtx *p = ((SamplesVtab*)pVtab)->p;
+  TsmCtx *p = ((TsmVtab*)pVtab)->p;
   tsmBufferClear(&p->buf);
   tsmCacheClear(&p->cache);
   p->bReady = 0;

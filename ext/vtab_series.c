@@ -18,11 +18,6 @@
 enum { COL_SERIES, COL_METRIC, COL_LABELS, COL_FIRST, COL_LAST, COL_LASTV,
        COL_SAMPLES, COL_BYTES };
 
-typedef struct SeriesVtab {
-  sqlite3_vtab base;
-  TsmCtx *p;
-} SeriesVtab;
-
 typedef struct SeriesCursor {
   sqlite3_vtab_cursor base;
   TsmCtx *p;
@@ -39,25 +34,18 @@ typedef struct SeriesCursor {
 static int seriesConnect(sqlite3 *db, void *pAux, int argc,
                          const char *const *argv, sqlite3_vtab **ppVtab,
                          char **pzErr){
-  SeriesVtab *pTab;
   int rc;
   (void)argc; (void)argv; (void)pzErr;
-  rc = sqlite3_declare_vtab(db,
+  rc = tsmVtabConnect(db, pAux,
       "CREATE TABLE x(series_id INTEGER, metric TEXT, labels TEXT, "
       "first_ts INTEGER, last_ts INTEGER, last_value REAL, samples INTEGER, "
-      "bytes INTEGER)");
-  if( rc ) return rc;
-  pTab = sqlite3_malloc(sizeof(*pTab));
-  if( pTab==0 ) return SQLITE_NOMEM;
-  memset(pTab, 0, sizeof(*pTab));
-  pTab->p = (TsmCtx*)pAux;
-  pTab->p->bGuard = 1;
-  *ppVtab = &pTab->base;
-  return SQLITE_OK;
+      "bytes INTEGER)", ppVtab);
+  if( rc==SQLITE_OK ) ((TsmCtx*)pAux)->bGuard = 1;
+  return rc;
 }
 
 static int seriesDisconnect(sqlite3_vtab *pVtab){
-  SeriesVtab *pTab = (SeriesVtab*)pVtab;
+  TsmVtab *pTab = (TsmVtab*)pVtab;
   pTab->p->bGuard = 0;
   tsmStoreClose(pTab->p);     /* see tsmGuardClose() */
   sqlite3_free(pTab);
@@ -100,7 +88,7 @@ static int seriesOpen(sqlite3_vtab *pVtab, sqlite3_vtab_cursor **ppCur){
   SeriesCursor *pCur = sqlite3_malloc(sizeof(*pCur));
   if( pCur==0 ) return SQLITE_NOMEM;
   memset(pCur, 0, sizeof(*pCur));
-  pCur->p = ((SeriesVtab*)pVtab)->p;
+  pCur->p = ((TsmVtab*)pVtab)->p;
   pCur->bEof = 1;
   *ppCur = &pCur->base;
   return SQLITE_OK;
@@ -244,7 +232,7 @@ static int seriesRowid(sqlite3_vtab_cursor *pCursor, sqlite3_int64 *piRowid){
 
 static int seriesUpdate(sqlite3_vtab *pVtab, int argc, sqlite3_value **argv,
                         sqlite3_int64 *pRowid){
-  SeriesVtab *pTab = (SeriesVtab*)pVtab;
+  TsmVtab *pTab = (TsmVtab*)pVtab;
   (void)pRowid;
   if( argc!=1 ){
     sqlite3_free(pVtab->zErrMsg);
