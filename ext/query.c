@@ -534,6 +534,19 @@ static int rawPrepare(TsmCtx *p, const char *zSql, sqlite3_stmt **pp){
   return sqlite3_prepare_v3(p->db, zSql, -1, SQLITE_PREPARE_PERSISTENT, pp, 0);
 }
 
+/* Take the last non-NaN sample of pC earlier than start, if any, as the
+** counter's value before start. */
+static void rawPrevIn(QueryCursor *pCur, const TsmCols *pC){
+  int i;
+  for(i=pC->n-1; i>=0; i--){
+    if( pC->aTs[i]<pCur->iStart && !isnan(pC->aVal[i]) ){
+      pCur->bPrev = 1;
+      pCur->prev = pC->aVal[i];
+      return;
+    }
+  }
+}
+
 /*
 ** The counter's value before start: the last sample that is not NaN and
 ** is earlier than start, from the head or the chunks before start.
@@ -541,7 +554,7 @@ static int rawPrepare(TsmCtx *p, const char *zSql, sqlite3_stmt **pp){
 static int rawBefore(QueryCursor *pCur, char **pzErr){
   QRaw *pRaw = &pCur->raw;
   TsmCtx *p = pCur->p;
-  int rc, i;
+  int rc;
   pCur->bPrev = 0;
 
   /* The head: its samples are later than those of every chunk. */
@@ -554,13 +567,7 @@ static int rawBefore(QueryCursor *pCur, char **pzErr){
                         sqlite3_column_blob(pRaw->pHead, 0),
                         sqlite3_column_bytes(pRaw->pHead, 0), &pRaw->cols,
                         pzErr);
-    for(i=pRaw->cols.n-1; rc==SQLITE_OK && i>=0; i--){
-      if( pRaw->cols.aTs[i]<pCur->iStart && !isnan(pRaw->cols.aVal[i]) ){
-        pCur->bPrev = 1;
-        pCur->prev = pRaw->cols.aVal[i];
-        break;
-      }
-    }
+    if( rc==SQLITE_OK ) rawPrevIn(pCur, &pRaw->cols);
   }
   pRaw->cols.n = 0;
   if( rc==SQLITE_OK ) rc = sqlite3_reset(pRaw->pHead);
@@ -586,13 +593,7 @@ static int rawBefore(QueryCursor *pCur, char **pzErr){
                         sqlite3_column_blob(pRaw->pBefore, 4),
                         sqlite3_column_bytes(pRaw->pBefore, 4), &pRaw->cols,
                         pzErr);
-    for(i=pRaw->cols.n-1; rc==SQLITE_OK && i>=0; i--){
-      if( pRaw->cols.aTs[i]<pCur->iStart && !isnan(pRaw->cols.aVal[i]) ){
-        pCur->bPrev = 1;
-        pCur->prev = pRaw->cols.aVal[i];
-        break;
-      }
-    }
+    if( rc==SQLITE_OK ) rawPrevIn(pCur, &pRaw->cols);
   }
   pRaw->cols.n = 0;
   if( rc==SQLITE_OK ) rc = sqlite3_reset(pRaw->pBefore);
