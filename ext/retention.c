@@ -358,11 +358,7 @@ int tsmRetentionUsage(TsmCtx *p, const TsmPolicies *pSet, TsmUsage *aU,
       pU->tsOldest = sqlite3_column_int64(pStmt, 3);
     }
   }
-  if( pStmt ){
-    int rc2 = sqlite3_finalize(pStmt);
-    if( rc==SQLITE_OK ) rc = rc2;
-    pStmt = 0;
-  }
+  rc = tsmFinalize(&pStmt, rc);
 
   /* Buckets. */
   if( rc==SQLITE_OK ){
@@ -386,10 +382,7 @@ int tsmRetentionUsage(TsmCtx *p, const TsmPolicies *pSet, TsmUsage *aU,
       pU->tsOldest = sqlite3_column_int64(pStmt, 4);
     }
   }
-  if( pStmt ){
-    int rc2 = sqlite3_finalize(pStmt);
-    if( rc==SQLITE_OK ) rc = rc2;
-  }
+  rc = tsmFinalize(&pStmt, rc);
   sqlite3_free(aRaw);
   tsmRunClose(pRun);
   return rc;
@@ -468,10 +461,7 @@ static int pruneByteCut(Prune *pP, int iPol, const int *aWin){
     nTotal += a[n].nByte;
     n++;
   }
-  if( pStmt ){
-    int rc2 = sqlite3_finalize(pStmt);
-    if( rc==SQLITE_OK ) rc = rc2;
-  }
+  rc = tsmFinalize(&pStmt, rc);
   if( rc==SQLITE_OK && nTotal>pPol->nMaxBytes ){
     qsort(a, (size_t)n, sizeof(Item), cmpItem);
     for(i=0; i<n && nTotal>pPol->nMaxBytes; i++){
@@ -898,10 +888,7 @@ static int pruneBulk(Prune *pP, char **pzErr, int *pbDone){
     aChunk[2*nChunk+1] = sqlite3_column_int64(pStmt, 1);
     nChunk++;
   }
-  if( pStmt ){
-    int rc2 = sqlite3_finalize(pStmt);
-    if( rc==SQLITE_OK ) rc = rc2;
-  }
+  rc = tsmFinalize(&pStmt, rc);
   for(k=0; rc==SQLITE_OK && k<nChunk; k++){
     rc = pruneStraddler(pP, aChunk[2*k], aChunk[2*k+1], tCut, pzErr);
   }

@@ -122,6 +122,14 @@ int tsmStmt(TsmCtx *p, int eStmt, sqlite3_stmt **ppStmt){
   return rc;
 }
 
+/* Finalize *ppStmt (which may be NULL) and clear it; return rc, or the
+** error of the statement if rc is SQLITE_OK. */
+int tsmFinalize(sqlite3_stmt **ppStmt, int rc){
+  int rc2 = sqlite3_finalize(*ppStmt);
+  *ppStmt = 0;
+  return rc==SQLITE_OK ? rc2 : rc;
+}
+
 /* Finalize every cached statement (they are prepared again when needed). */
 void tsmStoreClose(TsmCtx *p){
   /* Finalizing p->pRecord may disconnect tsm_samples, which calls this
@@ -1296,11 +1304,7 @@ int tsmStoreCheck(TsmCtx *p, char **pzOut, char **pzErr){
       }
     }
   }
-  if( pStmt ){
-    int rc2 = sqlite3_finalize(pStmt);
-    if( rc==SQLITE_OK ) rc = rc2;
-    pStmt = 0;
-  }
+  rc = tsmFinalize(&pStmt, rc);
 
   /* Heads. */
   if( rc==SQLITE_OK ){
@@ -1342,10 +1346,7 @@ int tsmStoreCheck(TsmCtx *p, char **pzOut, char **pzErr){
                 (long long)iSeries);
     }
   }
-  if( pStmt ){
-    int rc2 = sqlite3_finalize(pStmt);
-    if( rc==SQLITE_OK ) rc = rc2;
-  }
+  rc = tsmFinalize(&pStmt, rc);
   tsmColsFree(&cols);
   /* rollup.c: the buckets of rollup tiers and their state */
   if( rc==SQLITE_OK ) rc = tsmRollupCheck(p, checkLineCb, &out);

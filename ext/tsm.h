@@ -195,6 +195,7 @@ int tsmVtabConnect(sqlite3 *db, void *pAux, const char *zSchema,
 int tsmStoreReady(TsmCtx *p, int bCreate, int *pbExists, char **pzErr);
 int tsmStmt(TsmCtx *p, int eStmt, sqlite3_stmt **ppStmt);
 int tsmGuardClose(TsmCtx *p);
+int tsmFinalize(sqlite3_stmt **ppStmt, int rc);
 int tsmSeriesResolve(TsmCtx *p, const char *zMetric, const char *zLabels,
                      int64_t *piSeries, char **pzErr);
 int tsmSeriesExists(TsmCtx *p, int64_t iSeries, int *pbExists);
