@@ -103,6 +103,20 @@ static const double aCodecPow10[CODEC_MAX_EXP+1] = {
 # define CODEC_INLINE static inline
 #endif
 
+/*
+** Two-lane vectors (GCC vector extension) where SSE2 or NEON makes them
+** native: a few loops handle two 64-bit lanes per instruction.  Plain C
+** elsewhere gives the same results.
+*/
+#if defined(__GNUC__) && (defined(__SSE2__) || defined(__aarch64__))
+# define CODEC_SIMD 1
+typedef double CodecV2d __attribute__((vector_size(16)));
+typedef uint64_t CodecV2u __attribute__((vector_size(16)));
+typedef int64_t CodecV2i __attribute__((vector_size(16)));
+#else
+# define CODEC_SIMD 0
+#endif
+
 /*************************************************************************
 ** Small helpers: bits, little-endian words, varints, zigzag.
 */
@@ -1050,51 +1064,69 @@ static uint64_t codecBitsAt(const uint8_t *a, size_t nByte, uint64_t iBit,
 }
 
 /*
-** The decode loop of codecIntRead(), once per transform: r is the packed
-** field plus the base (or the exception at its position), times the
-** divisor; then XFORM undoes the transform.  The inner loop runs while
-** there is no exception and a whole 8-byte word can be read (i < nFast);
-** the positions of exceptions and the last few fields take the slow step.
+** Unpack 8*nGroup fields of W bits (1 <= W <= 56) from q into a[]: each
+** field is one 8-byte load, a shift and a mask.  Inlined with W constant by
+** codecUnpack(), so that every offset and shift is an immediate.
 */
-#define CODEC_READ_LOOP(XFORM)                                              \
-  i = 1;                                                                    \
-  while( 1 ){                                                               \
-    int iStop = iNext<(uint64_t)nFast ? (int)iNext : nFast;                 \
-    uint64_t r;                                                             \
-    if( w==0 ){                                                             \
-      r = iBase*iDiv;                   /* every field is 0: no reads */    \
-      for(; i<iStop; i++){ XFORM }                                          \
-    }else{                                                                  \
-      for(; i<iStop; i++){                                                  \
-        r = iBase + ((codecGet64(&p[iBit >> 3]) >> (iBit & 7)) & mask);    \
-        iBit += w;                                                          \
-        r *= iDiv;                                                          \
-        XFORM                                                               \
-      }                                                                     \
-    }                                                                       \
-    if( i>=n ) break;                                                       \
-    r = iBase + (w ? codecBitsAt(p, nAvail, iBit, w) : 0);                  \
-    iBit += w;                                                              \
-    if( (uint64_t)i==iNext ){                                               \
-      r = iCenter + codecUnzigzag(zExc);                                    \
-      iNext = (uint64_t)n;                                                  \
-      if( --nExcLeft>0 ){                                                   \
-        pExc = codecGetVarint(pExc, pEnd, &iGap);                           \
-        pExc = codecGetVarint(pExc, pEnd, &zExc);                           \
-        if( pExc==0 || iGap>=(uint64_t)n - i ) return 0;                    \
-        iNext = (uint64_t)i + iGap + 1;                                     \
-        if( iNext>=(uint64_t)n ) return 0;                                  \
-      }                                                                     \
-    }                                                                       \
-    r *= iDiv;                                                              \
-    XFORM                                                                   \
-    i++;                                                                    \
+CODEC_INLINE void codecUnpack8(const uint8_t *q, uint64_t *a, int nGroup,
+                               const int W){
+  const uint64_t m = codecMask(W);
+  int g;
+  for(g=0; g<nGroup; g++, q+=W, a+=8){
+    a[0] = (codecGet64(q) & m);
+    a[1] = (codecGet64(q + (1*W>>3)) >> (1*W & 7)) & m;
+    a[2] = (codecGet64(q + (2*W>>3)) >> (2*W & 7)) & m;
+    a[3] = (codecGet64(q + (3*W>>3)) >> (3*W & 7)) & m;
+    a[4] = (codecGet64(q + (4*W>>3)) >> (4*W & 7)) & m;
+    a[5] = (codecGet64(q + (5*W>>3)) >> (5*W & 7)) & m;
+    a[6] = (codecGet64(q + (6*W>>3)) >> (6*W & 7)) & m;
+    a[7] = (codecGet64(q + (7*W>>3)) >> (7*W & 7)) & m;
   }
+}
 
 /*
-** Decode a packed integer column of n values from [p, pEnd) into aX[].
-** Return the byte after it, or NULL if it is corrupt.
+** Unpack nField fields of w bits (1 <= w <= 64), LSB first, from p into
+** aF[].  p has nAvail bytes, at least the ceil(nField*w/8) of the fields.
+** Groups of 8 fields whose 8-byte loads stay inside p take the fast path,
+** specialised per width; the rest are read one by one.
 */
+static void codecUnpack(const uint8_t *p, size_t nAvail, int w, int nField,
+                        uint64_t *aF){
+  size_t nSpan = 8 + (size_t)((7*w) >> 3);   /* bytes a group's loads touch */
+  int nGroup = 0, i;
+  if( w<=56 && nAvail>=nSpan ){
+    /* group g loads bytes [g*w, g*w + nSpan) */
+    size_t nFit = (nAvail - nSpan)/(size_t)w + 1;
+    nGroup = nFit < (size_t)(nField/8) ? (int)nFit : nField/8;
+  }
+  switch( w ){
+#define CODEC_UNPACK_CASE(W) case W: codecUnpack8(p, aF, nGroup, W); break;
+    CODEC_UNPACK_CASE(1)  CODEC_UNPACK_CASE(2)  CODEC_UNPACK_CASE(3)
+    CODEC_UNPACK_CASE(4)  CODEC_UNPACK_CASE(5)  CODEC_UNPACK_CASE(6)
+    CODEC_UNPACK_CASE(7)  CODEC_UNPACK_CASE(8)  CODEC_UNPACK_CASE(9)
+    CODEC_UNPACK_CASE(10) CODEC_UNPACK_CASE(11) CODEC_UNPACK_CASE(12)
+    CODEC_UNPACK_CASE(13) CODEC_UNPACK_CASE(14) CODEC_UNPACK_CASE(15)
+    CODEC_UNPACK_CASE(16) CODEC_UNPACK_CASE(17) CODEC_UNPACK_CASE(18)
+    CODEC_UNPACK_CASE(19) CODEC_UNPACK_CASE(20) CODEC_UNPACK_CASE(21)
+    CODEC_UNPACK_CASE(22) CODEC_UNPACK_CASE(23) CODEC_UNPACK_CASE(24)
+    CODEC_UNPACK_CASE(25) CODEC_UNPACK_CASE(26) CODEC_UNPACK_CASE(27)
+    CODEC_UNPACK_CASE(28) CODEC_UNPACK_CASE(29) CODEC_UNPACK_CASE(30)
+    CODEC_UNPACK_CASE(31) CODEC_UNPACK_CASE(32) CODEC_UNPACK_CASE(33)
+    CODEC_UNPACK_CASE(34) CODEC_UNPACK_CASE(35) CODEC_UNPACK_CASE(36)
+    CODEC_UNPACK_CASE(37) CODEC_UNPACK_CASE(38) CODEC_UNPACK_CASE(39)
+    CODEC_UNPACK_CASE(40) CODEC_UNPACK_CASE(41) CODEC_UNPACK_CASE(42)
+    CODEC_UNPACK_CASE(43) CODEC_UNPACK_CASE(44) CODEC_UNPACK_CASE(45)
+    CODEC_UNPACK_CASE(46) CODEC_UNPACK_CASE(47) CODEC_UNPACK_CASE(48)
+    CODEC_UNPACK_CASE(49) CODEC_UNPACK_CASE(50) CODEC_UNPACK_CASE(51)
+    CODEC_UNPACK_CASE(52) CODEC_UNPACK_CASE(53) CODEC_UNPACK_CASE(54)
+    CODEC_UNPACK_CASE(55) CODEC_UNPACK_CASE(56)
+#undef CODEC_UNPACK_CASE
+  }
+  for(i=nGroup*8; i<nField; i++){
+    aF[i] = codecBitsAt(p, nAvail, (uint64_t)i*(uint64_t)w, w);
+  }
+}
+
 /* The header of a packed integer column. */
 typedef struct CodecIntHdr CodecIntHdr;
 struct CodecIntHdr {
@@ -1132,72 +1164,108 @@ static const uint8_t *codecIntHeader(const uint8_t *p, const uint8_t *pEnd,
   return p;
 }
 
+/* a[i] = c + i*s for 0 <= i < n. */
+static void codecLineFill(uint64_t *a, int n, uint64_t c, uint64_t s){
+  int i = 0;
+#if CODEC_SIMD
+  CodecV2u v = { c, c + s };
+  const CodecV2u vStep = { 2*s, 2*s };
+  for(; i+2<=n; i+=2){
+    memcpy(&a[i], &v, 16);
+    v += vStep;
+  }
+  c = v[0];
+#endif
+  for(; i<n; i++){ a[i] = c; c += s; }
+}
+
+/* a[i] = c + i*s + a[i]*d for 0 <= i < n (FOR: s = 0; LINEAR). */
+static void codecLine(uint64_t *a, int n, uint64_t c, uint64_t s,
+                      uint64_t d){
+  int i = 0;
+#if CODEC_SIMD
+  if( d==1 ){
+    CodecV2u v = { c, c + s };
+    const CodecV2u vStep = { 2*s, 2*s };
+    for(; i+2<=n; i+=2){
+      CodecV2u x;
+      memcpy(&x, &a[i], 16);
+      x += v;
+      memcpy(&a[i], &x, 16);
+      v += vStep;
+    }
+    c = v[0];
+  }
+#endif
+  for(; i<n; i++){ a[i] = c + a[i]*d; c += s; }
+}
+
+/*
+** Decode a packed integer column of n values from [p, pEnd) into aX[].
+** Return the byte after it, or NULL if it is corrupt.
+**
+** Three passes over aX[], which stays in L1: unpack the fields of values
+** 1..n-1 into aX[1..n-1]; overwrite the exception positions with their
+** offsets from the base; undo the transform, x_i from f_i = aX[i] and
+** r_i = (base + f_i) * div.  All arithmetic is modulo 2^64.
+*/
 static const uint8_t *codecIntRead(const uint8_t *p, const uint8_t *pEnd,
                                    int n, int64_t *aX){
   CodecIntHdr h;
-  uint64_t iFirst, iSlope, iDiv, iBase, nExc;
   uint64_t *aU = (uint64_t*)aX;
-  uint64_t iCenter, mask, iBit = 0;
-  uint64_t iNext = (uint64_t)n, iGap = 0, zExc = 0;
-  const uint8_t *pExc;
-  size_t nPack, nAvail;
-  int eX, w, i, nExcLeft, nFast;
+  uint64_t iDiv, c, iPos = 0;
+  uint64_t k;
+  int i;
 
   p = codecIntHeader(p, pEnd, n, &h);
   if( p==0 ) return 0;
-  eX = h.eX;
-  w = h.w;
-  iFirst = h.iFirst;
-  iSlope = h.iSlope;
+  if( h.w==0 && h.nExc==0 && h.eX<=CODEC_X_LINEAR ){
+    /* every field is 0: a constant or a line */
+    uint64_t iSlope = h.eX==CODEC_X_LINEAR ? h.iSlope : 0;
+    aU[0] = h.iFirst;
+    codecLineFill(&aU[1], n-1, h.iFirst + h.iBase*h.iDiv + iSlope, iSlope);
+    return p;
+  }
+  if( h.w==0 ){
+    memset(&aU[1], 0, sizeof(uint64_t)*(size_t)(n-1));
+  }else{
+    codecUnpack(p, (size_t)(pEnd - p), h.w, n-1, &aU[1]);
+  }
+
+  /* exceptions follow the packed fields: varint gap to the previous
+  ** position (or 0), zigzag varint of r - center */
+  p += h.nPack;
+  for(k=0; k<h.nExc; k++){
+    uint64_t iGap = 0, z = 0;
+    p = codecGetVarint(p, pEnd, &iGap);
+    p = codecGetVarint(p, pEnd, &z);
+    if( p==0 || iGap>=(uint64_t)(n-1) - iPos ) return 0;
+    iPos += iGap + 1;
+    aU[iPos] = (h.w>0 ? (uint64_t)1 << (h.w-1) : 0) + codecUnzigzag(z);
+  }
+
   iDiv = h.iDiv;
-  iBase = h.iBase;
-  nExc = h.nExc;
-  nPack = h.nPack;
-  nAvail = (size_t)(pEnd - p);
-  mask = codecMask(w);
-  iCenter = iBase + (w>0 ? (uint64_t)1 << (w-1) : 0);
-
-  /* fields 1 <= i < nFast can be read with one 8-byte load */
-  nFast = 1;
-  if( w==0 ){
-    nFast = n;
-  }else if( nAvail>=8 && w<=56 ){
-    nFast = 2 + (int)((((uint64_t)nAvail - 7)*8 - 1) / w);
-    if( nFast>n ) nFast = n;
-  }
-
-  /* the exceptions follow the packed fields; read the first one */
-  pExc = p + nPack;
-  nExcLeft = (int)nExc;
-  if( nExcLeft>0 ){
-    pExc = codecGetVarint(pExc, pEnd, &iGap);
-    pExc = codecGetVarint(pExc, pEnd, &zExc);
-    if( pExc==0 || iGap>=(uint64_t)n-1 ) return 0;
-    iNext = iGap + 1;
-  }
-
-  aU[0] = iFirst;
-  switch( eX ){
+  c = h.iBase*iDiv;
+  aU[0] = h.iFirst;
+  switch( h.eX ){
     case CODEC_X_FOR:
-      CODEC_READ_LOOP( aU[i] = iFirst + r; )
+      codecLine(&aU[1], n-1, h.iFirst + c, 0, iDiv);
       break;
-    case CODEC_X_LINEAR: {
-      uint64_t iLine = iFirst;
-      CODEC_READ_LOOP( iLine += iSlope; aU[i] = iLine + r; )
+    case CODEC_X_LINEAR:
+      codecLine(&aU[1], n-1, h.iFirst + c + h.iSlope, h.iSlope, iDiv);
       break;
-    }
     case CODEC_X_DELTA: {
-      uint64_t x = iFirst;
-      CODEC_READ_LOOP( x += r; aU[i] = x; )
+      uint64_t x = h.iFirst;
+      for(i=1; i<n; i++){ x += c + aU[i]*iDiv; aU[i] = x; }
       break;
     }
     default: {
-      uint64_t x = iFirst, d = iSlope;
-      CODEC_READ_LOOP( d += r; x += d; aU[i] = x; )
+      uint64_t x = h.iFirst, d = h.iSlope;
+      for(i=1; i<n; i++){ d += c + aU[i]*iDiv; x += d; aU[i] = x; }
       break;
     }
   }
-  return nExc>0 ? pExc : p + nPack;
+  return p;
 }
 
 /*************************************************************************
@@ -1542,17 +1610,12 @@ static void codecCorrPlan(const int64_t *aC, int n, int nNonZero,
 ** instruction (GCC vector extension; plain C elsewhere).  Outside that
 ** range (corrupt input only) the result is some double, never undefined.
 */
-#if defined(__GNUC__) && (defined(__SSE2__) || defined(__aarch64__))
-typedef double CodecV2d __attribute__((vector_size(16)));
-typedef uint64_t CodecV2u __attribute__((vector_size(16)));
-typedef int64_t CodecV2i __attribute__((vector_size(16)));
-#endif
 static void codecUnscale(const int64_t *aN, void *pOut, int n, double rDiv){
   uint8_t *aOut = (uint8_t*)pOut;
   const uint64_t iMagic = 0x4338000000000000ULL;   /* 1.5 * 2^52 */
   const double rMagic = 6755399441055744.0;
   int i = 0;
-#if defined(__GNUC__) && (defined(__SSE2__) || defined(__aarch64__))
+#if CODEC_SIMD
   {
     const CodecV2u vMagicU = { iMagic, iMagic };
     const CodecV2d vMagic = { rMagic, rMagic };
@@ -1589,7 +1652,7 @@ static int codecScale(const double *aVal, int n, double rMul, double rDiv,
   const uint64_t iMagic = 0x4338000000000000ULL;   /* 1.5 * 2^52 */
   const double rMagic = CODEC_ROUND_MAGIC;
   int i = 0, nNonZero = 0, bIn = 1;
-#if defined(__GNUC__) && (defined(__SSE2__) || defined(__aarch64__))
+#if CODEC_SIMD
   {
     const CodecV2u vMagicU = { iMagic, iMagic };
     const CodecV2d vMagic = { rMagic, rMagic };
