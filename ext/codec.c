@@ -149,7 +149,8 @@ static void codecPut64(uint8_t *p, uint64_t v){
 /* Number of significant bits of v: 0 for 0, 64 for values >= 2^63. */
 static int codecBitLen(uint64_t v){
 #if defined(__GNUC__)
-  return v ? 64 - __builtin_clzll(v) : 0;
+  /* no branch on v==0: residuals are often 0, and unpredictably so */
+  return (63 - __builtin_clzll(v | 1)) + (v!=0);
 #else
   int n = 0;
   while( v ){ v >>= 1; n++; }
@@ -927,6 +928,14 @@ static void codecIntPlan(const int64_t *aX, int n, int mXform, CodecPlan *p,
 ** a second pass). */
 #define CODEC_EXC_KEEP 64
 
+/* Exceptions met while packing: the first CODEC_EXC_KEEP, and a count. */
+typedef struct CodecExcList CodecExcList;
+struct CodecExcList {
+  int nExc;
+  int aPos[CODEC_EXC_KEEP];
+  uint64_t aR[CODEC_EXC_KEEP];
+};
+
 /* Append one exception: the varint gap and the zigzag varint offset. */
 static int codecExcWrite(CodecOut *pOut, int iGap, uint64_t iOffset){
   uint64_t z = codecZigzag(iOffset);
@@ -937,6 +946,131 @@ static int codecExcWrite(CodecOut *pOut, int iGap, uint64_t iOffset){
   codecOutVarint(pOut, (uint64_t)iGap);
   codecOutVarint(pOut, z);
   return 0;
+}
+
+/* Some of the 8 residuals aR[0..8) (positions iPos..) are exceptions,
+** r - base > mask: note them in *pList, and copy aR[] to aClean[] with
+** the base in their place. */
+static void codecPackExc(const uint64_t *aR, int iPos, uint64_t iBase,
+                         uint64_t mask, CodecExcList *pList,
+                         uint64_t *aClean){
+  int j;
+  for(j=0; j<8; j++){
+    aClean[j] = aR[j];
+    if( aR[j] - iBase<=mask ) continue;
+    aClean[j] = iBase;
+    if( pList->nExc<CODEC_EXC_KEEP ){
+      pList->aPos[pList->nExc] = iPos + j;
+      pList->aR[pList->nExc] = aR[j];
+    }
+    pList->nExc++;
+  }
+}
+
+/* One field of codecPack8(): nAcc and W are constants after inlining. */
+#define CODEC_PACK_STEP(j)                                                  \
+  u = aSrc[j] - iBase;                                                      \
+  bad |= u & ~mask;                                                         \
+  acc |= u << nAcc;                                                         \
+  if( nAcc + W<64 ){                                                        \
+    nAcc += W;                                                              \
+  }else{                                                                    \
+    codecPut64(q, acc);                                                     \
+    q += 8;                                                                 \
+    acc = nAcc + W>64 ? u >> (64 - nAcc) : 0;                               \
+    nAcc = nAcc + W - 64;                                                   \
+  }
+
+/*
+** Pack the residuals aR[0..8*nGroup) minus iBase as fields of W bits
+** (1 <= W <= 64), LSB first, 8 per group into W bytes at q; exceptions go
+** to *pList (iPos is the position of aR[0]).  The last 8-byte store of a
+** group may write up to 8 bytes past its W bytes (zeros; the next group
+** overwrites them), so q needs room for 8*nGroup*W/8 + 8 bytes.  Inlined
+** with W constant by codecPack(), so that every shift is an immediate.
+** A group with an exception is packed again from a copy where the
+** exceptions are replaced by the base (field 0).
+*/
+CODEC_INLINE void codecPack8(const uint64_t *aR, int nGroup, uint64_t iBase,
+                             uint8_t *q, int iPos, CodecExcList *pList,
+                             const int W){
+  const uint64_t mask = codecMask(W);
+  int g;
+  for(g=0; g<nGroup; g++, aR+=8, iPos+=8){
+    const uint64_t *aSrc = aR;
+    uint64_t aClean[8];
+    uint8_t *q0 = q;
+    while( 1 ){
+      uint64_t u, bad = 0, acc = 0;
+      int nAcc = 0;
+      CODEC_PACK_STEP(0) CODEC_PACK_STEP(1) CODEC_PACK_STEP(2)
+      CODEC_PACK_STEP(3) CODEC_PACK_STEP(4) CODEC_PACK_STEP(5)
+      CODEC_PACK_STEP(6) CODEC_PACK_STEP(7)
+      if( nAcc>0 ) codecPut64(q, acc);
+      q += nAcc/8;
+      if( bad==0 ) break;
+      codecPackExc(aR, iPos, iBase, mask, pList, aClean);
+      aSrc = aClean;
+      q = q0;
+    }
+  }
+}
+#undef CODEC_PACK_STEP
+
+static void codecPack(const uint64_t *aR, int nGroup, uint64_t iBase,
+                      uint8_t *q, int iPos, CodecExcList *pList, int w){
+  switch( w ){
+#define CODEC_PACK_CASE(W) \
+    case W: codecPack8(aR, nGroup, iBase, q, iPos, pList, W); break;
+    CODEC_PACK_CASE(1)  CODEC_PACK_CASE(2)  CODEC_PACK_CASE(3)
+    CODEC_PACK_CASE(4)  CODEC_PACK_CASE(5)  CODEC_PACK_CASE(6)
+    CODEC_PACK_CASE(7)  CODEC_PACK_CASE(8)  CODEC_PACK_CASE(9)
+    CODEC_PACK_CASE(10) CODEC_PACK_CASE(11) CODEC_PACK_CASE(12)
+    CODEC_PACK_CASE(13) CODEC_PACK_CASE(14) CODEC_PACK_CASE(15)
+    CODEC_PACK_CASE(16) CODEC_PACK_CASE(17) CODEC_PACK_CASE(18)
+    CODEC_PACK_CASE(19) CODEC_PACK_CASE(20) CODEC_PACK_CASE(21)
+    CODEC_PACK_CASE(22) CODEC_PACK_CASE(23) CODEC_PACK_CASE(24)
+    CODEC_PACK_CASE(25) CODEC_PACK_CASE(26) CODEC_PACK_CASE(27)
+    CODEC_PACK_CASE(28) CODEC_PACK_CASE(29) CODEC_PACK_CASE(30)
+    CODEC_PACK_CASE(31) CODEC_PACK_CASE(32)
+#undef CODEC_PACK_CASE
+    default: codecPack8(aR, nGroup, iBase, q, iPos, pList, w); break;
+  }
+}
+
+/*
+** Pack the nBlk residuals aR[] (positions iPos.. of the column, iPos-1 a
+** multiple of 8, so that every group starts on a byte) at a, which has
+** nRoom bytes.  Groups whose 8-byte stores fit are packed in place; the
+** last ones, and the padded tail, through a small buffer.  Return the byte
+** after the last whole byte written; the tail's last partial byte is
+** included.
+*/
+static uint8_t *codecPackBlock(const uint64_t *aR, int nBlk, uint64_t iBase,
+                               int w, uint8_t *a, size_t nRoom, int iPos,
+                               CodecExcList *pList){
+  uint8_t aStage[64 + 8];
+  uint64_t aPad[8];
+  int nGroup = nBlk/8, nDirect = 0, g, nTail = nBlk - 8*nGroup;
+  if( nRoom>=(size_t)w + 8 ){
+    nDirect = (int)((nRoom - 8)/(size_t)w);
+    if( nDirect>nGroup ) nDirect = nGroup;
+  }
+  codecPack(aR, nDirect, iBase, a, iPos, pList, w);
+  a += (size_t)nDirect*w;
+  for(g=nDirect; g<nGroup; g++){
+    codecPack(&aR[8*g], 1, iBase, aStage, iPos + 8*g, pList, w);
+    memcpy(a, aStage, (size_t)w);
+    a += w;
+  }
+  if( nTail>0 ){
+    int j;
+    for(j=0; j<8; j++) aPad[j] = j<nTail ? aR[8*nGroup + j] : iBase;
+    codecPack(aPad, 1, iBase, aStage, iPos + 8*nGroup, pList, w);
+    memcpy(a, aStage, (size_t)(nTail*w + 7)/8);
+    a += (nTail*w + 7)/8;
+  }
+  return a;
 }
 
 /*
@@ -953,9 +1087,8 @@ static int codecIntWrite(CodecOut *pOut, const int64_t *aX, int n,
   uint64_t mask = codecMask(p->nBit);
   uint64_t iBase = p->iBase;
   uint64_t iCenter = iBase + (p->nBit>0 ? (uint64_t)1 << (p->nBit-1) : 0);
-  int aExcPos[CODEC_EXC_KEEP];      /* exceptions met while packing */
-  uint64_t aExcR[CODEC_EXC_KEEP];
-  int nKeep = 0, nExc = 0, iPrev = 0;
+  CodecExcList exc;
+  int nExc = 0, iPrev = 0;
   size_t nFixed;
   CodecDiv dv;
   int i0, k;
@@ -974,50 +1107,27 @@ static int codecIntWrite(CodecOut *pOut, const int64_t *aX, int n,
   codecOutVarint(pOut, codecZigzag(iBase));
   pOut->a[pOut->iOff++] = (uint8_t)p->nBit;
   codecOutVarint(pOut, (uint64_t)p->nExc);
+  exc.nExc = 0;
   if( p->nBit>0 ){
     uint8_t *a = &pOut->a[pOut->iOff];
-    uint64_t acc = 0;
-    int nAcc = 0, w = p->nBit;
+    uint8_t *aEnd = pOut->a + pOut->n;
     for(i0=1; i0<n; i0+=nStep){
       int nBlk = n - i0 < nStep ? n - i0 : nStep;
       const uint64_t *aR = codecBlock(aX, i0, nBlk, p, &dv, aCache, aTmp);
-      for(k=0; k<nBlk; k++){
-        uint64_t u = aR[k] - iBase;
-        if( u>mask ){
-          /* an exception (rare): keep it for the list that follows */
-          if( nKeep<CODEC_EXC_KEEP ){
-            aExcPos[nKeep] = i0 + k;
-            aExcR[nKeep] = aR[k];
-          }
-          nKeep++;
-          u = 0;
-        }
-        acc |= u << nAcc;
-        nAcc += w;
-        if( nAcc>=64 ){
-          nAcc -= 64;
-          codecPut64(a, acc);
-          a += 8;
-          acc = nAcc ? u >> (w - nAcc) : 0;
-        }
-      }
-    }
-    while( nAcc>0 ){
-      *a++ = (uint8_t)acc;
-      acc >>= 8;
-      nAcc -= 8;
+      a = codecPackBlock(aR, nBlk, iBase, p->nBit, a, (size_t)(aEnd - a), i0,
+                         &exc);
     }
     pOut->iOff = (size_t)(a - pOut->a);
   }
-  if( p->nBit>0 && nKeep<=CODEC_EXC_KEEP ){
+  if( p->nBit>0 && exc.nExc<=CODEC_EXC_KEEP ){
     /* the exceptions were all kept while packing */
-    for(k=0; k<nKeep; k++){
-      if( codecExcWrite(pOut, aExcPos[k] - iPrev - 1, aExcR[k] - iCenter) ){
+    for(k=0; k<exc.nExc; k++){
+      if( codecExcWrite(pOut, exc.aPos[k] - iPrev - 1, exc.aR[k] - iCenter) ){
         return TSM_CODEC_TOOSMALL;
       }
-      iPrev = aExcPos[k];
+      iPrev = exc.aPos[k];
     }
-    nExc = nKeep;
+    nExc = exc.nExc;
   }else if( p->nExc>0 ){
     /* w == 0, or too many to keep: find them again */
     for(i0=1; i0<n; i0+=nStep){
