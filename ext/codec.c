@@ -578,25 +578,41 @@ static int codecBestWidth(const int *aHist, int nVal, uint64_t *pnCost){
   return wBest;
 }
 
-/* Quickselect: the k-th smallest of a[0..n) (reorders a). */
+/*
+** Quickselect: the k-th smallest of a[0..n) (reorders a).  The partitions
+** swap without branching on the data (the sampled residuals are often
+** equal or nearly so, and a branch per element mispredicted half the
+** time): a[lo..i) < pivot <= a[i..hi), then, if the answer lies right of
+** the values equal to the pivot, a[i..i+nEq) == pivot < a[i+nEq..hi).
+*/
 static int64_t codecSelect(int64_t *a, int n, int k){
-  int lo = 0, hi = n - 1;
-  while( lo<hi ){
+  int lo = 0, hi = n;          /* the answer is in a[lo..hi) */
+  while( hi - lo>1 ){
     int64_t piv = a[lo + (hi - lo)/2];
-    int i = lo, j = hi;
-    while( i<=j ){
-      while( a[i]<piv ) i++;
-      while( a[j]>piv ) j--;
-      if( i<=j ){
-        int64_t t = a[i]; a[i] = a[j]; a[j] = t;
-        i++; j--;
-      }
+    int i = lo, j, nEq = 0;
+    for(j=lo; j<hi; j++){
+      int64_t t = a[j];
+      a[j] = a[i];
+      a[i] = t;
+      i += t<piv;
+      nEq += t==piv;
     }
-    if( k<=j ) hi = j;
-    else if( k>=i ) lo = i;
-    else break;
+    if( k<i ){
+      hi = i;
+    }else if( k<i + nEq ){
+      return piv;
+    }else{
+      int iEq = i;
+      for(j=i; j<hi; j++){
+        int64_t t = a[j];
+        a[j] = a[iEq];
+        a[iEq] = t;
+        iEq += t==piv;
+      }
+      lo = iEq;
+    }
   }
-  return a[k];
+  return a[lo];
 }
 
 /* What the sample says about one transform. */
