@@ -1455,7 +1455,7 @@ static int codecTsPacked(CodecOut *p, const int64_t *aTs, int n){
 }
 
 static const uint8_t *codecReadTs(const uint8_t *p, const uint8_t *pEnd,
-                                  int64_t *aTs, int n){
+                                  int64_t *aTs, int n, unsigned flags){
   int i;
   if( p>=pEnd ) return 0;
   switch( *p++ ){
@@ -1479,7 +1479,9 @@ static const uint8_t *codecReadTs(const uint8_t *p, const uint8_t *pEnd,
         iDelta += codecUnzigzag(z);
         iPrev += iDelta;
         aTs[i] = (int64_t)iPrev;
-        if( i==0 ) iDelta = 0;   /* the first delta counts from 0 */
+        if( i==0 && (flags & TSM_CODEC_LEGACY_DOD)==0 ){
+          iDelta = 0;            /* the first delta counts from 0 */
+        }
       }
       return p;
     }
@@ -2142,13 +2144,18 @@ int tsmCodecPeek(const uint8_t *a, size_t n, int *pnSample, int *peMode){
 
 int tsmCodecDecode(const uint8_t *a, size_t n, int64_t *aTs, double *aVal,
                    int nMax){
+  return tsmCodecDecodeEx(a, n, aTs, aVal, nMax, 0);
+}
+
+int tsmCodecDecodeEx(const uint8_t *a, size_t n, int64_t *aTs, double *aVal,
+                     int nMax, unsigned flags){
   int nSample, eMode, i;
   const uint8_t *p = codecHeader(a, n, &nSample, &eMode);
   const uint8_t *pEnd = a + n;
   if( p==0 ) return TSM_CODEC_CORRUPT;
   if( nSample>nMax ) return TSM_CODEC_TOOSMALL;
   if( nSample==0 ) return p==pEnd ? 0 : TSM_CODEC_CORRUPT;
-  p = codecReadTs(p, pEnd, aTs, nSample);
+  p = codecReadTs(p, pEnd, aTs, nSample, flags);
   for(i=0; p && i<nSample; i+=CODEC_BLOCK){
     int nBlock = nSample - i < CODEC_BLOCK ? nSample - i : CODEC_BLOCK;
     p = codecReadVal(p, pEnd, &aVal[i], nBlock);

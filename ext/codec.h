@@ -61,6 +61,20 @@ int tsmCodecPeek(const uint8_t *a, size_t n, int *pnSample, int *peMode);
 int tsmCodecDecode(const uint8_t *a, size_t n, int64_t *aTs, double *aVal,
                    int nMax);
 
+/*
+** tsmCodecDecode() with flags:
+**
+**   TSM_CODEC_LEGACY_DOD  read a delta-of-delta (VARDOD) timestamp column
+**       as the tsm of commits 2668ee9 to cf533b4 (exclusive) wrote it:
+**       the second timestamp's delta-of-delta counted from the first
+**       timestamp as a delta, where it now counts from 0.  Both layouts
+**       carry the same tag; docs/FORMAT.md says how the store tells them
+**       apart.
+*/
+#define TSM_CODEC_LEGACY_DOD 1
+int tsmCodecDecodeEx(const uint8_t *a, size_t n, int64_t *aTs, double *aVal,
+                     int nMax, unsigned flags);
+
 /* Static English text for an error code. */
 const char *tsmCodecErrstr(int rc);
 

@@ -538,6 +538,16 @@ int tsmChunkDecode(TsmCtx *p, int64_t iSeries, int64_t tsFirst,
     rc = tsmColsReserve(pOut, nSample>0 ? nSample : 1);
     if( rc ) return rc;
     rc = tsmCodecDecode(a, (size_t)n, pOut->aTs, pOut->aVal, nSample);
+    if( rc>=2 && pOut->aTs[1]<=pOut->aTs[0] ){
+      /* Not increasing: perhaps a chunk of the first tsm, whose VARDOD
+      ** timestamps read this way come out as x_i - i*x_0 (docs/FORMAT.md,
+      ** "Legacy chunks").  Keep that reading if it increases. */
+      int rc2 = tsmCodecDecodeEx(a, (size_t)n, pOut->aTs, pOut->aVal,
+                                 nSample, TSM_CODEC_LEGACY_DOD);
+      if( rc2<2 || pOut->aTs[1]<=pOut->aTs[0] ){
+        rc = tsmCodecDecode(a, (size_t)n, pOut->aTs, pOut->aVal, nSample);
+      }
+    }
   }
   p->nDecoded++;
   if( rc<0 ){

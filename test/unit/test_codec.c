@@ -442,7 +442,47 @@ static void testSizes(void){
   CHECK(nBest>0 && nBest<nRaw/4);
 }
 
+/*
+** A chunk in the first tsm's layout (TSM_CODEC_LEGACY_DOD): its VARDOD
+** column counts the second timestamp's delta-of-delta from the first
+** timestamp.  Built byte by byte: version 1, mode FAST, n = 4; VARDOD
+** zigzag varints of 100, (110-100)-100, (125-110)-(110-100), (130-125)-
+** (125-110); a CONST value column.
+*/
+static void testLegacyDod(void){
+  static const uint8_t a[] = {
+    1, 0, 4,
+    1, 0xc8, 0x01, 0xb3, 0x01, 0x0a, 0x13,   /* zz: 200, 179, 10, 19 */
+    1, 0, 0, 0, 0, 0, 0, 0xf0, 0x3f          /* CONST 1.0 */
+  };
+  int64_t ts[4];
+  double v[4];
+  CHECK_EQ_INT(tsmCodecDecodeEx(a, sizeof(a), ts, v, 4, TSM_CODEC_LEGACY_DOD),
+               4);
+  CHECK_EQ_INT(ts[0], 100);
+  CHECK_EQ_INT(ts[1], 110);
+  CHECK_EQ_INT(ts[2], 125);
+  CHECK_EQ_INT(ts[3], 130);
+  CHECK(v[0]==1.0 && v[3]==1.0);
+  /* read as today's layout: x_i - i*x_0 */
+  CHECK_EQ_INT(tsmCodecDecode(a, sizeof(a), ts, v, 4), 4);
+  CHECK_EQ_INT(ts[1], 10);
+  CHECK_EQ_INT(ts[3], 130 - 3*100);
+  /* today's chunks are unchanged by the flag when the first is 0 */
+  aTs[0] = 0; aTs[1] = 7; aTs[2] = 9;
+  aVal[0] = aVal[1] = aVal[2] = 2.5;
+  {
+    uint8_t b[128];
+    int nb = tsmCodecEncode(aTs, aVal, 3, TSM_CODEC_FAST, b, sizeof(b));
+    CHECK(nb>0);
+    CHECK_EQ_INT(tsmCodecDecodeEx(b, (size_t)nb, ts, v, 4,
+                                  TSM_CODEC_LEGACY_DOD), 3);
+    CHECK_EQ_INT(ts[2], 9);
+  }
+}
+
 int main(void){
+  testLegacyDod();
   testErrors();
   testRoundTrips();
   testLarge();
