@@ -212,6 +212,23 @@ static const uint8_t *codecGetVarint(const uint8_t *p, const uint8_t *pEnd,
   return 0;
 }
 
+/* codecGetVarint() with the cases of one and two bytes inline. */
+CODEC_INLINE const uint8_t *codecGetVarint2(const uint8_t *p,
+                                            const uint8_t *pEnd,
+                                            uint64_t *pv){
+  if( p && pEnd - p>=2 ){
+    if( p[0]<0x80 ){
+      *pv = p[0];
+      return p + 1;
+    }
+    if( p[1]<0x80 ){
+      *pv = (p[0] & 0x7f) | ((uint64_t)p[1] << 7);
+      return p + 2;
+    }
+  }
+  return codecGetVarint(p, pEnd, pv);
+}
+
 /* Arithmetic shift right of a 64-bit two's complement word, 0 <= k < 64. */
 CODEC_INLINE uint64_t codecSar(uint64_t v, int k){
 #if defined(__GNUC__)
@@ -1467,21 +1484,19 @@ static const uint8_t *codecReadTs(const uint8_t *p, const uint8_t *pEnd,
       }
       return p;
     case CODEC_TS_VARDOD: {
-      uint64_t iPrev = 0, iDelta = 0;
-      for(i=0; i<n; i++){
-        uint64_t z;
-        if( p<pEnd && *p<0x80 ){
-          z = *p++;
-        }else{
-          p = codecGetVarint(p, pEnd, &z);
-          if( p==0 ) return 0;
-        }
+      uint64_t iPrev, iDelta = 0, z;
+      p = codecGetVarint2(p, pEnd, &z);
+      if( p==0 ) return 0;
+      iPrev = codecUnzigzag(z);
+      aTs[0] = (int64_t)iPrev;
+      /* the first delta counts from 0 (from t0 in legacy chunks) */
+      if( flags & TSM_CODEC_LEGACY_DOD ) iDelta = iPrev;
+      for(i=1; i<n; i++){
+        p = codecGetVarint2(p, pEnd, &z);
+        if( p==0 ) return 0;
         iDelta += codecUnzigzag(z);
         iPrev += iDelta;
         aTs[i] = (int64_t)iPrev;
-        if( i==0 && (flags & TSM_CODEC_LEGACY_DOD)==0 ){
-          iDelta = 0;            /* the first delta counts from 0 */
-        }
       }
       return p;
     }
@@ -1731,14 +1746,18 @@ static void codecCorrPlan(const int64_t *aC, int n, int nNonZero,
 }
 
 /*
-** Write aN[i] / rDiv, for i in [0, n), as doubles at pOut (a double
-** array, or an int64 array that then holds their bits).  The encoder keeps |aN[i]| <=
-** 2^51, where (double)aN[i] is exact and equals the bits of 1.5*2^52 plus
-** aN[i], minus 1.5*2^52: that form lets two divisions run as one SIMD
-** instruction (GCC vector extension; plain C elsewhere).  Outside that
-** range (corrupt input only) the result is some double, never undefined.
+** Write N_i / rDiv, for i in [0, n), as doubles at pOut (a double array,
+** or an int64 array that then holds their bits), where N_i are the int64
+** at pIn (an int64 array, or the bits held in a double array; pIn may be
+** pOut: each pair is read before it is written).  The encoder keeps
+** |N_i| <= 2^51, where (double)N_i is exact and equals the bits of
+** 1.5*2^52 plus N_i, minus 1.5*2^52: that form lets two divisions run as
+** one SIMD instruction (GCC vector extension; plain C elsewhere).  Outside
+** that range (corrupt input only) the result is some double, never
+** undefined.
 */
-static void codecUnscale(const int64_t *aN, void *pOut, int n, double rDiv){
+static void codecUnscale(const void *pIn, void *pOut, int n, double rDiv){
+  const uint8_t *aIn = (const uint8_t*)pIn;
   uint8_t *aOut = (uint8_t*)pOut;
   const uint64_t iMagic = 0x4338000000000000ULL;   /* 1.5 * 2^52 */
   const double rMagic = 6755399441055744.0;
@@ -1751,7 +1770,7 @@ static void codecUnscale(const int64_t *aN, void *pOut, int n, double rDiv){
     for(; i+2<=n; i+=2){
       CodecV2u u;
       CodecV2d d;
-      memcpy(&u, &aN[i], 16);
+      memcpy(&u, &aIn[8*i], 16);
       u += vMagicU;
       memcpy(&d, &u, 16);
       d = (d - vMagic) / vDiv;
@@ -1760,8 +1779,11 @@ static void codecUnscale(const int64_t *aN, void *pOut, int n, double rDiv){
   }
 #endif
   for(; i<n; i++){
-    uint64_t u = (uint64_t)aN[i] + iMagic;
-    double d = (codecBitsDouble(u) - rMagic) / rDiv;
+    uint64_t u;
+    double d;
+    memcpy(&u, &aIn[8*i], 8);
+    u += iMagic;
+    d = (codecBitsDouble(u) - rMagic) / rDiv;
     memcpy(&aOut[8*i], &d, 8);
   }
 }
@@ -2021,32 +2043,38 @@ static const uint8_t *codecReadVal(const uint8_t *p, const uint8_t *pEnd,
     }
     case CODEC_VAL_DECVAR:
     case CODEC_VAL_DECVARC: {
+      /* the scaled integers into aVal[] (their bits), divided after in
+      ** one vectorised pass; the flagged corrections applied last */
+      int aPos[CODEC_BLOCK];
+      uint64_t aCorr[CODEC_BLOCK];
       uint64_t iN = 0;
       double rDiv;
-      int bFlag = p[-1]==CODEC_VAL_DECVARC;
+      int bFlag = p[-1]==CODEC_VAL_DECVARC, nCorr = 0;
       if( p>=pEnd || *p>CODEC_MAX_EXP ) return 0;
       rDiv = aCodecPow10[*p++];
       for(i=0; i<n; i++){
-        uint64_t z, c;
-        if( p<pEnd && *p<0x80 ){
-          z = *p++;
-        }else{
-          p = codecGetVarint(p, pEnd, &z);
-          if( p==0 ) return 0;
-        }
+        uint64_t z;
+        p = codecGetVarint2(p, pEnd, &z);
+        if( p==0 ) return 0;
         if( !bFlag ){
           iN += codecUnzigzag(z);
-          aVal[i] = (double)(int64_t)iN / rDiv;
+          memcpy(&aVal[i], &iN, 8);
           continue;
         }
         iN += codecUnzigzag(z >> 1);
-        aVal[i] = (double)(int64_t)iN / rDiv;
+        memcpy(&aVal[i], &iN, 8);
         if( z & 1 ){
+          uint64_t c;
           p = codecGetVarint(p, pEnd, &c);
           if( p==0 ) return 0;
-          aVal[i] = codecBitsDouble(codecDoubleBits(aVal[i])
-                                    + codecUnzigzag(c));
+          aPos[nCorr] = i;
+          aCorr[nCorr++] = codecUnzigzag(c);
         }
+      }
+      codecUnscale(aVal, aVal, n, rDiv);
+      for(i=0; i<nCorr; i++){
+        aVal[aPos[i]] = codecBitsDouble(codecDoubleBits(aVal[aPos[i]])
+                                        + aCorr[i]);
       }
       return p;
     }
