@@ -959,7 +959,7 @@ static void codecIntPlan(const int64_t *aX, int n, int mXform, CodecPlan *p,
 
 /* Exceptions that codecIntWrite() keeps while packing (more are found by
 ** a second pass). */
-#define CODEC_EXC_KEEP 64
+#define CODEC_EXC_KEEP 256
 
 /* Exceptions met while packing: the first CODEC_EXC_KEEP, and a count. */
 typedef struct CodecExcList CodecExcList;
