@@ -6,8 +6,9 @@
 **
 ** Each input is used three ways:
 **   1. As a chunk.  tsmCodecDecode() must return an error or a count within
-**      nMax, agree with tsmCodecPeek(), and whatever it decodes must
-**      round-trip through both modes bit for bit.
+**      nMax, agree with tsmCodecPeek() and with the legacy reading
+**      (TSM_CODEC_LEGACY_DOD), and whatever it decodes must round-trip
+**      through both modes bit for bit.
 **   2. As samples (first byte: mode and layout, see samplesFrom()), which
 **      must round-trip bit for bit in the mode chosen, fit tsmCodecBound(),
 **      and encode to the same bytes into a buffer of exactly that size.
@@ -79,6 +80,11 @@ static int decodeAny(const uint8_t *a, size_t n, int nMax){
   if( rc>=0 ){
     if( tsmCodecPeek(aCopy, n, &nS, &eM)!=0 || nS!=rc ) abort();
     if( eM!=TSM_CODEC_FAST && eM!=TSM_CODEC_BEST ) abort();
+  }
+  /* the legacy reading accepts and rejects the same inputs */
+  if( tsmCodecDecodeEx(aCopy, n, aTs2, aVal2, nMax, TSM_CODEC_LEGACY_DOD)
+      !=rc ){
+    abort();
   }
   free(aCopy);
   return rc;
