@@ -570,8 +570,7 @@ static int rawBefore(QueryCursor *pCur, char **pzErr){
     if( rc==SQLITE_OK ) rawPrevIn(pCur, &pRaw->cols);
   }
   pRaw->cols.n = 0;
-  if( rc==SQLITE_OK ) rc = sqlite3_reset(pRaw->pHead);
-  else sqlite3_reset(pRaw->pHead);
+  rc = tsmReset(pRaw->pHead, rc);
   if( rc || pCur->bPrev ) return rc;
 
   /* The chunks, newest first, until one has a value before start. */
@@ -596,8 +595,7 @@ static int rawBefore(QueryCursor *pCur, char **pzErr){
     if( rc==SQLITE_OK ) rawPrevIn(pCur, &pRaw->cols);
   }
   pRaw->cols.n = 0;
-  if( rc==SQLITE_OK ) rc = sqlite3_reset(pRaw->pBefore);
-  else sqlite3_reset(pRaw->pBefore);
+  rc = tsmReset(pRaw->pBefore, rc);
   return rc;
 }
 
@@ -726,8 +724,7 @@ static int rawDecode(QueryCursor *pCur, char **pzErr){
                         sqlite3_column_blob(pData, 0),
                         sqlite3_column_bytes(pData, 0), &pRaw->cols, pzErr);
   }
-  if( rc==SQLITE_OK ) rc = sqlite3_reset(pData);
-  else sqlite3_reset(pData);
+  rc = tsmReset(pData, rc);
   return rc;
 }
 
@@ -829,8 +826,7 @@ static int rawFeed(QueryCursor *pCur, int64_t lo, int64_t hi, int *pbDone,
                             &pRaw->cols, pzErr);
         pRaw->iPos = 0;
       }
-      if( rc==SQLITE_OK ) rc = sqlite3_reset(pRaw->pHead);
-      else sqlite3_reset(pRaw->pHead);
+      rc = tsmReset(pRaw->pHead, rc);
       if( rc ) return rc;
       continue;
     }

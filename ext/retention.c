@@ -137,8 +137,7 @@ int tsmPoliciesLoad(TsmCtx *p, TsmPolicies *pSet){
       pSet->aRes[pSet->nRes++] = pP->iRes;
     }
   }
-  if( rc==SQLITE_OK ) rc = sqlite3_reset(pStmt);
-  else if( pStmt ) sqlite3_reset(pStmt);
+  rc = tsmReset(pStmt, rc);
   if( rc ) tsmPoliciesFree(pSet);
   return rc;
 }
@@ -588,8 +587,7 @@ static int pruneHead(Prune *pP, TsmRunSeries *pS, int64_t tCut,
                         sqlite3_column_blob(pStmt, 2),
                         sqlite3_column_bytes(pStmt, 2), pC, pzErr);
   }
-  if( rc==SQLITE_OK ) rc = sqlite3_reset(pStmt);
-  else sqlite3_reset(pStmt);
+  rc = tsmReset(pStmt, rc);
   if( rc==SQLITE_OK ){
     colsKeepFrom(pC, tCut);
     if( pC->n>0 ){

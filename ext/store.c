@@ -63,8 +63,8 @@ static const char *const azStmt[TSM_STMT_COUNT] = {
     "   WHERE series_id=?1 AND ts_first<=?2), -9223372036854775808) "
     "ORDER BY ts_first",
   [TSM_STMT_CHUNK_LAST] =
-    "SELECT ts_first, ts_last, data FROM main.tsm_chunks WHERE series_id=?1 "
-    "ORDER BY ts_first DESC LIMIT 1",
+    "SELECT ts_first, ts_last, data, n, n_val, v_last FROM main.tsm_chunks "
+    "WHERE series_id=?1 ORDER BY ts_first DESC LIMIT 1",
   [TSM_STMT_CHUNK_WARM] =
     "SELECT chunk_id, length(data), n FROM main.tsm_chunks WHERE series_id=?1 "
     "ORDER BY ts_first DESC LIMIT 1",
@@ -127,6 +127,13 @@ int tsmStmt(TsmCtx *p, int eStmt, sqlite3_stmt **ppStmt){
 int tsmFinalize(sqlite3_stmt **ppStmt, int rc){
   int rc2 = sqlite3_finalize(*ppStmt);
   *ppStmt = 0;
+  return rc==SQLITE_OK ? rc2 : rc;
+}
+
+/* Reset pStmt (which may be NULL); return the first error of rc and the
+** reset's. */
+int tsmReset(sqlite3_stmt *pStmt, int rc){
+  int rc2 = pStmt ? sqlite3_reset(pStmt) : SQLITE_OK;
   return rc==SQLITE_OK ? rc2 : rc;
 }
 
@@ -616,9 +623,7 @@ int tsmChunkLoad(TsmCtx *p, int eStmt, int64_t iKey, int64_t iSeries,
                         sqlite3_column_bytes(pStmt, 2), pOut, pzErr);
     *pbFound = rc==SQLITE_OK;
   }
-  if( rc==SQLITE_OK ) return sqlite3_reset(pStmt);
-  sqlite3_reset(pStmt);
-  return rc;
+  return tsmReset(pStmt, rc);
 }
 
 static int ensureOut(TsmCtx *p, int n){
@@ -1174,7 +1179,12 @@ int tsmTsFromValue(sqlite3_value *pVal, const char *zArg, int64_t *pTs,
 }
 
 /**************************************************************************
-** The last sample of a series (tsm_latest, tsm_series)
+** The last sample of a series (tsm_latest, tsm_series, tsm_prometheus):
+** the head's last, or else the last sealed chunk's.  That one comes from
+** the chunk's metadata when every sample of the chunk has a value
+** (n_val == n, so v_last is the last sample's value) and v_last is not 0
+** (a REAL column does not keep the sign of a zero); otherwise the chunk is
+** decoded.  A decoded head or chunk is left in p->chunk.
 */
 int tsmSeriesLast(TsmCtx *p, int64_t iSeries, int *pbFound, int64_t *pTs,
                   double *pV, char **pzErr){
@@ -1189,12 +1199,26 @@ int tsmSeriesLast(TsmCtx *p, int64_t iSeries, int *pbFound, int64_t *pTs,
     rc = tsmChunkDecode(p, iSeries, INT64_MIN, 0, sqlite3_column_blob(pStmt,2),
                         sqlite3_column_bytes(pStmt, 2), pC, pzErr);
   }
-  if( rc==SQLITE_OK ) rc = sqlite3_reset(pStmt);
-  else sqlite3_reset(pStmt);
+  rc = tsmReset(pStmt, rc);
   if( rc==SQLITE_OK && pC->n==0 ){
-    int bFound;
-    rc = tsmChunkLoad(p, TSM_STMT_CHUNK_LAST, iSeries, iSeries, pC, &bFound,
-                      pzErr);
+    rc = tsmStmt(p, TSM_STMT_CHUNK_LAST, &pStmt);
+    if( rc ) return rc;
+    sqlite3_bind_int64(pStmt, 1, iSeries);
+    if( sqlite3_step(pStmt)==SQLITE_ROW ){
+      double vLast = sqlite3_column_double(pStmt, 5);
+      if( sqlite3_column_int64(pStmt, 3)==sqlite3_column_int64(pStmt, 4)
+       && sqlite3_column_type(pStmt, 5)!=SQLITE_NULL && vLast!=0.0 ){
+        *pbFound = 1;
+        *pTs = sqlite3_column_int64(pStmt, 1);
+        *pV = vLast;
+      }else{
+        rc = tsmChunkDecode(p, iSeries, sqlite3_column_int64(pStmt, 0),
+                            sqlite3_column_int64(pStmt, 1),
+                            sqlite3_column_blob(pStmt, 2),
+                            sqlite3_column_bytes(pStmt, 2), pC, pzErr);
+      }
+    }
+    rc = tsmReset(pStmt, rc);
   }
   if( rc==SQLITE_OK && pC->n>0 ){
     *pbFound = 1;

@@ -196,6 +196,7 @@ int tsmStoreReady(TsmCtx *p, int bCreate, int *pbExists, char **pzErr);
 int tsmStmt(TsmCtx *p, int eStmt, sqlite3_stmt **ppStmt);
 int tsmGuardClose(TsmCtx *p);
 int tsmFinalize(sqlite3_stmt **ppStmt, int rc);
+int tsmReset(sqlite3_stmt *pStmt, int rc);
 int tsmSeriesResolve(TsmCtx *p, const char *zMetric, const char *zLabels,
                      int64_t *piSeries, char **pzErr);
 int tsmSeriesExists(TsmCtx *p, int64_t iSeries, int *pbExists);

@@ -153,7 +153,9 @@ static int seriesLast(SeriesCursor *pCur){
   if( pCur->bLast ) return SQLITE_OK;
   rc = tsmSeriesLast(pCur->p, sqlite3_column_int64(pCur->pList, 0),
                      &pCur->bHasLast, &pCur->tsLast, &pCur->vLast, &zErr);
-  if( rc==SQLITE_OK && pCur->bHasLast ) pCur->tsHeadFirst = pCur->p->chunk.aTs[0];
+  if( rc==SQLITE_OK && pCur->bHasLast && pCur->p->chunk.n>0 ){
+    pCur->tsHeadFirst = pCur->p->chunk.aTs[0];   /* used when only a head */
+  }
   tsmVtabError(pCur->base.pVtab, zErr);
   pCur->bLast = rc==SQLITE_OK;
   return rc;
