@@ -1307,18 +1307,20 @@ static void codecLineFill(uint64_t *a, int n, uint64_t c, uint64_t s){
   for(; i<n; i++){ a[i] = c; c += s; }
 }
 
-/* a[i] = c + i*s + a[i]*d for 0 <= i < n (FOR: s = 0; LINEAR). */
+/* a[i] = c + i*s + a[i]*d for 0 <= i < n (FOR: s = 0; LINEAR).  A divisor
+** that is a power of two (1 included) is a shift, two lanes at a time. */
 static void codecLine(uint64_t *a, int n, uint64_t c, uint64_t s,
                       uint64_t d){
   int i = 0;
 #if CODEC_SIMD
-  if( d==1 ){
+  if( (d & (d - 1))==0 ){
     CodecV2u v = { c, c + s };
     const CodecV2u vStep = { 2*s, 2*s };
+    const int k = d ? codecCtz(d) : 0;
     for(; i+2<=n; i+=2){
       CodecV2u x;
       memcpy(&x, &a[i], 16);
-      x += v;
+      x = (x << k) + v;
       memcpy(&a[i], &x, 16);
       v += vStep;
     }
@@ -1365,8 +1367,8 @@ static const uint8_t *codecIntRead(const uint8_t *p, const uint8_t *pEnd,
   p += h.nPack;
   for(k=0; k<h.nExc; k++){
     uint64_t iGap = 0, z = 0;
-    p = codecGetVarint(p, pEnd, &iGap);
-    p = codecGetVarint(p, pEnd, &z);
+    p = codecGetVarint2(p, pEnd, &iGap);
+    p = codecGetVarint2(p, pEnd, &z);
     if( p==0 || iGap>=(uint64_t)(n-1) - iPos ) return 0;
     iPos += iGap + 1;
     aU[iPos] = (h.w>0 ? (uint64_t)1 << (h.w-1) : 0) + codecUnzigzag(z);
@@ -1989,8 +1991,8 @@ static const uint8_t *codecReadCorr(const uint8_t *p, const uint8_t *pEnd,
     const uint8_t *q = pPack;
     aVal[0] = codecBitsDouble(codecDoubleBits(aVal[0]) + h.iFirst);
     for(i=0; i<(int)h.nExc; i++){
-      q = codecGetVarint(q, pEnd, &iGap);
-      q = codecGetVarint(q, pEnd, &z);
+      q = codecGetVarint2(q, pEnd, &iGap);
+      q = codecGetVarint2(q, pEnd, &z);
       if( q==0 || iGap>=(uint64_t)n ) return 0;
       iPos += iGap + 1;
       if( iPos>=(uint64_t)n ) return 0;
