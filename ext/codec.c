@@ -181,7 +181,11 @@ static uint64_t codecUnzigzag(uint64_t z){
 
 /* Bytes taken by the LEB128 varint of v (1..10). */
 static int codecVarintLen(uint64_t v){
+#if defined(__GNUC__)
+  return 1 + (63 - __builtin_clzll(v | 1)) / 7;
+#else
   return 1 + (codecBitLen(v | 1) - 1) / 7;
+#endif
 }
 
 /* Write the varint of v at p (room for 10 bytes); return its size. */
@@ -1430,10 +1434,13 @@ static int codecTsVardod(CodecOut *p, const int64_t *aTs, int n){
     uint64_t x = (uint64_t)aTs[i];
     uint64_t d = x - iPrev;
     uint64_t z = codecZigzag(d - iDelta);
-    if( iOff + codecVarintLen(z) > nLimit ) return codecTsRaw(p, aTs, n);
+    if( iOff + 10>nLimit && iOff + codecVarintLen(z)>nLimit ){
+      return codecTsRaw(p, aTs, n);
+    }
     iOff += codecPutVarint(&a[iOff], z);
     iPrev = x;
-    iDelta = i>0 ? d : 0;      /* the first delta counts from 0 */
+    iDelta = d;
+    if( i==0 ) iDelta = 0;     /* the first delta counts from 0 */
   }
   p->iOff += iOff;
   return 0;
@@ -1585,15 +1592,18 @@ static int codecValDecvar(CodecOut *p, const double *aVal, int n){
       z = codecZigzag(iN - iPrev);
       if( bFlag ) z = (z << 1) | (c!=0);
       c = codecZigzag(c);
-      {
+      if( iOff + 20<=nRoom ){
+        iOff += codecPutVarint(&a[iOff], z);
+        if( c ) iOff += codecPutVarint(&a[iOff], c);
+      }else{
         size_t nLen = codecVarintLen(z) + (c ? codecVarintLen(c) : 0);
-        if( iOff + nLen > nRaw ) return codecValRaw(p, aVal, n);
-        if( iOff + nLen <= nRoom ){
+        if( iOff + nLen<=nRoom ){
           codecPutVarint(&a[iOff], z);
           if( c ) codecPutVarint(&a[iOff + codecVarintLen(z)], c);
         }
         iOff += nLen;
       }
+      if( iOff>nRaw ) return codecValRaw(p, aVal, n);
       iPrev = iN;
     }
     if( iOff>nRoom ) return TSM_CODEC_TOOSMALL;
