@@ -1035,7 +1035,7 @@ static void codecPackExc(const uint64_t *aR, int iPos, uint64_t iBase,
 ** (1 <= W <= 64), LSB first, 8 per group into W bytes at q; exceptions go
 ** to *pList (iPos is the position of aR[0]).  The last 8-byte store of a
 ** group may write up to 8 bytes past its W bytes (zeros; the next group
-** overwrites them), so q needs room for 8*nGroup*W/8 + 8 bytes.  Inlined
+** overwrites them), so q needs room for nGroup*W + 8 bytes.  Inlined
 ** with W constant by codecPack(), so that every shift is an immediate.
 ** A group with an exception is packed again from a copy where the
 ** exceptions are replaced by the base (field 0).
@@ -1317,10 +1317,10 @@ static void codecLine(uint64_t *a, int n, uint64_t c, uint64_t s,
                       uint64_t d){
   int i = 0;
 #if CODEC_SIMD
-  if( (d & (d - 1))==0 ){
+  if( d!=0 && (d & (d - 1))==0 ){
     CodecV2u v = { c, c + s };
     const CodecV2u vStep = { 2*s, 2*s };
-    const int k = d ? codecCtz(d) : 0;
+    const int k = codecCtz(d);
     for(; i+2<=n; i+=2){
       CodecV2u x;
       memcpy(&x, &a[i], 16);
