@@ -475,12 +475,9 @@ static int queryBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *pInfo){
 }
 
 static int queryOpen(sqlite3_vtab *pVtab, sqlite3_vtab_cursor **ppCur){
-  QueryCursor *pCur = sqlite3_malloc(sizeof(*pCur));
+  QueryCursor *pCur = tsmCursorOpen(pVtab, sizeof(*pCur), ppCur);
   if( pCur==0 ) return SQLITE_NOMEM;
-  memset(pCur, 0, sizeof(*pCur));
-  pCur->p = ((TsmVtab*)pVtab)->p;
   pCur->bEof = 1;
-  *ppCur = &pCur->base;
   return SQLITE_OK;
 }
 

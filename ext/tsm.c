@@ -71,6 +71,21 @@ int tsmVtabConnect(sqlite3 *db, void *pAux, const char *zSchema,
   return SQLITE_OK;
 }
 
+/*
+** xOpen of every table: a zeroed cursor of nByte bytes (a struct that
+** begins like TsmCursor) for table pVtab, in *ppCur.  NULL if out of
+** memory.
+*/
+void *tsmCursorOpen(sqlite3_vtab *pVtab, size_t nByte,
+                    sqlite3_vtab_cursor **ppCur){
+  TsmCursor *pCur = sqlite3_malloc64(nByte);
+  if( pCur==0 ) return 0;
+  memset(pCur, 0, nByte);
+  pCur->p = ((TsmVtab*)pVtab)->p;
+  *ppCur = &pCur->base;
+  return pCur;
+}
+
 static void ctxDestroy(void *pArg){
   tsmStoreFree((TsmCtx*)pArg);
 }

@@ -184,12 +184,20 @@ typedef struct TsmVtab {
   TsmCtx *p;
 } TsmVtab;
 
+/* Every cursor of the five tables begins with these members. */
+typedef struct TsmCursor {
+  sqlite3_vtab_cursor base;
+  TsmCtx *p;
+} TsmCursor;
+
 /* tsm.c */
 void tsmErr(sqlite3_context *ctx, const char *zFmt, ...);
 void tsmResultError(sqlite3_context *ctx, TsmCtx *p, int rc, char *zErr);
 void tsmVtabError(sqlite3_vtab *pVtab, char *zErr);
 int tsmVtabConnect(sqlite3 *db, void *pAux, const char *zSchema,
                    sqlite3_vtab **ppVtab);
+void *tsmCursorOpen(sqlite3_vtab *pVtab, size_t nByte,
+                    sqlite3_vtab_cursor **ppCur);
 
 /* store.c */
 int tsmStoreReady(TsmCtx *p, int bCreate, int *pbExists, char **pzErr);

@@ -66,11 +66,8 @@ static int retBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *pInfo){
 }
 
 static int retOpen(sqlite3_vtab *pVtab, sqlite3_vtab_cursor **ppCur){
-  RetCursor *pCur = sqlite3_malloc(sizeof(*pCur));
+  RetCursor *pCur = tsmCursorOpen(pVtab, sizeof(*pCur), ppCur);
   if( pCur==0 ) return SQLITE_NOMEM;
-  memset(pCur, 0, sizeof(*pCur));
-  pCur->p = ((TsmVtab*)pVtab)->p;
-  *ppCur = &pCur->base;
   return SQLITE_OK;
 }
 

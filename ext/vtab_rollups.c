@@ -95,12 +95,9 @@ static int rollupsBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *pInfo){
 }
 
 static int rollupsOpen(sqlite3_vtab *pVtab, sqlite3_vtab_cursor **ppCur){
-  RollupsCursor *pCur = sqlite3_malloc(sizeof(*pCur));
+  RollupsCursor *pCur = tsmCursorOpen(pVtab, sizeof(*pCur), ppCur);
   if( pCur==0 ) return SQLITE_NOMEM;
-  memset(pCur, 0, sizeof(*pCur));
-  pCur->p = ((TsmVtab*)pVtab)->p;
   pCur->bEof = 1;
-  *ppCur = &pCur->base;
   return SQLITE_OK;
 }
 

@@ -131,12 +131,9 @@ static int samplesBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *pInfo){
 }
 
 static int samplesOpen(sqlite3_vtab *pVtab, sqlite3_vtab_cursor **ppCur){
-  SamplesCursor *pCur = sqlite3_malloc(sizeof(*pCur));
+  SamplesCursor *pCur = tsmCursorOpen(pVtab, sizeof(*pCur), ppCur);
   if( pCur==0 ) return SQLITE_NOMEM;
-  memset(pCur, 0, sizeof(*pCur));
-  pCur->p = ((TsmVtab*)pVtab)->p;
   pCur->bEof = 1;
-  *ppCur = &pCur->base;
   return SQLITE_OK;
 }
 

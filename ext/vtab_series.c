@@ -85,12 +85,9 @@ static int seriesBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *pInfo){
 }
 
 static int seriesOpen(sqlite3_vtab *pVtab, sqlite3_vtab_cursor **ppCur){
-  SeriesCursor *pCur = sqlite3_malloc(sizeof(*pCur));
+  SeriesCursor *pCur = tsmCursorOpen(pVtab, sizeof(*pCur), ppCur);
   if( pCur==0 ) return SQLITE_NOMEM;
-  memset(pCur, 0, sizeof(*pCur));
-  pCur->p = ((TsmVtab*)pVtab)->p;
   pCur->bEof = 1;
-  *ppCur = &pCur->base;
   return SQLITE_OK;
 }
 
