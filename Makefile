@@ -21,6 +21,9 @@ GLUE_SRC = ext/tsm.c ext/store.c ext/buffer.c ext/func.c \
 GLUE_SRC += ext/query.c ext/export.c
 GLUE_SRC += ext/rollup.c ext/retention.c ext/vtab_rollups.c ext/vtab_retention.c
 SRC      = $(PURE_SRC) $(GLUE_SRC)
+# Libraries from Debian (tools/deps.sh installs their -dev packages):
+# PCRE2 for selector regexes, snappy for remote-write, zstd for chunks.
+LIBS     = -lpcre2-8 -lsnappy -lzstd -lm
 HDR      = $(wildcard ext/*.h) build/migrations.h
 MIGRATIONS = $(sort $(wildcard sql/[0-9]*.sql))
 UNIT_SRC = $(wildcard test/unit/test_*.c)
@@ -36,16 +39,16 @@ build/migrations.h: $(MIGRATIONS) tools/embed.sh
 
 dist/tsm.so: $(SRC) $(HDR)
 	@mkdir -p dist
-	$(CC) $(CFLAGS) $(WARN) -fPIC -shared -Ibuild -o $@ $(SRC) -lm
+	$(CC) $(CFLAGS) $(WARN) -fPIC -shared -Ibuild -o $@ $(SRC) $(LIBS)
 
 dist/asan/tsm.so: $(SRC) $(HDR)
 	@mkdir -p dist/asan
-	$(CC) $(SANFLAGS) $(WARN) -fPIC -shared -Ibuild -o $@ $(SRC) -lm
+	$(CC) $(SANFLAGS) $(WARN) -fPIC -shared -Ibuild -o $@ $(SRC) $(LIBS)
 
 # Unit tests of the pure modules, always under ASan + UBSan.
 build/test_%: test/unit/test_%.c $(PURE_SRC) ext/*.h test/unit/unit.h
 	@mkdir -p build
-	$(CC) $(SANFLAGS) $(WARN) -Iext -o $@ $< $(PURE_SRC) -lm
+	$(CC) $(SANFLAGS) $(WARN) -Iext -o $@ $< $(PURE_SRC) $(LIBS)
 
 unit: $(UNIT_BIN)
 

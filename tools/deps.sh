@@ -1,7 +1,13 @@
 #!/bin/sh
-# Install what building and testing tsm needs, when it is missing (Debian).
+# Install what building and testing tsm needs, when it is missing (Debian):
+# compilers, SQLite's headers, Tcl and the libraries the extension links.
+# Never a server or a client toolchain: the tests that need those skip
+# with a reason, and .ci/run installs them for CI.
 missing=""
 [ -f /usr/include/sqlite3.h ] || missing="$missing libsqlite3-dev"
+[ -f /usr/include/pcre2.h ] || missing="$missing libpcre2-dev"
+[ -f /usr/include/snappy-c.h ] || missing="$missing libsnappy-dev"
+[ -f /usr/include/zstd.h ] || missing="$missing libzstd-dev"
 command -v sqlite3 >/dev/null 2>&1 || missing="$missing sqlite3"
 command -v tclsh >/dev/null 2>&1 || missing="$missing tcl"
 command -v cc >/dev/null 2>&1 || missing="$missing gcc"
@@ -12,8 +18,4 @@ else
 fi
 [ -x /usr/bin/python3 ] || missing="$missing python3"
 [ -z "$missing" ] && exit 0
-echo "tools/deps.sh: installing$missing"
-SUDO=""
-[ "$(id -u)" = 0 ] || SUDO=sudo
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq && $SUDO apt-get install -y -qq $missing >/dev/null
+exec sh "$(dirname "$0")/apt-install.sh" $missing
