@@ -70,8 +70,8 @@ void tsmLatestFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   TsmCtx *p = sqlite3_user_data(ctx);
   char *zErr = 0, *zM = 0, *zL = 0;
   char zMsg[512];
-  const char *zLabels = 0;
-  int rc, bExists = 0, bFound = 0;
+  const char *zMetric = 0, *zLabels = 0;
+  int rc = SQLITE_OK, bExists = 0, bFound = 0;
   int64_t iSeries = 0, ts;
   double v;
   sqlite3_stmt *pStmt;
@@ -86,10 +86,11 @@ void tsmLatestFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
              "strings, or NULL");
       return;
     }
-    zLabels = (const char*)sqlite3_value_text(argv[1]);
+    rc = tsmValueText(argv[1], "labels", &zLabels, &zErr);
   }
-  if( tsmSeriesKey((const char*)sqlite3_value_text(argv[0]), zLabels,
-                   &zM, &zL, zMsg, sizeof(zMsg)) ){
+  if( rc==SQLITE_OK ) rc = tsmValueText(argv[0], "metric", &zMetric, &zErr);
+  if( rc ){ tsmResultError(ctx, p, rc, zErr); return; }
+  if( tsmSeriesKey(zMetric, zLabels, &zM, &zL, zMsg, sizeof(zMsg)) ){
     tsmErr(ctx, "%s", zMsg);
     return;
   }

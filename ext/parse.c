@@ -32,8 +32,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PARSE_QUOTE_MAX 60                   /* input bytes quoted */
-#define PARSE_QUOTE_BUF (PARSE_QUOTE_MAX*4 + 8)
+#define PARSE_QUOTE_MAX TSM_QUOTE_MAX        /* input bytes quoted */
+#define PARSE_QUOTE_BUF TSM_QUOTE_BUF
 
 #define PARSE_RE_REPEAT_MAX 1000  /* largest n in a{n} or a{m,n} */
 #define PARSE_RE_COST_MAX   1000  /* bound on the expansion of a regex */
@@ -107,8 +107,8 @@ static int utf8CharLen(const unsigned char *z, size_t n){
 }
 
 /* Write z[0..n) into zOut[PARSE_QUOTE_BUF] in double quotes, for an error
-** message, and return zOut. */
-static const char *parseQuote(char *zOut, const char *z, size_t n){
+** message, and return zOut (see parse.h). */
+const char *tsmQuote(char *zOut, const char *z, size_t n){
   static const char aHex[] = "0123456789abcdef";
   const unsigned char *a = (const unsigned char*)z;
   size_t i = 0, j = 0;
@@ -146,9 +146,9 @@ static const char *parseQuote(char *zOut, const char *z, size_t n){
   return zOut;
 }
 
-/* parseQuote() of a NUL-terminated string (NULL is quoted as ""). */
+/* tsmQuote() of a NUL-terminated string (NULL is quoted as ""). */
 static const char *parseQuoteStr(char *zOut, const char *z){
-  return parseQuote(zOut, z, z ? strlen(z) : 0);
+  return tsmQuote(zOut, z, z ? strlen(z) : 0);
 }
 
 /**************************************************************************
@@ -275,7 +275,7 @@ int tsmLabelNameValid(const char *z, size_t n){
 
 static void errMetricName(char *zErr, size_t nErr, const char *z, size_t n){
   char zQ[PARSE_QUOTE_BUF];
-  parseQuote(zQ, z, n);
+  tsmQuote(zQ, z, n);
   if( n>TSM_NAME_MAX ){
     parseErr(zErr, nErr, "invalid metric name %s: longer than %d bytes",
              zQ, TSM_NAME_MAX);
@@ -287,7 +287,7 @@ static void errMetricName(char *zErr, size_t nErr, const char *z, size_t n){
 
 static void errLabelName(char *zErr, size_t nErr, const char *z, size_t n){
   char zQ[PARSE_QUOTE_BUF];
-  parseQuote(zQ, z, n);
+  tsmQuote(zQ, z, n);
   if( n>TSM_NAME_MAX ){
     parseErr(zErr, nErr, "invalid label name %s: longer than %d bytes",
              zQ, TSM_NAME_MAX);
@@ -405,7 +405,7 @@ static int labelsAdd(TsmLabels *p, const char *zName, size_t nName,
 static void labelsErr(int rc, const char *zWhat, const char *zName,
                       size_t nName, char *zErr, size_t nErr){
   char zQ[PARSE_QUOTE_BUF];
-  parseQuote(zQ, zName, nName);
+  tsmQuote(zQ, zName, nName);
   switch( rc ){
     case LBL_NAME:
       errLabelName(zErr, nErr, zName, nName);
@@ -610,7 +610,7 @@ int tsmLabelsFromJson(TsmLabels *pLabels, const char *zJson, char *zErr,
       }else if( zJson[s.i]!='"' ){
         char zQ[PARSE_QUOTE_BUF];
         parseErr(zErr, nErr, "invalid labels: value of %s must be a string",
-                 parseQuote(zQ, zKey, (size_t)nKey));
+                 tsmQuote(zQ, zKey, (size_t)nKey));
         rc = -1;
         break;
       }else{
@@ -1129,7 +1129,7 @@ static int selParse(SelParse *p, TsmSelector *pSel){
        && (p->bKey || nName!=8 || memcmp(&z[iName], "__name__", 8)!=0)
       ){
         char zQ[PARSE_QUOTE_BUF];
-        parseQuote(zQ, &z[iName], nName);
+        tsmQuote(zQ, &z[iName], nName);
         if( p->bKey ){
           selErr(p, "label name %s at position %zu must not start with __",
                  zQ, iName);
@@ -1310,7 +1310,7 @@ int tsmSeriesKey(const char *zMetric, const char *zJson, char **pzMetric,
   if( zBrace && nName==0 ){
     char zQ[PARSE_QUOTE_BUF];
     parseErr(zErr, nErr, "invalid metric %s: must start with a metric name",
-             parseQuote(zQ, zMetric, n));
+             tsmQuote(zQ, zMetric, n));
     return -1;
   }
   if( !tsmMetricValid(zMetric, nName) ){
@@ -1330,7 +1330,7 @@ int tsmSeriesKey(const char *zMetric, const char *zJson, char **pzMetric,
         if( rcAdd!=LBL_OK ){
           char zQ[PARSE_QUOTE_BUF], zWhat[PARSE_QUOTE_BUF+20];
           snprintf(zWhat, sizeof(zWhat), "invalid metric %s",
-                   parseQuote(zQ, zMetric, n));
+                   tsmQuote(zQ, zMetric, n));
           labelsErr(rcAdd, zWhat, zN, strlen(zN), zErr, nErr);
           rc = -1;
         }

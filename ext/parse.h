@@ -22,6 +22,14 @@
 #define TSM_LABEL_VALUE_MAX 8192 /* longest label value, bytes */
 #define TSM_MATCHERS_MAX 256     /* most matchers in one selector */
 
+/* Quote z[0..n) for an error message into zOut (TSM_QUOTE_BUF bytes) and
+** return zOut: in double quotes, at most TSM_QUOTE_MAX bytes of it then
+** "..." when longer; control characters, NUL and bytes that are not UTF-8
+** as \xNN, so that the message is printable UTF-8 whatever the input. */
+#define TSM_QUOTE_MAX 60
+#define TSM_QUOTE_BUF (TSM_QUOTE_MAX*4 + 8)
+const char *tsmQuote(char *zOut, const char *z, size_t n);
+
 /* 1 if z[0..n) is valid UTF-8: no overlong forms, no surrogates, nothing
 ** above U+10FFFF, no truncated sequence.  (NUL bytes are valid UTF-8.) */
 int tsmUtf8Valid(const char *z, size_t n);

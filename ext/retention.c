@@ -170,6 +170,7 @@ static int isNameChar(char c){
 /* Check a metric pattern: a GLOB over metric names. */
 int tsmPatternCheck(const char *z, char **pzErr){
   const char *zIn = z;
+  char zQ[TSM_QUOTE_BUF];
   int n = 0;
   while( z[0] ){
     if( z[0]=='[' ){
@@ -191,9 +192,9 @@ int tsmPatternCheck(const char *z, char **pzErr){
   }
   if( n>0 && (z-zIn)<=TSM_NAME_MAX ) return SQLITE_OK;
  bad:
-  *pzErr = sqlite3_mprintf("tsm: invalid metric pattern \"%.80s\": must be a "
-      "GLOB pattern over metric names: [a-zA-Z0-9_:] with *, ? and [...]",
-      zIn);
+  *pzErr = tsmErrMsg("invalid metric pattern %s: must be a GLOB pattern "
+      "over metric names: [a-zA-Z0-9_:] with *, ? and [...]",
+      tsmQuote(zQ, zIn, strlen(zIn)));
   return SQLITE_ERROR;
 }
 
@@ -212,17 +213,14 @@ static int durationValue(sqlite3_value *pVal, int64_t *pMs){
     case SQLITE_TEXT: {
       char zMsg[128];
       const char *z = (const char*)sqlite3_value_text(pVal);
+      if( z==0 || strlen(z)!=(size_t)sqlite3_value_bytes(pVal) ){
+        return SQLITE_ERROR;          /* (a NUL inside) */
+      }
       return tsmDurationParse(z, pMs, zMsg, sizeof(zMsg)) ? SQLITE_ERROR
                                                           : SQLITE_OK;
     }
   }
   return SQLITE_ERROR;
-}
-
-/* Text of a value for an error message. */
-static char *valueText(sqlite3_value *pVal){
-  if( sqlite3_value_type(pVal)==SQLITE_BLOB ) return sqlite3_mprintf("BLOB");
-  return sqlite3_mprintf("%.80s", sqlite3_value_text(pVal));
 }
 
 /*
@@ -231,12 +229,13 @@ static char *valueText(sqlite3_value *pVal){
 */
 int tsmResolutionFromValue(sqlite3_value *pVal, int bRawOk, int64_t *piRes,
                            char **pzErr){
-  char *z;
+  char zQ[TSM_QUOTE_BUF];
   if( bRawOk && sqlite3_value_type(pVal)==SQLITE_NULL ){
     *piRes = 0;
     return SQLITE_OK;
   }
   if( sqlite3_value_type(pVal)==SQLITE_TEXT
+   && sqlite3_value_bytes(pVal)==3
    && sqlite3_stricmp((const char*)sqlite3_value_text(pVal), "raw")==0 ){
     if( bRawOk ){
       *piRes = 0;
@@ -247,25 +246,21 @@ int tsmResolutionFromValue(sqlite3_value *pVal, int bRawOk, int64_t *piRes,
     return SQLITE_ERROR;
   }
   if( durationValue(pVal, piRes)==SQLITE_OK ) return SQLITE_OK;
-  z = valueText(pVal);
-  *pzErr = sqlite3_mprintf("tsm: invalid resolution \"%s\": expected %sa "
-      "duration like 1m, 1h", z ? z : "", bRawOk ? "'raw' or " : "");
-  sqlite3_free(z);
+  *pzErr = tsmErrMsg("invalid resolution %s: expected %sa duration like 1m, "
+      "1h", tsmValueQuote(zQ, pVal), bRawOk ? "'raw' or " : "");
   return SQLITE_ERROR;
 }
 
 /* keep: a duration, or NULL for forever (*piKeep = 0). */
 int tsmKeepFromValue(sqlite3_value *pVal, int64_t *piKeep, char **pzErr){
-  char *z;
+  char zQ[TSM_QUOTE_BUF];
   if( sqlite3_value_type(pVal)==SQLITE_NULL ){
     *piKeep = 0;
     return SQLITE_OK;
   }
   if( durationValue(pVal, piKeep)==SQLITE_OK ) return SQLITE_OK;
-  z = valueText(pVal);
-  *pzErr = sqlite3_mprintf("tsm: invalid keep \"%s\": expected a duration "
-      "like 7d, 90d, or NULL to keep forever", z ? z : "");
-  sqlite3_free(z);
+  *pzErr = tsmErrMsg("invalid keep %s: expected a duration like 7d, 90d, or "
+      "NULL to keep forever", tsmValueQuote(zQ, pVal));
   return SQLITE_ERROR;
 }
 
@@ -1047,6 +1042,7 @@ void tsmPruneFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
     rc = tsmPrune(p, 0, &nRemoved, &zErr);
     p->bPruning = 0;
   }
+  tsmErrFromDb(p, rc, &zErr);        /* before the ROLLBACK resets it */
   rc = tsmTxnEnd(p, bOwn, rc);
   if( rc ){ tsmResultError(ctx, p, rc, zErr); return; }
   sqlite3_result_int64(ctx, nRemoved);

@@ -443,19 +443,6 @@ int tsmTxnEnd(TsmCtx *p, int bOwn, int rc){
 ** Buckets
 */
 
-/* ts rounded down to a multiple of r (floor, also for negative ts). */
-static int64_t bucketOf(int64_t ts, int64_t r){
-  int64_t b = ts - ts % r;
-  if( ts<0 && b!=ts ) b -= r;
-  return b;
-}
-
-/* ts rounded up to a multiple of r. */
-static int64_t bucketUp(int64_t ts, int64_t r){
-  int64_t b = bucketOf(ts, r);
-  return b==ts ? b : b + r;
-}
-
 /* One bucket being built. */
 typedef struct Acc {
   int64_t ts;                /* bucket start */
@@ -753,7 +740,7 @@ int tsmRunTiers(TsmRun *pRun, TsmRunSeries *pS, TsmSeriesTiers **ppTiers){
     if( sqlite3_column_type(pStmt, 2)!=SQLITE_NULL ){
       pTier->iDirty = sqlite3_column_int64(pStmt, 2);
       pTier->iDirtyTo = sqlite3_column_type(pStmt, 3)!=SQLITE_NULL
-                      ? sqlite3_column_int64(pStmt, 3) : pTier->iDone - 1;
+                      ? sqlite3_column_int64(pStmt, 3) : tsmAddSat(pTier->iDone, -1);
     }
     if( sqlite3_column_type(pStmt, 4)!=SQLITE_NULL ){
       pTier->iPruned = sqlite3_column_int64(pStmt, 4);
@@ -909,7 +896,7 @@ static int runFoldRaw(TsmRun *pRun, TsmRunSeries *pS, int64_t r,
       double v = pC->aVal[i];
       int64_t t;
       if( isnan(v) ) continue;
-      t = bucketOf(pC->aTs[i], r);
+      t = tsmBucketOf(pC->aTs[i], r);
       if( t!=pA->ts ){
         rc = runEmit(pRun, pS->iSeries, r, pCursor, pnBucket);
         accReset(pA, t);
@@ -945,7 +932,7 @@ static int runFoldTier(TsmRun *pRun, TsmRunSeries *pS, int64_t r,
   sqlite3_bind_int64(pStmt, 4, b);
   accReset(pA, INT64_MIN);
   while( rc==SQLITE_OK && sqlite3_step(pStmt)==SQLITE_ROW ){
-    int64_t t = bucketOf(sqlite3_column_int64(pStmt, 0), r);
+    int64_t t = tsmBucketOf(sqlite3_column_int64(pStmt, 0), r);
     if( t!=pA->ts ){
       rc = runEmit(pRun, pS->iSeries, r, pCursor, pnBucket);
       accReset(pA, t);
@@ -1001,15 +988,16 @@ static int runTier(TsmRun *pRun, TsmRunSeries *pS, int k, int64_t iUpTo,
 
   /* E: buckets before E are complete. */
   if( pSrc==0 ){
-    int64_t hi = pS->tsNewest==INT64_MIN ? INT64_MIN : pS->tsNewest + 1;
+    int64_t hi = pS->tsNewest==INT64_MIN ? INT64_MIN
+                                          : tsmAddSat(pS->tsNewest, 1);
     if( pRun->tsNow!=INT64_MIN && pRun->tsNow>hi ) hi = pRun->tsNow;
     if( hi==INT64_MIN ) return SQLITE_OK;        /* an empty store */
-    E = bucketOf(hi, r);
+    E = tsmBucketOf(hi, r);
   }else{
     if( !pSrc->bState ) return SQLITE_OK;        /* nothing to fold yet */
-    E = bucketOf(pSrc->iDone, r);
+    E = tsmBucketOf(pSrc->iDone, r);
   }
-  if( iUpTo!=INT64_MAX && bucketUp(iUpTo, r)<E ) E = bucketUp(iUpTo, r);
+  if( iUpTo!=INT64_MAX && tsmBucketUp(iUpTo, r)<E ) E = tsmBucketUp(iUpTo, r);
 
   /* A fresh tier, or a rebuild, reads the source that reaches furthest
   ** back: the designated finer tier, or raw samples if they are older. */
@@ -1031,25 +1019,25 @@ static int runTier(TsmRun *pRun, TsmRunSeries *pS, int k, int64_t iUpTo,
   if( !pTier->bState ){
     int64_t iHave;
     if( iOldest==INT64_MAX ) return SQLITE_OK;   /* no data */
-    if( E<=bucketOf(iOldest, r) ) return SQLITE_OK;  /* none complete yet */
+    if( E<=tsmBucketOf(iOldest, r) ) return SQLITE_OK;  /* none complete yet */
     /* Buckets left behind without state (there should be none) would be
     ** stale: fold in refold mode then. */
     rc = tsmRunTierOldest(pRun, pS->iSeries, r, &iHave);
     if( rc ) return rc;
-    rangeAdd(aR, &nR, bucketOf(iOldest, r), E, iHave!=INT64_MAX);
+    rangeAdd(aR, &nR, tsmBucketOf(iOldest, r), E, iHave!=INT64_MAX);
     iDoneNew = E;
   }else{
     if( bRebuild ){
-      int64_t a = iFrom==INT64_MIN ? INT64_MIN : bucketOf(iFrom, r);
-      int64_t b = iTo==INT64_MAX ? E : bucketUp(iTo, r);
-      if( iOldest!=INT64_MAX && bucketOf(iOldest, r)>a ) a = bucketOf(iOldest, r);
+      int64_t a = iFrom==INT64_MIN ? INT64_MIN : tsmBucketOf(iFrom, r);
+      int64_t b = iTo==INT64_MAX ? E : tsmBucketUp(iTo, r);
+      if( iOldest!=INT64_MAX && tsmBucketOf(iOldest, r)>a ) a = tsmBucketOf(iOldest, r);
       if( b>E ) b = E;
       rangeAdd(aR, &nR, a, b, 1);
     }
     if( pTier->iDirty!=INT64_MAX ){
-      int64_t b = pTier->iDirtyTo>=pTier->iDone-1 ? pTier->iDone
-                                                   : bucketUp(pTier->iDirtyTo+1, r);
-      rangeAdd(aR, &nR, bucketOf(pTier->iDirty, r), b, 1);
+      int64_t b = pTier->iDirtyTo>=tsmAddSat(pTier->iDone, -1) ? pTier->iDone
+                  : tsmBucketUp(tsmAddSat(pTier->iDirtyTo, 1), r);
+      rangeAdd(aR, &nR, tsmBucketOf(pTier->iDirty, r), b, 1);
     }
     rangeAdd(aR, &nR, pTier->iDone, E, 0);
     iDoneNew = E>pTier->iDone ? E : pTier->iDone;
@@ -1059,7 +1047,7 @@ static int runTier(TsmRun *pRun, TsmRunSeries *pS, int k, int64_t iUpTo,
   iCov = bFromRaw ? pT->iRawPruned : pSrc->iPruned;
   if( iCov!=INT64_MIN ){
     for(i=0; i<nR; i++){
-      if( bucketUp(iCov, r)>aR[i].a ) aR[i].a = bucketUp(iCov, r);
+      if( tsmBucketUp(iCov, r)>aR[i].a ) aR[i].a = tsmBucketUp(iCov, r);
     }
   }
 
@@ -1091,7 +1079,7 @@ static int runTier(TsmRun *pRun, TsmRunSeries *pS, int k, int64_t iUpTo,
       TsmTier *pUp = &pT->aTier[j];
       int64_t b;
       if( !pUp->bState || pUp->iDone<=aR[i].a ) continue;
-      b = aR[i].b<pUp->iDone ? aR[i].b - 1 : pUp->iDone - 1;
+      b = tsmAddSat(aR[i].b<pUp->iDone ? aR[i].b : pUp->iDone, -1);
       if( pUp->iDirty==INT64_MAX ){
         pUp->iDirty = aR[i].a;
         pUp->iDirtyTo = b;
@@ -1192,6 +1180,7 @@ void tsmDownsampleFunc(sqlite3_context *ctx, int argc,
     tsmRunClose(pRun);
   }
   p->bPruning = 0;
+  tsmErrFromDb(p, rc, &zErr);        /* before the ROLLBACK resets it */
   rc = tsmTxnEnd(p, bOwn, rc);
   if( rc ){ tsmResultError(ctx, p, rc, zErr); return; }
   sqlite3_result_int(ctx, nBucket);

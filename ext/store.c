@@ -1157,7 +1157,9 @@ int tsmTsFromValue(sqlite3_value *pVal, const char *zArg, int64_t *pTs,
     }
     case SQLITE_TEXT: {
       char zMsg[256];
-      const char *z = (const char*)sqlite3_value_text(pVal);
+      const char *z;
+      int rc = tsmValueText(pVal, zArg, &z, pzErr);
+      if( rc ) return rc;
       if( tsmTimeParse(z, pTs, zMsg, sizeof(zMsg)) ){
         *pzErr = sqlite3_mprintf("tsm: %s: %s", zArg, zMsg);
         return SQLITE_ERROR;

@@ -204,10 +204,7 @@ static int cursorAdvance(SamplesCursor *pCur){
       return SQLITE_OK;
     }
     rc = tsmReaderNext(pCur->pReader, &pCur->pCols, &zErr);
-    if( rc ){
-      tsmVtabError(pCur->base.pVtab, zErr);
-      return rc;
-    }
+    if( rc ) return tsmVtabError(pCur->base.pVtab, rc, zErr);
     pCur->iRow = 0;
     if( pCur->pCols==0 ){
       /* This series is done: on to the next one that exists. */
@@ -218,7 +215,7 @@ static int cursorAdvance(SamplesCursor *pCur){
       tsmReaderSeek(pCur->pReader, pCur->aSeries[pCur->iSeries],
                     pCur->lo, pCur->hi);
       rc = cursorSeriesNames(pCur);
-      if( rc ) return rc;
+      if( rc ) return tsmVtabError(pCur->base.pVtab, rc, 0);
     }
   }
   pCur->iRowid++;
@@ -259,9 +256,17 @@ static int samplesFilter(sqlite3_vtab_cursor *pCursor, int idxNum,
     }else if( sqlite3_value_type(pV)==SQLITE_FLOAT ){
       double r = sqlite3_value_double(pV);
       if( isnan(r) ){ return SQLITE_OK; }
-      /* Round towards the inside of the range. */
-      if( r>=9.2e18 ) t = INT64_MAX; else if( r<=-9.2e18 ) t = INT64_MIN;
-      else if( idxStr[i]=='>' || idxStr[i]=='G' ) t = (int64_t)ceil(r);
+      if( r>=9.2e18 || r<=-9.2e18 ){
+        /* Beyond every timestamp (-9e999 is -inf): the bound holds for
+        ** every row or for none. */
+        int bLower = idxStr[i]=='>' || idxStr[i]=='G';
+        int bUpper = idxStr[i]=='<' || idxStr[i]=='L';
+        if( (bLower && r<0) || (bUpper && r>0) ) continue;
+        return SQLITE_OK;
+      }
+      /* Round towards the inside of the range (|t| < 9.2e18: t-1 and t+1
+      ** below cannot overflow). */
+      if( idxStr[i]=='>' || idxStr[i]=='G' ) t = (int64_t)ceil(r);
       else t = (int64_t)floor(r);
       if( (double)t!=r ){
         if( idxStr[i]=='>' ) t--;
@@ -315,7 +320,7 @@ static int samplesFilter(sqlite3_vtab_cursor *pCursor, int idxNum,
           pCur->aSeries[pCur->nSeries++] = sqlite3_value_int64(pV);
         }
         if( rc==SQLITE_DONE ) rc = SQLITE_OK;
-        if( rc ) return rc;
+        if( rc ) goto filter_err;
       }
     }
   }else if( bMetric ){
@@ -343,7 +348,7 @@ static int samplesFilter(sqlite3_vtab_cursor *pCursor, int idxNum,
     if( rc==SQLITE_OK ) rc = addSeriesFromStmt(pCur, pStmt, &nAlloc);
     sqlite3_finalize(pStmt);
   }
-  if( rc ) return rc;
+  if( rc ) goto filter_err;
   if( pCur->nSeries==0 ) return SQLITE_OK;
   qsort(pCur->aSeries, (size_t)pCur->nSeries, sizeof(int64_t), cmpI64);
   {
@@ -358,20 +363,19 @@ static int samplesFilter(sqlite3_vtab_cursor *pCursor, int idxNum,
 
   if( pCur->pReader==0 ){
     rc = tsmReaderOpen(p, &pCur->pReader);
-    if( rc ) return rc;
+    if( rc ) goto filter_err;
   }
   pCur->bEof = 0;
   pCur->iSeries = 0;
   tsmReaderSeek(pCur->pReader, pCur->aSeries[0], pCur->lo, pCur->hi);
   rc = cursorSeriesNames(pCur);
-  if( rc ) return rc;
+  if( rc ) goto filter_err;
   pCur->pCols = 0;
   pCur->iRow = -1;
   return cursorAdvance(pCur);
 
  filter_err:
-  tsmVtabError(pCursor->pVtab, zErr);
-  return rc;
+  return tsmVtabError(pCursor->pVtab, rc, zErr);
 }
 
 static int samplesNext(sqlite3_vtab_cursor *pCursor){
@@ -454,7 +458,7 @@ int tsmRecord(TsmCtx *p, sqlite3_value *pMetric, sqlite3_value *pLabels,
   /* The series cache was validated when this table joined the transaction
   ** (samplesBegin); no other connection can commit while it lasts. */
   if( pMetric && sqlite3_value_type(pMetric)!=SQLITE_NULL ){
-    const char *zLabels = 0;
+    const char *zMetric = 0, *zLabels = 0;
     if( sqlite3_value_type(pMetric)!=SQLITE_TEXT ){
       *pzErr = sqlite3_mprintf("tsm: invalid metric: must be TEXT, a name "
           "matching [a-zA-Z_:][a-zA-Z0-9_:]* optionally with {labels}");
@@ -466,10 +470,13 @@ int tsmRecord(TsmCtx *p, sqlite3_value *pMetric, sqlite3_value *pLabels,
             "a JSON object of strings, or NULL");
         return SQLITE_ERROR;
       }
-      zLabels = (const char*)sqlite3_value_text(pLabels);
+      rc = tsmValueText(pLabels, "labels", &zLabels, pzErr);
+      if( rc ) return rc;
     }
-    rc = tsmSeriesResolve(p, (const char*)sqlite3_value_text(pMetric),
-                          zLabels, &iSeries, pzErr);
+    rc = tsmValueText(pMetric, "metric", &zMetric, pzErr);
+    if( rc==SQLITE_OK ){
+      rc = tsmSeriesResolve(p, zMetric, zLabels, &iSeries, pzErr);
+    }
     if( rc ) return rc;
   }else if( iSeries>0 ){
     int bExists = 0;
@@ -535,8 +542,7 @@ static int samplesUpdate(sqlite3_vtab *pVtab, int argc, sqlite3_value **argv,
   rc = tsmRecord(pTab->p, argv[2+COL_METRIC], argv[2+COL_LABELS],
                  argv[2+COL_TS], pValue, pValue==argv[2+COL_BITS],
                  iSeries, &zErr);
-  tsmVtabError(pVtab, zErr);
-  return rc;
+  return tsmVtabError(pVtab, rc, zErr);
 }
 
 /* The INSERT that brings this table into a transaction holds the write
@@ -551,8 +557,7 @@ static int samplesBegin(sqlite3_vtab *pVtab){
 static int samplesFlush(sqlite3_vtab *pVtab){
   char *zErr = 0;
   int rc = tsmStoreFlush(((TsmVtab*)pVtab)->p, 0, &zErr);
-  tsmVtabError(pVtab, zErr);
-  return rc;
+  return tsmVtabError(pVtab, rc, zErr);
 }
 
 /* Commit: flush, then the automatic prune (retention.c; at most once every
@@ -561,8 +566,7 @@ static int samplesSync(sqlite3_vtab *pVtab){
   char *zErr = 0;
   int rc = samplesFlush(pVtab);
   if( rc==SQLITE_OK ) rc = tsmRetentionCommit(((TsmVtab*)pVtab)->p, &zErr);
-  tsmVtabError(pVtab, zErr);
-  return rc;
+  return tsmVtabError(pVtab, rc, zErr);
 }
 
 static int samplesCommit(sqlite3_vtab *pVtab){

@@ -104,7 +104,7 @@ static int seriesNext(sqlite3_vtab_cursor *pCursor){
   pCur->bStat = pCur->bLast = 0;
   if( sqlite3_step(pCur->pList)!=SQLITE_ROW ){
     pCur->bEof = 1;
-    return sqlite3_reset(pCur->pList);
+    return tsmVtabError(pCursor->pVtab, sqlite3_reset(pCur->pList), 0);
   }
   return SQLITE_OK;
 }
@@ -126,13 +126,10 @@ static int seriesFilter(sqlite3_vtab_cursor *pCursor, int idxNum,
   pCur->pList = 0;
   rc = tsmStoreFlush(pCur->p, 0, &zErr);
   if( rc==SQLITE_OK ) rc = tsmStoreReady(pCur->p, 0, &bExists, &zErr);
-  if( rc ){
-    tsmVtabError(pCursor->pVtab, zErr);
-    return rc;
-  }
+  if( rc ) return tsmVtabError(pCursor->pVtab, rc, zErr);
   if( !bExists ) return SQLITE_OK;
   rc = sqlite3_prepare_v2(pCur->p->db, azSql[idxNum], -1, &pCur->pList, 0);
-  if( rc ) return rc;
+  if( rc ) return tsmVtabError(pCursor->pVtab, rc, 0);
   if( idxNum && argc>0 ) sqlite3_bind_value(pCur->pList, 1, argv[0]);
   pCur->bEof = 0;
   return seriesNext(pCursor);
@@ -153,9 +150,8 @@ static int seriesLast(SeriesCursor *pCur){
   if( rc==SQLITE_OK && pCur->bHasLast && pCur->p->chunk.n>0 ){
     pCur->tsHeadFirst = pCur->p->chunk.aTs[0];   /* used when only a head */
   }
-  tsmVtabError(pCur->base.pVtab, zErr);
   pCur->bLast = rc==SQLITE_OK;
-  return rc;
+  return tsmVtabError(pCur->base.pVtab, rc, zErr);
 }
 
 /* Load first_ts, samples and bytes of the current row from the metadata. */
@@ -203,7 +199,7 @@ static int seriesColumn(sqlite3_vtab_cursor *pCursor, sqlite3_context *ctx,
     return SQLITE_OK;
   }
   rc = (i==COL_LAST || i==COL_LASTV) ? seriesLast(pCur) : seriesStat(pCur);
-  if( rc ) return rc;
+  if( rc ) return tsmVtabError(pCursor->pVtab, rc, 0);
   switch( i ){
     case COL_FIRST:
       if( pCur->bHasFirst ) sqlite3_result_int64(ctx, pCur->tsFirst);
@@ -239,7 +235,8 @@ static int seriesUpdate(sqlite3_vtab *pVtab, int argc, sqlite3_value **argv,
         "series are created by recording samples");
     return SQLITE_ERROR;
   }
-  return tsmSeriesDelete(pTab->p, sqlite3_value_int64(argv[0]));
+  return tsmVtabError(pVtab,
+                      tsmSeriesDelete(pTab->p, sqlite3_value_int64(argv[0])), 0);
 }
 
 sqlite3_module tsmSeriesModule = {
