@@ -130,7 +130,16 @@ int tsmSeriesSelect(TsmCtx *p, const TsmSelector *pSel, TsmSeriesList *pOut,
         break;
       }
     }
-    if( !tsmSelectorMatch(pSel, zM, &labels) ) continue;
+    {
+      char zMsg[1024];
+      int bMatch = tsmSelectorMatch(pSel, zM, &labels, zMsg, sizeof(zMsg));
+      if( bMatch<0 ){
+        *pzErr = tsmErrMsg("%s", zMsg);
+        rc = SQLITE_ERROR;
+        break;
+      }
+      if( !bMatch ) continue;
+    }
     if( pOut->n>=nAlloc ){
       int nNew = nAlloc ? nAlloc*2 : 16;
       TsmSeriesItem *aNew = sqlite3_realloc64(pOut->a, sizeof(*aNew)*nNew);
