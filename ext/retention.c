@@ -558,6 +558,7 @@ static int pruneStraddler(Prune *pP, int64_t iChunk, int64_t iSeries,
     }
     sqlite3_step(pStmt);
     rc = sqlite3_reset(pStmt);
+    if( rc==SQLITE_OK ) rc = tsmSeriesCount(p, iSeries, 0, -i);
   }
   return rc;
 }
@@ -623,6 +624,19 @@ static int pruneRaw(Prune *pP, TsmRunSeries *pS, int64_t tCut, char **pzErr){
   int64_t iChunk = 0;
 
   /* 1. Whole chunks.  (tsmPrune() counts the samples removed.) */
+  rc = tsmRStmt(p, TSM_RSTMT_CHUNK_DROP_SIZE, &pStmt);
+  if( rc ) return rc;
+  sqlite3_bind_int64(pStmt, 1, pS->iSeries);
+  sqlite3_bind_int64(pStmt, 2, tCut);
+  if( sqlite3_step(pStmt)==SQLITE_ROW && sqlite3_column_int64(pStmt, 0)>0 ){
+    int64_t nDrop = sqlite3_column_int64(pStmt, 0);
+    int64_t nSample = sqlite3_column_int64(pStmt, 1);
+    rc = sqlite3_reset(pStmt);
+    if( rc==SQLITE_OK ) rc = tsmSeriesCount(p, pS->iSeries, -nDrop, -nSample);
+  }else{
+    rc = sqlite3_reset(pStmt);
+  }
+  if( rc ) return rc;
   rc = tsmRStmt(p, TSM_RSTMT_CHUNK_DROP, &pStmt);
   if( rc ) return rc;
   sqlite3_bind_int64(pStmt, 1, pS->iSeries);
@@ -856,9 +870,22 @@ static int pruneBulk(Prune *pP, char **pzErr, int *pbDone){
   }
   *pbDone = 1;
 
-  /* 1. Whole chunks, 2. the straddlers (listed first, cut after). */
+  /* 1. Whole chunks (counted out per series first), 2. the straddlers
+  ** (listed first, cut after). */
   rc = sqlite3_prepare_v2(p->db,
-      "DELETE FROM main.tsm_chunks WHERE ts_last<?1", -1, &pStmt, 0);
+      "SELECT series_id, count(*), sum(n) FROM main.tsm_chunks"
+      " WHERE ts_last<?1 GROUP BY series_id", -1, &pStmt, 0);
+  if( rc==SQLITE_OK ) sqlite3_bind_int64(pStmt, 1, tCut);
+  while( rc==SQLITE_OK && sqlite3_step(pStmt)==SQLITE_ROW ){
+    rc = tsmSeriesCount(p, sqlite3_column_int64(pStmt, 0),
+                        -sqlite3_column_int64(pStmt, 1),
+                        -sqlite3_column_int64(pStmt, 2));
+  }
+  rc = tsmFinalize(&pStmt, rc);
+  if( rc==SQLITE_OK ){
+    rc = sqlite3_prepare_v2(p->db,
+        "DELETE FROM main.tsm_chunks WHERE ts_last<?1", -1, &pStmt, 0);
+  }
   if( rc==SQLITE_OK ){
     sqlite3_bind_int64(pStmt, 1, tCut);
     sqlite3_step(pStmt);

@@ -119,6 +119,9 @@ static const char *const azRStmt[TSM_RSTMT_COUNT] = {
   [TSM_RSTMT_RAW_TOTAL] =
     "SELECT (SELECT total(n) FROM main.tsm_chunks)"
     " + (SELECT total(n) FROM main.tsm_heads)",
+  [TSM_RSTMT_CHUNK_DROP_SIZE] =
+    "SELECT count(*), coalesce(sum(n), 0) FROM main.tsm_chunks"
+    " WHERE series_id=?1 AND ts_first<?2 AND ts_last<?2",
   [TSM_RSTMT_CHUNK_DROP] =           /* (RETURNING would cost twice as much) */
     "DELETE FROM main.tsm_chunks WHERE series_id=?1 AND ts_first<?2"
     " AND ts_last<?2",
@@ -381,20 +384,61 @@ int tsmRollupCheck(TsmCtx *p, void (*xLine)(void*, const char*), void *pArg){
 
   rc = sqlite3_prepare_v2(p->db,
       "SELECT s.series_id, s.resolution, i.series_id IS NOT NULL,"
-      " s.resolution=0 OR s.done_ts IS NULL OR s.done_ts % s.resolution=0"
+      " s.resolution=0 OR s.done_ts IS NULL OR s.done_ts % s.resolution=0,"
+      " typeof(s.series_id)='integer' AND typeof(s.resolution)='integer'"
+      "   AND s.resolution>=0"
+      "   AND typeof(s.done_ts) IN ('integer','null')"
+      "   AND typeof(s.dirty_from) IN ('integer','null')"
+      "   AND typeof(s.dirty_to) IN ('integer','null')"
+      "   AND typeof(s.pruned_ts) IN ('integer','null')"
+      "   AND (s.resolution>0 OR s.done_ts IS NULL)"
+      "   AND (s.dirty_from IS NOT NULL OR s.dirty_to IS NULL)"
+      "   AND (s.dirty_to IS NULL OR s.dirty_from<=s.dirty_to)"
       " FROM main.tsm_rollup_state s LEFT JOIN main.tsm_ids i USING(series_id)",
       -1, &pStmt, 0);
   while( rc==SQLITE_OK && sqlite3_step(pStmt)==SQLITE_ROW ){
     char *zLine = 0;
-    if( !sqlite3_column_int(pStmt, 2) ){
+    long long iSeries = sqlite3_column_int64(pStmt, 0);
+    long long iRes = sqlite3_column_int64(pStmt, 1);
+    if( !sqlite3_column_int(pStmt, 4) ){
+      zLine = sqlite3_mprintf("series %lld: %lld ms tier state: a column "
+          "of the wrong type or out of range", iSeries, iRes);
+    }else if( !sqlite3_column_int(pStmt, 2) ){
       zLine = sqlite3_mprintf("series %lld: %lld ms tier state belongs to no "
-          "series", (long long)sqlite3_column_int64(pStmt, 0),
-          (long long)sqlite3_column_int64(pStmt, 1));
+          "series", iSeries, iRes);
     }else if( !sqlite3_column_int(pStmt, 3) ){
       zLine = sqlite3_mprintf("series %lld: %lld ms tier watermark is not on "
-          "a bucket boundary", (long long)sqlite3_column_int64(pStmt, 0),
-          (long long)sqlite3_column_int64(pStmt, 1));
+          "a bucket boundary", iSeries, iRes);
     }
+    if( zLine ) xLine(pArg, zLine);
+    sqlite3_free(zLine);
+  }
+  rc2 = sqlite3_finalize(pStmt);
+  if( rc==SQLITE_OK ) rc = rc2;
+  if( rc ) return rc;
+
+  /* Policies (tsm_retention): what the INSERT checks. */
+  rc = sqlite3_prepare_v2(p->db,
+      "SELECT rowid, metric,"
+      " typeof(metric)='text' AND typeof(resolution)='integer'"
+      "   AND resolution>=0"
+      "   AND (keep IS NULL OR (typeof(keep)='integer' AND keep>0))"
+      "   AND (max_bytes IS NULL OR (typeof(max_bytes)='integer'"
+      "                              AND max_bytes>0))"
+      " FROM main.tsm_policies", -1, &pStmt, 0);
+  while( rc==SQLITE_OK && sqlite3_step(pStmt)==SQLITE_ROW ){
+    char *zErr = 0, *zLine = 0;
+    long long iRow = sqlite3_column_int64(pStmt, 0);
+    const char *zPat = (const char*)sqlite3_column_text(pStmt, 1);
+    if( !sqlite3_column_int(pStmt, 2) || zPat==0 ){
+      zLine = sqlite3_mprintf("policy %lld: a column of the wrong type or "
+                              "out of range", iRow);
+    }else if( (size_t)sqlite3_column_bytes(pStmt, 1)!=strlen(zPat)
+           || tsmPatternCheck(zPat, &zErr) ){
+      zLine = sqlite3_mprintf("policy %lld: %s", iRow,
+                              zErr ? zErr+5 : "metric pattern holds a NUL");
+    }
+    sqlite3_free(zErr);
     if( zLine ) xLine(pArg, zLine);
     sqlite3_free(zLine);
   }

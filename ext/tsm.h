@@ -136,6 +136,7 @@ enum {
   TSM_STMT_CHUNK_INSERT,
   TSM_STMT_CHUNK_DELETE,
   TSM_STMT_CHUNK_DELETE_SERIES,
+  TSM_STMT_SERIES_COUNT,     /* tsm_ids.n_chunks, n_sealed += ?2, ?3 */
   TSM_STMT_COUNT
 };
 
@@ -162,6 +163,7 @@ enum {
   TSM_RSTMT_CHUNK_NTH,
   TSM_RSTMT_CHUNK_OLDEST_END,  /* ts_last of the oldest chunk */
   TSM_RSTMT_RAW_TOTAL,       /* samples in chunks and heads */
+  TSM_RSTMT_CHUNK_DROP_SIZE, /* rows and samples TSM_RSTMT_CHUNK_DROP takes */
   TSM_RSTMT_CHUNK_DROP,
   TSM_RSTMT_CHUNK_STRADDLE,
   TSM_RSTMT_CHUNK_TRIM,      /* new start and metadata of a cut chunk */
@@ -238,6 +240,8 @@ int tsmSeriesResolve(TsmCtx *p, const char *zMetric, const char *zLabels,
                      int64_t *piSeries, char **pzErr);
 int tsmSeriesExists(TsmCtx *p, int64_t iSeries, int *pbExists);
 int tsmSeriesDelete(TsmCtx *p, int64_t iSeries);
+int tsmSeriesCount(TsmCtx *p, int64_t iSeries, int64_t dChunks,
+                   int64_t dSamples);
 int tsmSeriesLast(TsmCtx *p, int64_t iSeries, int *pbFound, int64_t *pTs,
                   double *pV, char **pzErr);
 void tsmAggCompute(const double *aVal, int n, TsmAgg *pA);
