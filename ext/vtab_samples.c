@@ -428,7 +428,7 @@ int tsmRecord(TsmCtx *p, sqlite3_value *pMetric, sqlite3_value *pLabels,
               int64_t iSeries, char **pzErr){
   int64_t ts;
   double v;
-  int rc;
+  int rc, bNull = 0;
 
   if( bBits ){
     int64_t iBits = sqlite3_value_int64(pValue);
@@ -439,9 +439,9 @@ int tsmRecord(TsmCtx *p, sqlite3_value *pMetric, sqlite3_value *pLabels,
       v = sqlite3_value_double(pValue);
       break;
     case SQLITE_NULL:
-      *pzErr = sqlite3_mprintf("tsm: invalid value NULL: must be a number "
-          "(NaN is written through the value_bits column)");
-      return SQLITE_ERROR;
+      bNull = 1;             /* nothing measured: checked, not recorded */
+      v = 0.0;
+      break;
     default:
       *pzErr = sqlite3_mprintf("tsm: invalid value of type %s: must be a "
           "number (INTEGER or REAL)",
@@ -468,9 +468,23 @@ int tsmRecord(TsmCtx *p, sqlite3_value *pMetric, sqlite3_value *pLabels,
       }
       zLabels = (const char*)sqlite3_value_text(pLabels);
     }
+    if( bNull ){
+      /* The arguments are still checked: a misuse is an error. */
+      char *zM = 0, *zL = 0, zMsg[512];
+      if( tsmSeriesKey((const char*)sqlite3_value_text(pMetric), zLabels,
+                       &zM, &zL, zMsg, sizeof(zMsg)) ){
+        *pzErr = sqlite3_mprintf("tsm: %s", zMsg);
+        return SQLITE_ERROR;
+      }
+      free(zM);
+      free(zL);
+      return SQLITE_OK;
+    }
     rc = tsmSeriesResolve(p, (const char*)sqlite3_value_text(pMetric),
                           zLabels, &iSeries, pzErr);
     if( rc ) return rc;
+  }else if( bNull ){
+    return SQLITE_OK;
   }else if( iSeries>0 ){
     int bExists = 0;
     rc = tsmStoreReady(p, 1, 0, pzErr);
