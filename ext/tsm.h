@@ -258,10 +258,12 @@ TSM_FUNC(tsmCheckFunc);
 TSM_FUNC(tsmStatsFunc);
 TSM_FUNC(tsmDownsampleFunc);    /* rollup.c */
 TSM_FUNC(tsmQuantileFunc);
+TSM_FUNC(tsmRankFunc);
 TSM_FUNC(tsmSketchMergeStep);
 void tsmSketchMergeFinal(sqlite3_context*);
 TSM_FUNC(tsmPruneFunc);         /* retention.c */
 TSM_FUNC(tsmBucketFunc);        /* query.c */
+TSM_FUNC(tsmSelectorFunc);
 TSM_FUNC(tsmPrometheusFunc);    /* export.c */
 #undef TSM_FUNC
 extern sqlite3_module tsmQueryModule;
