@@ -55,6 +55,16 @@ typedef struct TsmBuffer TsmBuffer;
 typedef struct TsmCache TsmCache;
 typedef struct TsmCols TsmCols;
 typedef struct TsmReader TsmReader;
+typedef struct TsmRules TsmRules;
+
+/* Duplicate policies of tsm_metrics (metrics.c): what a sample does when
+** its series has a sample at that timestamp already (store.c tsmDupMerge). */
+#define TSM_DUP_REPLACE 0     /* the later one wins (the default) */
+#define TSM_DUP_KEEP    1     /* both stay, in recording order */
+#define TSM_DUP_SUM     2
+#define TSM_DUP_FIRST   3     /* the earlier one wins */
+#define TSM_DUP_MIN     4
+#define TSM_DUP_MAX     5
 
 /* A growable pair of columns: timestamps and values. */
 struct TsmCols {
@@ -69,6 +79,7 @@ typedef struct TsmBufSeries {
   int64_t iSeries;
   int n, nAlloc;
   int bSorted;
+  int eDup;                  /* TSM_DUP_xxx of the series */
   int64_t *aTs;
   double *aVal;
 } TsmBufSeries;
@@ -86,7 +97,11 @@ struct TsmBuffer {
 struct TsmCache {
   int nSlot;                 /* power of two, or 0 */
   int nUsed;
-  struct TsmCacheEntry { char *zKey; int nKey; int64_t iSeries; } *aSlot;
+  struct TsmCacheEntry {
+    char *zKey; int nKey;
+    int eDup;                /* TSM_DUP_xxx of the series (metrics.c) */
+    int64_t iSeries;
+  } *aSlot;
 };
 
 /* The aggregates kept beside each chunk (and checked by tsm_check):
@@ -176,6 +191,8 @@ struct TsmCtx {
   struct TsmDoneCache *pDone;        /* rollup.c: highest done_ts per series */
   int64_t nAutoPrune;        /* automatic prunes run by this connection */
   double rAutoPruneMs;       /* ... and the time they took (tsm_stats) */
+  TsmRules *pRules;          /* metrics.c: the rules of tsm_metrics */
+  int64_t nDup;              /* samples that met another at their ts */
 };
 
 /* Every tsm virtual table: the connection's TsmCtx beside the base. */
@@ -206,13 +223,14 @@ int tsmGuardClose(TsmCtx *p);
 int tsmFinalize(sqlite3_stmt **ppStmt, int rc);
 int tsmReset(sqlite3_stmt *pStmt, int rc);
 int tsmSeriesResolve(TsmCtx *p, const char *zMetric, const char *zLabels,
-                     int64_t *piSeries, char **pzErr);
-int tsmSeriesExists(TsmCtx *p, int64_t iSeries, int *pbExists);
+                     int64_t *piSeries, int *peDup, char **pzErr);
+int tsmSeriesExists(TsmCtx *p, int64_t iSeries, int *pbExists, int *peDup);
 int tsmLabelsCanonical(sqlite3_value *pVal, char **pzOut);
 int tsmSeriesDelete(TsmCtx *p, int64_t iSeries);
 int tsmSeriesLast(TsmCtx *p, int64_t iSeries, int *pbFound, int64_t *pTs,
                   double *pV, char **pzErr);
 void tsmAggCompute(const double *aVal, int n, TsmAgg *pA);
+double tsmDupCombine(int eDup, double a, double b);
 int tsmChunkLoad(TsmCtx *p, int eStmt, int64_t iKey, int64_t iSeries,
                  TsmCols *pOut, int *pbFound, char **pzErr);
 int tsmChunkDecode(TsmCtx *p, int64_t iSeries, int64_t tsFirst,
@@ -238,10 +256,11 @@ int tsmReaderNext(TsmReader *pR, const TsmCols **ppCols, char **pzErr);
 void tsmReaderClose(TsmReader *pR);
 
 /* buffer.c */
-int tsmBufferAdd(TsmBuffer *p, int64_t iSeries, int64_t ts, double v);
+int tsmBufferAdd(TsmBuffer *p, int64_t iSeries, int64_t ts, double v,
+                 int eDup);
 void tsmBufferClear(TsmBuffer *p);
 void tsmBufferFree(TsmBuffer *p);
-int tsmBufferPrepare(TsmBufSeries *pS);
+int tsmBufferPrepare(TsmBufSeries *pS, int64_t *pnDup);
 void tsmBufferReindex(TsmBuffer *p);
 
 /* func.c, vtab_*.c */
@@ -319,6 +338,9 @@ int tsmPoliciesLoad(TsmCtx *p, TsmPolicies *pSet);
 void tsmPoliciesFree(TsmPolicies *pSet);
 int tsmPolicyFor(const TsmPolicies *pSet, const char *zMetric, int64_t iRes);
 int tsmPatternCheck(const char *zPattern, char **pzErr);
+void tsmPatternScore(const char *zPattern, int *pbExact, int *piScore);
+int tsmPatternBetter(const char *zA, int bExactA, int iScoreA,
+                     const char *zB, int bExactB, int iScoreB);
 int tsmResolutionFromValue(sqlite3_value *pVal, int bRawOk, int64_t *piRes,
                            char **pzErr);
 int tsmKeepFromValue(sqlite3_value *pVal, int64_t *piKeep, char **pzErr);
@@ -402,6 +424,15 @@ int tsmRetentionUsage(TsmCtx *p, const TsmPolicies *pSet, TsmUsage *aUsage,
                       char **pzErr);
 
 extern sqlite3_module tsmRollupsModule;
+extern sqlite3_module tsmMetricsModule;
+
+/* metrics.c */
+int tsmMetricDup(TsmCtx *p, const char *zMetric, int *peDup);
+int tsmMetricMeta(TsmCtx *p, const char *zMetric, const char **pzType,
+                  const char **pzHelp);
+const char *tsmDupName(int eDup);
+void tsmRulesFree(TsmCtx *p);
+void tsmRulesChanged(TsmCtx *p);
 extern sqlite3_module tsmRetentionModule;
 
 /* store.c: write one sealed chunk (used by retention.c to trim a chunk) */
