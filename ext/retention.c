@@ -701,21 +701,14 @@ static int seriesEmpty(TsmCtx *p, TsmRunSeries *pS, int *pbEmpty){
   return rc;
 }
 
-/* The ts of the n-th (0-based) oldest chunk or bucket, or INT64_MAX. */
-static int nthOldest(TsmCtx *p, int64_t iSeries, int64_t iRes, int n,
-                     int64_t *pTs){
+/* The ts_first of the n-th (0-based) oldest chunk, or INT64_MAX. */
+static int nthOldest(TsmCtx *p, int64_t iSeries, int n, int64_t *pTs){
   sqlite3_stmt *pStmt;
-  int rc, k = 2;
+  int rc = tsmRStmt(p, TSM_RSTMT_CHUNK_NTH, &pStmt);
   *pTs = INT64_MAX;
-  if( iRes==0 ){
-    rc = tsmRStmt(p, TSM_RSTMT_CHUNK_NTH, &pStmt);
-  }else{
-    rc = tsmRStmt(p, TSM_RSTMT_ROLLUP_NTH, &pStmt);
-    if( rc==SQLITE_OK ) sqlite3_bind_int64(pStmt, k++, iRes);
-  }
   if( rc ) return rc;
   sqlite3_bind_int64(pStmt, 1, iSeries);
-  sqlite3_bind_int(pStmt, k, n);
+  sqlite3_bind_int(pStmt, 2, n);
   if( sqlite3_step(pStmt)==SQLITE_ROW ) *pTs = sqlite3_column_int64(pStmt, 0);
   return sqlite3_reset(pStmt);
 }
@@ -803,7 +796,7 @@ static int pruneSeries(Prune *pP, int i, char **pzErr){
   tRawCut = minI64(tRawCut, tGuard);
   if( pP->bAuto && tRawCut>tRawOld ){
     int64_t tNth;
-    rc = nthOldest(p, pS->iSeries, 0, TSM_PRUNE_SERIES_CHUNKS, &tNth);
+    rc = nthOldest(p, pS->iSeries, TSM_PRUNE_SERIES_CHUNKS, &tNth);
     tRawCut = minI64(tRawCut, tNth);
   }
   if( rc==SQLITE_OK && tRawCut!=INT64_MIN && tRawCut>tRawOld ){
@@ -828,11 +821,9 @@ static int pruneSeries(Prune *pP, int i, char **pzErr){
                                                 : INT64_MIN);
       }
     }
-    if( pP->bAuto ){
-      int64_t tNth;
-      rc = nthOldest(p, pS->iSeries, pTier->iRes, TSM_PRUNE_SERIES_BUCKETS,
-                     &tNth);
-      tCut = minI64(tCut, tNth);
+    if( pP->bAuto && tCut-aOld[k]>TSM_PRUNE_SERIES_BUCKETS*pTier->iRes ){
+      /* buckets start on multiples of iRes: at most that many go */
+      tCut = aOld[k] + TSM_PRUNE_SERIES_BUCKETS*pTier->iRes;
     }
     if( rc || tCut==INT64_MIN || tCut<=aOld[k] ) continue;
     if( tCut>pTier->iPruned ){
@@ -1144,7 +1135,8 @@ void tsmAutoFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   if( argc>0 ){
     sqlite3_value *pVal = argv[0];
     int eType = sqlite3_value_type(pVal);
-    const char *z = (const char*)sqlite3_value_text(pVal);
+    const char *z = eType==SQLITE_TEXT ? (const char*)sqlite3_value_text(pVal)
+                                       : "";
     if( eType==SQLITE_TEXT && sqlite3_stricmp(z, "off")==0 ){
       ms = -1;
     }else if( (eType==SQLITE_INTEGER && sqlite3_value_int64(pVal)==0)

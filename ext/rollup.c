@@ -102,9 +102,6 @@ static const char *const azRStmt[TSM_RSTMT_COUNT] = {
     "DELETE FROM main.tsm_rollup WHERE series_id=?1",
   [TSM_RSTMT_ROLLUP_OLDEST] =
     "SELECT min(ts) FROM main.tsm_rollup WHERE series_id=?1 AND resolution=?2",
-  [TSM_RSTMT_ROLLUP_NTH] =
-    "SELECT ts FROM main.tsm_rollup WHERE series_id=?1 AND resolution=?2"
-    " ORDER BY ts LIMIT 1 OFFSET ?3",
   [TSM_RSTMT_ROLLUP_ANY] =
     "SELECT 1 FROM main.tsm_rollup WHERE series_id=?1 LIMIT 1",
   [TSM_RSTMT_RAW_OLDEST] =
