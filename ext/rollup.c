@@ -1269,6 +1269,27 @@ void tsmQuantileFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   tsmSketchFree(&sk);
 }
 
+/* tsm_rank(sketch, x): the fraction of the values counted that are <= x
+** (sketch.h: values in the bucket of x count too); NULL for a NULL or
+** empty sketch or a NULL x. */
+void tsmRankFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
+  TsmSketch sk;
+  double r;
+  int eType = sqlite3_value_numeric_type(argv[1]);
+  (void)argc;
+  if( eType==SQLITE_NULL ) return;
+  if( eType!=SQLITE_INTEGER && eType!=SQLITE_FLOAT ){
+    tsmErr(ctx, "invalid x: must be a number");
+    return;
+  }
+  tsmSketchInit(&sk);
+  if( sketchArg(ctx, argv[0], &sk)==SQLITE_OK ){
+    r = tsmSketchRank(&sk, sqlite3_value_double(argv[1]));
+    if( !isnan(r) ) sqlite3_result_double(ctx, r);
+  }
+  tsmSketchFree(&sk);
+}
+
 /* tsm_sketch_merge(sketch): aggregate, the sketch of every value counted
 ** by the sketches merged (NULLs skipped; NULL when there is none). */
 typedef struct MergeCtx { TsmSketch sk; int bAny; } MergeCtx;

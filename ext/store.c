@@ -499,6 +499,30 @@ int tsmSeriesResolve(TsmCtx *p, const char *zMetric, const char *zLabels,
   return rc;
 }
 
+/*
+** The value of a "labels = ?" constraint in the canonical form of
+** tsm_ids.labels (JSON in any key order matches), malloc'ed in *pzOut; or
+** *pzOut NULL when no series can have those labels (not TEXT, not an
+** object of label strings).
+*/
+int tsmLabelsCanonical(sqlite3_value *pVal, char **pzOut){
+  TsmLabels labels;
+  char zMsg[256];
+  int rc = SQLITE_OK;
+  *pzOut = 0;
+  if( sqlite3_value_type(pVal)!=SQLITE_TEXT || sqlite3_value_bytes(pVal)==0 ){
+    return SQLITE_OK;
+  }
+  tsmLabelsInit(&labels);
+  if( tsmLabelsFromJson(&labels, (const char*)sqlite3_value_text(pVal),
+                        zMsg, sizeof(zMsg))==0 ){
+    *pzOut = tsmLabelsToJson(&labels);
+    if( *pzOut==0 ) rc = SQLITE_NOMEM;
+  }
+  tsmLabelsFree(&labels);
+  return rc;
+}
+
 int tsmSeriesExists(TsmCtx *p, int64_t iSeries, int *pbExists){
   sqlite3_stmt *pStmt;
   int rc = tsmStmt(p, TSM_STMT_SERIES_GET, &pStmt);

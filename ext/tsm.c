@@ -130,9 +130,11 @@ int sqlite3_tsm_init(sqlite3 *db, char **pzErrMsg,
     { "tsm_prune",        0, 0, STORE, tsmPruneFunc, 0, 0 },
     { "tsm_auto",         0, 1, STORE, tsmAutoFunc, 0, 0 },
     { "tsm_quantile",     2, 2, PURE,  tsmQuantileFunc, 0, 0 },
+    { "tsm_rank",         2, 2, PURE,  tsmRankFunc, 0, 0 },
     { "tsm_sketch_merge", 1, 1, PURE,  0, tsmSketchMergeStep,
                                           tsmSketchMergeFinal },
     { "tsm_bucket",       2, 2, PURE,  tsmBucketFunc, 0, 0 },
+    { "tsm_selector",     2, 2, PURE,  tsmSelectorFunc, 0, 0 },
     { "tsm_prometheus",   0, 2, STORE, tsmPrometheusFunc, 0, 0 },
   };
 #undef PURE

@@ -211,6 +211,7 @@ int tsmReset(sqlite3_stmt *pStmt, int rc);
 int tsmSeriesResolve(TsmCtx *p, const char *zMetric, const char *zLabels,
                      int64_t *piSeries, char **pzErr);
 int tsmSeriesExists(TsmCtx *p, int64_t iSeries, int *pbExists);
+int tsmLabelsCanonical(sqlite3_value *pVal, char **pzOut);
 int tsmSeriesDelete(TsmCtx *p, int64_t iSeries);
 int tsmSeriesLast(TsmCtx *p, int64_t iSeries, int *pbFound, int64_t *pTs,
                   double *pV, char **pzErr);
@@ -261,11 +262,13 @@ TSM_FUNC(tsmCheckFunc);
 TSM_FUNC(tsmStatsFunc);
 TSM_FUNC(tsmDownsampleFunc);    /* rollup.c */
 TSM_FUNC(tsmQuantileFunc);
+TSM_FUNC(tsmRankFunc);
 TSM_FUNC(tsmSketchMergeStep);
 void tsmSketchMergeFinal(sqlite3_context*);
 TSM_FUNC(tsmPruneFunc);         /* retention.c */
 TSM_FUNC(tsmAutoFunc);
 TSM_FUNC(tsmBucketFunc);        /* query.c */
+TSM_FUNC(tsmSelectorFunc);
 TSM_FUNC(tsmPrometheusFunc);    /* export.c */
 #undef TSM_FUNC
 extern sqlite3_module tsmQueryModule;
