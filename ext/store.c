@@ -167,6 +167,7 @@ void tsmStoreFree(TsmCtx *p){
   tsmColsFree(&p->chunk);
   tsmColsFree(&p->acc);
   free(p->aOut);
+  sqlite3_free(p->zAutoError);
   sqlite3_free(p);
 }
 
@@ -1491,10 +1492,27 @@ int tsmStoreCheck(TsmCtx *p, char **pzOut, char **pzErr){
 /**************************************************************************
 ** tsm_stats: JSON with the size of the store.
 */
+
+/* z as a JSON string ("..." with escapes), or null; from sqlite3_malloc. */
+static char *jsonQuote(const char *z){
+  sqlite3_str *pOut;
+  if( z==0 ) return sqlite3_mprintf("null");
+  pOut = sqlite3_str_new(0);
+  sqlite3_str_appendchar(pOut, 1, '"');
+  for(; *z; z++){
+    unsigned char c = (unsigned char)*z;
+    if( c=='"' || c=='\\' ) sqlite3_str_appendf(pOut, "\\%c", c);
+    else if( c<0x20 ) sqlite3_str_appendf(pOut, "\\u%04x", c);
+    else sqlite3_str_appendchar(pOut, 1, (char)c);
+  }
+  sqlite3_str_appendchar(pOut, 1, '"');
+  return sqlite3_str_finish(pOut);
+}
 int tsmStoreStats(TsmCtx *p, char **pzOut, char **pzErr){
   sqlite3_stmt *pStmt = 0;
   int rc, bExists = 0;
   sqlite3_int64 nSeries = 0, nSamples = 0, nChunks = 0, nBytes = 0, nFile = 0;
+  char *zAutoError;
   rc = tsmStoreReady(p, 0, &bExists, pzErr);
   if( rc ) return rc;
   if( bExists ){
@@ -1522,15 +1540,20 @@ int tsmStoreStats(TsmCtx *p, char **pzOut, char **pzErr){
       return rc;
     }
   }
+  zAutoError = jsonQuote(p->zAutoError);
+  if( zAutoError==0 ) return SQLITE_NOMEM;
   *pzOut = sqlite3_mprintf("{\"series\":%lld,\"samples\":%lld,"
       "\"chunks\":%lld,\"bytes\":%lld,\"bytes_per_sample\":%.3f,"
       "\"file_bytes\":%lld,\"file_bytes_per_sample\":%.3f,"
       "\"buffered\":%d,\"duplicates\":%lld,\"decoded_chunks\":%lld,"
-      "\"auto_prunes\":%lld,\"auto_prune_ms\":%.3f}",
+      "\"auto_prunes\":%lld,\"auto_prune_ms\":%.3f,"
+      "\"auto_errors\":%lld,\"auto_error\":%s}",
       nSeries, nSamples + p->buf.nSample, nChunks, nBytes,
       nSamples ? (double)nBytes/(double)nSamples : 0.0, nFile,
       nSamples ? (double)nFile/(double)nSamples : 0.0,
       p->buf.nSample, (long long)p->nDup, (long long)p->nDecoded,
-      (long long)p->nAutoPrune, p->rAutoPruneMs);   /* retention.c */
+      (long long)p->nAutoPrune, p->rAutoPruneMs,    /* retention.c */
+      (long long)p->nAutoError, zAutoError);
+  sqlite3_free(zAutoError);
   return *pzOut ? SQLITE_OK : SQLITE_NOMEM;
 }

@@ -129,6 +129,7 @@ int sqlite3_tsm_init(sqlite3 *db, char **pzErrMsg,
     { "tsm_stats",        0, 0, STORE, tsmStatsFunc, 0, 0 },
     { "tsm_downsample",   0, 3, STORE, tsmDownsampleFunc, 0, 0 },
     { "tsm_prune",        0, 0, STORE, tsmPruneFunc, 0, 0 },
+    { "tsm_auto",         0, 1, STORE, tsmAutoFunc, 0, 0 },
     { "tsm_quantile",     2, 2, PURE,  tsmQuantileFunc, 0, 0 },
     { "tsm_rank",         2, 2, PURE,  tsmRankFunc, 0, 0 },
     { "tsm_sketch_merge", 1, 1, PURE,  0, tsmSketchMergeStep,
@@ -152,6 +153,7 @@ int sqlite3_tsm_init(sqlite3 *db, char **pzErrMsg,
   if( p==0 ) return SQLITE_NOMEM;
   memset(p, 0, sizeof(*p));
   p->db = db;
+  p->iPruneInterval = TSM_AUTO_INTERVAL_MS;      /* tsm_auto() */
 
   for(i=0; rc==SQLITE_OK && i<(int)(sizeof(aModule)/sizeof(aModule[0])); i++){
     rc = sqlite3_create_module_v2(db, aModule[i].zName, aModule[i].pModule,
