@@ -51,6 +51,7 @@ SQLITE_EXTENSION_INIT3
 #define TSM_BUFFER_MAX (256*1024)
 
 typedef struct TsmCtx TsmCtx;
+typedef struct TsmHead TsmHead;
 typedef struct TsmBuffer TsmBuffer;
 typedef struct TsmCache TsmCache;
 typedef struct TsmCols TsmCols;
@@ -105,6 +106,7 @@ enum {
   TSM_STMT_SERIES_DELETE,
   TSM_STMT_HEAD_GET,
   TSM_STMT_HEAD_PUT,
+  TSM_STMT_HEAD_UPDATE,      /* HEAD_PUT for a row known to exist */
   TSM_STMT_HEAD_DELETE,
   TSM_STMT_CHUNK_AFFECTED,   /* chunks a merge of [a,b] must rewrite */
   TSM_STMT_CHUNK_LAST,
@@ -163,6 +165,7 @@ struct TsmCtx {
   int64_t nDecoded;          /* chunks decoded by this connection */
   TsmBuffer buf;
   TsmCache cache;
+  TsmHead **apHead;          /* head cache, TSM_HEAD_CACHE slots (store.c) */
   TsmCols head, merge, chunk, acc;   /* scratch for the flush */
   uint8_t *aOut; size_t nOut;        /* scratch for encoding */
   int nChunkBytes, nChunkBytesMax;   /* sealed chunk size (chunkSizing) */
@@ -224,6 +227,7 @@ int tsmChunkDecode(TsmCtx *p, int64_t iSeries, int64_t tsFirst,
 void tsmCacheClear(TsmCache *pCache);
 void tsmCacheValidate(TsmCtx *p);
 void tsmCacheCommitted(TsmCtx *p);
+void tsmHeadsForget(TsmCtx *p);
 int tsmStoreFlush(TsmCtx *p, int *pnFlushed, char **pzErr);
 int tsmStoreCheck(TsmCtx *p, char **pzOut, char **pzErr);
 int tsmStoreStats(TsmCtx *p, char **pzOut, char **pzErr);
