@@ -443,7 +443,7 @@ void tsmCacheCommitted(TsmCtx *p){
 ** plain SQL on the same connection is not seen (other connections' writes
 ** are).
 */
-#define TSM_HEAD_CACHE 1024          /* slots: at most 2.3 MiB */
+#define TSM_HEAD_CACHE 1024          /* slots: at most about 2 MiB */
 struct TsmHead {
   int64_t iSeries;                   /* 0: empty */
   int bSealed;                       /* sealed_last is not NULL */
