@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- demo.sql: a two-minute tour of tsm, run by `make demo` on demo.db.
 .load dist/tsm
 .headers on

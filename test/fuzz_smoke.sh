@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # fuzz_smoke.sh -- build every libFuzzer target of test/fuzz (fuzz_*.c) and
 # run each for a few seconds (FUZZ_SMOKE_SECONDS, default 10) from its
 # corpus in build/fuzz/corpus/.  A fuzzer that builds and runs clean counts
