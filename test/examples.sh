@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 # examples.sh -- the shell and Tcl examples of README.md ("Use it from your
 # language"), run as written from another directory with the built
-# extension, and their output checked.
+# extension, and their output checked; and make demo's script.
 NAME=examples.sh
 . "$(dirname "$0")/helpers/client.sh"
 
@@ -18,6 +18,17 @@ if command -v sqlite3 >/dev/null 2>&1; then
 1767225900000|30|150.0'
 else
   skip 1 "no sqlite3 shell"
+fi
+
+# 3: make demo's script (sql/demo.sql, run from the root as make demo
+# does): no error, and the store checks out.
+if command -v sqlite3 >/dev/null 2>&1; then
+  OUT=$(sqlite3 "$TMP/demo.db" < sql/demo.sql 2>"$TMP/demo.err")
+  check 3.0 "$(cat "$TMP/demo.err")" ""
+  check 3.1 "$(printf '%s\n' "$OUT" | grep -c '^│ ok ')" 1
+  check 3.2 "$(printf '%s\n' "$OUT" | grep -c '^wanctl_rtt_ms{wan="fiber"} 9.5$')" 1
+else
+  skip 3 "no sqlite3 shell"
 fi
 
 # 2: Tcl (the test suite's own interpreter).
