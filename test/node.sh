@@ -15,14 +15,15 @@ NPMDIR=$ROOT/build/npm
 if [ ! -d "$NPMDIR/node_modules/better-sqlite3" ]; then
   [ -n "$CI" ] || skip_all "better-sqlite3 is not installed (CI installs it; or: npm install --prefix build/npm --nodedir=/usr better-sqlite3 sqlite3)"
   command -v npm >/dev/null 2>&1 || skip_all "no npm (Debian: npm)"
-  # Native modules build against Debian's node headers (--nodedir=/usr),
-  # node-sqlite3 against Debian's libsqlite3 (quicker than its own copy).
+  # Native modules build from source (no prebuilt download) against
+  # Debian's node headers; node-sqlite3 links Debian's libsqlite3, quicker
+  # than compiling its own copy.
   npm_install() {
     mkdir -p "$NPMDIR" &&
-    npm install --prefix "$NPMDIR" --no-audit --no-fund --nodedir=/usr \
-      better-sqlite3 >"$TMP/npm.log" 2>&1 &&
-    npm install --prefix "$NPMDIR" --no-audit --no-fund --nodedir=/usr \
-      --build-from-source --sqlite=/usr sqlite3 >>"$TMP/npm.log" 2>&1
+    npm_config_build_from_source=true npm install --prefix "$NPMDIR" \
+      --no-audit --no-fund --nodedir=/usr better-sqlite3 >"$TMP/npm.log" 2>&1 &&
+    npm_config_build_from_source=true npm_config_sqlite=/usr npm install \
+      --prefix "$NPMDIR" --no-audit --no-fund --nodedir=/usr sqlite3 >>"$TMP/npm.log" 2>&1
   }
   if ! timed npm-install npm_install; then
     echo "! $NAME: npm install failed"; tail -20 "$TMP/npm.log"
