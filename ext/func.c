@@ -107,7 +107,8 @@ void tsmRecordFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   sqlite3_step(p->pRecord);
   rc = sqlite3_reset(p->pRecord);
   if( rc ){ tsmResultError(ctx, p, rc, 0); return; }
-  sqlite3_result_int64(ctx, p->iLastSeries);
+  if( p->iLastSeries ) sqlite3_result_int64(ctx, p->iLastSeries);
+  /* else a NULL value: nothing recorded, the result is NULL */
 }
 
 void tsmFlushFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){

@@ -164,6 +164,7 @@ void tsmStoreFree(TsmCtx *p){
   tsmColsFree(&p->chunk);
   tsmColsFree(&p->acc);
   free(p->aOut);
+  sqlite3_free(p->zAutoError);
   sqlite3_free(p);
 }
 
@@ -496,6 +497,30 @@ int tsmSeriesResolve(TsmCtx *p, const char *zMetric, const char *zLabels,
   if( zKey2!=aBuf2 ) free(zKey2);
   free(zM);
   free(zL);
+  return rc;
+}
+
+/*
+** The value of a "labels = ?" constraint in the canonical form of
+** tsm_ids.labels (JSON in any key order matches), malloc'ed in *pzOut; or
+** *pzOut NULL when no series can have those labels (not TEXT, not an
+** object of label strings).
+*/
+int tsmLabelsCanonical(sqlite3_value *pVal, char **pzOut){
+  TsmLabels labels;
+  char zMsg[256];
+  int rc = SQLITE_OK;
+  *pzOut = 0;
+  if( sqlite3_value_type(pVal)!=SQLITE_TEXT || sqlite3_value_bytes(pVal)==0 ){
+    return SQLITE_OK;
+  }
+  tsmLabelsInit(&labels);
+  if( tsmLabelsFromJson(&labels, (const char*)sqlite3_value_text(pVal),
+                        zMsg, sizeof(zMsg))==0 ){
+    *pzOut = tsmLabelsToJson(&labels);
+    if( *pzOut==0 ) rc = SQLITE_NOMEM;
+  }
+  tsmLabelsFree(&labels);
   return rc;
 }
 
@@ -1403,10 +1428,27 @@ int tsmStoreCheck(TsmCtx *p, char **pzOut, char **pzErr){
 /**************************************************************************
 ** tsm_stats: JSON with the size of the store.
 */
+
+/* z as a JSON string ("..." with escapes), or null; from sqlite3_malloc. */
+static char *jsonQuote(const char *z){
+  sqlite3_str *pOut;
+  if( z==0 ) return sqlite3_mprintf("null");
+  pOut = sqlite3_str_new(0);
+  sqlite3_str_appendchar(pOut, 1, '"');
+  for(; *z; z++){
+    unsigned char c = (unsigned char)*z;
+    if( c=='"' || c=='\\' ) sqlite3_str_appendf(pOut, "\\%c", c);
+    else if( c<0x20 ) sqlite3_str_appendf(pOut, "\\u%04x", c);
+    else sqlite3_str_appendchar(pOut, 1, (char)c);
+  }
+  sqlite3_str_appendchar(pOut, 1, '"');
+  return sqlite3_str_finish(pOut);
+}
 int tsmStoreStats(TsmCtx *p, char **pzOut, char **pzErr){
   sqlite3_stmt *pStmt = 0;
   int rc, bExists = 0;
   sqlite3_int64 nSeries = 0, nSamples = 0, nChunks = 0, nBytes = 0, nFile = 0;
+  char *zAutoError;
   rc = tsmStoreReady(p, 0, &bExists, pzErr);
   if( rc ) return rc;
   if( bExists ){
@@ -1434,15 +1476,20 @@ int tsmStoreStats(TsmCtx *p, char **pzOut, char **pzErr){
       return rc;
     }
   }
+  zAutoError = jsonQuote(p->zAutoError);
+  if( zAutoError==0 ) return SQLITE_NOMEM;
   *pzOut = sqlite3_mprintf("{\"series\":%lld,\"samples\":%lld,"
       "\"chunks\":%lld,\"bytes\":%lld,\"bytes_per_sample\":%.3f,"
       "\"file_bytes\":%lld,\"file_bytes_per_sample\":%.3f,"
       "\"buffered\":%d,\"decoded_chunks\":%lld,"
-      "\"auto_prunes\":%lld,\"auto_prune_ms\":%.3f}",
+      "\"auto_prunes\":%lld,\"auto_prune_ms\":%.3f,"
+      "\"auto_errors\":%lld,\"auto_error\":%s}",
       nSeries, nSamples + p->buf.nSample, nChunks, nBytes,
       nSamples ? (double)nBytes/(double)nSamples : 0.0, nFile,
       nSamples ? (double)nFile/(double)nSamples : 0.0,
       p->buf.nSample, (long long)p->nDecoded,
-      (long long)p->nAutoPrune, p->rAutoPruneMs);   /* retention.c */
+      (long long)p->nAutoPrune, p->rAutoPruneMs,    /* retention.c */
+      (long long)p->nAutoError, zAutoError);
+  sqlite3_free(zAutoError);
   return *pzOut ? SQLITE_OK : SQLITE_NOMEM;
 }

@@ -137,10 +137,13 @@ int sqlite3_tsm_init(sqlite3 *db, char **pzErrMsg,
     { "tsm_stats",        0, 0, STORE, tsmStatsFunc, 0, 0 },
     { "tsm_downsample",   0, 3, STORE, tsmDownsampleFunc, 0, 0 },
     { "tsm_prune",        0, 0, STORE, tsmPruneFunc, 0, 0 },
+    { "tsm_auto",         0, 1, STORE, tsmAutoFunc, 0, 0 },
     { "tsm_quantile",     2, 2, PURE,  tsmQuantileFunc, 0, 0 },
+    { "tsm_rank",         2, 2, PURE,  tsmRankFunc, 0, 0 },
     { "tsm_sketch_merge", 1, 1, PURE,  0, tsmSketchMergeStep,
                                           tsmSketchMergeFinal },
     { "tsm_bucket",       2, 2, PURE,  tsmBucketFunc, 0, 0 },
+    { "tsm_selector",     2, 2, PURE,  tsmSelectorFunc, 0, 0 },
     { "tsm_prometheus",   0, 2, STORE, tsmPrometheusFunc, 0, 0 },
   };
 #undef PURE
@@ -158,6 +161,7 @@ int sqlite3_tsm_init(sqlite3 *db, char **pzErrMsg,
   if( p==0 ) return SQLITE_NOMEM;
   memset(p, 0, sizeof(*p));
   p->db = db;
+  p->iPruneInterval = TSM_AUTO_INTERVAL_MS;      /* tsm_auto() */
 
   for(i=0; rc==SQLITE_OK && i<(int)(sizeof(aModule)/sizeof(aModule[0])); i++){
     rc = sqlite3_create_module_v2(db, aModule[i].zName, aModule[i].pModule,

@@ -134,7 +134,6 @@ enum {
   TSM_RSTMT_ROLLUP_DELETE_RANGE,
   TSM_RSTMT_ROLLUP_DELETE_SERIES,
   TSM_RSTMT_ROLLUP_OLDEST,
-  TSM_RSTMT_ROLLUP_NTH,
   TSM_RSTMT_ROLLUP_ANY,
   TSM_RSTMT_RAW_OLDEST,
   TSM_RSTMT_CHUNK_NTH,
@@ -149,7 +148,8 @@ enum {
 #define TSM_ROLLUP_KNOWN    0x01   /* eRollup is valid */
 #define TSM_ROLLUP_POLICIES 0x02   /* tsm_policies has rows */
 #define TSM_ROLLUP_STATE    0x04   /* tsm_rollup_state has rows */
-#define TSM_PRUNE_INTERVAL_MS 5000 /* default time between automatic prunes */
+#define TSM_AUTO_INTERVAL_MS 5000  /* default time between automatic
+                                   ** maintenance runs (tsm_auto) */
 
 /* Per-connection state, the user data of every function and module. */
 struct TsmCtx {
@@ -170,13 +170,16 @@ struct TsmCtx {
   /* Rollups and retention (rollup.c, retention.c) */
   int eRollup;               /* TSM_ROLLUP_xxx flags; 0 = not known */
   int bPruning;              /* inside tsm_prune/tsm_downsample */
-  int64_t iPruneLast;        /* wall clock (ms) of the last automatic prune */
-  int64_t iPruneInterval;    /* ms between automatic prunes (with eRollup) */
-  int64_t iPruneNext;        /* series the next automatic prune starts at */
+  int64_t iPruneLast;        /* wall clock (ms) of the last maintenance */
+  int64_t iPruneInterval;    /* ms between maintenance runs (tsm_auto);
+                             ** 0: every commit; -1: off */
+  int64_t iPruneNext;        /* series the next maintenance starts at */
   sqlite3_stmt *aRollupStmt[TSM_RSTMT_COUNT];   /* see rollup.c */
   struct TsmDoneCache *pDone;        /* rollup.c: highest done_ts per series */
-  int64_t nAutoPrune;        /* automatic prunes run by this connection */
+  int64_t nAutoPrune;        /* maintenance runs of this connection */
   double rAutoPruneMs;       /* ... and the time they took (tsm_stats) */
+  int64_t nAutoError;        /* ... the errors they met and skipped */
+  char *zAutoError;          /* ... the last one (sqlite3_malloc) */
 };
 
 /* Every tsm virtual table: the connection's TsmCtx beside the base. */
@@ -209,6 +212,7 @@ int tsmReset(sqlite3_stmt *pStmt, int rc);
 int tsmSeriesResolve(TsmCtx *p, const char *zMetric, const char *zLabels,
                      int64_t *piSeries, char **pzErr);
 int tsmSeriesExists(TsmCtx *p, int64_t iSeries, int *pbExists);
+int tsmLabelsCanonical(sqlite3_value *pVal, char **pzOut);
 int tsmSeriesDelete(TsmCtx *p, int64_t iSeries);
 int tsmSeriesLast(TsmCtx *p, int64_t iSeries, int *pbFound, int64_t *pTs,
                   double *pV, char **pzErr);
@@ -260,10 +264,13 @@ TSM_FUNC(tsmCheckFunc);
 TSM_FUNC(tsmStatsFunc);
 TSM_FUNC(tsmDownsampleFunc);    /* rollup.c */
 TSM_FUNC(tsmQuantileFunc);
+TSM_FUNC(tsmRankFunc);
 TSM_FUNC(tsmSketchMergeStep);
 void tsmSketchMergeFinal(sqlite3_context*);
 TSM_FUNC(tsmPruneFunc);         /* retention.c */
+TSM_FUNC(tsmAutoFunc);
 TSM_FUNC(tsmBucketFunc);        /* query.c */
+TSM_FUNC(tsmSelectorFunc);
 TSM_FUNC(tsmPrometheusFunc);    /* export.c */
 #undef TSM_FUNC
 extern sqlite3_module tsmQueryModule;
@@ -349,6 +356,7 @@ typedef struct TsmRunSeries {
   int bHead;                 /* the series has a head row */
   int bSealed;               /* sealed_last is not NULL */
   int64_t iSealedLast;       /* sealed_last of the head row */
+  char *zCorrupt;            /* its head does not decode (bSkipCorrupt) */
 } TsmRunSeries;
 
 /* One rollup tier of one series, and its state. */
@@ -371,7 +379,7 @@ typedef struct TsmSeriesTiers {
   int64_t *aOrphan;          /* tiers with state but no policy (at most 64) */
 } TsmSeriesTiers;
 
-int tsmRunOpen(TsmCtx *p, TsmRun **ppRun, char **pzErr);
+int tsmRunOpen(TsmCtx *p, int bSkipCorrupt, TsmRun **ppRun, char **pzErr);
 void tsmRunClose(TsmRun *pRun);
 int tsmRunSeriesCount(TsmRun *pRun);
 TsmRunSeries *tsmRunSeriesAt(TsmRun *pRun, int i);
@@ -385,6 +393,8 @@ int tsmRunTiers(TsmRun *pRun, TsmRunSeries *pS, TsmSeriesTiers **ppTiers);
 int tsmRunDownsample(TsmRun *pRun, TsmRunSeries *pS, int64_t iUpTo,
                      int64_t iRebuildRes, int64_t iFrom, int64_t iTo,
                      int *pnBucket);
+int tsmRunFold(TsmRun *pRun, TsmRunSeries *pS, int *pnBucket);
+void tsmRunFoldLimit(TsmRun *pRun, int nBucket);
 int tsmRunStatePut(TsmRun *pRun, int64_t iSeries, const TsmTier *pTier,
                    int64_t iRawPruned);
 int tsmRunRawOldest(TsmRun *pRun, TsmRunSeries *pS, int64_t *pTs);
