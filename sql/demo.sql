@@ -55,8 +55,9 @@ SELECT strftime('%H:%M', ts/1000, 'unixepoch') AS bucket, labels ->> 'model' AS 
 
 .print
 .print 5. A tier and a policy: keep raw samples 6 hours, 5-minute buckets
-.print    30 days and hourly buckets forever; fold the samples into the tiers
-.print    and prune (commits also prune by themselves every few seconds).
+.print    30 days and hourly buckets forever.  Commits that record samples
+.print    keep the tiers up to date and prune by themselves (tsm_auto(), every
+.print    5 s by default); here tsm_downsample() and tsm_prune() do it at once.
 INSERT INTO tsm_retention(metric, resolution, keep) VALUES
   ('*', 'raw', '6h'), ('*', '5m', '30d'), ('*', '1h', NULL);
 SELECT tsm_downsample() AS buckets_written, tsm_prune() AS raw_samples_removed;
