@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
 ** retention.c -- retention policies, tsm_prune() and the automatic prune
 ** at commit.

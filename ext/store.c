@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
 ** store.c -- the tsm store: schema and migrations, every internal
 ** statement, the series registry and its cache, the flush of buffered

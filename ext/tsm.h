@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
 ** tsm.h -- private header of the SQLite side of tsm.
 **
@@ -258,6 +259,7 @@ int tsmRecord(TsmCtx *p, sqlite3_value *pMetric, sqlite3_value *pLabels,
 /* SQL functions and modules, all registered by the one table in tsm.c. */
 #define TSM_FUNC(x) void x(sqlite3_context*, int, sqlite3_value**)
 TSM_FUNC(tsmVersionFunc);       /* func.c */
+TSM_FUNC(tsmDebugFunc);
 TSM_FUNC(tsmInitFunc);
 TSM_FUNC(tsmRecordFunc);
 TSM_FUNC(tsmFlushFunc);

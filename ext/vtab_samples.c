@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
 ** vtab_samples.c -- the tsm_samples eponymous virtual table.
 **
