@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
 ** bench.c -- `make bench`: tsm against the tables users write themselves
 ** (and DuckDB), on one deterministic workload, side by side in one run.

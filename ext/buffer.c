@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
 ** buffer.c -- the per-connection buffer of recorded samples.
 **

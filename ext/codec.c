@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
 ** codec.c -- the tsm chunk codec.
 **

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
 ** codec.h -- the tsm chunk codec.
 **

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
 ** export.c -- tsm_prometheus([selector [, timestamps]]).
 **

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
 ** parse.c -- names, labels, selectors, durations and times.
 **

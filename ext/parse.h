@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
 ** parse.h -- names, labels, selectors, durations and times.
 **

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
 ** query.c -- tsm_query (table-valued function) and tsm_bucket (scalar).
 **

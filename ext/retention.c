@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
 ** retention.c -- retention policies, tsm_prune() and the automatic prune
 ** at commit.
@@ -640,6 +641,7 @@ static int pruneHead(Prune *pP, TsmRunSeries *pS, int64_t tCut,
     rc = sqlite3_reset(pStmt);
   }
   sqlite3_free(aOut);
+  tsmHeadsForget(p);          /* store.c: the head cache */
   if( rc==SQLITE_OK ){
     pS->nHead = pC->n;
     pS->nHeadBytes = nByte;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
 ** rollup.c -- rollup tiers: tsm_downsample(), the flush hook that marks
 ** late samples, tsm_quantile() and tsm_sketch_merge().

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
 ** sketch.c -- the quantile sketch of the rollup buckets (see sketch.h).
 **

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
 ** sketch.h -- a mergeable quantile sketch with bounded relative error.
 **

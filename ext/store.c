@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
 ** store.c -- the tsm store: schema and migrations, every internal
 ** statement, the series registry and its cache, the flush of buffered
@@ -33,7 +34,9 @@
 #include <string.h>
 #include <math.h>
 #include <stdarg.h>
+#include <assert.h>
 
+static void headsFree(TsmCtx*);
 /* The format is the version of the last migration (numbers may skip). */
 #define TSM_NMIGRATION ((int)(sizeof(aTsmMigration)/sizeof(aTsmMigration[0])))
 #define TSM_FORMAT (aTsmMigration[TSM_NMIGRATION-1].iVersion)
@@ -57,6 +60,9 @@ static const char *const azStmt[TSM_STMT_COUNT] = {
     "INSERT INTO main.tsm_heads(series_id, sealed_last, n, data) "
     "VALUES(?1, ?2, ?3, ?4) ON CONFLICT(series_id) DO UPDATE SET "
     "sealed_last=excluded.sealed_last, n=excluded.n, data=excluded.data",
+  [TSM_STMT_HEAD_UPDATE] =
+    "UPDATE main.tsm_heads SET sealed_last=?2, n=?3, data=?4 "
+    "WHERE series_id=?1",
   [TSM_STMT_HEAD_DELETE] =
     "DELETE FROM main.tsm_heads WHERE series_id=?1",
   [TSM_STMT_CHUNK_AFFECTED] =
@@ -162,6 +168,7 @@ void tsmStoreFree(TsmCtx *p){
   tsmBufferFree(&p->buf);
   tsmCacheClear(&p->cache);
   free(p->cache.aSlot);
+  headsFree(p);
   tsmColsFree(&p->head);
   tsmColsFree(&p->merge);
   tsmColsFree(&p->chunk);
@@ -440,6 +447,7 @@ void tsmCacheValidate(TsmCtx *p){
   unsigned int v = dataVersion(p);
   if( v!=p->iDataVersion ){
     tsmCacheClear(&p->cache);
+    tsmHeadsForget(p);
     p->bReady = 0;
     p->eRollup = 0;           /* rollup.c: policies or tiers may be new */
     tsmRulesFree(p);          /* metrics.c: so may the rules */
@@ -450,6 +458,87 @@ void tsmCacheValidate(TsmCtx *p){
 /* This connection committed: what it cached is still right. */
 void tsmCacheCommitted(TsmCtx *p){
   p->iDataVersion = dataVersion(p);
+}
+
+/*
+** Head cache.  The flush of a series reads and decodes its head row, merges
+** the new samples and writes the row back; under one sample per commit
+** that read is most of the work.  So the flush keeps the decoded head (and
+** sealed_last) of the series it wrote, in a direct-mapped cache of
+** TSM_HEAD_CACHE slots, and the next flush of the series takes it from
+** there.  An entry is exactly the row as this connection last wrote it.
+** It is valid while no other connection wrote the store: the flush runs
+** with the write lock held, after tsmStoreReady() compared the data
+** version (tsmCacheValidate), so another connection's commit is always
+** seen.  Everything is forgotten (tsmHeadsForget) on rollback and ROLLBACK
+** TO (the rows written since are gone), when a flush fails, when a series
+** is deleted and when a prune rewrites a head.  Writing tsm_heads with
+** plain SQL on the same connection is not seen (other connections' writes
+** are).
+*/
+#define TSM_HEAD_CACHE 1024          /* slots: at most about 2 MiB */
+struct TsmHead {
+  int64_t iSeries;                   /* 0: empty */
+  int bSealed;                       /* sealed_last is not NULL */
+  int64_t iSealedLast;
+  int n;                             /* samples (< TSM_HEAD_MAX) */
+  int64_t aTs[TSM_HEAD_MAX];
+  double aVal[TSM_HEAD_MAX];
+};
+
+static TsmHead **headSlot(TsmCtx *p, int64_t iSeries){
+  unsigned h = (unsigned)(((uint64_t)iSeries*0x9E3779B97F4A7C15ull)>>40);
+  return &p->apHead[h & (TSM_HEAD_CACHE-1)];
+}
+
+void tsmHeadsForget(TsmCtx *p){
+  int i;
+  if( p->apHead==0 ) return;
+  for(i=0; i<TSM_HEAD_CACHE; i++){
+    if( p->apHead[i] ) p->apHead[i]->iSeries = 0;
+  }
+}
+
+/* The cached head of iSeries, or NULL. */
+static const TsmHead *headCacheGet(TsmCtx *p, int64_t iSeries){
+  TsmHead *pH;
+  if( p->apHead==0 ) return 0;
+  pH = *headSlot(p, iSeries);
+  return pH && pH->iSeries==iSeries ? pH : 0;
+}
+
+/* Remember the head row just written for iSeries (nothing if out of
+** memory: the cache is only a shortcut). */
+static void headCachePut(TsmCtx *p, int64_t iSeries, int bSealed,
+                         int64_t iSealedLast, const int64_t *aTs,
+                         const double *aVal, int n){
+  TsmHead **ppH, *pH;
+  assert( n>=0 && n<TSM_HEAD_MAX );
+  if( p->apHead==0 ){
+    p->apHead = sqlite3_malloc64(sizeof(TsmHead*)*TSM_HEAD_CACHE);
+    if( p->apHead==0 ) return;
+    memset(p->apHead, 0, sizeof(TsmHead*)*TSM_HEAD_CACHE);
+  }
+  ppH = headSlot(p, iSeries);
+  if( *ppH==0 ){
+    *ppH = sqlite3_malloc64(sizeof(TsmHead));
+    if( *ppH==0 ) return;
+  }
+  pH = *ppH;
+  pH->iSeries = iSeries;
+  pH->bSealed = bSealed;
+  pH->iSealedLast = iSealedLast;
+  pH->n = n;
+  memcpy(pH->aTs, aTs, sizeof(int64_t)*(size_t)n);
+  memcpy(pH->aVal, aVal, sizeof(double)*(size_t)n);
+}
+
+static void headsFree(TsmCtx *p){
+  int i;
+  if( p->apHead==0 ) return;
+  for(i=0; i<TSM_HEAD_CACHE; i++) sqlite3_free(p->apHead[i]);
+  sqlite3_free(p->apHead);
+  p->apHead = 0;
 }
 
 /* Build the cache key "metric\0labels" in a buffer of the caller. */
@@ -596,6 +685,7 @@ int tsmSeriesDelete(TsmCtx *p, int64_t iSeries){
   }
   if( rc==SQLITE_OK ) rc = tsmRollupForget(p, iSeries);  /* its rollups */
   tsmCacheClear(&p->cache);
+  tsmHeadsForget(p);
   return rc;
 }
 
@@ -967,31 +1057,63 @@ static int storeMergeSealed(TsmCtx *p, int64_t iSeries, const int64_t *aTs,
 }
 
 /* Flush the buffered samples of one series (sorted, deduplicated). */
+/*
+** Write the head row of iSeries: n samples, encoded in p->aOut[0..nByte).
+** bRow: the row exists (an UPDATE, cheaper than the upsert; should the row
+** have gone behind the head cache's back, the upsert after all).
+*/
+static int headWrite(TsmCtx *p, int bRow, int64_t iSeries, int bSealed,
+                     int64_t iSealedLast, int n, int nByte){
+  int rc, bAgain;
+  do{
+    sqlite3_stmt *pStmt;
+    rc = tsmStmt(p, bRow ? TSM_STMT_HEAD_UPDATE : TSM_STMT_HEAD_PUT, &pStmt);
+    if( rc ) return rc;
+    sqlite3_bind_int64(pStmt, 1, iSeries);
+    if( bSealed ) sqlite3_bind_int64(pStmt, 2, iSealedLast);
+    sqlite3_bind_int(pStmt, 3, n);
+    if( n>0 ) sqlite3_bind_blob(pStmt, 4, p->aOut, nByte, SQLITE_STATIC);
+    sqlite3_step(pStmt);
+    rc = sqlite3_reset(pStmt);
+    bAgain = rc==SQLITE_OK && bRow && sqlite3_changes(p->db)==0;
+    bRow = 0;
+  }while( bAgain );
+  return rc;
+}
+
 static int storeFlushSeries(TsmCtx *p, TsmBufSeries *pS, char **pzErr){
   sqlite3_stmt *pStmt;
-  int rc, bSealed = 0, k = 0, off = 0;
+  int rc, bSealed = 0, k = 0, off = 0, nByte = 0;
   int64_t iSealedLast = 0;
   TsmCols *pHead = &p->head, *pM = &p->merge;
 
-  /* The head, and the boundary between sealed chunks and head. */
+  /* The head (from the head cache, or its row), and the boundary between
+  ** sealed chunks and head. */
+  const TsmHead *pCached = headCacheGet(p, pS->iSeries);
+  int bRow = pCached!=0;     /* the head row exists */
   pHead->n = 0;
-  rc = tsmStmt(p, TSM_STMT_HEAD_GET, &pStmt);
-  if( rc ) return rc;
-  sqlite3_bind_int64(pStmt, 1, pS->iSeries);
-  if( sqlite3_step(pStmt)==SQLITE_ROW ){
-    if( sqlite3_column_type(pStmt, 0)!=SQLITE_NULL ){
-      bSealed = 1;
-      iSealedLast = sqlite3_column_int64(pStmt, 0);
+  if( pCached ){
+    bSealed = pCached->bSealed;
+    iSealedLast = pCached->iSealedLast;
+  }else{
+    rc = tsmStmt(p, TSM_STMT_HEAD_GET, &pStmt);
+    if( rc ) return rc;
+    sqlite3_bind_int64(pStmt, 1, pS->iSeries);
+    if( sqlite3_step(pStmt)==SQLITE_ROW ){
+      bRow = 1;
+      if( sqlite3_column_type(pStmt, 0)!=SQLITE_NULL ){
+        bSealed = 1;
+        iSealedLast = sqlite3_column_int64(pStmt, 0);
+      }
+      if( sqlite3_column_bytes(pStmt, 2)>0 ){
+        rc = tsmChunkDecode(p, pS->iSeries, INT64_MIN, 0,
+                         sqlite3_column_blob(pStmt, 2),
+                         sqlite3_column_bytes(pStmt, 2), pHead, pzErr);
+      }
     }
-    if( sqlite3_column_bytes(pStmt, 2)>0 ){
-      rc = tsmChunkDecode(p, pS->iSeries, INT64_MIN, 0,
-                       sqlite3_column_blob(pStmt, 2),
-                       sqlite3_column_bytes(pStmt, 2), pHead, pzErr);
-    }
+    rc = tsmReset(pStmt, rc);
+    if( rc ) return rc;
   }
-  if( rc==SQLITE_OK ) rc = sqlite3_reset(pStmt);
-  else sqlite3_reset(pStmt);
-  if( rc ) return rc;
 
   /* 1. Late samples into the sealed chunks. */
   if( bSealed ){
@@ -1008,8 +1130,13 @@ static int storeFlushSeries(TsmCtx *p, TsmBufSeries *pS, char **pzErr){
   ** last sealed chunk while it is warm.  pM ends up holding the samples
   ** and off the number sealed; the head is pM[off..]. */
   pM->n = 0;
-  rc = colsMerge(pM, pHead->aTs, pHead->aVal, pHead->n,
-                 &pS->aTs[k], &pS->aVal[k], pS->n-k, pS->eDup, &p->nDup);
+  if( pCached ){
+    rc = colsMerge(pM, pCached->aTs, pCached->aVal, pCached->n,
+                   &pS->aTs[k], &pS->aVal[k], pS->n-k, pS->eDup, &p->nDup);
+  }else{
+    rc = colsMerge(pM, pHead->aTs, pHead->aVal, pHead->n,
+                   &pS->aTs[k], &pS->aVal[k], pS->n-k, pS->eDup, &p->nDup);
+  }
   if( rc==SQLITE_OK && pM->n>=TSM_HEAD_MAX ){
     int64_t iWarm = 0;
     int nGuess = 0;
@@ -1035,22 +1162,20 @@ static int storeFlushSeries(TsmCtx *p, TsmBufSeries *pS, char **pzErr){
   if( rc ) return rc;
 
   /* The new head (possibly empty: the row keeps sealed_last). */
-  rc = tsmStmt(p, TSM_STMT_HEAD_PUT, &pStmt);
-  if( rc ) return rc;
-  sqlite3_bind_int64(pStmt, 1, pS->iSeries);
-  if( bSealed ) sqlite3_bind_int64(pStmt, 2, iSealedLast);
-  sqlite3_bind_int(pStmt, 3, pM->n-off);
   if( pM->n-off>0 ){
-    int nByte;
     rc = ensureOut(p, pM->n-off);
     if( rc ) return rc;
     nByte = tsmCodecEncode(&pM->aTs[off], &pM->aVal[off], pM->n-off,
                            TSM_CODEC_FAST, p->aOut, p->nOut);
     if( nByte<0 ) return SQLITE_ERROR;
-    sqlite3_bind_blob(pStmt, 4, p->aOut, nByte, SQLITE_STATIC);
   }
-  sqlite3_step(pStmt);
-  return sqlite3_reset(pStmt);
+  rc = headWrite(p, bRow, pS->iSeries, bSealed, iSealedLast, pM->n-off,
+                 nByte);
+  if( rc==SQLITE_OK ){
+    headCachePut(p, pS->iSeries, bSealed, iSealedLast, &pM->aTs[off],
+                 &pM->aVal[off], pM->n-off);
+  }
+  return rc;
 }
 
 static int cmpSeries(const void *a, const void *b){
@@ -1091,6 +1216,7 @@ int tsmStoreFlush(TsmCtx *p, int *pnFlushed, char **pzErr){
     if( pnFlushed ) *pnFlushed = pBuf->nSample;
     tsmBufferClear(pBuf);
   }else{
+    tsmHeadsForget(p);        /* the statement that failed is rolled back */
     /* The series order changed: the hash must be rebuilt. */
     tsmBufferReindex(pBuf);
   }

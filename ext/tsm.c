@@ -1,8 +1,11 @@
+/* SPDX-License-Identifier: MIT */
 /*
 ** tsm.c -- entry point of the tsm extension.
 **
 **   .load dist/tsm          (sqlite3 shell)
 **   SELECT load_extension('dist/tsm');
+**   sqlite3_auto_extension((void(*)(void))sqlite3_tsm_init);
+**                           (static library libtsm.a, -DSQLITE_CORE)
 **
 ** Registers every function and module, from the one table below, with one
 ** per-connection TsmCtx as user data.  The TsmCtx is freed with the
@@ -11,6 +14,7 @@
 #include <sqlite3ext.h>
 SQLITE_EXTENSION_INIT1
 #include "tsm.h"
+#include "../include/tsm.h"       /* the public declaration */
 #include <stdarg.h>
 #include <string.h>
 
@@ -90,8 +94,12 @@ static void ctxDestroy(void *pArg){
   tsmStoreFree((TsmCtx*)pArg);
 }
 
-#ifdef _WIN32
+/* The one symbol the loadable extension exports (it is built with
+** -fvisibility=hidden; test/install.sh checks with nm). */
+#if defined(_WIN32)
 __declspec(dllexport)
+#elif defined(__GNUC__)
+__attribute__((visibility("default")))
 #endif
 int sqlite3_tsm_init(sqlite3 *db, char **pzErrMsg,
                      const sqlite3_api_routines *pApi){
@@ -121,6 +129,7 @@ int sqlite3_tsm_init(sqlite3 *db, char **pzErrMsg,
     void (*xFinal)(sqlite3_context*);
   } aFunc[] = {
     { "tsm_version",      0, 0, PURE,  tsmVersionFunc, 0, 0 },
+    { "tsm_debug",        0, 0, PURE,  tsmDebugFunc, 0, 0 },
     { "tsm_init",         0, 0, STORE, tsmInitFunc, 0, 0 },
     { "tsm_record",       2, 4, STORE, tsmRecordFunc, 0, 0 },
     { "tsm_flush",        0, 0, STORE, tsmFlushFunc, 0, 0 },

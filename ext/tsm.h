@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
 ** tsm.h -- private header of the SQLite side of tsm.
 **
@@ -51,6 +52,7 @@ SQLITE_EXTENSION_INIT3
 #define TSM_BUFFER_MAX (256*1024)
 
 typedef struct TsmCtx TsmCtx;
+typedef struct TsmHead TsmHead;
 typedef struct TsmBuffer TsmBuffer;
 typedef struct TsmCache TsmCache;
 typedef struct TsmCols TsmCols;
@@ -120,6 +122,7 @@ enum {
   TSM_STMT_SERIES_DELETE,
   TSM_STMT_HEAD_GET,
   TSM_STMT_HEAD_PUT,
+  TSM_STMT_HEAD_UPDATE,      /* HEAD_PUT for a row known to exist */
   TSM_STMT_HEAD_DELETE,
   TSM_STMT_CHUNK_AFFECTED,   /* chunks a merge of [a,b] must rewrite */
   TSM_STMT_CHUNK_LAST,
@@ -178,6 +181,7 @@ struct TsmCtx {
   int64_t nDecoded;          /* chunks decoded by this connection */
   TsmBuffer buf;
   TsmCache cache;
+  TsmHead **apHead;          /* head cache, TSM_HEAD_CACHE slots (store.c) */
   TsmCols head, merge, chunk, acc;   /* scratch for the flush */
   uint8_t *aOut; size_t nOut;        /* scratch for encoding */
   int nChunkBytes, nChunkBytesMax;   /* sealed chunk size (chunkSizing) */
@@ -242,6 +246,7 @@ int tsmChunkDecode(TsmCtx *p, int64_t iSeries, int64_t tsFirst,
 void tsmCacheClear(TsmCache *pCache);
 void tsmCacheValidate(TsmCtx *p);
 void tsmCacheCommitted(TsmCtx *p);
+void tsmHeadsForget(TsmCtx *p);
 int tsmStoreFlush(TsmCtx *p, int *pnFlushed, char **pzErr);
 int tsmStoreCheck(TsmCtx *p, char **pzOut, char **pzErr);
 int tsmStoreStats(TsmCtx *p, char **pzOut, char **pzErr);
@@ -273,6 +278,7 @@ int tsmRecord(TsmCtx *p, sqlite3_value *pMetric, sqlite3_value *pLabels,
 /* SQL functions and modules, all registered by the one table in tsm.c. */
 #define TSM_FUNC(x) void x(sqlite3_context*, int, sqlite3_value**)
 TSM_FUNC(tsmVersionFunc);       /* func.c */
+TSM_FUNC(tsmDebugFunc);
 TSM_FUNC(tsmInitFunc);
 TSM_FUNC(tsmRecordFunc);
 TSM_FUNC(tsmFlushFunc);

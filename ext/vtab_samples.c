@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
 ** vtab_samples.c -- the tsm_samples eponymous virtual table.
 **
@@ -16,10 +17,10 @@
 **                then the automatic prune (retention.c)
 **   xCommit      the cache of series ids is still valid
 **   xRollback    discard the buffer (and the series cache: series created
-**                in the transaction are gone)
+**                in the transaction are gone; and the head cache)
 **   xSavepoint   flush, so the buffer never holds samples from before the
 **                savepoint; then xRollbackTo can simply discard it
-**   xRollbackTo  discard the buffer (and the cache)
+**   xRollbackTo  discard the buffer (and the caches)
 ** tsm_record() runs a cached INSERT on this table, so it takes the same
 ** path.  Readers (xFilter) flush first: within the transaction, so a later
 ** rollback still discards, and a connection reads its own samples.
@@ -627,6 +628,7 @@ static int samplesRollback(sqlite3_vtab *pVtab){
   TsmCtx *p = ((TsmVtab*)pVtab)->p;
   tsmBufferClear(&p->buf);
   tsmCacheClear(&p->cache);
+  tsmHeadsForget(p);          /* the head rows written since are gone */
   p->bReady = 0;
   return SQLITE_OK;
 }

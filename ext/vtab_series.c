@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
 ** vtab_series.c -- the tsm_series eponymous virtual table.
 **

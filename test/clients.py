@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """clients.py -- tsm from Python's standard sqlite3 module (Debian's
 /usr/bin/python3): loading, tsm_record, executemany into tsm_samples with
 Python's implicit transactions, exact read-back, rollback, errors, labels.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # writer.tcl -- a child process of concurrency.test: writes one store at the
 # same time as other writers and reports exactly what it committed.
 #

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
 ** test_parse.c -- unit tests of ext/parse.c (names, labels, selectors,
 ** series keys, durations, times).

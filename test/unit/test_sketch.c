@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
 ** test_sketch.c -- unit tests of the quantile sketch (ext/sketch.c).
 **
