@@ -1182,7 +1182,7 @@ void tsmAutoFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
       char zQ[TSM_QUOTE_BUF];
       tsmErr(ctx, "invalid interval %s: expected a duration like 5s, "
              "0 (every commit) or 'off'",
-             eType==SQLITE_NULL ? "NULL" : tsmValueQuote(zQ, pVal));
+             tsmValueQuote(zQ, pVal));
       return;
     }
     p->iPruneInterval = ms;

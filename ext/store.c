@@ -6,14 +6,15 @@
 **
 ** Tables (sql/001_init.sql, docs/FORMAT.md):
 **   tsm_meta(key, value)          format version and creator
-**   tsm_ids(series_id, metric, labels, n_chunks, n_sealed)
+**   tsm_ids(series_id, metric, labels)
+**   tsm_counts(series_id, n_chunks, n_sealed)
 **   tsm_chunks(chunk_id, series_id, ts_first, ts_last, n, n_val,
 **              v_min, v_max, v_sum, v_first, v_last, data)
 **   tsm_heads(series_id, sealed_last, n, data)
 **
-** Invariants per series: tsm_ids counts its sealed chunks and their
-** samples (n_chunks, n_sealed: kept by tsmSeriesCount, checked by
-** tsm_check, which so sees a lost chunk row); it has one head row from its
+** Invariants per series: tsm_counts counts its sealed chunks and their
+** samples (kept by tsmSeriesCount, checked by tsm_check, which so sees a
+** lost chunk row; no row: no chunks); it has one head row from its
 ** first flush on; sealed chunks never overlap, each holds 1 to
 ** TSM_CHUNK_MAX samples in increasing time order (equal timestamps only
 ** for series with the "keep" policy, never split between two chunks); the head holds fewer than
@@ -89,8 +90,11 @@ static const char *const azStmt[TSM_STMT_COUNT] = {
   [TSM_STMT_CHUNK_DELETE] =
     "DELETE FROM main.tsm_chunks WHERE chunk_id=?1 RETURNING n",
   [TSM_STMT_SERIES_COUNT] =
-    "UPDATE main.tsm_ids SET n_chunks=n_chunks+?2, n_sealed=n_sealed+?3 "
-    "WHERE series_id=?1",
+    "INSERT INTO main.tsm_counts(series_id, n_chunks, n_sealed) "
+    "VALUES(?1, ?2, ?3) ON CONFLICT(series_id) DO UPDATE SET "
+    "n_chunks=n_chunks+excluded.n_chunks, n_sealed=n_sealed+excluded.n_sealed",
+  [TSM_STMT_COUNT_DELETE] =
+    "DELETE FROM main.tsm_counts WHERE series_id=?1",
   [TSM_STMT_CHUNK_DELETE_SERIES] =
     "DELETE FROM main.tsm_chunks WHERE series_id=?1",
 };
@@ -677,10 +681,11 @@ int tsmSeriesExists(TsmCtx *p, int64_t iSeries, int *pbExists, int *peDup){
 /* Delete one series and all its data.  The caller flushed the buffer. */
 int tsmSeriesDelete(TsmCtx *p, int64_t iSeries){
   static const int aDel[] = {
-    TSM_STMT_CHUNK_DELETE_SERIES, TSM_STMT_HEAD_DELETE, TSM_STMT_SERIES_DELETE
+    TSM_STMT_CHUNK_DELETE_SERIES, TSM_STMT_COUNT_DELETE, TSM_STMT_HEAD_DELETE,
+    TSM_STMT_SERIES_DELETE
   };
   int rc = SQLITE_OK, i;
-  for(i=0; rc==SQLITE_OK && i<3; i++){
+  for(i=0; rc==SQLITE_OK && i<(int)(sizeof(aDel)/sizeof(aDel[0])); i++){
     sqlite3_stmt *pStmt;
     rc = tsmStmt(p, aDel[i], &pStmt);
     if( rc==SQLITE_OK ){
@@ -819,11 +824,11 @@ static int chunkEncode(TsmCtx *p, const int64_t *aTs, const double *aVal,
 }
 
 /*
-** The one place that keeps tsm_ids.n_chunks and n_sealed in step with
-** tsm_chunks: every path that adds, removes or trims chunk rows (the
+** The one place that keeps tsm_counts (n_chunks, n_sealed per series) in
+** step with tsm_chunks: every path that adds, removes or trims chunk rows (the
 ** flush, the merge of late samples, tsm_prune and automatic pruning)
 ** reports here the change in rows (dChunks) and in samples (dSamples) of
-** series iSeries.  Deleting a series deletes its counts with its row.
+** series iSeries.  tsmSeriesDelete deletes its row.
 */
 int tsmSeriesCount(TsmCtx *p, int64_t iSeries, int64_t dChunks,
                    int64_t dSamples){
@@ -1635,23 +1640,35 @@ int tsmStoreCheck(TsmCtx *p, char **pzOut, char **pzErr){
   /* Series: their names, and the counts that show a lost chunk or head. */
   if( rc==SQLITE_OK ){
     rc = sqlite3_prepare_v2(p->db,
-        "SELECT i.series_id, i.metric, i.labels, i.n_chunks, i.n_sealed,"
+        "SELECT i.series_id, i.metric, i.labels,"
+        " coalesce(k.n_chunks, 0), coalesce(k.n_sealed, 0),"
         " (SELECT count(*) FROM main.tsm_chunks c"
         "   WHERE c.series_id=i.series_id),"
         " (SELECT coalesce(sum(n), 0) FROM main.tsm_chunks c"
         "   WHERE c.series_id=i.series_id),"
         " (SELECT 1 FROM main.tsm_heads h WHERE h.series_id=i.series_id),"
         " typeof(i.metric)='text' AND typeof(i.labels)='text'"
-        "   AND typeof(i.n_chunks)='integer' AND typeof(i.n_sealed)='integer'"
-        " FROM main.tsm_ids i ORDER BY i.series_id", -1, &pStmt, 0);
+        "   AND typeof(k.n_chunks) IN ('integer','null')"
+        "   AND typeof(k.n_sealed) IN ('integer','null')"
+        " FROM main.tsm_ids i LEFT JOIN main.tsm_counts k USING(series_id)"
+        " UNION ALL"
+        " SELECT k.series_id, NULL, NULL, 0, 0, 0, 0, 1, 2"
+        " FROM main.tsm_counts k LEFT JOIN main.tsm_ids i USING(series_id)"
+        " WHERE i.series_id IS NULL"
+        " ORDER BY 1", -1, &pStmt, 0);
   }
   while( rc==SQLITE_OK && sqlite3_step(pStmt)==SQLITE_ROW ){
     long long iSeries = sqlite3_column_int64(pStmt, 0);
     const char *zM = (const char*)sqlite3_column_text(pStmt, 1);
     const char *zL = (const char*)sqlite3_column_text(pStmt, 2);
     int nM = sqlite3_column_bytes(pStmt, 1);
+    if( sqlite3_column_int(pStmt, 8)==2 ){
+      checkLine(&out, "series %lld: counts belong to no series", iSeries);
+      continue;
+    }
     if( !sqlite3_column_int(pStmt, 8) || zM==0 || zL==0 ){
-      checkLine(&out, "series %lld: tsm_ids row of the wrong types", iSeries);
+      checkLine(&out, "series %lld: tsm_ids or tsm_counts row of the wrong "
+                "types", iSeries);
       continue;
     }
     if( !tsmMetricValid(zM, (size_t)nM) ){
@@ -1675,7 +1692,7 @@ int tsmStoreCheck(TsmCtx *p, char **pzOut, char **pzErr){
     }
     if( sqlite3_column_int64(pStmt, 3)!=sqlite3_column_int64(pStmt, 5)
      || sqlite3_column_int64(pStmt, 4)!=sqlite3_column_int64(pStmt, 6) ){
-      checkLine(&out, "series %lld: tsm_ids counts %lld chunks of %lld "
+      checkLine(&out, "series %lld: tsm_counts says %lld chunks of %lld "
           "samples but tsm_chunks holds %lld of %lld (chunk rows lost?)",
           iSeries, (long long)sqlite3_column_int64(pStmt, 3),
           (long long)sqlite3_column_int64(pStmt, 4),

@@ -72,11 +72,14 @@ int tsmValueText(sqlite3_value *pVal, const char *zArg, const char **pz,
 /*
 ** pVal quoted for an error message into zOut (TSM_QUOTE_BUF bytes): its
 ** text with NUL, control characters and bytes that are not UTF-8 escaped
-** (tsmQuote), or BLOB.  Returns zOut.
+** (tsmQuote), or "BLOB" or "NULL".  Returns zOut.
 */
 const char *tsmValueQuote(char *zOut, sqlite3_value *pVal){
   const char *z;
-  if( sqlite3_value_type(pVal)==SQLITE_BLOB ) return strcpy(zOut, "BLOB");
+  switch( sqlite3_value_type(pVal) ){
+    case SQLITE_BLOB: return strcpy(zOut, "\"BLOB\"");
+    case SQLITE_NULL: return strcpy(zOut, "\"NULL\"");
+  }
   z = (const char*)sqlite3_value_text(pVal);
   return tsmQuote(zOut, z, z ? (size_t)sqlite3_value_bytes(pVal) : 0);
 }

@@ -154,7 +154,8 @@ enum {
   TSM_STMT_CHUNK_INSERT,
   TSM_STMT_CHUNK_DELETE,
   TSM_STMT_CHUNK_DELETE_SERIES,
-  TSM_STMT_SERIES_COUNT,     /* tsm_ids.n_chunks, n_sealed += ?2, ?3 */
+  TSM_STMT_SERIES_COUNT,     /* tsm_counts of ?1: n_chunks, n_sealed += */
+  TSM_STMT_COUNT_DELETE,
   TSM_STMT_COUNT
 };
 

@@ -1369,7 +1369,7 @@ static void selRoundTrip(const char *zJson){
       CHECK_EQ_STR(s.aMatch[i].zName, l.a[i].zName);
       CHECK_EQ_STR(s.aMatch[i].zValue, l.a[i].zValue);
     }
-    CHECK(tsmSelectorMatch(&s, "m", &l));
+    CHECK(tsmSelectorMatch(&s, "m", &l, zErr, sizeof(zErr))==1);
     tsmSelectorFree(&s);
   }else{
     CHECK(0);
