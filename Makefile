@@ -14,11 +14,11 @@ WARN     = -Wall -Wextra
 SANFLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 # Pure modules: no SQLite types, unit-tested on their own.
-PURE_SRC = ext/codec.c ext/parse.c ext/sketch.c
+PURE_SRC = ext/codec.c ext/parse.c ext/sketch.c ext/format.c
 # SQLite glue.
 GLUE_SRC = ext/tsm.c ext/store.c ext/buffer.c ext/func.c \
            ext/vtab_samples.c ext/vtab_series.c
-GLUE_SRC += ext/query.c ext/export.c
+GLUE_SRC += ext/query.c ext/export.c ext/import.c
 GLUE_SRC += ext/rollup.c ext/retention.c ext/vtab_rollups.c ext/vtab_retention.c
 SRC      = $(PURE_SRC) $(GLUE_SRC)
 # Libraries from Debian (tools/deps.sh installs their -dev packages):

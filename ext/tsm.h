@@ -13,14 +13,16 @@
 **   vtab_series.c   tsm_series (read, DELETE)
 **   query.c         tsm_query (buckets over raw chunks and rollup tiers),
 **                   tsm_bucket
-**   export.c        tsm_prometheus
+**   export.c        tsm_prometheus, tsm_export; tsmMetricMeta (the type
+**                   and help of a metric for every format)
+**   import.c        tsm_import
 **   rollup.c        rollup tiers: tsm_downsample, the flush hook that marks
 **                   late samples, tsm_quantile, tsm_sketch_merge
 **   retention.c     policies (matching, parsing), tsm_prune and the
 **                   automatic prune at commit
 **   vtab_rollups.c  tsm_rollups (read)
 **   vtab_retention.c  tsm_retention (policies: read, INSERT, UPDATE, DELETE)
-**   codec.c parse.c sketch.c   pure modules (no SQLite types)
+**   codec.c parse.c sketch.c format.c   pure modules (no SQLite types)
 **
 ** Naming follows FTS5: tsmXxx crosses files, static helpers are lower-case,
 ** TsmXxx are types.  z string, n count, a array, p pointer, b flag, i integer,
@@ -263,10 +265,12 @@ void tsmSketchMergeFinal(sqlite3_context*);
 TSM_FUNC(tsmPruneFunc);         /* retention.c */
 TSM_FUNC(tsmBucketFunc);        /* query.c */
 TSM_FUNC(tsmPrometheusFunc);    /* export.c */
+TSM_FUNC(tsmImportFunc);        /* import.c */
 #undef TSM_FUNC
 extern sqlite3_module tsmQueryModule;
 extern sqlite3_module tsmSamplesModule;
 extern sqlite3_module tsmSeriesModule;
+extern sqlite3_module tsmExportModule;
 
 /**************************************************************************
 ** Querying and export (query.c, export.c): tsm_query, tsm_bucket,
@@ -282,6 +286,8 @@ typedef struct TsmSeriesList {
   int n;
   TsmSeriesItem *a;          /* in series_id order */
 } TsmSeriesList;
+int tsmMetricMeta(TsmCtx *p, const char *zMetric, int *peType,
+                  char **pzHelp);
 int tsmSelectorFromValue(sqlite3_value *pVal, struct TsmSelector *pSel,
                          char **pzErr);
 int tsmSeriesSelect(TsmCtx *p, const struct TsmSelector *pSel,
