@@ -113,6 +113,7 @@ int sqlite3_tsm_init(sqlite3 *db, char **pzErrMsg,
     { "tsm_series",    &tsmSeriesModule },      /* vtab_series.c */
     { "tsm_rollups",   &tsmRollupsModule },     /* vtab_rollups.c */
     { "tsm_retention", &tsmRetentionModule },   /* vtab_retention.c */
+    { "tsm_metrics",   &tsmMetricsModule },     /* metrics.c */
     { "tsm_query",     &tsmQueryModule },       /* query.c */
   };
   /* Every function.  Pure ones are innocuous and deterministic; those that

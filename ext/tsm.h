@@ -52,10 +52,21 @@ SQLITE_EXTENSION_INIT3
 #define TSM_BUFFER_MAX (256*1024)
 
 typedef struct TsmCtx TsmCtx;
+typedef struct TsmHead TsmHead;
 typedef struct TsmBuffer TsmBuffer;
 typedef struct TsmCache TsmCache;
 typedef struct TsmCols TsmCols;
 typedef struct TsmReader TsmReader;
+typedef struct TsmRules TsmRules;
+
+/* Duplicate policies of tsm_metrics (metrics.c): what a sample does when
+** its series has a sample at that timestamp already (store.c tsmDupMerge). */
+#define TSM_DUP_REPLACE 0     /* the later one wins (the default) */
+#define TSM_DUP_KEEP    1     /* both stay, in recording order */
+#define TSM_DUP_SUM     2
+#define TSM_DUP_FIRST   3     /* the earlier one wins */
+#define TSM_DUP_MIN     4
+#define TSM_DUP_MAX     5
 
 /* A growable pair of columns: timestamps and values. */
 struct TsmCols {
@@ -70,6 +81,7 @@ typedef struct TsmBufSeries {
   int64_t iSeries;
   int n, nAlloc;
   int bSorted;
+  int eDup;                  /* TSM_DUP_xxx of the series */
   int64_t *aTs;
   double *aVal;
 } TsmBufSeries;
@@ -87,7 +99,11 @@ struct TsmBuffer {
 struct TsmCache {
   int nSlot;                 /* power of two, or 0 */
   int nUsed;
-  struct TsmCacheEntry { char *zKey; int nKey; int64_t iSeries; } *aSlot;
+  struct TsmCacheEntry {
+    char *zKey; int nKey;
+    int eDup;                /* TSM_DUP_xxx of the series (metrics.c) */
+    int64_t iSeries;
+  } *aSlot;
 };
 
 /* The aggregates kept beside each chunk (and checked by tsm_check):
@@ -106,6 +122,7 @@ enum {
   TSM_STMT_SERIES_DELETE,
   TSM_STMT_HEAD_GET,
   TSM_STMT_HEAD_PUT,
+  TSM_STMT_HEAD_UPDATE,      /* HEAD_PUT for a row known to exist */
   TSM_STMT_HEAD_DELETE,
   TSM_STMT_CHUNK_AFFECTED,   /* chunks a merge of [a,b] must rewrite */
   TSM_STMT_CHUNK_LAST,
@@ -164,6 +181,7 @@ struct TsmCtx {
   int64_t nDecoded;          /* chunks decoded by this connection */
   TsmBuffer buf;
   TsmCache cache;
+  TsmHead **apHead;          /* head cache, TSM_HEAD_CACHE slots (store.c) */
   TsmCols head, merge, chunk, acc;   /* scratch for the flush */
   uint8_t *aOut; size_t nOut;        /* scratch for encoding */
   int nChunkBytes, nChunkBytesMax;   /* sealed chunk size (chunkSizing) */
@@ -180,6 +198,8 @@ struct TsmCtx {
   double rAutoPruneMs;       /* ... and the time they took (tsm_stats) */
   int64_t nAutoError;        /* ... the errors they met and skipped */
   char *zAutoError;          /* ... the last one (sqlite3_malloc) */
+  TsmRules *pRules;          /* metrics.c: the rules of tsm_metrics */
+  int64_t nDup;              /* samples that met another at their ts */
 };
 
 /* Every tsm virtual table: the connection's TsmCtx beside the base. */
@@ -210,13 +230,14 @@ int tsmGuardClose(TsmCtx *p);
 int tsmFinalize(sqlite3_stmt **ppStmt, int rc);
 int tsmReset(sqlite3_stmt *pStmt, int rc);
 int tsmSeriesResolve(TsmCtx *p, const char *zMetric, const char *zLabels,
-                     int64_t *piSeries, char **pzErr);
-int tsmSeriesExists(TsmCtx *p, int64_t iSeries, int *pbExists);
+                     int64_t *piSeries, int *peDup, char **pzErr);
+int tsmSeriesExists(TsmCtx *p, int64_t iSeries, int *pbExists, int *peDup);
 int tsmLabelsCanonical(sqlite3_value *pVal, char **pzOut);
 int tsmSeriesDelete(TsmCtx *p, int64_t iSeries);
 int tsmSeriesLast(TsmCtx *p, int64_t iSeries, int *pbFound, int64_t *pTs,
                   double *pV, char **pzErr);
 void tsmAggCompute(const double *aVal, int n, TsmAgg *pA);
+double tsmDupCombine(int eDup, double a, double b);
 int tsmChunkLoad(TsmCtx *p, int eStmt, int64_t iKey, int64_t iSeries,
                  TsmCols *pOut, int *pbFound, char **pzErr);
 int tsmChunkDecode(TsmCtx *p, int64_t iSeries, int64_t tsFirst,
@@ -225,6 +246,7 @@ int tsmChunkDecode(TsmCtx *p, int64_t iSeries, int64_t tsFirst,
 void tsmCacheClear(TsmCache *pCache);
 void tsmCacheValidate(TsmCtx *p);
 void tsmCacheCommitted(TsmCtx *p);
+void tsmHeadsForget(TsmCtx *p);
 int tsmStoreFlush(TsmCtx *p, int *pnFlushed, char **pzErr);
 int tsmStoreCheck(TsmCtx *p, char **pzOut, char **pzErr);
 int tsmStoreStats(TsmCtx *p, char **pzOut, char **pzErr);
@@ -242,10 +264,11 @@ int tsmReaderNext(TsmReader *pR, const TsmCols **ppCols, char **pzErr);
 void tsmReaderClose(TsmReader *pR);
 
 /* buffer.c */
-int tsmBufferAdd(TsmBuffer *p, int64_t iSeries, int64_t ts, double v);
+int tsmBufferAdd(TsmBuffer *p, int64_t iSeries, int64_t ts, double v,
+                 int eDup);
 void tsmBufferClear(TsmBuffer *p);
 void tsmBufferFree(TsmBuffer *p);
-int tsmBufferPrepare(TsmBufSeries *pS);
+int tsmBufferPrepare(TsmBufSeries *pS, int64_t *pnDup);
 void tsmBufferReindex(TsmBuffer *p);
 
 /* func.c, vtab_*.c */
@@ -325,6 +348,9 @@ int tsmPoliciesLoad(TsmCtx *p, TsmPolicies *pSet);
 void tsmPoliciesFree(TsmPolicies *pSet);
 int tsmPolicyFor(const TsmPolicies *pSet, const char *zMetric, int64_t iRes);
 int tsmPatternCheck(const char *zPattern, char **pzErr);
+void tsmPatternScore(const char *zPattern, int *pbExact, int *piScore);
+int tsmPatternBetter(const char *zA, int bExactA, int iScoreA,
+                     const char *zB, int bExactB, int iScoreB);
 int tsmResolutionFromValue(sqlite3_value *pVal, int bRawOk, int64_t *piRes,
                            char **pzErr);
 int tsmKeepFromValue(sqlite3_value *pVal, int64_t *piKeep, char **pzErr);
@@ -411,6 +437,15 @@ int tsmRetentionUsage(TsmCtx *p, const TsmPolicies *pSet, TsmUsage *aUsage,
                       char **pzErr);
 
 extern sqlite3_module tsmRollupsModule;
+extern sqlite3_module tsmMetricsModule;
+
+/* metrics.c */
+int tsmMetricDup(TsmCtx *p, const char *zMetric, int *peDup);
+int tsmMetricMeta(TsmCtx *p, const char *zMetric, const char **pzType,
+                  const char **pzHelp);
+const char *tsmDupName(int eDup);
+void tsmRulesFree(TsmCtx *p);
+void tsmRulesChanged(TsmCtx *p);
 extern sqlite3_module tsmRetentionModule;
 
 /* store.c: write one sealed chunk (used by retention.c to trim a chunk) */

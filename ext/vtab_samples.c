@@ -17,10 +17,10 @@
 **                then the automatic prune (retention.c)
 **   xCommit      the cache of series ids is still valid
 **   xRollback    discard the buffer (and the series cache: series created
-**                in the transaction are gone)
+**                in the transaction are gone; and the head cache)
 **   xSavepoint   flush, so the buffer never holds samples from before the
 **                savepoint; then xRollbackTo can simply discard it
-**   xRollbackTo  discard the buffer (and the cache)
+**   xRollbackTo  discard the buffer (and the caches)
 ** tsm_record() runs a cached INSERT on this table, so it takes the same
 ** path.  Readers (xFilter) flush first: within the transaction, so a later
 ** rollback still discards, and a connection reads its own samples.
@@ -468,7 +468,7 @@ int tsmRecord(TsmCtx *p, sqlite3_value *pMetric, sqlite3_value *pLabels,
               int64_t iSeries, char **pzErr){
   int64_t ts;
   double v;
-  int rc, bNull = 0;
+  int rc, bNull = 0, eDup = TSM_DUP_REPLACE;
 
   if( bBits ){
     int64_t iBits = sqlite3_value_int64(pValue);
@@ -521,14 +521,14 @@ int tsmRecord(TsmCtx *p, sqlite3_value *pMetric, sqlite3_value *pLabels,
       return SQLITE_OK;
     }
     rc = tsmSeriesResolve(p, (const char*)sqlite3_value_text(pMetric),
-                          zLabels, &iSeries, pzErr);
+                          zLabels, &iSeries, &eDup, pzErr);
     if( rc ) return rc;
   }else if( bNull ){
     return SQLITE_OK;
   }else if( iSeries>0 ){
     int bExists = 0;
     rc = tsmStoreReady(p, 1, 0, pzErr);
-    if( rc==SQLITE_OK ) rc = tsmSeriesExists(p, iSeries, &bExists);
+    if( rc==SQLITE_OK ) rc = tsmSeriesExists(p, iSeries, &bExists, &eDup);
     if( rc ) return rc;
     if( !bExists ){
       *pzErr = sqlite3_mprintf("tsm: invalid series_id %lld: no such series",
@@ -541,7 +541,7 @@ int tsmRecord(TsmCtx *p, sqlite3_value *pMetric, sqlite3_value *pLabels,
     return SQLITE_ERROR;
   }
 
-  rc = tsmBufferAdd(&p->buf, iSeries, ts, v);
+  rc = tsmBufferAdd(&p->buf, iSeries, ts, v, eDup);
   if( rc ) return rc;
   p->iLastSeries = iSeries;
   if( p->buf.nSample>=TSM_BUFFER_MAX ){
@@ -628,6 +628,7 @@ static int samplesRollback(sqlite3_vtab *pVtab){
   TsmCtx *p = ((TsmVtab*)pVtab)->p;
   tsmBufferClear(&p->buf);
   tsmCacheClear(&p->cache);
+  tsmHeadsForget(p);          /* the head rows written since are gone */
   p->bReady = 0;
   return SQLITE_OK;
 }
