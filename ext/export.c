@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
 ** export.c -- moving samples out: tsm_prometheus and tsm_export.
 **
@@ -14,7 +15,9 @@
 **   wanctl_rtt_seconds{dir="up",wan="spectrum"} 0.0235 1767225600000
 **
 ** Series are grouped by metric (a family must be contiguous), metrics and
-** label sets in bytewise order; types and help come from tsmMetricMeta().
+** label sets in bytewise order; # TYPE and # HELP come from the rules of
+** tsm_metrics (without a type: counter for a name ending in "_total",
+** else untyped).
 ** The timestamp (ms since the epoch) is appended unless the timestamps
 ** argument is 0: node_exporter's textfile collector refuses samples with
 ** timestamps.  Series without samples are left out; no series gives ''.
@@ -46,20 +49,17 @@
 #define EXPORT_RW_SAMPLES  5000     /* samples per remote-write request */
 #define EXPORT_RW_BYTES    (1<<20)  /* ... and uncompressed bytes */
 
-/*
-** The type and help of metric zMetric, for every writer: the one place
-** that decides them.  The default rule of tsm_metrics: a name ending in
-** "_total" is a counter, every other one untyped; no help (*pzHelp NULL,
-** else from sqlite3_malloc).
-*/
-int tsmMetricMeta(TsmCtx *p, const char *zMetric, int *peType,
-                  char **pzHelp){
-  size_t n = strlen(zMetric);
-  (void)p;
-  *peType = n>=6 && strcmp(&zMetric[n-6], "_total")==0
-          ? TSM_TYPE_COUNTER : TSM_TYPE_UNTYPED;
-  *pzHelp = 0;
-  return SQLITE_OK;
+/* The type (TSM_TYPE_xxx) and help (or NULL) of metric zMetric from
+** tsm_metrics (metrics.c tsmMetricMeta); the help stays valid until the
+** rules change. */
+static int exportMeta(TsmCtx *p, const char *zMetric, int *peType,
+                      const char **pzHelp){
+  const char *zType = 0;
+  int rc = tsmMetricMeta(p, zMetric, &zType, pzHelp);
+  *peType = rc ? TSM_TYPE_UNTYPED
+          : strcmp(zType, "counter")==0 ? TSM_TYPE_COUNTER
+          : strcmp(zType, "gauge")==0 ? TSM_TYPE_GAUGE : TSM_TYPE_UNTYPED;
+  return rc;
 }
 
 static int cmpItem(const void *a, const void *b){
@@ -140,8 +140,8 @@ void tsmPrometheusFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
     if( rc ) break;
     if( zPrevMetric==0 || strcmp(zPrevMetric, pItem->zMetric)!=0 ){
       int eType;
-      char *zHelp = 0;
-      rc = tsmMetricMeta(p, pItem->zMetric, &eType, &zHelp);
+      const char *zHelp = 0;
+      rc = exportMeta(p, pItem->zMetric, &eType, &zHelp);
       if( rc ) break;
       if( zHelp ){
         tsmPromFamily(&out, pItem->zMetric, eType, zHelp);
@@ -152,7 +152,6 @@ void tsmPrometheusFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
         tsmPromFamily(&out, pItem->zMetric, eType, zDefault);
         sqlite3_free(zDefault);
       }
-      sqlite3_free(zHelp);
       zPrevMetric = pItem->zMetric;
     }
     tsmPromSample(&out, pItem->zMetric, &labels, v, ts, bTs);
@@ -289,18 +288,17 @@ static int exportFull(const ExportCursor *pCur){
 static int exportFamily(ExportCursor *pCur){
   const char *zMetric = pCur->pItem->zMetric;
   int eType, rc;
-  char *zHelp = 0;
+  const char *zHelp = 0;
   if( pCur->eFormat!=TSM_FMT_OPENMETRICS
    && pCur->eFormat!=TSM_FMT_REMOTE_WRITE ) return SQLITE_OK;
   if( pCur->zFamily && strcmp(pCur->zFamily, zMetric)==0 ) return SQLITE_OK;
-  rc = tsmMetricMeta(pCur->p, zMetric, &eType, &zHelp);
+  rc = exportMeta(pCur->p, zMetric, &eType, &zHelp);
   if( rc ) return rc;
   if( pCur->eFormat==TSM_FMT_OPENMETRICS ){
     tsmOmFamily(&pCur->body, zMetric, eType, zHelp);
   }else{
     tsmRwMetadata(&pCur->body, zMetric, eType, zHelp);
   }
-  sqlite3_free(zHelp);
   sqlite3_free(pCur->zFamily);
   pCur->zFamily = sqlite3_mprintf("%s", zMetric);
   return pCur->zFamily ? SQLITE_OK : SQLITE_NOMEM;

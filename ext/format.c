@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
 ** format.c -- the exchange formats of tsm_export and tsm_import (see
 ** format.h): writers for OpenMetrics, VictoriaMetrics JSON lines, InfluxDB

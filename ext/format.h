@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
 ** format.h -- the exchange formats of tsm_export and tsm_import: writing
 ** and reading OpenMetrics / Prometheus text, VictoriaMetrics JSON lines,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
 ** import.c -- moving samples in: tsm_import(text, format).
 **

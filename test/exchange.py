@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """exchange.py -- tsm_export, tsm_import and tools/tsm-ship.sh against the
 real servers, each started here on 127.0.0.1 with its own temporary data
 directory and a free port, and stopped at the end:

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # tsm-ship.sh -- send the samples of a tsm store that were not sent before
 # to a central server; for cron or a sidecar loop.  README "Edge to center".
 #
