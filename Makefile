@@ -2,8 +2,10 @@
 #   make          build dist/tsm.so
 #   make install  dist/tsm.so, dist/libtsm.a and include/tsm.h under
 #                 $(DESTDIR)$(PREFIX) (default /usr/local); make uninstall
+#   make static   build dist/libtsm.a (-DSQLITE_CORE, for sqlite3_auto_extension)
 #   make demo     build and run a demonstration on demo.db
-#   make test     install what is missing, build, run every test
+#   make test     install the build needs that are missing, build, run every
+#                 test (those whose optional tool is missing skip)
 #   make check    the Tcl suite again under AddressSanitizer + UBSan
 #   make bench    tsm against plain SQLite tables (and DuckDB), ratios
 #   make bench-codec   the pure codec alone

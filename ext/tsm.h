@@ -77,11 +77,13 @@ struct TsmCols {
 };
 
 /* The buffer keeps one column pair per series, in arrival order.  bSorted
-** stays set while every timestamp is greater than the previous one. */
+** stays set while no timestamp is less than the previous one; nEq counts
+** those equal to the previous one. */
 typedef struct TsmBufSeries {
   int64_t iSeries;
   int n, nAlloc;
   int bSorted;
+  int nEq;
   int eDup;                  /* TSM_DUP_xxx of the series */
   int64_t *aTs;
   double *aVal;
