@@ -55,6 +55,7 @@ static int bufSeries(TsmBuffer *p, int64_t iSeries){
   p->aSeries[p->nSeries].iSeries = iSeries;
   p->aSeries[p->nSeries].n = 0;
   p->aSeries[p->nSeries].bSorted = 1;
+  p->aSeries[p->nSeries].nEq = 0;
   return (p->iLast = p->nSeries++);
 }
 
@@ -71,11 +72,13 @@ void tsmBufferReindex(TsmBuffer *p){
   p->iLast = 0;
 }
 
-int tsmBufferAdd(TsmBuffer *p, int64_t iSeries, int64_t ts, double v){
+int tsmBufferAdd(TsmBuffer *p, int64_t iSeries, int64_t ts, double v,
+                 int eDup){
   int i = bufSeries(p, iSeries);
   TsmBufSeries *pS;
   if( i<0 ) return SQLITE_NOMEM;
   pS = &p->aSeries[i];
+  pS->eDup = eDup;
   if( pS->n>=pS->nAlloc ){
     int nNew = pS->nAlloc ? pS->nAlloc*2 : 64;
     int64_t *aTs = realloc(pS->aTs, sizeof(int64_t)*(size_t)nNew);
@@ -87,7 +90,10 @@ int tsmBufferAdd(TsmBuffer *p, int64_t iSeries, int64_t ts, double v){
     pS->aVal = aVal;
     pS->nAlloc = nNew;
   }
-  if( pS->n>0 && ts<=pS->aTs[pS->n-1] ) pS->bSorted = 0;
+  if( pS->n>0 && ts<=pS->aTs[pS->n-1] ){
+    if( ts<pS->aTs[pS->n-1] ) pS->bSorted = 0;
+    else pS->nEq++;
+  }
   pS->aTs[pS->n] = ts;
   pS->aVal[pS->n] = v;
   pS->n++;
@@ -126,16 +132,23 @@ void tsmBufferFree(TsmBuffer *p){
 }
 
 /*
-** Sort one series by time, stable, and drop all but the last of samples
-** with the same timestamp ("a second sample for the same series and
-** timestamp replaces the first").  Merge sort on an index array.
+** Sort one series by time, stable, and apply its duplicate policy to
+** samples with the same timestamp: keep them all in arrival order
+** (TSM_DUP_KEEP) or fold them into one (store.c dupCombine; the default
+** keeps the last: "a second sample for the same series and timestamp
+** replaces the first").  *pnDup counts the samples that met an earlier
+** one.  Merge sort on an index array.
 */
-int tsmBufferPrepare(TsmBufSeries *pS){
+int tsmBufferPrepare(TsmBufSeries *pS, int64_t *pnDup){
   int n = pS->n, i, w;
   int *aBase, *aIdx, *aTmp;
   int64_t *aTs;
   double *aVal;
-  if( pS->bSorted ) return SQLITE_OK;
+  if( pS->bSorted && (pS->nEq==0 || pS->eDup==TSM_DUP_KEEP) ){
+    *pnDup += pS->nEq;       /* in order already: nothing to sort or fold */
+    pS->nEq = 0;
+    return SQLITE_OK;
+  }
   aBase = aIdx = malloc(sizeof(int)*(size_t)n*2);
   aTs = malloc(sizeof(int64_t)*(size_t)n);
   aVal = malloc(sizeof(double)*(size_t)n);
@@ -166,7 +179,13 @@ int tsmBufferPrepare(TsmBufSeries *pS){
   }
   for(i=0, w=0; i<n; i++){
     int j = aIdx[i];
-    if( w>0 && aTs[w-1]==pS->aTs[j] ) w--;   /* later one replaces */
+    if( w>0 && aTs[w-1]==pS->aTs[j] ){
+      (*pnDup)++;
+      if( pS->eDup!=TSM_DUP_KEEP ){
+        aVal[w-1] = tsmDupCombine(pS->eDup, aVal[w-1], pS->aVal[j]);
+        continue;
+      }
+    }
     aTs[w] = pS->aTs[j];
     aVal[w] = pS->aVal[j];
     w++;
@@ -175,6 +194,7 @@ int tsmBufferPrepare(TsmBufSeries *pS){
   memcpy(pS->aVal, aVal, sizeof(double)*(size_t)w);
   pS->n = w;
   pS->bSorted = 1;
+  pS->nEq = 0;
   free(aBase);
   free(aTs); free(aVal);
   return SQLITE_OK;

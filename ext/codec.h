@@ -55,6 +55,15 @@ int tsmCodecEncode(const int64_t *aTs, const double *aVal, int n, int eMode,
 int tsmCodecPeek(const uint8_t *a, size_t n, int *pnSample, int *peMode);
 
 /*
+** 1 if the chunk's header carries the "unordered" flag, which the encoder
+** sets when some timestamp is not greater than the one before it (equal
+** timestamps of a series that keeps duplicates); 0 if not;
+** TSM_CODEC_CORRUPT.  Chunks written before the flag existed never carry
+** it.
+*/
+int tsmCodecUnordered(const uint8_t *a, size_t n);
+
+/*
 ** Decode a chunk into aTs[] and aVal[], which have room for nMax samples.
 ** Returns the number of samples decoded, or a negative error code
 ** (TSM_CODEC_TOOSMALL if the chunk holds more than nMax samples).

@@ -99,8 +99,9 @@ void tsmPoliciesFree(TsmPolicies *pSet){
   memset(pSet, 0, sizeof(*pSet));
 }
 
-/* Specificity of a valid pattern (see the top of this file). */
-static void patternScore(const char *z, int *pbExact, int *piScore){
+/* Specificity of a valid pattern (see the top of this file); tsm_metrics
+** rules (metrics.c) are matched the same way. */
+void tsmPatternScore(const char *z, int *pbExact, int *piScore){
   int bExact = 1, iScore = 0;
   while( *z ){
     if( *z=='*' ){
@@ -154,7 +155,7 @@ int tsmPoliciesLoad(TsmCtx *p, TsmPolicies *pSet){
     pP->nMaxBytes = sqlite3_column_int64(pStmt, 4);
     if( pP->iKeep<0 ) pP->iKeep = 0;
     if( pP->nMaxBytes<0 ) pP->nMaxBytes = 0;
-    patternScore(pP->zPattern, &pP->bExact, &pP->iScore);
+    tsmPatternScore(pP->zPattern, &pP->bExact, &pP->iScore);
     pSet->n++;
     /* Rows come ordered by resolution: distinct tier widths ascending. */
     if( pP->iRes>0 && (pSet->nRes==0 || pSet->aRes[pSet->nRes-1]!=pP->iRes) ){
@@ -175,15 +176,21 @@ int tsmPolicyFor(const TsmPolicies *pSet, const char *zMetric, int64_t iRes){
     if( sqlite3_strglob(pP->zPattern, zMetric)!=0 ) continue;
     if( iBest<0 ){ iBest = i; continue; }
     pB = &pSet->a[iBest];
-    if( pP->bExact!=pB->bExact ){
-      if( pP->bExact ) iBest = i;
-    }else if( pP->iScore!=pB->iScore ){
-      if( pP->iScore>pB->iScore ) iBest = i;
-    }else if( strcmp(pP->zPattern, pB->zPattern)<0 ){
+    if( tsmPatternBetter(pP->zPattern, pP->bExact, pP->iScore,
+                         pB->zPattern, pB->bExact, pB->iScore) ){
       iBest = i;
     }
   }
   return iBest;
+}
+
+/* 1 if pattern A (scored by tsmPatternScore) is more specific than B: an
+** exact name first, then the higher score, then the bytewise smaller. */
+int tsmPatternBetter(const char *zA, int bExactA, int iScoreA,
+                     const char *zB, int bExactB, int iScoreB){
+  if( bExactA!=bExactB ) return bExactA;
+  if( iScoreA!=iScoreB ) return iScoreA>iScoreB;
+  return strcmp(zA, zB)<0;
 }
 
 static int isNameChar(char c){

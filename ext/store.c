@@ -12,7 +12,8 @@
 **   tsm_heads(series_id, sealed_last, n, data)
 **
 ** Invariants per series: sealed chunks never overlap, each holds 1 to
-** TSM_CHUNK_MAX samples in strictly increasing time order; the head holds fewer than
+** TSM_CHUNK_MAX samples in increasing time order (equal timestamps only
+** for series with the "keep" policy, never split between two chunks); the head holds fewer than
 ** TSM_HEAD_MAX samples, all later than sealed_last, which is at least the
 ** ts_last of every sealed chunk.
 **
@@ -36,7 +37,9 @@
 #include <assert.h>
 
 static void headsFree(TsmCtx*);
-#define TSM_FORMAT ((int)(sizeof(aTsmMigration)/sizeof(aTsmMigration[0])))
+/* The format is the version of the last migration (numbers may skip). */
+#define TSM_NMIGRATION ((int)(sizeof(aTsmMigration)/sizeof(aTsmMigration[0])))
+#define TSM_FORMAT (aTsmMigration[TSM_NMIGRATION-1].iVersion)
 
 /* Every internal statement, by TSM_STMT_xxx. */
 static const char *const azStmt[TSM_STMT_COUNT] = {
@@ -161,6 +164,7 @@ void tsmStoreClose(TsmCtx *p){
 
 void tsmStoreFree(TsmCtx *p){
   tsmStoreClose(p);
+  tsmRulesFree(p);
   tsmBufferFree(&p->buf);
   tsmCacheClear(&p->cache);
   free(p->cache.aSlot);
@@ -211,23 +215,46 @@ static int colsAppend(TsmCols *p, const int64_t *aTs, const double *aVal,
   return rc;
 }
 
-/* Append the merge of sorted runs A and B to pOut; on equal timestamps the
-** sample of B wins (B is newer). */
+/* The value kept when a sample of value b meets one of value a (earlier)
+** at the same timestamp, under duplicate policy eDup (not TSM_DUP_KEEP). */
+double tsmDupCombine(int eDup, double a, double b){
+  switch( eDup ){
+    case TSM_DUP_SUM:   return a+b;
+    case TSM_DUP_FIRST: return a;
+    case TSM_DUP_MIN:   return isnan(a) ? b : (isnan(b) || a<=b) ? a : b;
+    case TSM_DUP_MAX:   return isnan(a) ? b : (isnan(b) || a>=b) ? a : b;
+  }
+  return b;                  /* TSM_DUP_REPLACE */
+}
+
+/* Append the merge of sorted runs A (stored) and B (newer) to pOut.  On
+** equal timestamps eDup decides (tsmDupCombine; TSM_DUP_KEEP: the samples of
+** A, then those of B).  *pnDup counts the timestamps of B that A has. */
 static int colsMerge(TsmCols *pOut,
                      const int64_t *aTsA, const double *aValA, int nA,
-                     const int64_t *aTsB, const double *aValB, int nB){
+                     const int64_t *aTsB, const double *aValB, int nB,
+                     int eDup, int64_t *pnDup){
   int rc = tsmColsReserve(pOut, pOut->n+nA+nB);
-  int a = 0, b = 0, k = pOut->n;
+  int a = 0, b = 0, k = pOut->n, k0 = pOut->n;
   if( rc ) return rc;
   while( a<nA && b<nB ){
-    if( aTsA[a]<aTsB[b] ){
+    if( aTsA[a]<aTsB[b] || (aTsA[a]==aTsB[b] && eDup==TSM_DUP_KEEP) ){
       pOut->aTs[k] = aTsA[a]; pOut->aVal[k++] = aValA[a++];
+    }else if( aTsA[a]==aTsB[b] ){
+      pOut->aTs[k] = aTsB[b];
+      pOut->aVal[k++] = tsmDupCombine(eDup, aValA[a++], aValB[b++]);
+      (*pnDup)++;
     }else{
-      if( aTsA[a]==aTsB[b] ) a++;
+      if( k>k0 && pOut->aTs[k-1]==aTsB[b] && (b==0 || aTsB[b-1]!=aTsB[b]) ){
+        (*pnDup)++;          /* TSM_DUP_KEEP: B's first at a time of A */
+      }
       pOut->aTs[k] = aTsB[b]; pOut->aVal[k++] = aValB[b++];
     }
   }
   while( a<nA ){ pOut->aTs[k] = aTsA[a]; pOut->aVal[k++] = aValA[a++]; }
+  if( b<nB && k>k0 && pOut->aTs[k-1]==aTsB[b] && (b==0 || aTsB[b-1]!=aTsB[b]) ){
+    (*pnDup)++;
+  }
   while( b<nB ){ pOut->aTs[k] = aTsB[b]; pOut->aVal[k++] = aValB[b++]; }
   pOut->n = k;
   return SQLITE_OK;
@@ -253,7 +280,7 @@ static int storeMigrate(TsmCtx *p, int iFrom, char **pzErr){
   ** autocommit mode; then the statement's own transaction covers it). */
   int bSavepoint = sqlite3_exec(p->db, "SAVEPOINT tsm_migrate",0,0,0)==0;
   int rc = SQLITE_OK, i;
-  for(i=0; rc==SQLITE_OK && i<TSM_FORMAT; i++){
+  for(i=0; rc==SQLITE_OK && i<TSM_NMIGRATION; i++){
     if( aTsmMigration[i].iVersion<=iFrom ) continue;
     rc = storeExec(p, aTsmMigration[i].zSql, pzErr);
     if( rc==SQLITE_OK ){
@@ -356,13 +383,15 @@ void tsmCacheClear(TsmCache *p){
   p->nUsed = 0;
 }
 
-static int cacheFind(TsmCache *p, const char *zKey, int nKey, int64_t *pi){
+static int cacheFind(TsmCache *p, const char *zKey, int nKey, int64_t *pi,
+                     int *peDup){
   unsigned h;
   if( p->nSlot==0 ) return 0;
   for(h=(unsigned)cacheHash(zKey, nKey)&(unsigned)(p->nSlot-1);
       p->aSlot[h].zKey; h=(h+1)&(unsigned)(p->nSlot-1)){
     if( p->aSlot[h].nKey==nKey && memcmp(p->aSlot[h].zKey, zKey, nKey)==0 ){
       *pi = p->aSlot[h].iSeries;
+      *peDup = p->aSlot[h].eDup;
       return 1;
     }
   }
@@ -371,7 +400,8 @@ static int cacheFind(TsmCache *p, const char *zKey, int nKey, int64_t *pi){
 
 #define TSM_CACHE_MAX 65536
 
-static int cacheAdd(TsmCache *p, const char *zKey, int nKey, int64_t i){
+static int cacheAdd(TsmCache *p, const char *zKey, int nKey, int64_t i,
+                    int eDup){
   unsigned h;
   char *zCopy;
   if( p->nUsed>=TSM_CACHE_MAX ) tsmCacheClear(p);
@@ -401,6 +431,7 @@ static int cacheAdd(TsmCache *p, const char *zKey, int nKey, int64_t i){
   p->aSlot[h].zKey = zCopy;
   p->aSlot[h].nKey = nKey;
   p->aSlot[h].iSeries = i;
+  p->aSlot[h].eDup = eDup;
   p->nUsed++;
   return SQLITE_OK;
 }
@@ -419,6 +450,7 @@ void tsmCacheValidate(TsmCtx *p){
     tsmHeadsForget(p);
     p->bReady = 0;
     p->eRollup = 0;           /* rollup.c: policies or tiers may be new */
+    tsmRulesFree(p);          /* metrics.c: so may the rules */
     p->iDataVersion = v;
   }
 }
@@ -525,11 +557,12 @@ static char *cacheKey(const char *zMetric, const char *zLabels, int *pn,
 
 /*
 ** Find or create the series (zMetric, zLabels), where zMetric may carry
-** {labels} and zLabels is a JSON object or NULL.  Errors: *pzErr is
+** {labels} and zLabels is a JSON object or NULL.  *peDup receives its
+** duplicate policy (TSM_DUP_xxx, from tsm_metrics).  Errors: *pzErr is
 ** "tsm: ..." from sqlite3_mprintf.
 */
 int tsmSeriesResolve(TsmCtx *p, const char *zMetric, const char *zLabels,
-                     int64_t *piSeries, char **pzErr){
+                     int64_t *piSeries, int *peDup, char **pzErr){
   char aBuf[256], aBuf2[256];
   int nKey = 0, nKey2 = 0, rc = SQLITE_OK;
   char *zKey, *zKey2 = 0;
@@ -539,7 +572,7 @@ int tsmSeriesResolve(TsmCtx *p, const char *zMetric, const char *zLabels,
 
   zKey = cacheKey(zMetric, zLabels, &nKey, aBuf, sizeof(aBuf));
   if( zKey==0 ) return SQLITE_NOMEM;
-  if( cacheFind(&p->cache, zKey, nKey, piSeries) ) goto done;
+  if( cacheFind(&p->cache, zKey, nKey, piSeries, peDup) ) goto done;
 
   if( tsmSeriesKey(zMetric, zLabels, &zM, &zL, zMsg, sizeof(zMsg)) ){
     *pzErr = sqlite3_mprintf("tsm: %s", zMsg);
@@ -548,8 +581,9 @@ int tsmSeriesResolve(TsmCtx *p, const char *zMetric, const char *zLabels,
   }
   zKey2 = cacheKey(zM, zL, &nKey2, aBuf2, sizeof(aBuf2));
   if( zKey2==0 ){ rc = SQLITE_NOMEM; goto done; }
-  if( !cacheFind(&p->cache, zKey2, nKey2, piSeries) ){
+  if( !cacheFind(&p->cache, zKey2, nKey2, piSeries, peDup) ){
     rc = tsmStoreReady(p, 1, 0, pzErr);
+    if( rc==SQLITE_OK ) rc = tsmMetricDup(p, zM, peDup);   /* metrics.c */
     if( rc==SQLITE_OK ) rc = tsmStmt(p, TSM_STMT_SERIES_FIND, &pStmt);
     if( rc==SQLITE_OK ){
       sqlite3_bind_text(pStmt, 1, zM, -1, SQLITE_STATIC);
@@ -575,10 +609,11 @@ int tsmSeriesResolve(TsmCtx *p, const char *zMetric, const char *zLabels,
         }
       }
     }
-    if( rc==SQLITE_OK ) rc = cacheAdd(&p->cache, zKey2, nKey2, *piSeries);
+    if( rc==SQLITE_OK ) rc = cacheAdd(&p->cache, zKey2, nKey2, *piSeries,
+                                      *peDup);
   }
   if( rc==SQLITE_OK && (nKey!=nKey2 || memcmp(zKey, zKey2, nKey)) ){
-    rc = cacheAdd(&p->cache, zKey, nKey, *piSeries);
+    rc = cacheAdd(&p->cache, zKey, nKey, *piSeries, *peDup);
   }
  done:
   if( zKey!=aBuf ) free(zKey);
@@ -612,15 +647,24 @@ int tsmLabelsCanonical(sqlite3_value *pVal, char **pzOut){
   return rc;
 }
 
-int tsmSeriesExists(TsmCtx *p, int64_t iSeries, int *pbExists){
+/* Whether series iSeries exists, and if so its duplicate policy. */
+int tsmSeriesExists(TsmCtx *p, int64_t iSeries, int *pbExists, int *peDup){
   sqlite3_stmt *pStmt;
   int rc = tsmStmt(p, TSM_STMT_SERIES_GET, &pStmt);
+  char *zMetric = 0;
   *pbExists = 0;
+  *peDup = TSM_DUP_REPLACE;
   if( rc==SQLITE_OK ){
     sqlite3_bind_int64(pStmt, 1, iSeries);
-    *pbExists = sqlite3_step(pStmt)==SQLITE_ROW;
-    rc = sqlite3_reset(pStmt);
+    if( sqlite3_step(pStmt)==SQLITE_ROW ){
+      *pbExists = 1;
+      zMetric = sqlite3_mprintf("%s", sqlite3_column_text(pStmt, 0));
+      if( zMetric==0 ) rc = SQLITE_NOMEM;
+    }
+    rc = tsmReset(pStmt, rc);
   }
+  if( rc==SQLITE_OK && zMetric ) rc = tsmMetricDup(p, zMetric, peDup);
+  sqlite3_free(zMetric);
   return rc;
 }
 
@@ -660,8 +704,10 @@ int tsmChunkDecode(TsmCtx *p, int64_t iSeries, int64_t tsFirst,
     rc = tsmColsReserve(pOut, nSample>0 ? nSample : 1);
     if( rc ) return rc;
     rc = tsmCodecDecode(a, (size_t)n, pOut->aTs, pOut->aVal, nSample);
-    if( rc>=2 && pOut->aTs[1]<=pOut->aTs[0] ){
-      /* Not increasing: perhaps a chunk of the first tsm, whose VARDOD
+    if( rc>=2 && pOut->aTs[1]<=pOut->aTs[0]
+     && tsmCodecUnordered(a, (size_t)n)==0 ){
+      /* Not increasing, and not flagged unordered (equal timestamps of a
+      ** "keep" series): perhaps a chunk of the first tsm, whose VARDOD
       ** timestamps read this way come out as x_i - i*x_0 (docs/FORMAT.md,
       ** "Legacy chunks").  Keep that reading if it increases. */
       int rc2 = tsmCodecDecodeEx(a, (size_t)n, pOut->aTs, pOut->aVal,
@@ -863,6 +909,20 @@ static int chunkSeal(TsmCtx *p, int64_t iSeries, const int64_t *aTs,
       }
       nByte = chunkEncode(p, &aTs[off], &aVal[off], c);
     }
+    if( off+c<n && aTs[off+c-1]==aTs[off+c] && nByte>=0 ){
+      /* Samples of one timestamp ("keep") stay in one chunk, so that
+      ** chunks never overlap: end the piece before them, or if they
+      ** start it, after them. */
+      int e = off+c-1;
+      while( e>off && aTs[e-1]==aTs[e] ) e--;
+      if( e>off ){
+        c = e-off;
+      }else{
+        while( off+c<n && aTs[off+c]==aTs[off] ) c++;
+        if( c>TSM_CODEC_MAX_SAMPLES ) return SQLITE_TOOBIG;
+      }
+      nByte = chunkEncode(p, &aTs[off], &aVal[off], c);
+    }
     if( nByte<0 ) return SQLITE_NOMEM;
     rc = chunkInsert(p, iSeries, &aTs[off], &aVal[off], c, nByte,
                      off==0 ? iReplace : 0);
@@ -920,7 +980,8 @@ int tsmChunkWrite(TsmCtx *p, int64_t iSeries, const int64_t *aTs,
 ** rewritten one at a time through the accumulator p->acc.
 */
 static int storeMergeSealed(TsmCtx *p, int64_t iSeries, const int64_t *aTs,
-                            const double *aVal, int n, char **pzErr){
+                            const double *aVal, int n, int eDup,
+                            char **pzErr){
   sqlite3_stmt *pStmt;
   int64_t *aId = 0, *aFirst = 0;
   int nAff = 0, nAlloc = 0, i, j = 0, rc;
@@ -966,13 +1027,15 @@ static int storeMergeSealed(TsmCtx *p, int64_t iSeries, const int64_t *aTs,
     while( j2<n && aTs[j2]<tsLimit ) j2++;
     if( rc==SQLITE_OK ){
       rc = colsMerge(pAcc, p->chunk.aTs, p->chunk.aVal, p->chunk.n,
-                     &aTs[j], &aVal[j], j2-j);
+                     &aTs[j], &aVal[j], j2-j, eDup, &p->nDup);
     }
     j = j2;
     if( rc==SQLITE_OK && pAcc->n>=2*TSM_CHUNK_MAX ){
-      int nDone = 0;
-      rc = chunkSeal(p, iSeries, pAcc->aTs, pAcc->aVal,
-                     pAcc->n-TSM_CHUNK_MAX, 0, 0, 0, &nDone);
+      int nDone = 0, nSeal = pAcc->n-TSM_CHUNK_MAX;
+      /* never between samples of one timestamp (chunks must not overlap) */
+      while( nSeal>0 && pAcc->aTs[nSeal-1]==pAcc->aTs[nSeal] ) nSeal--;
+      if( nSeal>0 ) rc = chunkSeal(p, iSeries, pAcc->aTs, pAcc->aVal,
+                                   nSeal, 0, 0, 0, &nDone);
       memmove(pAcc->aTs, &pAcc->aTs[nDone],
               sizeof(int64_t)*(size_t)(pAcc->n-nDone));
       memmove(pAcc->aVal, &pAcc->aVal[nDone],
@@ -1056,7 +1119,8 @@ static int storeFlushSeries(TsmCtx *p, TsmBufSeries *pS, char **pzErr){
   if( bSealed ){
     while( k<pS->n && pS->aTs[k]<=iSealedLast ) k++;
     if( k>0 ){
-      rc = storeMergeSealed(p, pS->iSeries, pS->aTs, pS->aVal, k, pzErr);
+      rc = storeMergeSealed(p, pS->iSeries, pS->aTs, pS->aVal, k, pS->eDup,
+                            pzErr);
       if( rc ) return rc;
     }
   }
@@ -1068,10 +1132,10 @@ static int storeFlushSeries(TsmCtx *p, TsmBufSeries *pS, char **pzErr){
   pM->n = 0;
   if( pCached ){
     rc = colsMerge(pM, pCached->aTs, pCached->aVal, pCached->n,
-                   &pS->aTs[k], &pS->aVal[k], pS->n-k);
+                   &pS->aTs[k], &pS->aVal[k], pS->n-k, pS->eDup, &p->nDup);
   }else{
     rc = colsMerge(pM, pHead->aTs, pHead->aVal, pHead->n,
-                   &pS->aTs[k], &pS->aVal[k], pS->n-k);
+                   &pS->aTs[k], &pS->aVal[k], pS->n-k, pS->eDup, &p->nDup);
   }
   if( rc==SQLITE_OK && pM->n>=TSM_HEAD_MAX ){
     int64_t iWarm = 0;
@@ -1140,7 +1204,7 @@ int tsmStoreFlush(TsmCtx *p, int *pnFlushed, char **pzErr){
     for(i=0; rc==SQLITE_OK && i<pBuf->nSeries; i++){
       TsmBufSeries *pS = &pBuf->aSeries[i];
       if( pS->n==0 ) continue;
-      rc = tsmBufferPrepare(pS);
+      rc = tsmBufferPrepare(pS, &p->nDup);
       if( rc==SQLITE_OK ) rc = storeFlushSeries(p, pS, pzErr);
       /* rollup.c: tiers that folded these times already must refold */
       if( rc==SQLITE_OK ){
@@ -1409,9 +1473,10 @@ static int sameReal(sqlite3_stmt *pStmt, int iCol, double v, int bValid){
 static void checkSamples(CheckOut *pOut, const char *zWhat, int64_t iSeries,
                          const TsmCols *pC){
   int i;
+  /* Equal timestamps are those of a "keep" series. */
   for(i=1; i<pC->n; i++){
-    if( pC->aTs[i]<=pC->aTs[i-1] ){
-      checkLine(pOut, "series %lld: %s: timestamps not increasing at sample %d",
+    if( pC->aTs[i]<pC->aTs[i-1] ){
+      checkLine(pOut, "series %lld: %s: timestamps decreasing at sample %d",
                 (long long)iSeries, zWhat, i);
       return;
     }
@@ -1606,13 +1671,13 @@ int tsmStoreStats(TsmCtx *p, char **pzOut, char **pzErr){
   *pzOut = sqlite3_mprintf("{\"series\":%lld,\"samples\":%lld,"
       "\"chunks\":%lld,\"bytes\":%lld,\"bytes_per_sample\":%.3f,"
       "\"file_bytes\":%lld,\"file_bytes_per_sample\":%.3f,"
-      "\"buffered\":%d,\"decoded_chunks\":%lld,"
+      "\"buffered\":%d,\"duplicates\":%lld,\"decoded_chunks\":%lld,"
       "\"auto_prunes\":%lld,\"auto_prune_ms\":%.3f,"
       "\"auto_errors\":%lld,\"auto_error\":%s}",
       nSeries, nSamples + p->buf.nSample, nChunks, nBytes,
       nSamples ? (double)nBytes/(double)nSamples : 0.0, nFile,
       nSamples ? (double)nFile/(double)nSamples : 0.0,
-      p->buf.nSample, (long long)p->nDecoded,
+      p->buf.nSample, (long long)p->nDup, (long long)p->nDecoded,
       (long long)p->nAutoPrune, p->rAutoPruneMs,    /* retention.c */
       (long long)p->nAutoError, zAutoError);
   sqlite3_free(zAutoError);

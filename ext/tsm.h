@@ -14,14 +14,15 @@
 **   vtab_series.c   tsm_series (read, DELETE)
 **   query.c         tsm_query (buckets over raw chunks and rollup tiers),
 **                   tsm_bucket
-**   export.c        tsm_prometheus
+**   export.c        tsm_prometheus, tsm_export
+**   import.c        tsm_import
 **   rollup.c        rollup tiers: tsm_downsample, the flush hook that marks
 **                   late samples, tsm_quantile, tsm_sketch_merge
 **   retention.c     policies (matching, parsing), tsm_prune and the
 **                   automatic prune at commit
 **   vtab_rollups.c  tsm_rollups (read)
 **   vtab_retention.c  tsm_retention (policies: read, INSERT, UPDATE, DELETE)
-**   codec.c parse.c sketch.c   pure modules (no SQLite types)
+**   codec.c parse.c sketch.c format.c   pure modules (no SQLite types)
 **
 ** Naming follows FTS5: tsmXxx crosses files, static helpers are lower-case,
 ** TsmXxx are types.  z string, n count, a array, p pointer, b flag, i integer,
@@ -57,6 +58,16 @@ typedef struct TsmBuffer TsmBuffer;
 typedef struct TsmCache TsmCache;
 typedef struct TsmCols TsmCols;
 typedef struct TsmReader TsmReader;
+typedef struct TsmRules TsmRules;
+
+/* Duplicate policies of tsm_metrics (metrics.c): what a sample does when
+** its series has a sample at that timestamp already (store.c tsmDupMerge). */
+#define TSM_DUP_REPLACE 0     /* the later one wins (the default) */
+#define TSM_DUP_KEEP    1     /* both stay, in recording order */
+#define TSM_DUP_SUM     2
+#define TSM_DUP_FIRST   3     /* the earlier one wins */
+#define TSM_DUP_MIN     4
+#define TSM_DUP_MAX     5
 
 /* A growable pair of columns: timestamps and values. */
 struct TsmCols {
@@ -66,11 +77,14 @@ struct TsmCols {
 };
 
 /* The buffer keeps one column pair per series, in arrival order.  bSorted
-** stays set while every timestamp is greater than the previous one. */
+** stays set while no timestamp is less than the previous one; nEq counts
+** those equal to the previous one. */
 typedef struct TsmBufSeries {
   int64_t iSeries;
   int n, nAlloc;
   int bSorted;
+  int nEq;
+  int eDup;                  /* TSM_DUP_xxx of the series */
   int64_t *aTs;
   double *aVal;
 } TsmBufSeries;
@@ -88,7 +102,11 @@ struct TsmBuffer {
 struct TsmCache {
   int nSlot;                 /* power of two, or 0 */
   int nUsed;
-  struct TsmCacheEntry { char *zKey; int nKey; int64_t iSeries; } *aSlot;
+  struct TsmCacheEntry {
+    char *zKey; int nKey;
+    int eDup;                /* TSM_DUP_xxx of the series (metrics.c) */
+    int64_t iSeries;
+  } *aSlot;
 };
 
 /* The aggregates kept beside each chunk (and checked by tsm_check):
@@ -183,6 +201,8 @@ struct TsmCtx {
   double rAutoPruneMs;       /* ... and the time they took (tsm_stats) */
   int64_t nAutoError;        /* ... the errors they met and skipped */
   char *zAutoError;          /* ... the last one (sqlite3_malloc) */
+  TsmRules *pRules;          /* metrics.c: the rules of tsm_metrics */
+  int64_t nDup;              /* samples that met another at their ts */
 };
 
 /* Every tsm virtual table: the connection's TsmCtx beside the base. */
@@ -213,13 +233,14 @@ int tsmGuardClose(TsmCtx *p);
 int tsmFinalize(sqlite3_stmt **ppStmt, int rc);
 int tsmReset(sqlite3_stmt *pStmt, int rc);
 int tsmSeriesResolve(TsmCtx *p, const char *zMetric, const char *zLabels,
-                     int64_t *piSeries, char **pzErr);
-int tsmSeriesExists(TsmCtx *p, int64_t iSeries, int *pbExists);
+                     int64_t *piSeries, int *peDup, char **pzErr);
+int tsmSeriesExists(TsmCtx *p, int64_t iSeries, int *pbExists, int *peDup);
 int tsmLabelsCanonical(sqlite3_value *pVal, char **pzOut);
 int tsmSeriesDelete(TsmCtx *p, int64_t iSeries);
 int tsmSeriesLast(TsmCtx *p, int64_t iSeries, int *pbFound, int64_t *pTs,
                   double *pV, char **pzErr);
 void tsmAggCompute(const double *aVal, int n, TsmAgg *pA);
+double tsmDupCombine(int eDup, double a, double b);
 int tsmChunkLoad(TsmCtx *p, int eStmt, int64_t iKey, int64_t iSeries,
                  TsmCols *pOut, int *pbFound, char **pzErr);
 int tsmChunkDecode(TsmCtx *p, int64_t iSeries, int64_t tsFirst,
@@ -246,10 +267,11 @@ int tsmReaderNext(TsmReader *pR, const TsmCols **ppCols, char **pzErr);
 void tsmReaderClose(TsmReader *pR);
 
 /* buffer.c */
-int tsmBufferAdd(TsmBuffer *p, int64_t iSeries, int64_t ts, double v);
+int tsmBufferAdd(TsmBuffer *p, int64_t iSeries, int64_t ts, double v,
+                 int eDup);
 void tsmBufferClear(TsmBuffer *p);
 void tsmBufferFree(TsmBuffer *p);
-int tsmBufferPrepare(TsmBufSeries *pS);
+int tsmBufferPrepare(TsmBufSeries *pS, int64_t *pnDup);
 void tsmBufferReindex(TsmBuffer *p);
 
 /* func.c, vtab_*.c */
@@ -276,10 +298,12 @@ TSM_FUNC(tsmAutoFunc);
 TSM_FUNC(tsmBucketFunc);        /* query.c */
 TSM_FUNC(tsmSelectorFunc);
 TSM_FUNC(tsmPrometheusFunc);    /* export.c */
+TSM_FUNC(tsmImportFunc);        /* import.c */
 #undef TSM_FUNC
 extern sqlite3_module tsmQueryModule;
 extern sqlite3_module tsmSamplesModule;
 extern sqlite3_module tsmSeriesModule;
+extern sqlite3_module tsmExportModule;
 
 /**************************************************************************
 ** Querying and export (query.c, export.c): tsm_query, tsm_bucket,
@@ -329,6 +353,9 @@ int tsmPoliciesLoad(TsmCtx *p, TsmPolicies *pSet);
 void tsmPoliciesFree(TsmPolicies *pSet);
 int tsmPolicyFor(const TsmPolicies *pSet, const char *zMetric, int64_t iRes);
 int tsmPatternCheck(const char *zPattern, char **pzErr);
+void tsmPatternScore(const char *zPattern, int *pbExact, int *piScore);
+int tsmPatternBetter(const char *zA, int bExactA, int iScoreA,
+                     const char *zB, int bExactB, int iScoreB);
 int tsmResolutionFromValue(sqlite3_value *pVal, int bRawOk, int64_t *piRes,
                            char **pzErr);
 int tsmKeepFromValue(sqlite3_value *pVal, int64_t *piKeep, char **pzErr);
@@ -415,6 +442,15 @@ int tsmRetentionUsage(TsmCtx *p, const TsmPolicies *pSet, TsmUsage *aUsage,
                       char **pzErr);
 
 extern sqlite3_module tsmRollupsModule;
+extern sqlite3_module tsmMetricsModule;
+
+/* metrics.c */
+int tsmMetricDup(TsmCtx *p, const char *zMetric, int *peDup);
+int tsmMetricMeta(TsmCtx *p, const char *zMetric, const char **pzType,
+                  const char **pzHelp);
+const char *tsmDupName(int eDup);
+void tsmRulesFree(TsmCtx *p);
+void tsmRulesChanged(TsmCtx *p);
 extern sqlite3_module tsmRetentionModule;
 
 /* store.c: write one sealed chunk (used by retention.c to trim a chunk) */

@@ -468,7 +468,7 @@ int tsmRecord(TsmCtx *p, sqlite3_value *pMetric, sqlite3_value *pLabels,
               int64_t iSeries, char **pzErr){
   int64_t ts;
   double v;
-  int rc, bNull = 0;
+  int rc, bNull = 0, eDup = TSM_DUP_REPLACE;
 
   if( bBits ){
     int64_t iBits = sqlite3_value_int64(pValue);
@@ -521,14 +521,14 @@ int tsmRecord(TsmCtx *p, sqlite3_value *pMetric, sqlite3_value *pLabels,
       return SQLITE_OK;
     }
     rc = tsmSeriesResolve(p, (const char*)sqlite3_value_text(pMetric),
-                          zLabels, &iSeries, pzErr);
+                          zLabels, &iSeries, &eDup, pzErr);
     if( rc ) return rc;
   }else if( bNull ){
     return SQLITE_OK;
   }else if( iSeries>0 ){
     int bExists = 0;
     rc = tsmStoreReady(p, 1, 0, pzErr);
-    if( rc==SQLITE_OK ) rc = tsmSeriesExists(p, iSeries, &bExists);
+    if( rc==SQLITE_OK ) rc = tsmSeriesExists(p, iSeries, &bExists, &eDup);
     if( rc ) return rc;
     if( !bExists ){
       *pzErr = sqlite3_mprintf("tsm: invalid series_id %lld: no such series",
@@ -541,7 +541,7 @@ int tsmRecord(TsmCtx *p, sqlite3_value *pMetric, sqlite3_value *pLabels,
     return SQLITE_ERROR;
   }
 
-  rc = tsmBufferAdd(&p->buf, iSeries, ts, v);
+  rc = tsmBufferAdd(&p->buf, iSeries, ts, v, eDup);
   if( rc ) return rc;
   p->iLastSeries = iSeries;
   if( p->buf.nSample>=TSM_BUFFER_MAX ){
