@@ -143,6 +143,9 @@ enum {
   TSM_RSTMT_CHUNK_STRADDLE,
   TSM_RSTMT_CHUNK_TRIM,      /* new start and metadata of a cut chunk */
   TSM_RSTMT_CHUNK_ANY,
+  TSM_RSTMT_BEGIN,           /* tsmTxnBegin, tsmTxnEnd */
+  TSM_RSTMT_COMMIT,
+  TSM_RSTMT_ROLLBACK,
   TSM_RSTMT_COUNT
 };
 #define TSM_ROLLUP_KNOWN    0x01   /* eRollup is valid */
