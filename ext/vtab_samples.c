@@ -454,7 +454,7 @@ int tsmRecord(TsmCtx *p, sqlite3_value *pMetric, sqlite3_value *pLabels,
   /* The series cache was validated when this table joined the transaction
   ** (samplesBegin); no other connection can commit while it lasts. */
   if( pMetric && sqlite3_value_type(pMetric)!=SQLITE_NULL ){
-    const char *zLabels = 0;
+    const char *zMetric, *zLabels = 0;
     if( sqlite3_value_type(pMetric)!=SQLITE_TEXT ){
       *pzErr = sqlite3_mprintf("tsm: invalid metric: must be TEXT, a name "
           "matching [a-zA-Z_:][a-zA-Z0-9_:]* optionally with {labels}");
@@ -467,9 +467,11 @@ int tsmRecord(TsmCtx *p, sqlite3_value *pMetric, sqlite3_value *pLabels,
         return SQLITE_ERROR;
       }
       zLabels = (const char*)sqlite3_value_text(pLabels);
+      if( zLabels==0 ) return SQLITE_NOMEM;
     }
-    rc = tsmSeriesResolve(p, (const char*)sqlite3_value_text(pMetric),
-                          zLabels, &iSeries, pzErr);
+    zMetric = (const char*)sqlite3_value_text(pMetric);
+    if( zMetric==0 ) return SQLITE_NOMEM;
+    rc = tsmSeriesResolve(p, zMetric, zLabels, &iSeries, pzErr);
     if( rc ) return rc;
   }else if( iSeries>0 ){
     int bExists = 0;
