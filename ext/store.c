@@ -239,12 +239,35 @@ static int storeExec(TsmCtx *p, const char *zSql, char **pzErr){
   return rc;
 }
 
-/* Apply every migration newer than iFrom, each recording its version. */
+/*
+** Apply every migration newer than iFrom, each recording its version.
+**
+** In a savepoint when SQLite allows one (not while a statement writes in
+** autocommit mode; then the statement's own transaction covers it).  In
+** autocommit mode the savepoint begins a transaction: the statements that
+** end it are prepared first, since stepping a prepared ROLLBACK allocates
+** nothing, so that an out-of-memory does not leave the connection inside
+** it (issue #10).  Not airtight: when the failing statement is DDL, SQLite
+** rolls that statement back and expires every prepared statement, and
+** after an out-of-memory inside a running statement it refuses to prepare
+** any (test/fault/fault.c --kind init shows it); then the ROLLBACK
+** retried here fails too, and the connection stays in the transaction
+** until the application rolls back.
+*/
 static int storeMigrate(TsmCtx *p, int iFrom, char **pzErr){
-  /* A savepoint when SQLite allows one (not while a statement runs in
-  ** autocommit mode; then the statement's own transaction covers it). */
-  int bSavepoint = sqlite3_exec(p->db, "SAVEPOINT tsm_migrate",0,0,0)==0;
-  int rc = SQLITE_OK, i;
+  int bTxn = sqlite3_get_autocommit(p->db);
+  sqlite3_stmt *pRelease = 0, *pUndo = 0;
+  int bSavepoint, rc, i;
+  rc = sqlite3_prepare_v2(p->db, "RELEASE tsm_migrate", -1, &pRelease, 0);
+  if( rc==SQLITE_OK ){
+    rc = sqlite3_prepare_v2(p->db, bTxn ? "ROLLBACK" : "ROLLBACK TO tsm_migrate",
+                            -1, &pUndo, 0);
+  }
+  if( rc ){
+    sqlite3_finalize(pRelease);
+    return rc;
+  }
+  bSavepoint = sqlite3_exec(p->db, "SAVEPOINT tsm_migrate",0,0,0)==0;
   for(i=0; rc==SQLITE_OK && i<TSM_FORMAT; i++){
     if( aTsmMigration[i].iVersion<=iFrom ) continue;
     rc = storeExec(p, aTsmMigration[i].zSql, pzErr);
@@ -258,10 +281,26 @@ static int storeMigrate(TsmCtx *p, int iFrom, char **pzErr){
     }
   }
   if( bSavepoint && rc==SQLITE_OK ){
-    rc = storeExec(p, "RELEASE tsm_migrate", pzErr);
-  }else if( bSavepoint ){
-    sqlite3_exec(p->db, "ROLLBACK TO tsm_migrate; RELEASE tsm_migrate",0,0,0);
+    sqlite3_step(pRelease);
+    rc = sqlite3_reset(pRelease);
+    if( rc ){
+      *pzErr = sqlite3_mprintf("tsm: cannot prepare the store: %s",
+                               sqlite3_errmsg(p->db));
+    }
   }
+  if( bSavepoint && rc!=SQLITE_OK ){
+    sqlite3_step(pUndo);
+    sqlite3_reset(pUndo);
+    for(i=0; bTxn && i<3 && !sqlite3_get_autocommit(p->db); i++){
+      sqlite3_exec(p->db, "ROLLBACK", 0, 0, 0);
+    }
+    if( !bTxn ){                 /* the savepoint is still there */
+      sqlite3_reset(pRelease);
+      sqlite3_step(pRelease);
+    }
+  }
+  sqlite3_finalize(pRelease);
+  sqlite3_finalize(pUndo);
   return rc;
 }
 
