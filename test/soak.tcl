@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # soak.tcl -- make soak: hundreds of kill -9 at random points.
 #
 #   tclsh test/soak.tcl ?KILLS?        (default 300; SOAK_KILLS in make)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
 ** fault.c -- fault injection for tsm, in the manner of SQLite's own
 ** "anomaly testing": out-of-memory at every allocation and I/O errors at

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # crasher.tcl -- a child process of crash.test and soak.tcl: records
 # batches of known content until it is killed.  Sourced by them for the
 # parent's side (batch_rows, run_child, verify).

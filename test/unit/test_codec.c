@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
 ** test_codec.c -- unit and property tests of the chunk codec (ext/codec.c).
 **
