@@ -439,7 +439,7 @@ static sqlite3 *openDb(const char *zFile, const char *zJournal){
     exit(2);
   }
   zSql = sqlite3_mprintf("PRAGMA journal_mode=%s; PRAGMA synchronous=FULL;"
-                         "PRAGMA cache_size=50", zJournal);
+                         "PRAGMA cache_size=50; SELECT tsm_auto(0)", zJournal);
   if( runScript(db, zSql, 0) ){
     fprintf(stderr, "cannot set up %s: %s\n", zFile, sqlite3_errmsg(db));
     exit(2);
@@ -448,8 +448,8 @@ static sqlite3 *openDb(const char *zFile, const char *zJournal){
   return db;
 }
 
-/* A fresh store, the automatic prune at every commit (deterministic): a
-** copy of the template made once. */
+/* A fresh store (a copy of the template made once); openDb made the
+** automatic maintenance run at every commit (deterministic). */
 static sqlite3 *openFresh(const char *zFile, const char *zJournal){
   static char zTmpl[600];
   char aBuf[8192];
@@ -460,9 +460,7 @@ static sqlite3 *openFresh(const char *zFile, const char *zJournal){
     snprintf(zTmpl, sizeof(zTmpl), "%s/template.db", zDir);
     removeDb(zTmpl);
     db = openDb(zTmpl, "DELETE");
-    if( runScript(db, "SELECT tsm_init();"
-        "INSERT OR REPLACE INTO tsm_meta(key, value) "
-        "VALUES('prune_interval_ms', 0)", 0) ){
+    if( runScript(db, "SELECT tsm_init()", 0) ){
       fprintf(stderr, "cannot create the store: %s\n", sqlite3_errmsg(db));
       exit(2);
     }

@@ -148,9 +148,8 @@ if {[file tail $argv0] eq "crasher.tcl"} {
       DELETE FROM tsm_retention;
       INSERT INTO tsm_retention(metric, resolution, keep) VALUES
         ('*', 'raw', NULL), ('*', '1m', NULL), ('*', '1h', NULL);
-      INSERT OR REPLACE INTO tsm_meta(key, value)
-        VALUES('prune_interval_ms', 0);
       COMMIT;
+      SELECT tsm_auto(0);
     }
   }
   fconfigure stdout -buffering line
