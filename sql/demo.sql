@@ -83,7 +83,10 @@ SELECT labels ->> 'wan' AS wan,
 
 .print
 .print 7. The Prometheus export of the latest samples (for a scrape
-.print    endpoint or node_exporter's textfile collector).
+.print    endpoint or node_exporter's textfile collector); a rule in
+.print    tsm_metrics gives a metric its # TYPE and # HELP.
+INSERT INTO tsm_metrics(metric, type, help)
+  VALUES ('wanctl_rtt_ms', 'gauge', 'Round-trip time of each WAN link in ms.');
 .mode list
 .headers off
 SELECT rtrim(tsm_prometheus('{__name__=~"wanctl_rtt_ms|llm_requests_total"}', 0), char(10));
