@@ -14,7 +14,8 @@
 **   vtab_series.c   tsm_series (read, DELETE)
 **   query.c         tsm_query (buckets over raw chunks and rollup tiers),
 **                   tsm_bucket, tsm_selector
-**   export.c        tsm_prometheus
+**   export.c        tsm_prometheus, tsm_export
+**   import.c        tsm_import
 **   rollup.c        rollup tiers: tsm_downsample, the flush hook that marks
 **                   late samples, tsm_quantile, tsm_rank, tsm_sketch_merge
 **   retention.c     policies (matching, parsing), tsm_prune and the
@@ -23,7 +24,7 @@
 **   vtab_retention.c  tsm_retention (policies: read, INSERT, UPDATE, DELETE)
 **   metrics.c       tsm_metrics (rules: type, duplicates, help) and the
 **                   lookups of a metric's rule (tsmMetricDup, tsmMetricMeta)
-**   codec.c parse.c sketch.c   pure modules (no SQLite types)
+**   codec.c parse.c sketch.c format.c   pure modules (no SQLite types)
 **
 ** Naming follows FTS5: tsmXxx crosses files, static helpers are lower-case,
 ** TsmXxx are types.  z string, n count, a array, p pointer, b flag, i integer,
@@ -299,10 +300,12 @@ TSM_FUNC(tsmAutoFunc);
 TSM_FUNC(tsmBucketFunc);        /* query.c */
 TSM_FUNC(tsmSelectorFunc);
 TSM_FUNC(tsmPrometheusFunc);    /* export.c */
+TSM_FUNC(tsmImportFunc);        /* import.c */
 #undef TSM_FUNC
 extern sqlite3_module tsmQueryModule;
 extern sqlite3_module tsmSamplesModule;
 extern sqlite3_module tsmSeriesModule;
+extern sqlite3_module tsmExportModule;
 
 /**************************************************************************
 ** Querying and export (query.c, export.c): tsm_query, tsm_bucket,
