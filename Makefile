@@ -1,5 +1,7 @@
 # tsm -- time-series metrics inside SQLite.
 #   make          build dist/tsm.so
+#   make install  dist/tsm.so, dist/libtsm.a and include/tsm.h under
+#                 $(DESTDIR)$(PREFIX) (default /usr/local); make uninstall
 #   make demo     build and run a demonstration on demo.db
 #   make test     install what is missing, build, run every test
 #   make check    the Tcl suite again under AddressSanitizer + UBSan
@@ -11,6 +13,11 @@
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 WARN     = -Wall -Wextra
+PREFIX  ?= /usr/local
+LIBDIR   = $(PREFIX)/lib
+INCDIR   = $(PREFIX)/include
+# The one place the version is written is TSM_VERSION in ext/tsm.h.
+VERSION := $(shell sed -n 's/^\#define TSM_VERSION "\(.*\)"/\1/p' ext/tsm.h)
 SANFLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 # Pure modules: no SQLite types, unit-tested on their own.
@@ -20,16 +27,17 @@ GLUE_SRC = ext/tsm.c ext/store.c ext/buffer.c ext/func.c \
            ext/vtab_samples.c ext/vtab_series.c
 GLUE_SRC += ext/query.c ext/export.c
 GLUE_SRC += ext/rollup.c ext/retention.c ext/vtab_rollups.c ext/vtab_retention.c
+GLUE_SRC += ext/metrics.c
 SRC      = $(PURE_SRC) $(GLUE_SRC)
 # Libraries from Debian (tools/deps.sh installs their -dev packages):
 # PCRE2 for selector regexes, snappy for remote-write, zstd for chunks.
 LIBS     = -lpcre2-8 -lsnappy -lzstd -lm
-HDR      = $(wildcard ext/*.h) build/migrations.h
+HDR      = $(wildcard ext/*.h) include/tsm.h build/migrations.h build/buildinfo.h
 MIGRATIONS = $(sort $(wildcard sql/[0-9]*.sql))
 UNIT_SRC = $(wildcard test/unit/test_*.c)
 UNIT_BIN = $(patsubst test/unit/%.c,build/%,$(UNIT_SRC))
 
-.PHONY: all demo test check unit deps bench bench-codec fuzz clean
+.PHONY: all static install uninstall demo test check unit deps bench bench-codec fuzz clean FORCE
 
 all: dist/tsm.so
 
@@ -37,13 +45,59 @@ build/migrations.h: $(MIGRATIONS) tools/embed.sh
 	@mkdir -p build
 	sh tools/embed.sh $(MIGRATIONS) > $@
 
+# The git commit tsm_debug() reports ("unknown" outside a git checkout),
+# rewritten only when it changes.
+build/buildinfo.h: FORCE
+	@mkdir -p build
+	@c=$$(git rev-parse --short=12 HEAD 2>/dev/null) || c=unknown; \
+	 [ "$$c" = unknown ] || git diff --quiet HEAD -- 2>/dev/null || c="$$c-dirty"; \
+	 echo "#define TSM_COMMIT \"$$c\"" > $@.tmp; \
+	 cmp -s $@.tmp $@ && rm -f $@.tmp || mv -f $@.tmp $@
+
+# The loadable extension exports sqlite3_tsm_init only (-fvisibility=hidden).
 dist/tsm.so: $(SRC) $(HDR)
 	@mkdir -p dist
-	$(CC) $(CFLAGS) $(WARN) -fPIC -shared -Ibuild -o $@ $(SRC) $(LIBS)
+	$(CC) $(CFLAGS) $(WARN) -fPIC -fvisibility=hidden -shared -Ibuild \
+	  -DTSM_CFLAGS='"$(CFLAGS)"' -o $@ $(SRC) $(LIBS)
 
 dist/asan/tsm.so: $(SRC) $(HDR)
 	@mkdir -p dist/asan
-	$(CC) $(SANFLAGS) $(WARN) -fPIC -shared -Ibuild -o $@ $(SRC) $(LIBS)
+	$(CC) $(SANFLAGS) $(WARN) -fPIC -fvisibility=hidden -shared -Ibuild \
+	  -DTSM_CFLAGS='"$(SANFLAGS)"' -o $@ $(SRC) $(LIBS)
+
+# The static library, for applications that link SQLite themselves:
+# -DSQLITE_CORE calls SQLite directly (no sqlite3_api table); the objects
+# are linked into one whose only global symbol is sqlite3_tsm_init.
+STATIC_OBJ = $(patsubst ext/%.c,build/static/%.o,$(SRC))
+build/static/%.o: ext/%.c $(HDR)
+	@mkdir -p build/static
+	$(CC) $(CFLAGS) $(WARN) -fPIC -fvisibility=hidden -DSQLITE_CORE -Ibuild \
+	  -DTSM_CFLAGS='"$(CFLAGS)"' -c -o $@ $<
+
+dist/libtsm.a: $(STATIC_OBJ)
+	@mkdir -p dist
+	$(LD) -r -o build/static/libtsm.o $(STATIC_OBJ)
+	objcopy --localize-hidden build/static/libtsm.o
+	rm -f $@
+	$(AR) rcs $@ build/static/libtsm.o
+
+static: dist/libtsm.a
+
+install: dist/tsm.so dist/libtsm.a
+	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCDIR)
+	install -m 755 dist/tsm.so $(DESTDIR)$(LIBDIR)/tsm.so
+	install -m 644 dist/libtsm.a $(DESTDIR)$(LIBDIR)/libtsm.a
+	install -m 644 include/tsm.h $(DESTDIR)$(INCDIR)/tsm.h
+	printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$${prefix}/lib' \
+	  'includedir=$${prefix}/include' '' 'Name: tsm' \
+	  'Description: time-series metrics inside SQLite (static library)' \
+	  'Version: $(VERSION)' 'Requires.private: sqlite3' \
+	  'Libs: -L$${libdir} -ltsm' 'Libs.private: $(LIBS)' \
+	  'Cflags: -I$${includedir}' > $(DESTDIR)$(LIBDIR)/pkgconfig/tsm.pc
+
+uninstall:
+	rm -f $(DESTDIR)$(LIBDIR)/tsm.so $(DESTDIR)$(LIBDIR)/libtsm.a \
+	  $(DESTDIR)$(INCDIR)/tsm.h $(DESTDIR)$(LIBDIR)/pkgconfig/tsm.pc
 
 # Unit tests of the pure modules, always under ASan + UBSan.
 build/test_%: test/unit/test_%.c $(PURE_SRC) ext/*.h test/unit/unit.h

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
 ** bench.c -- `make bench`: tsm against the tables users write themselves
 ** (and DuckDB), on one deterministic workload, side by side in one run.
@@ -251,14 +252,14 @@ static const Variant aVariant[] = {
 #define TSM_RETENTION_PRUNE "SELECT tsm_prune()"
 
 /* Figure 2c: figure 2 again with retention policies and a 1 m tier, and
-** automatic pruning (with the folding it does first) every 0.25 s instead
-** of every 5 s, so that a short run pays for it many times.  Every W1
+** automatic maintenance (folding and pruning) every 0.25 s instead of
+** every 5 s, so that a short run pays for it many times.  Every W1
 ** series starts with two samples an hour old, folded, so that the tier
 ** has state from the start (every commit then checks for late samples). */
 #define TSM_AUTO_PRUNE_SETUP \
   "INSERT INTO tsm_retention(metric, resolution, keep) VALUES " \
   "('*', 'raw', '1m'), ('*', '1m', '1h');" \
-  "INSERT OR REPLACE INTO tsm_meta(key, value) VALUES ('prune_interval_ms', 250);" \
+  "SELECT tsm_auto('250ms');" \
   "WITH RECURSIVE s(i) AS (SELECT 0 UNION ALL SELECT i+1 FROM s WHERE i<99) " \
   "INSERT INTO tsm_samples(metric, labels, ts, value) " \
   "SELECT 'app_' || CASE i%5 WHEN 0 THEN 'gauge' WHEN 1 THEN 'counter' " \

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
 ** workload.c -- the deterministic benchmark workloads of workload.h.
 **

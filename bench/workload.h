@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
 ** workload.h -- deterministic benchmark workloads, shared by bench/bench.c
 ** (make bench) and bench/codec/ (make bench-codec).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
 ** buffer.c -- the per-connection buffer of recorded samples.
 **
@@ -70,11 +71,13 @@ void tsmBufferReindex(TsmBuffer *p){
   p->iLast = 0;
 }
 
-int tsmBufferAdd(TsmBuffer *p, int64_t iSeries, int64_t ts, double v){
+int tsmBufferAdd(TsmBuffer *p, int64_t iSeries, int64_t ts, double v,
+                 int eDup){
   int i = bufSeries(p, iSeries);
   TsmBufSeries *pS;
   if( i<0 ) return SQLITE_NOMEM;
   pS = &p->aSeries[i];
+  pS->eDup = eDup;
   if( pS->n>=pS->nAlloc ){
     int nNew = pS->nAlloc ? pS->nAlloc*2 : 64;
     int64_t *aTs = realloc(pS->aTs, sizeof(int64_t)*(size_t)nNew);
@@ -125,11 +128,14 @@ void tsmBufferFree(TsmBuffer *p){
 }
 
 /*
-** Sort one series by time, stable, and drop all but the last of samples
-** with the same timestamp ("a second sample for the same series and
-** timestamp replaces the first").  Merge sort on an index array.
+** Sort one series by time, stable, and apply its duplicate policy to
+** samples with the same timestamp: keep them all in arrival order
+** (TSM_DUP_KEEP) or fold them into one (store.c dupCombine; the default
+** keeps the last: "a second sample for the same series and timestamp
+** replaces the first").  *pnDup counts the samples that met an earlier
+** one.  Merge sort on an index array.
 */
-int tsmBufferPrepare(TsmBufSeries *pS){
+int tsmBufferPrepare(TsmBufSeries *pS, int64_t *pnDup){
   int n = pS->n, i, w;
   int *aBase, *aIdx, *aTmp;
   int64_t *aTs;
@@ -165,7 +171,13 @@ int tsmBufferPrepare(TsmBufSeries *pS){
   }
   for(i=0, w=0; i<n; i++){
     int j = aIdx[i];
-    if( w>0 && aTs[w-1]==pS->aTs[j] ) w--;   /* later one replaces */
+    if( w>0 && aTs[w-1]==pS->aTs[j] ){
+      (*pnDup)++;
+      if( pS->eDup!=TSM_DUP_KEEP ){
+        aVal[w-1] = tsmDupCombine(pS->eDup, aVal[w-1], pS->aVal[j]);
+        continue;
+      }
+    }
     aTs[w] = pS->aTs[j];
     aVal[w] = pS->aVal[j];
     w++;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
 ** codec.c -- the tsm chunk codec.
 **
@@ -6,7 +7,8 @@
 ** LEB128 (7 bits per byte, low group first), "zz" is zigzag (0,-1,1,-2..),
 ** and all integer arithmetic wraps modulo 2^64.
 **
-**   chunk        := version=1  flags(bit 0 = mode)  varint(n)
+**   chunk        := version=1  flags(bit 0 = mode, bit 1 = unordered)
+**                   varint(n)
 **                   [ts-column  value-block*]          (nothing when n==0)
 **   ts-column    := 0 RAW     n x int64
 **                 | 1 VARDOD  n x zz-varint: t0, t1-t0, delta-of-delta
@@ -43,6 +45,11 @@
 ** DICT value block (version 2 is version 1 plus that tag). */
 #define CODEC_VERSION 1
 #define CODEC_VERSION_DICT 2
+
+/* Flag bit 1: some timestamp is not greater than the one before it (equal
+** timestamps of a "keep" series).  Set by the encoder; tells the store
+** that the chunk is not a legacy one (see tsmCodecUnordered). */
+#define CODEC_F_UNORDERED 2
 
 /* Values are coded in blocks of at most this many samples. */
 #define CODEC_BLOCK 1024
@@ -2469,6 +2476,12 @@ int tsmCodecEncode(const int64_t *aTs, const double *aVal, int n, int eMode,
   out.a[1] = (uint8_t)eMode;
   out.iOff = 2 + codecPutVarint(&aOut[2], (uint64_t)n);
   if( n==0 ) return (int)out.iOff;
+  for(i=1; i<n; i++){
+    if( aTs[i]<=aTs[i-1] ){
+      out.a[1] |= CODEC_F_UNORDERED;
+      break;
+    }
+  }
 
   if( eMode==TSM_CODEC_FAST ){
     rc = codecTsVardod(&out, aTs, n);
@@ -2497,13 +2510,19 @@ static const uint8_t *codecHeader(const uint8_t *a, size_t n, int *pnSample,
                                   int *peMode){
   uint64_t nSample;
   const uint8_t *p;
-  if( a==0 || n<3 || (a[1] & ~1)!=0 ) return 0;
+  if( a==0 || n<3 || (a[1] & ~3)!=0 ) return 0;
   if( a[0]!=CODEC_VERSION && a[0]!=CODEC_VERSION_DICT ) return 0;
   p = codecGetVarint(&a[2], a+n, &nSample);
   if( p==0 || nSample>TSM_CODEC_MAX_SAMPLES ) return 0;
   *pnSample = (int)nSample;
-  *peMode = a[1];
+  *peMode = a[1] & 1;
   return p;
+}
+
+int tsmCodecUnordered(const uint8_t *a, size_t n){
+  int nSample, eMode;
+  if( codecHeader(a, n, &nSample, &eMode)==0 ) return TSM_CODEC_CORRUPT;
+  return (a[1] & CODEC_F_UNORDERED)!=0;
 }
 
 int tsmCodecPeek(const uint8_t *a, size_t n, int *pnSample, int *peMode){

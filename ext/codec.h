@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
 ** codec.h -- the tsm chunk codec.
 **
@@ -52,6 +53,15 @@ int tsmCodecEncode(const int64_t *aTs, const double *aVal, int n, int eMode,
 ** Returns 0, or TSM_CODEC_CORRUPT.  Either output pointer may be NULL.
 */
 int tsmCodecPeek(const uint8_t *a, size_t n, int *pnSample, int *peMode);
+
+/*
+** 1 if the chunk's header carries the "unordered" flag, which the encoder
+** sets when some timestamp is not greater than the one before it (equal
+** timestamps of a series that keeps duplicates); 0 if not;
+** TSM_CODEC_CORRUPT.  Chunks written before the flag existed never carry
+** it.
+*/
+int tsmCodecUnordered(const uint8_t *a, size_t n);
 
 /*
 ** Decode a chunk into aTs[] and aVal[], which have room for nMax samples.

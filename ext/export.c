@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
 ** export.c -- tsm_prometheus([selector [, timestamps]]).
 **
@@ -13,9 +14,9 @@
 **   wanctl_rtt_seconds{dir="up",wan="spectrum"} 0.0235 1767225600000
 **
 ** Series are grouped by metric (a family must be contiguous), metrics and
-** label sets in bytewise order.  tsm does not record metric types: a
-** metric whose name ends in "_total" is declared a counter, every other
-** one untyped.  Label values are escaped as the format requires (\\, \"
+** label sets in bytewise order.  # TYPE and # HELP come from the rules of
+** tsm_metrics (metrics.c tsmMetricMeta): without a type, a metric whose
+** name ends in "_total" is declared a counter, every other one untyped.  Label values are escaped as the format requires (\\, \"
 ** and \n); values are written in the shortest form that reads back to the
 ** same double, NaN as NaN and infinities as +Inf and -Inf.  The timestamp
 ** (ms since the epoch) is appended unless the timestamps argument is 0:
@@ -56,13 +57,14 @@ static void appendValue(sqlite3_str *pOut, double v){
   sqlite3_str_appendall(pOut, z);
 }
 
-/* Append a label value with \\, \" and \n escaped. */
-static void appendLabelValue(sqlite3_str *pOut, const char *z){
+/* Append a label value (bQuote) with \\, \" and \n escaped, or a help
+** text with \\ and \n escaped, as the exposition format requires. */
+static void appendEscaped(sqlite3_str *pOut, const char *z, int bQuote){
   const char *zStart = z;
   for(; *z; z++){
     const char *zEsc = 0;
     if( *z=='\\' ) zEsc = "\\\\";
-    else if( *z=='"' ) zEsc = "\\\"";
+    else if( *z=='"' && bQuote ) zEsc = "\\\"";
     else if( *z=='\n' ) zEsc = "\\n";
     if( zEsc ){
       sqlite3_str_append(pOut, zStart, (int)(z-zStart));
@@ -71,11 +73,6 @@ static void appendLabelValue(sqlite3_str *pOut, const char *z){
     }
   }
   sqlite3_str_appendall(pOut, zStart);
-}
-
-static int endsWith(const char *z, const char *zSuffix){
-  size_t n = strlen(z), m = strlen(zSuffix);
-  return n>=m && strcmp(&z[n-m], zSuffix)==0;
 }
 
 /* tsm_prometheus([selector [, timestamps]]) */
@@ -132,10 +129,17 @@ void tsmPrometheusFunc(sqlite3_context *ctx, int argc,
       break;
     }
     if( zPrevMetric==0 || strcmp(zPrevMetric, pItem->zMetric)!=0 ){
-      sqlite3_str_appendf(pOut,
-          "# HELP %s Latest sample of %s from tsm.\n# TYPE %s %s\n",
-          pItem->zMetric, pItem->zMetric, pItem->zMetric,
-          endsWith(pItem->zMetric, "_total") ? "counter" : "untyped");
+      const char *zType, *zHelp;
+      rc = tsmMetricMeta(p, pItem->zMetric, &zType, &zHelp);   /* metrics.c */
+      if( rc ) break;
+      sqlite3_str_appendf(pOut, "# HELP %s ", pItem->zMetric);
+      if( zHelp ){
+        appendEscaped(pOut, zHelp, 0);
+      }else{
+        sqlite3_str_appendf(pOut, "Latest sample of %s from tsm.",
+                            pItem->zMetric);
+      }
+      sqlite3_str_appendf(pOut, "\n# TYPE %s %s\n", pItem->zMetric, zType);
       zPrevMetric = pItem->zMetric;
     }
     sqlite3_str_appendall(pOut, pItem->zMetric);
@@ -143,7 +147,7 @@ void tsmPrometheusFunc(sqlite3_context *ctx, int argc,
       for(j=0; j<labels.n; j++){
         sqlite3_str_appendf(pOut, "%s%s=\"", j ? "," : "{",
                             labels.a[j].zName);
-        appendLabelValue(pOut, labels.a[j].zValue);
+        appendEscaped(pOut, labels.a[j].zValue, 1);
         sqlite3_str_appendchar(pOut, 1, '"');
       }
       sqlite3_str_appendchar(pOut, 1, '}');

@@ -1,7 +1,9 @@
+/* SPDX-License-Identifier: MIT */
 /*
 ** func.c -- the scalar SQL functions of the core.
 **
 **   tsm_version()                       text
+**   tsm_debug()                         version, commit, build, SQLite
 **   tsm_init()                          create the store; its format version
 **   tsm_record(metric, value [, labels [, ts]])   series_id
 **   tsm_flush()                         samples written now
@@ -13,12 +15,63 @@
 */
 #include "tsm.h"
 #include "parse.h"
+#include "buildinfo.h"
 #include <stdlib.h>
 #include <string.h>
 
 void tsmVersionFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   (void)argc; (void)argv;
   sqlite3_result_text(ctx, TSM_VERSION, -1, SQLITE_STATIC);
+}
+
+/* The build this is: the git commit and CFLAGS come from the Makefile
+** (build/buildinfo.h, "unknown" outside a git checkout), the rest from
+** the compiler. */
+#ifndef TSM_CFLAGS
+# define TSM_CFLAGS "unknown"
+#endif
+#ifdef SQLITE_CORE
+# define TSM_LINKAGE "static library"
+#else
+# define TSM_LINKAGE "loadable extension"
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+# define TSM_SANITIZED ", AddressSanitizer"
+#elif defined(__has_feature)
+# if __has_feature(address_sanitizer)
+#  define TSM_SANITIZED ", AddressSanitizer"
+# endif
+#endif
+#ifndef TSM_SANITIZED
+# define TSM_SANITIZED ""
+#endif
+#ifdef NDEBUG
+# define TSM_ASSERTS ", asserts off"
+#else
+# define TSM_ASSERTS ", asserts on"
+#endif
+#if defined(__clang__)
+# define TSM_COMPILER __VERSION__
+#elif defined(__GNUC__)
+# define TSM_COMPILER "gcc " __VERSION__
+#else
+# define TSM_COMPILER "unknown compiler"
+#endif
+
+void tsmDebugFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
+  char *z;
+  (void)argc; (void)argv;
+  z = sqlite3_mprintf(
+      "tsm %s\n"
+      "commit: %s\n"
+      "build: %s" TSM_SANITIZED TSM_ASSERTS "\n"
+      "compiler: %s\n"
+      "cflags: %s\n"
+      "sqlite: %s (compiled with %s)",
+      TSM_VERSION, TSM_COMMIT, TSM_LINKAGE, TSM_COMPILER, TSM_CFLAGS,
+      sqlite3_libversion(), SQLITE_VERSION);
+  if( z==0 ) sqlite3_result_error_nomem(ctx);
+  else sqlite3_result_text(ctx, z, -1, sqlite3_free);
 }
 
 void tsmInitFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
@@ -54,7 +107,8 @@ void tsmRecordFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   sqlite3_step(p->pRecord);
   rc = sqlite3_reset(p->pRecord);
   if( rc ){ tsmResultError(ctx, p, rc, 0); return; }
-  sqlite3_result_int64(ctx, p->iLastSeries);
+  if( p->iLastSeries ) sqlite3_result_int64(ctx, p->iLastSeries);
+  /* else a NULL value: nothing recorded, the result is NULL */
 }
 
 void tsmFlushFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
 ** parse.c -- names, labels, selectors, durations and times.
 **
@@ -1354,6 +1355,79 @@ int tsmSeriesKey(const char *zMetric, const char *zJson, char **pzMetric,
   }
   tsmLabelsFree(&labels);
   return rc;
+}
+
+/*
+** tsm_selector(metric, labels): selector text with every label value
+** quoted as PromQL reads it: \\ \" \n \t \r escaped, other control
+** characters as \u00XX, other UTF-8 as is.
+*/
+char *tsmSelectorBuild(const char *zMetric, const char *zJson, char *zErr,
+                       size_t nErr){
+  static const char aHex[] = "0123456789abcdef";
+  TsmLabels labels;
+  size_t nOut, nMetric = zMetric ? strlen(zMetric) : 0;
+  char *zOut = 0, *z;
+  int i;
+  if( zMetric && !tsmMetricValid(zMetric, nMetric) ){
+    errMetricName(zErr, nErr, zMetric, nMetric);
+    return 0;
+  }
+  tsmLabelsInit(&labels);
+  if( tsmLabelsFromJson(&labels, zJson, zErr, nErr) ){
+    tsmLabelsFree(&labels);
+    return 0;
+  }
+  nOut = nMetric + 3;
+  for(i=0; i<labels.n; i++){
+    nOut += strlen(labels.a[i].zName) + 6*strlen(labels.a[i].zValue) + 4;
+  }
+  zOut = malloc(nOut);
+  if( zOut==0 ){
+    parseErr(zErr, nErr, "out of memory");
+    tsmLabelsFree(&labels);
+    return 0;
+  }
+  z = zOut;
+  if( nMetric ){ memcpy(z, zMetric, nMetric); z += nMetric; }
+  if( labels.n>0 || nMetric==0 ){
+    *z++ = '{';
+    for(i=0; i<labels.n; i++){
+      const unsigned char *zV = (const unsigned char*)labels.a[i].zValue;
+      size_t nName = strlen(labels.a[i].zName);
+      if( i>0 ) *z++ = ',';
+      memcpy(z, labels.a[i].zName, nName);
+      z += nName;
+      *z++ = '=';
+      *z++ = '"';
+      for(; *zV; zV++){
+        char cEsc = 0;
+        switch( *zV ){
+          case '"':  cEsc = '"';  break;
+          case '\\': cEsc = '\\'; break;
+          case '\n': cEsc = 'n';  break;
+          case '\t': cEsc = 't';  break;
+          case '\r': cEsc = 'r';  break;
+        }
+        if( cEsc ){
+          *z++ = '\\';
+          *z++ = cEsc;
+        }else if( *zV<0x20 ){
+          memcpy(z, "\\u00", 4);
+          z[4] = aHex[*zV>>4];
+          z[5] = aHex[*zV&15];
+          z += 6;
+        }else{
+          *z++ = (char)*zV;
+        }
+      }
+      *z++ = '"';
+    }
+    *z++ = '}';
+  }
+  *z = 0;
+  tsmLabelsFree(&labels);
+  return zOut;
 }
 
 /**************************************************************************

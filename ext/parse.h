@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
 ** parse.h -- names, labels, selectors, durations and times.
 **
@@ -117,6 +118,18 @@ int tsmSelectorMatch(const TsmSelector *p, const char *zMetric,
 */
 int tsmSeriesKey(const char *zMetric, const char *zJson, char **pzMetric,
                  char **pzLabels, char *zErr, size_t nErr);
+
+/*
+** Selector text for metric zMetric (NULL: none) and the labels of JSON
+** object zJson (NULL: none), every value quoted and escaped so that
+** tsmSelectorParse() and PromQL read it back exactly:
+** m{a="x",b="y \"q\""}, sorted by label name; {} when both are empty.
+** A label whose value is "" or null is left out (it means absent).
+** Returns malloc'ed text, or NULL with the message in zErr (bad metric
+** name, labels not an object of strings, bad label name).
+*/
+char *tsmSelectorBuild(const char *zMetric, const char *zJson, char *zErr,
+                       size_t nErr);
 
 /*
 ** Durations: "250ms", "15s", "1m", "5m", "1h", "1d", "7d", "52w", "1y"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
 ** query.c -- tsm_query (table-valued function) and tsm_bucket (scalar).
 **
@@ -180,6 +181,35 @@ int tsmSelectorFromValue(sqlite3_value *pVal, TsmSelector *pSel,
     return SQLITE_ERROR;
   }
   return SQLITE_OK;
+}
+
+/* tsm_selector(metric, labels): selector text with the label values of
+** the JSON object quoted for PromQL (parse.c tsmSelectorBuild). */
+void tsmSelectorFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
+  char zMsg[512];
+  char *z;
+  (void)argc;
+  if( sqlite3_value_type(argv[0])!=SQLITE_NULL
+   && sqlite3_value_type(argv[0])!=SQLITE_TEXT ){
+    tsmErr(ctx, "invalid metric: must be TEXT, a name matching "
+           "[a-zA-Z_:][a-zA-Z0-9_:]*, or NULL");
+    return;
+  }
+  if( sqlite3_value_type(argv[1])!=SQLITE_NULL
+   && sqlite3_value_type(argv[1])!=SQLITE_TEXT ){
+    tsmErr(ctx, "invalid labels: must be TEXT holding a JSON object of "
+           "strings, or NULL");
+    return;
+  }
+  z = tsmSelectorBuild((const char*)sqlite3_value_text(argv[0]),
+                       (const char*)sqlite3_value_text(argv[1]),
+                       zMsg, sizeof(zMsg));
+  if( z==0 ){
+    tsmErr(ctx, "%s", zMsg);
+    return;
+  }
+  sqlite3_result_text(ctx, z, -1, SQLITE_TRANSIENT);
+  free(z);
 }
 
 /**************************************************************************

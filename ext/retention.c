@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
 ** retention.c -- retention policies, tsm_prune() and the automatic prune
 ** at commit.
@@ -40,16 +41,35 @@
 ** those of tsm_series.bytes (chunks and heads); a bucket counts 64 bytes
 ** plus its sketch.
 **
-** Automatic pruning: tsm_samples' xSync (vtab_samples.c), after the flush,
-** calls tsmRetentionCommit(): at most once every TSM_PRUNE_INTERVAL_MS (5 s;
-** tsm_meta 'prune_interval_ms' overrides it, for tests and benchmarks) of
-** wall-clock time per connection, and only when some policy exists, it
-** prunes inside the committing transaction with bounded work: only whole
-** chunks (and heads) that are entirely before the cut, and at most
-** TSM_PRUNE_SERIES_CHUNKS chunks and TSM_PRUNE_SERIES_BUCKETS buckets per
-** series, TSM_PRUNE_AUTO_CHUNKS chunks in all, resuming at the next series
-** next time.  So no chunk is touched partly at commit; tsm_prune() then
-** cuts exactly.
+** Automatic maintenance: tsm_samples' xSync (vtab_samples.c), after the
+** flush, calls tsmRetentionCommit(): at most once per interval of
+** wall-clock time per connection (tsm_auto(): TSM_AUTO_INTERVAL_MS by
+** default, 0 for every commit, or off), and only when some policy exists,
+** it maintains the store inside the committing transaction, series after
+** series, resuming where the last run stopped:
+**   - every tier of the series is brought up to date (at most
+**     TSM_AUTO_FOLD_MAX new buckets per tier and run: a tier far behind
+**     catches up over several commits);
+**   - raw samples before the cut go in whole chunks; the chunk that
+**     straddles the cut (and the head) is cut too once it holds samples
+**     older than the slack, max(1 hour, keep/10), so no raw sample
+**     outlives keep by more than the slack (and a chunk is not cut at
+**     every commit for one expired sample);
+**   - at most TSM_PRUNE_SERIES_CHUNKS chunks and TSM_PRUNE_SERIES_BUCKETS
+**     buckets per series.
+** The work of a run is bounded by a budget of TSM_AUTO_WORK units (a
+** series visited costs TSM_AUTO_SERIES_COST, a chunk dropped or cut and a
+** bucket written 1, TSM_AUTO_DELETE_PER_UNIT buckets deleted 1), so a
+** store of any number of series pays a bounded time per commit and every
+** series gets its turn.
+** Failures.  A series that fails (a corrupt chunk, say) is skipped: the
+** error is counted and kept for tsm_stats(), and the next run tries again;
+** the commit goes on.  Each series' steps are ordered so that stopping
+** after any statement leaves a consistent store (state before deletes;
+** buckets are rewritten idempotently).  SQLite itself rolls back the whole
+** transaction on some errors (out of memory or disk full in a statement
+** without a statement journal): then the error is returned, so the
+** commit fails visibly instead of being lost silently.
 */
 #include "tsm.h"
 #include "parse.h"
@@ -59,7 +79,11 @@
 #include <math.h>
 #include <time.h>
 
-#define TSM_PRUNE_AUTO_CHUNKS    1024
+#define TSM_AUTO_WORK            4096   /* budget of a maintenance run */
+#define TSM_AUTO_SERIES_COST     4
+#define TSM_AUTO_DELETE_PER_UNIT 16
+#define TSM_AUTO_FOLD_MAX        1440   /* new buckets per tier and run */
+#define TSM_AUTO_SLACK_MIN       3600000   /* 1 hour */
 #define TSM_PRUNE_SERIES_CHUNKS  64
 #define TSM_PRUNE_SERIES_BUCKETS 4096
 #define TSM_BUCKET_BYTES         64     /* a bucket's row, sketch aside */
@@ -75,8 +99,9 @@ void tsmPoliciesFree(TsmPolicies *pSet){
   memset(pSet, 0, sizeof(*pSet));
 }
 
-/* Specificity of a valid pattern (see the top of this file). */
-static void patternScore(const char *z, int *pbExact, int *piScore){
+/* Specificity of a valid pattern (see the top of this file); tsm_metrics
+** rules (metrics.c) are matched the same way. */
+void tsmPatternScore(const char *z, int *pbExact, int *piScore){
   int bExact = 1, iScore = 0;
   while( *z ){
     if( *z=='*' ){
@@ -130,7 +155,7 @@ int tsmPoliciesLoad(TsmCtx *p, TsmPolicies *pSet){
     pP->nMaxBytes = sqlite3_column_int64(pStmt, 4);
     if( pP->iKeep<0 ) pP->iKeep = 0;
     if( pP->nMaxBytes<0 ) pP->nMaxBytes = 0;
-    patternScore(pP->zPattern, &pP->bExact, &pP->iScore);
+    tsmPatternScore(pP->zPattern, &pP->bExact, &pP->iScore);
     pSet->n++;
     /* Rows come ordered by resolution: distinct tier widths ascending. */
     if( pP->iRes>0 && (pSet->nRes==0 || pSet->aRes[pSet->nRes-1]!=pP->iRes) ){
@@ -151,15 +176,21 @@ int tsmPolicyFor(const TsmPolicies *pSet, const char *zMetric, int64_t iRes){
     if( sqlite3_strglob(pP->zPattern, zMetric)!=0 ) continue;
     if( iBest<0 ){ iBest = i; continue; }
     pB = &pSet->a[iBest];
-    if( pP->bExact!=pB->bExact ){
-      if( pP->bExact ) iBest = i;
-    }else if( pP->iScore!=pB->iScore ){
-      if( pP->iScore>pB->iScore ) iBest = i;
-    }else if( strcmp(pP->zPattern, pB->zPattern)<0 ){
+    if( tsmPatternBetter(pP->zPattern, pP->bExact, pP->iScore,
+                         pB->zPattern, pB->bExact, pB->iScore) ){
       iBest = i;
     }
   }
   return iBest;
+}
+
+/* 1 if pattern A (scored by tsmPatternScore) is more specific than B: an
+** exact name first, then the higher score, then the bytewise smaller. */
+int tsmPatternBetter(const char *zA, int bExactA, int iScoreA,
+                     const char *zB, int bExactB, int iScoreB){
+  if( bExactA!=bExactB ) return bExactA;
+  if( iScoreA!=iScoreB ) return iScoreA>iScoreB;
+  return strcmp(zA, zB)<0;
 }
 
 static int isNameChar(char c){
@@ -316,7 +347,7 @@ int tsmRetentionUsage(TsmCtx *p, const TsmPolicies *pSet, TsmUsage *aU,
     memset(&aU[i], 0, sizeof(aU[i]));
     aU[i].tsOldest = INT64_MAX;
   }
-  rc = tsmRunOpen(p, &pRun, pzErr);
+  rc = tsmRunOpen(p, 0, &pRun, pzErr);
   if( rc ) return rc;
   aRaw = sqlite3_malloc64(sizeof(int)*(tsmRunSeriesCount(pRun)+1));
   if( aRaw==0 ) rc = SQLITE_NOMEM;
@@ -395,7 +426,7 @@ typedef struct Prune {
   TsmRun *pRun;
   int bAuto;
   int64_t nRemoved;          /* raw samples removed (tsm_prune() only) */
-  int nBudget;               /* chunks left to drop (automatic prune) */
+  int nBudget;               /* work left (automatic maintenance) */
   int64_t *aRawCut;          /* max_bytes cut of raw samples per series */
   int64_t *aTierCut;         /* ... of tier j of series i at [i*nRes+j] */
   int nRes;
@@ -610,6 +641,7 @@ static int pruneHead(Prune *pP, TsmRunSeries *pS, int64_t tCut,
     rc = sqlite3_reset(pStmt);
   }
   sqlite3_free(aOut);
+  tsmHeadsForget(p);          /* store.c: the head cache */
   if( rc==SQLITE_OK ){
     pS->nHead = pC->n;
     pS->nHeadBytes = nByte;
@@ -618,10 +650,12 @@ static int pruneHead(Prune *pP, TsmRunSeries *pS, int64_t tCut,
   return rc;
 }
 
-/* Remove the raw samples of pS before tCut: in whole chunks (and a whole
-** head), and when !pP->bAuto also those of the chunk (or the head) that
-** straddles tCut. */
-static int pruneRaw(Prune *pP, TsmRunSeries *pS, int64_t tCut, char **pzErr){
+/* Remove the raw samples of pS before tCut: in whole chunks, and those of
+** the chunk that straddles tCut and of the head when they hold a sample
+** before tTrim (tsm_prune(): INT64_MAX, always; automatic maintenance: the
+** cut less the slack).  The head of a series that stopped goes too. */
+static int pruneRaw(Prune *pP, TsmRunSeries *pS, int64_t tCut, int64_t tTrim,
+                    char **pzErr){
   TsmCtx *p = pP->p;
   sqlite3_stmt *pStmt;
   int rc;
@@ -637,12 +671,15 @@ static int pruneRaw(Prune *pP, TsmRunSeries *pS, int64_t tCut, char **pzErr){
   if( rc==SQLITE_OK ) pP->nBudget -= sqlite3_changes(p->db);
 
   /* 2. The chunk that straddles the cut. */
-  if( rc==SQLITE_OK && !pP->bAuto ){
+  if( rc==SQLITE_OK ){
     rc = tsmRStmt(p, TSM_RSTMT_CHUNK_STRADDLE, &pStmt);
     if( rc ) return rc;
     sqlite3_bind_int64(pStmt, 1, pS->iSeries);
     sqlite3_bind_int64(pStmt, 2, tCut);
-    if( sqlite3_step(pStmt)==SQLITE_ROW ) iChunk = sqlite3_column_int64(pStmt, 0);
+    if( sqlite3_step(pStmt)==SQLITE_ROW
+     && sqlite3_column_int64(pStmt, 1)<tTrim ){
+      iChunk = sqlite3_column_int64(pStmt, 0);
+    }
     rc = sqlite3_reset(pStmt);
     if( rc==SQLITE_OK && iChunk ){
       rc = pruneStraddler(pP, iChunk, pS->iSeries, tCut, pzErr);
@@ -651,7 +688,7 @@ static int pruneRaw(Prune *pP, TsmRunSeries *pS, int64_t tCut, char **pzErr){
 
   /* 3. The head, when it is older than the cut too. */
   if( rc==SQLITE_OK && pS->nHead>0 && pS->tsHeadFirst<tCut
-   && (!pP->bAuto || pS->tsNewest<tCut) ){
+   && (pS->tsHeadFirst<tTrim || pS->tsNewest<tCut) ){
     rc = pruneHead(pP, pS, tCut, pzErr);
   }
   return rc;
@@ -673,26 +710,21 @@ static int seriesEmpty(TsmCtx *p, TsmRunSeries *pS, int *pbEmpty){
   return rc;
 }
 
-/* The ts of the n-th (0-based) oldest chunk or bucket, or INT64_MAX. */
-static int nthOldest(TsmCtx *p, int64_t iSeries, int64_t iRes, int n,
-                     int64_t *pTs){
+/* The ts_first of the n-th (0-based) oldest chunk, or INT64_MAX. */
+static int nthOldest(TsmCtx *p, int64_t iSeries, int n, int64_t *pTs){
   sqlite3_stmt *pStmt;
-  int rc, k = 2;
+  int rc = tsmRStmt(p, TSM_RSTMT_CHUNK_NTH, &pStmt);
   *pTs = INT64_MAX;
-  if( iRes==0 ){
-    rc = tsmRStmt(p, TSM_RSTMT_CHUNK_NTH, &pStmt);
-  }else{
-    rc = tsmRStmt(p, TSM_RSTMT_ROLLUP_NTH, &pStmt);
-    if( rc==SQLITE_OK ) sqlite3_bind_int64(pStmt, k++, iRes);
-  }
   if( rc ) return rc;
   sqlite3_bind_int64(pStmt, 1, iSeries);
-  sqlite3_bind_int(pStmt, k, n);
+  sqlite3_bind_int(pStmt, 2, n);
   if( sqlite3_step(pStmt)==SQLITE_ROW ) *pTs = sqlite3_column_int64(pStmt, 0);
   return sqlite3_reset(pStmt);
 }
 
-/* Prune series i of the run. */
+/* Prune series i of the run (automatic maintenance: fold its tiers
+** first).  State rows are written before the deletes they describe, so
+** that stopping after any statement leaves a consistent store. */
 static int pruneSeries(Prune *pP, int i, char **pzErr){
   TsmRun *pRun = pP->pRun;
   TsmCtx *p = pP->p;
@@ -701,37 +733,50 @@ static int pruneSeries(Prune *pP, int i, char **pzErr){
   int64_t tNow = tsmRunNow(pRun);
   int64_t aCut[64], aOld[64];
   int64_t tRawCut = INT64_MIN, tRawOld = INT64_MAX, tGuard = INT64_MAX;
-  int64_t tUpTo = INT64_MIN;
+  int64_t tTrim = INT64_MAX, tSlack = TSM_AUTO_SLACK_MIN;
   TsmSeriesTiers *pT;
   int rc, k, u, bNeed = 0, bRaw = 0, nBucket = 0;
 
+  if( pS->zCorrupt ){
+    *pzErr = sqlite3_mprintf("%s", pS->zCorrupt);
+    return SQLITE_CORRUPT;
+  }
   rc = tsmRunTiers(pRun, pS, &pT);
   if( rc ) return rc;
   if( pT->nTier>64 ) pT->nTier = 64;
+  if( pP->bAuto && pT->nTier>0 ){
+    rc = tsmRunFold(pRun, pS, &nBucket);
+    pP->nBudget -= nBucket;
+    if( rc ) return rc;
+  }
 
   /* The cuts, and whether anything is older. */
   if( pT->iRawPolicy>=0 && pSet->a[pT->iRawPolicy].iKeep>0
    && tNow!=INT64_MIN ){
     tRawCut = tNow - pSet->a[pT->iRawPolicy].iKeep;
+    tSlack = maxI64(tSlack, pSet->a[pT->iRawPolicy].iKeep/10);
   }
   if( pP->aRawCut ) tRawCut = maxI64(tRawCut, pP->aRawCut[i]);
   if( tRawCut!=INT64_MIN ){
     rc = tsmRunRawOldest(pRun, pS, &tRawOld);
     if( rc==SQLITE_OK && pP->bAuto ){
-      /* Only whole chunks go: is the oldest one entirely before the cut? */
-      int64_t tEnd = pS->nHead>0 ? pS->tsNewest : INT64_MAX;
+      /* Something older than the slack, or a whole chunk before the cut? */
+      int64_t tEnd = INT64_MAX;
       sqlite3_stmt *pStmt;
+      tTrim = tRawCut - tSlack;
       rc = tsmRStmt(p, TSM_RSTMT_CHUNK_OLDEST_END, &pStmt);
       if( rc==SQLITE_OK ){
         sqlite3_bind_int64(pStmt, 1, pS->iSeries);
         if( sqlite3_step(pStmt)==SQLITE_ROW ) tEnd = sqlite3_column_int64(pStmt, 0);
         rc = sqlite3_reset(pStmt);
       }
-      if( tEnd<tRawCut ) bNeed = 1;
+      if( tEnd<tRawCut || tRawOld<tTrim
+       || (pS->nHead>0 && pS->tsNewest<tRawCut) ){
+        bNeed = 1;
+      }
     }else if( tRawOld<tRawCut ){
       bNeed = 1;
     }
-    tUpTo = tRawCut;
   }
   for(k=0; rc==SQLITE_OK && k<pT->nTier; k++){
     const TsmPolicy *pPol = &pSet->a[pT->aTier[k].iPolicy];
@@ -746,16 +791,9 @@ static int pruneSeries(Prune *pP, int i, char **pzErr){
     if( aCut[k]!=INT64_MIN ){
       rc = tsmRunTierOldest(pRun, pS->iSeries, pT->aTier[k].iRes, &aOld[k]);
       if( aOld[k]<aCut[k] ) bNeed = 1;
-      tUpTo = maxI64(tUpTo, aCut[k]);
     }
   }
   if( rc || (!bNeed && pT->nOrphan==0) ) return rc;
-
-  /* Fold what is about to go (tsm_prune() folded everything already). */
-  if( pP->bAuto && pT->nTier>0 && tUpTo!=INT64_MIN ){
-    rc = tsmRunDownsample(pRun, pS, tUpTo, 0, 0, 0, &nBucket);
-    if( rc ) return rc;
-  }
 
   /* Raw samples, up to what the tiers that read them have folded. */
   for(k=0; k<pT->nTier; k++){
@@ -767,24 +805,24 @@ static int pruneSeries(Prune *pP, int i, char **pzErr){
   tRawCut = minI64(tRawCut, tGuard);
   if( pP->bAuto && tRawCut>tRawOld ){
     int64_t tNth;
-    rc = nthOldest(p, pS->iSeries, 0, TSM_PRUNE_SERIES_CHUNKS, &tNth);
+    rc = nthOldest(p, pS->iSeries, TSM_PRUNE_SERIES_CHUNKS, &tNth);
     tRawCut = minI64(tRawCut, tNth);
   }
   if( rc==SQLITE_OK && tRawCut!=INT64_MIN && tRawCut>tRawOld ){
-    rc = pruneRaw(pP, pS, tRawCut, pzErr);
     /* The horizon matters to tiers only (rollup.c never refolds before it) */
-    if( rc==SQLITE_OK && tRawCut>pT->iRawPruned
+    if( tRawCut>pT->iRawPruned
      && (pT->nTier>0 || pT->iRawPruned!=INT64_MIN) ){
       pT->iRawPruned = tRawCut;
       rc = tsmRunStatePut(pRun, pS->iSeries, 0, tRawCut);
     }
+    if( rc==SQLITE_OK ) rc = pruneRaw(pP, pS, tRawCut, tTrim, pzErr);
     bRaw = 1;
   }
 
   /* Buckets, up to what the coarser tiers built from them have folded. */
   for(k=0; rc==SQLITE_OK && k<pT->nTier; k++){
     TsmTier *pTier = &pT->aTier[k];
-    int64_t tCut = aCut[k];
+    int64_t tCut = aCut[k], nDel = 0;
     if( tCut==INT64_MIN || aOld[k]>=tCut ) continue;
     for(u=k+1; u<pT->nTier; u++){
       if( pT->aTier[u].iSrc==k ){
@@ -792,18 +830,19 @@ static int pruneSeries(Prune *pP, int i, char **pzErr){
                                                 : INT64_MIN);
       }
     }
-    if( pP->bAuto ){
-      int64_t tNth;
-      rc = nthOldest(p, pS->iSeries, pTier->iRes, TSM_PRUNE_SERIES_BUCKETS,
-                     &tNth);
-      tCut = minI64(tCut, tNth);
+    if( pP->bAuto && tCut-aOld[k]>TSM_PRUNE_SERIES_BUCKETS*pTier->iRes ){
+      /* buckets start on multiples of iRes: at most that many go */
+      tCut = aOld[k] + TSM_PRUNE_SERIES_BUCKETS*pTier->iRes;
     }
     if( rc || tCut==INT64_MIN || tCut<=aOld[k] ) continue;
-    rc = tsmRunDeleteBuckets(pRun, pS->iSeries, pTier->iRes, INT64_MIN, tCut,
-                             0);
-    if( rc==SQLITE_OK && tCut>pTier->iPruned ){
+    if( tCut>pTier->iPruned ){
       pTier->iPruned = tCut;
       rc = tsmRunStatePut(pRun, pS->iSeries, pTier, 0);
+    }
+    if( rc==SQLITE_OK ){
+      rc = tsmRunDeleteBuckets(pRun, pS->iSeries, pTier->iRes, INT64_MIN,
+                               tCut, &nDel);
+      pP->nBudget -= (int)(nDel/TSM_AUTO_DELETE_PER_UNIT);
     }
   }
 
@@ -921,6 +960,30 @@ static int rawTotal(TsmCtx *p, int64_t *pn){
   if( sqlite3_step(pStmt)==SQLITE_ROW ) *pn = sqlite3_column_int64(pStmt, 0);
   return sqlite3_reset(pStmt);
 }
+/*
+** A step of automatic maintenance failed with rc: keep its message for
+** tsm_stats() and carry on (return SQLITE_OK), unless SQLite rolled the
+** transaction back (then return rc: the commit must fail visibly).
+*/
+static int autoFailed(TsmCtx *p, int rc, char **pzErr, TsmRun *pRun){
+  char *zMsg = *pzErr;
+  *pzErr = 0;
+  if( zMsg==0 && pRun && *tsmRunErr(pRun) ){
+    zMsg = *tsmRunErr(pRun);
+    *tsmRunErr(pRun) = 0;
+  }
+  if( zMsg==0 ){
+    zMsg = sqlite3_mprintf("tsm: automatic maintenance: %s",
+        rc==SQLITE_NOMEM ? sqlite3_errstr(rc) : sqlite3_errmsg(p->db));
+  }
+  sqlite3_free(pRun ? *tsmRunErr(pRun) : 0);
+  if( pRun ) *tsmRunErr(pRun) = 0;
+  sqlite3_free(p->zAutoError);
+  p->zAutoError = zMsg;
+  p->nAutoError++;
+  return sqlite3_txn_state(p->db, "main")==SQLITE_TXN_WRITE ? SQLITE_OK : rc;
+}
+
 int tsmPrune(TsmCtx *p, int bAuto, int64_t *pnRemoved, char **pzErr){
   Prune prune;
   int rc, i, n, i0 = 0, nBucket = 0, bBulk = 0;
@@ -929,10 +992,10 @@ int tsmPrune(TsmCtx *p, int bAuto, int64_t *pnRemoved, char **pzErr){
   memset(&prune, 0, sizeof(prune));
   prune.p = p;
   prune.bAuto = bAuto;
-  prune.nBudget = TSM_PRUNE_AUTO_CHUNKS;
+  prune.nBudget = TSM_AUTO_WORK;
   *pnRemoved = 0;
-  rc = tsmRunOpen(p, &prune.pRun, pzErr);
-  if( rc ) return rc;
+  rc = tsmRunOpen(p, bAuto, &prune.pRun, pzErr);
+  if( rc ) return bAuto ? autoFailed(p, rc, pzErr, 0) : rc;
   n = tsmRunSeriesCount(prune.pRun);
   if( tsmRunPolicies(prune.pRun)->n==0 || n==0 ){
     tsmRunClose(prune.pRun);
@@ -944,25 +1007,26 @@ int tsmPrune(TsmCtx *p, int bAuto, int64_t *pnRemoved, char **pzErr){
                             INT64_MAX, 0, 0, 0, &nBucket);
     }
   }
-  if( rc==SQLITE_OK ) rc = pruneByteCuts(&prune);
-  if( rc==SQLITE_OK && !bAuto ) rc = rawTotal(p, &nBefore);
   if( bAuto ){
+    tsmRunFoldLimit(prune.pRun, TSM_AUTO_FOLD_MAX);
     while( i0<n && tsmRunSeriesAt(prune.pRun, i0)->iSeries<p->iPruneNext ) i0++;
     if( i0==n ) i0 = 0;
   }
+  if( rc==SQLITE_OK ) rc = pruneByteCuts(&prune);
+  if( rc==SQLITE_OK && !bAuto ) rc = rawTotal(p, &nBefore);
   if( rc==SQLITE_OK ) rc = pruneBulk(&prune, pzErr, &bBulk);
+  if( rc && bAuto ) rc = autoFailed(p, rc, pzErr, prune.pRun);
   for(i=0; rc==SQLITE_OK && !bBulk && i<n; i++){
     int j = (i0+i) % n;
     rc = pruneSeries(&prune, j, pzErr);
-    if( rc==SQLITE_CORRUPT && bAuto ){
-      /* tsm_check() reports it; commits go on. */
-      sqlite3_free(*pzErr);
-      *pzErr = 0;
-      rc = SQLITE_OK;
-    }
-    if( bAuto && prune.nBudget<=0 ){
-      p->iPruneNext = j+1<n ? tsmRunSeriesAt(prune.pRun, j+1)->iSeries : 0;
-      break;
+    if( bAuto ){
+      /* A series that fails waits for the next run; the others go on. */
+      if( rc ) rc = autoFailed(p, rc, pzErr, prune.pRun);
+      prune.nBudget -= TSM_AUTO_SERIES_COST;
+      if( prune.nBudget<=0 ){
+        p->iPruneNext = j+1<n ? tsmRunSeriesAt(prune.pRun, j+1)->iSeries : 0;
+        break;
+      }
     }
   }
   if( rc==SQLITE_OK && bAuto && prune.nBudget>0 ) p->iPruneNext = 0;
@@ -981,11 +1045,6 @@ int tsmPrune(TsmCtx *p, int bAuto, int64_t *pnRemoved, char **pzErr){
   return rc;
 }
 
-/*
-** The commit hook (vtab_samples.c xSync, after the flush): prune within
-** the committing transaction, at most once every TSM_PRUNE_INTERVAL_MS per
-** connection, and only when some policy exists.
-*/
 /* A monotonic clock in ms, for tsm_stats' auto_prune_ms. */
 static double monotonicMs(void){
 #ifdef CLOCK_MONOTONIC
@@ -997,24 +1056,31 @@ static double monotonicMs(void){
   return (double)tsmWallClock();
 }
 
+/* Is it too soon for another maintenance run? */
+static int autoTooSoon(TsmCtx *p, int64_t tNow){
+  return p->iPruneLast!=0 && tNow>=p->iPruneLast
+      && tNow-p->iPruneLast<p->iPruneInterval;
+}
+
+/*
+** The commit hook (vtab_samples.c xSync, after the flush): maintain the
+** store within the committing transaction (see the top of this file), at
+** most once per interval (tsm_auto) per connection, and only when some
+** policy exists.  Returns an error only when the transaction is lost.
+*/
 int tsmRetentionCommit(TsmCtx *p, char **pzErr){
   double t0;
   int64_t tNow, nRemoved = 0;
   int rc, eFlags = 0, bExists = 0;
-  if( p->bPruning ) return SQLITE_OK;
+  if( p->bPruning || p->iPruneInterval<0 ) return SQLITE_OK;
   tNow = tsmWallClock();
-  if( (p->eRollup & TSM_ROLLUP_KNOWN) && p->iPruneLast!=0 && tNow>=p->iPruneLast
-   && tNow-p->iPruneLast<p->iPruneInterval ){
+  if( (p->eRollup & TSM_ROLLUP_KNOWN) && autoTooSoon(p, tNow) ){
     return SQLITE_OK;                      /* the common case: too soon */
   }
   rc = tsmStoreReady(p, 0, &bExists, pzErr);
-  if( rc || !bExists ) return rc;
-  rc = tsmRollupFlags(p, &eFlags);
-  if( rc ) return rc;
-  if( p->iPruneLast!=0 && tNow>=p->iPruneLast
-   && tNow-p->iPruneLast<p->iPruneInterval ){
-    return SQLITE_OK;
-  }
+  if( rc==SQLITE_OK && bExists ) rc = tsmRollupFlags(p, &eFlags);
+  if( rc ) return autoFailed(p, rc, pzErr, 0);
+  if( !bExists || autoTooSoon(p, tNow) ) return SQLITE_OK;
   p->iPruneLast = tNow;
   if( (eFlags & TSM_ROLLUP_POLICIES)==0 ) return SQLITE_OK;
   p->bPruning = 1;
@@ -1052,3 +1118,49 @@ void tsmPruneFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   sqlite3_result_int64(ctx, nRemoved);
 }
 
+
+/* Return the interval of automatic maintenance as tsm_auto() takes it. */
+static void autoResult(sqlite3_context *ctx, int64_t ms){
+  char zBuf[48];
+  if( ms<0 ){
+    sqlite3_result_text(ctx, "off", -1, SQLITE_STATIC);
+  }else if( ms==0 ){
+    sqlite3_result_int(ctx, 0);
+  }else{
+    tsmDurationFormat(ms, zBuf);
+    sqlite3_result_text(ctx, zBuf, -1, SQLITE_TRANSIENT);
+  }
+}
+
+/*
+** tsm_auto([interval]): this connection's interval of automatic
+** maintenance at commit: a duration ('5s', or INTEGER ms), 0 for every
+** commit, or 'off'.  Returns the previous setting (in a form tsm_auto
+** takes back); without an argument, only returns it.
+*/
+void tsmAutoFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
+  TsmCtx *p = sqlite3_user_data(ctx);
+  int64_t iOld = p->iPruneInterval, ms = 0;
+  if( argc>0 ){
+    sqlite3_value *pVal = argv[0];
+    int eType = sqlite3_value_type(pVal);
+    const char *z = eType==SQLITE_TEXT ? (const char*)sqlite3_value_text(pVal)
+                                       : "";
+    if( eType==SQLITE_TEXT && sqlite3_stricmp(z, "off")==0 ){
+      ms = -1;
+    }else if( (eType==SQLITE_INTEGER && sqlite3_value_int64(pVal)==0)
+           || (eType==SQLITE_TEXT && strcmp(z, "0")==0) ){
+      ms = 0;
+    }else if( eType==SQLITE_NULL || durationValue(pVal, &ms)!=SQLITE_OK ){
+      char *zVal = eType==SQLITE_NULL ? sqlite3_mprintf("NULL")
+                                      : valueText(pVal);
+      tsmErr(ctx, "invalid interval \"%s\": expected a duration like 5s, "
+             "0 (every commit) or 'off'", zVal ? zVal : "");
+      sqlite3_free(zVal);
+      return;
+    }
+    p->iPruneInterval = ms;
+    p->iPruneLast = 0;        /* the next commit that records runs it */
+  }
+  autoResult(ctx, iOld);
+}

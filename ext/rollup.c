@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
 ** rollup.c -- rollup tiers: tsm_downsample(), the flush hook that marks
 ** late samples, tsm_quantile() and tsm_sketch_merge().
@@ -61,8 +62,7 @@
 static const char *const azRStmt[TSM_RSTMT_COUNT] = {
   [TSM_RSTMT_FLAGS] =
     "SELECT EXISTS(SELECT 1 FROM main.tsm_policies),"
-    " EXISTS(SELECT 1 FROM main.tsm_rollup_state),"
-    " (SELECT value FROM main.tsm_meta WHERE key='prune_interval_ms')",
+    " EXISTS(SELECT 1 FROM main.tsm_rollup_state)",
   [TSM_RSTMT_POLICIES] =
     "SELECT rowid, metric, resolution, keep, max_bytes FROM main.tsm_policies"
     " ORDER BY resolution, metric",
@@ -103,9 +103,6 @@ static const char *const azRStmt[TSM_RSTMT_COUNT] = {
     "DELETE FROM main.tsm_rollup WHERE series_id=?1",
   [TSM_RSTMT_ROLLUP_OLDEST] =
     "SELECT min(ts) FROM main.tsm_rollup WHERE series_id=?1 AND resolution=?2",
-  [TSM_RSTMT_ROLLUP_NTH] =
-    "SELECT ts FROM main.tsm_rollup WHERE series_id=?1 AND resolution=?2"
-    " ORDER BY ts LIMIT 1 OFFSET ?3",
   [TSM_RSTMT_ROLLUP_ANY] =
     "SELECT 1 FROM main.tsm_rollup WHERE series_id=?1 LIMIT 1",
   [TSM_RSTMT_RAW_OLDEST] =
@@ -247,8 +244,7 @@ static int stmtRun(sqlite3_stmt *pStmt){
 /*
 ** Is there any policy, any tier state?  Cached in p->eRollup until another
 ** connection commits (tsmCacheValidate clears it).  This connection sets
-** the bits itself when it writes policies or state.  Loaded with them:
-** p->iPruneInterval, tsm_meta 'prune_interval_ms' (docs/FORMAT.md).
+** the bits itself when it writes policies or state.
 */
 static int rollupFlagsLoad(TsmCtx *p, int *peFlags){
   sqlite3_stmt *pStmt;
@@ -260,8 +256,6 @@ static int rollupFlagsLoad(TsmCtx *p, int *peFlags){
       if( sqlite3_step(pStmt)==SQLITE_ROW ){
         if( sqlite3_column_int(pStmt, 0) ) e |= TSM_ROLLUP_POLICIES;
         if( sqlite3_column_int(pStmt, 1) ) e |= TSM_ROLLUP_STATE;
-        p->iPruneInterval = sqlite3_column_type(pStmt, 2)==SQLITE_NULL
-                          ? TSM_PRUNE_INTERVAL_MS : sqlite3_column_int64(pStmt, 2);
       }
       rc = sqlite3_reset(pStmt);
       if( rc==SQLITE_OK ) p->eRollup = e;
@@ -559,6 +553,7 @@ struct TsmRun {
   TsmCols cols;              /* scratch for retention.c */
   char *zErr;                /* first error message, "tsm: ..." */
   int bNoState;              /* tsm_rollup_state was empty at the start */
+  int nFoldMax;              /* new buckets per tier and fold; 0: no limit */
 };
 
 int tsmRunSeriesCount(TsmRun *pRun){ return pRun->nSeries; }
@@ -572,7 +567,10 @@ char **tsmRunErr(TsmRun *pRun){ return &pRun->zErr; }
 void tsmRunClose(TsmRun *pRun){
   int i;
   if( pRun==0 ) return;
-  for(i=0; i<pRun->nSeries; i++) sqlite3_free(pRun->aSeries[i].zMetric);
+  for(i=0; i<pRun->nSeries; i++){
+    sqlite3_free(pRun->aSeries[i].zMetric);
+    sqlite3_free(pRun->aSeries[i].zCorrupt);
+  }
   sqlite3_free(pRun->aSeries);
   tsmPoliciesFree(&pRun->pol);
   sqlite3_free(pRun->tiers.aTier);
@@ -587,9 +585,11 @@ void tsmRunClose(TsmRun *pRun){
 
 /*
 ** Start a run: load the policies, every series with its head, and the
-** store's now.  The store must exist.
+** store's now.  The store must exist.  With bSkipCorrupt (automatic
+** maintenance), a head that does not decode does not fail the run: its
+** series gets the message in zCorrupt, and the run leaves it alone.
 */
-int tsmRunOpen(TsmCtx *p, TsmRun **ppRun, char **pzErr){
+int tsmRunOpen(TsmCtx *p, int bSkipCorrupt, TsmRun **ppRun, char **pzErr){
   TsmRun *pRun = sqlite3_malloc(sizeof(*pRun));
   sqlite3_stmt *pStmt = 0;
   int rc, nAlloc = 0, i = 0, eFlags = 0;
@@ -654,7 +654,11 @@ int tsmRunOpen(TsmCtx *p, TsmRun **ppRun, char **pzErr){
     if( sqlite3_column_int(pStmt, 2)>0 && pS->nHeadBytes>0 ){
       rc = tsmChunkDecode(p, iSeries, INT64_MIN, 0,
                           sqlite3_column_blob(pStmt, 3), pS->nHeadBytes,
-                          &head, pzErr);
+                          &head, bSkipCorrupt ? &pS->zCorrupt : pzErr);
+      if( rc==SQLITE_CORRUPT && bSkipCorrupt ){
+        rc = SQLITE_OK;
+        continue;
+      }
       if( rc ) break;
       if( head.n>0 ){
         pS->nHead = head.n;
@@ -1031,6 +1035,9 @@ static int runTier(TsmRun *pRun, TsmRunSeries *pS, int k, int64_t iUpTo,
   if( !pTier->bState ){
     int64_t iHave;
     if( iOldest==INT64_MAX ) return SQLITE_OK;   /* no data */
+    if( pRun->nFoldMax>0 && E-bucketOf(iOldest, r)>pRun->nFoldMax*r ){
+      E = bucketOf(iOldest, r) + pRun->nFoldMax*r;  /* the rest next time */
+    }
     if( E<=bucketOf(iOldest, r) ) return SQLITE_OK;  /* none complete yet */
     /* Buckets left behind without state (there should be none) would be
     ** stale: fold in refold mode then. */
@@ -1050,6 +1057,9 @@ static int runTier(TsmRun *pRun, TsmRunSeries *pS, int k, int64_t iUpTo,
       int64_t b = pTier->iDirtyTo>=pTier->iDone-1 ? pTier->iDone
                                                    : bucketUp(pTier->iDirtyTo+1, r);
       rangeAdd(aR, &nR, bucketOf(pTier->iDirty, r), b, 1);
+    }
+    if( pRun->nFoldMax>0 && E-pTier->iDone>pRun->nFoldMax*r ){
+      E = pTier->iDone + pRun->nFoldMax*r;          /* the rest next time */
     }
     rangeAdd(aR, &nR, pTier->iDone, E, 0);
     iDoneNew = E>pTier->iDone ? E : pTier->iDone;
@@ -1129,6 +1139,22 @@ int tsmRunDownsample(TsmRun *pRun, TsmRunSeries *pS, int64_t iUpTo,
   return rc;
 }
 
+/* Bring every tier of pS up to date, its tiers being those that the last
+** tsmRunTiers() call loaded for it (automatic maintenance). */
+int tsmRunFold(TsmRun *pRun, TsmRunSeries *pS, int *pnBucket){
+  int rc = SQLITE_OK, k;
+  for(k=0; rc==SQLITE_OK && k<pRun->tiers.nTier; k++){
+    rc = runTier(pRun, pS, k, INT64_MAX, 0, 0, 0, pnBucket);
+  }
+  return rc;
+}
+
+/* Fold at most nBucket new buckets per tier and call (0: no limit), so
+** that a tier far behind catches up over several runs. */
+void tsmRunFoldLimit(TsmRun *pRun, int nBucket){
+  pRun->nFoldMax = nBucket;
+}
+
 /**************************************************************************
 ** SQL functions
 */
@@ -1170,7 +1196,7 @@ void tsmDownsampleFunc(sqlite3_context *ctx, int argc,
   if( rc==SQLITE_OK ) rc = tsmStoreReady(p, 0, &bExists, &zErr);
   p->bPruning = 1;
   if( rc==SQLITE_OK && bExists ){
-    rc = tsmRunOpen(p, &pRun, &zErr);
+    rc = tsmRunOpen(p, 0, &pRun, &zErr);
     if( rc==SQLITE_OK && iRes>0 ){
       for(i=0; i<pRun->pol.nRes && pRun->pol.aRes[i]!=iRes; i++){}
       if( i==pRun->pol.nRes ){
@@ -1240,6 +1266,27 @@ void tsmQuantileFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   if( sketchArg(ctx, argv[0], &sk)==SQLITE_OK ){
     v = tsmSketchQuantile(&sk, q);
     if( !isnan(v) ) sqlite3_result_double(ctx, v);
+  }
+  tsmSketchFree(&sk);
+}
+
+/* tsm_rank(sketch, x): the fraction of the values counted that are <= x
+** (sketch.h: values in the bucket of x count too); NULL for a NULL or
+** empty sketch or a NULL x. */
+void tsmRankFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
+  TsmSketch sk;
+  double r;
+  int eType = sqlite3_value_numeric_type(argv[1]);
+  (void)argc;
+  if( eType==SQLITE_NULL ) return;
+  if( eType!=SQLITE_INTEGER && eType!=SQLITE_FLOAT ){
+    tsmErr(ctx, "invalid x: must be a number");
+    return;
+  }
+  tsmSketchInit(&sk);
+  if( sketchArg(ctx, argv[0], &sk)==SQLITE_OK ){
+    r = tsmSketchRank(&sk, sqlite3_value_double(argv[1]));
+    if( !isnan(r) ) sqlite3_result_double(ctx, r);
   }
   tsmSketchFree(&sk);
 }

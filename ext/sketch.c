@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
 ** sketch.c -- the quantile sketch of the rollup buckets (see sketch.h).
 **
@@ -54,6 +55,7 @@
 
 #include <float.h>
 #include <math.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -433,6 +435,37 @@ double tsmSketchQuantile(const TsmSketch *p, double q){
     }
   }
   return INFINITY;
+}
+
+/* Values of store p in buckets i with iLo <= i <= iHi. */
+static uint64_t storeCountRange(const TsmSketchStore *p, int iLo, int iHi){
+  uint64_t n = 0;
+  int i;
+  if( p->nTotal==0 ) return 0;
+  if( iLo<p->iMin ) iLo = p->iMin;
+  if( iHi>p->iMax ) iHi = p->iMax;
+  for(i=iLo; i<=iHi; i++) n += p->aCount[i - p->iBase];
+  return n;
+}
+
+double tsmSketchRank(const TsmSketch *p, double x){
+  uint64_t n;
+  if( p->nCount==0 || isnan(x) ) return NAN;
+  n = p->nNegInf;
+  if( x==-INFINITY ){
+    /* only -inf */
+  }else if( x<=-DBL_MIN ){
+    /* v <= x < 0: |v| >= |x|, the bucket of x included */
+    n += storeCountRange(&p->neg, sketchIndex(-x), INT_MAX);
+  }else{
+    n += p->neg.nTotal + p->nZero;
+    if( x==INFINITY ){
+      n += p->pos.nTotal + p->nPosInf;
+    }else if( x>=DBL_MIN ){
+      n += storeCountRange(&p->pos, INT_MIN, sketchIndex(x));
+    }
+  }
+  return (double)n / (double)p->nCount;
 }
 
 /**************************************************************************

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
 ** sketch.h -- a mergeable quantile sketch with bounded relative error.
 **
@@ -126,6 +127,15 @@ int64_t tsmSketchCount(const TsmSketch *p);
 /* The q-quantile, 0 <= q <= 1, as defined above.  NaN if p is empty or q
 ** is not in [0, 1]. */
 double tsmSketchQuantile(const TsmSketch *p, double q);
+
+/* The fraction of the counted values that are <= x.  Every value in the
+** bucket of x counts, so a value above x by less than one bucket width
+** (gamma, about 2%) may count too; every value <= x counts.  Integers
+** from -49 to 49 never share a bucket, so the ranks of small integers
+** such as states 0/1/2 are exact, and so are those of values further
+** apart than gamma (error codes 200/404/500).  Zeros count as 0,
+** infinities as themselves.  NaN if p is empty or x is NaN. */
+double tsmSketchRank(const TsmSketch *p, double x);
 
 /* Exact size in bytes of the serialized form of p
 ** (3 <= size <= TSM_SKETCH_MAX_BYTES). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
 ** store.c -- the tsm store: schema and migrations, every internal
 ** statement, the series registry and its cache, the flush of buffered
@@ -11,7 +12,8 @@
 **   tsm_heads(series_id, sealed_last, n, data)
 **
 ** Invariants per series: sealed chunks never overlap, each holds 1 to
-** TSM_CHUNK_MAX samples in strictly increasing time order; the head holds fewer than
+** TSM_CHUNK_MAX samples in increasing time order (equal timestamps only
+** for series with the "keep" policy, never split between two chunks); the head holds fewer than
 ** TSM_HEAD_MAX samples, all later than sealed_last, which is at least the
 ** ts_last of every sealed chunk.
 **
@@ -32,8 +34,12 @@
 #include <string.h>
 #include <math.h>
 #include <stdarg.h>
+#include <assert.h>
 
-#define TSM_FORMAT ((int)(sizeof(aTsmMigration)/sizeof(aTsmMigration[0])))
+static void headsFree(TsmCtx*);
+/* The format is the version of the last migration (numbers may skip). */
+#define TSM_NMIGRATION ((int)(sizeof(aTsmMigration)/sizeof(aTsmMigration[0])))
+#define TSM_FORMAT (aTsmMigration[TSM_NMIGRATION-1].iVersion)
 
 /* Every internal statement, by TSM_STMT_xxx. */
 static const char *const azStmt[TSM_STMT_COUNT] = {
@@ -54,6 +60,9 @@ static const char *const azStmt[TSM_STMT_COUNT] = {
     "INSERT INTO main.tsm_heads(series_id, sealed_last, n, data) "
     "VALUES(?1, ?2, ?3, ?4) ON CONFLICT(series_id) DO UPDATE SET "
     "sealed_last=excluded.sealed_last, n=excluded.n, data=excluded.data",
+  [TSM_STMT_HEAD_UPDATE] =
+    "UPDATE main.tsm_heads SET sealed_last=?2, n=?3, data=?4 "
+    "WHERE series_id=?1",
   [TSM_STMT_HEAD_DELETE] =
     "DELETE FROM main.tsm_heads WHERE series_id=?1",
   [TSM_STMT_CHUNK_AFFECTED] =
@@ -155,14 +164,17 @@ void tsmStoreClose(TsmCtx *p){
 
 void tsmStoreFree(TsmCtx *p){
   tsmStoreClose(p);
+  tsmRulesFree(p);
   tsmBufferFree(&p->buf);
   tsmCacheClear(&p->cache);
   free(p->cache.aSlot);
+  headsFree(p);
   tsmColsFree(&p->head);
   tsmColsFree(&p->merge);
   tsmColsFree(&p->chunk);
   tsmColsFree(&p->acc);
   free(p->aOut);
+  sqlite3_free(p->zAutoError);
   sqlite3_free(p);
 }
 
@@ -203,23 +215,46 @@ static int colsAppend(TsmCols *p, const int64_t *aTs, const double *aVal,
   return rc;
 }
 
-/* Append the merge of sorted runs A and B to pOut; on equal timestamps the
-** sample of B wins (B is newer). */
+/* The value kept when a sample of value b meets one of value a (earlier)
+** at the same timestamp, under duplicate policy eDup (not TSM_DUP_KEEP). */
+double tsmDupCombine(int eDup, double a, double b){
+  switch( eDup ){
+    case TSM_DUP_SUM:   return a+b;
+    case TSM_DUP_FIRST: return a;
+    case TSM_DUP_MIN:   return isnan(a) ? b : (isnan(b) || a<=b) ? a : b;
+    case TSM_DUP_MAX:   return isnan(a) ? b : (isnan(b) || a>=b) ? a : b;
+  }
+  return b;                  /* TSM_DUP_REPLACE */
+}
+
+/* Append the merge of sorted runs A (stored) and B (newer) to pOut.  On
+** equal timestamps eDup decides (tsmDupCombine; TSM_DUP_KEEP: the samples of
+** A, then those of B).  *pnDup counts the timestamps of B that A has. */
 static int colsMerge(TsmCols *pOut,
                      const int64_t *aTsA, const double *aValA, int nA,
-                     const int64_t *aTsB, const double *aValB, int nB){
+                     const int64_t *aTsB, const double *aValB, int nB,
+                     int eDup, int64_t *pnDup){
   int rc = tsmColsReserve(pOut, pOut->n+nA+nB);
-  int a = 0, b = 0, k = pOut->n;
+  int a = 0, b = 0, k = pOut->n, k0 = pOut->n;
   if( rc ) return rc;
   while( a<nA && b<nB ){
-    if( aTsA[a]<aTsB[b] ){
+    if( aTsA[a]<aTsB[b] || (aTsA[a]==aTsB[b] && eDup==TSM_DUP_KEEP) ){
       pOut->aTs[k] = aTsA[a]; pOut->aVal[k++] = aValA[a++];
+    }else if( aTsA[a]==aTsB[b] ){
+      pOut->aTs[k] = aTsB[b];
+      pOut->aVal[k++] = tsmDupCombine(eDup, aValA[a++], aValB[b++]);
+      (*pnDup)++;
     }else{
-      if( aTsA[a]==aTsB[b] ) a++;
+      if( k>k0 && pOut->aTs[k-1]==aTsB[b] && (b==0 || aTsB[b-1]!=aTsB[b]) ){
+        (*pnDup)++;          /* TSM_DUP_KEEP: B's first at a time of A */
+      }
       pOut->aTs[k] = aTsB[b]; pOut->aVal[k++] = aValB[b++];
     }
   }
   while( a<nA ){ pOut->aTs[k] = aTsA[a]; pOut->aVal[k++] = aValA[a++]; }
+  if( b<nB && k>k0 && pOut->aTs[k-1]==aTsB[b] && (b==0 || aTsB[b-1]!=aTsB[b]) ){
+    (*pnDup)++;
+  }
   while( b<nB ){ pOut->aTs[k] = aTsB[b]; pOut->aVal[k++] = aValB[b++]; }
   pOut->n = k;
   return SQLITE_OK;
@@ -245,7 +280,7 @@ static int storeMigrate(TsmCtx *p, int iFrom, char **pzErr){
   ** autocommit mode; then the statement's own transaction covers it). */
   int bSavepoint = sqlite3_exec(p->db, "SAVEPOINT tsm_migrate",0,0,0)==0;
   int rc = SQLITE_OK, i;
-  for(i=0; rc==SQLITE_OK && i<TSM_FORMAT; i++){
+  for(i=0; rc==SQLITE_OK && i<TSM_NMIGRATION; i++){
     if( aTsmMigration[i].iVersion<=iFrom ) continue;
     rc = storeExec(p, aTsmMigration[i].zSql, pzErr);
     if( rc==SQLITE_OK ){
@@ -348,13 +383,15 @@ void tsmCacheClear(TsmCache *p){
   p->nUsed = 0;
 }
 
-static int cacheFind(TsmCache *p, const char *zKey, int nKey, int64_t *pi){
+static int cacheFind(TsmCache *p, const char *zKey, int nKey, int64_t *pi,
+                     int *peDup){
   unsigned h;
   if( p->nSlot==0 ) return 0;
   for(h=(unsigned)cacheHash(zKey, nKey)&(unsigned)(p->nSlot-1);
       p->aSlot[h].zKey; h=(h+1)&(unsigned)(p->nSlot-1)){
     if( p->aSlot[h].nKey==nKey && memcmp(p->aSlot[h].zKey, zKey, nKey)==0 ){
       *pi = p->aSlot[h].iSeries;
+      *peDup = p->aSlot[h].eDup;
       return 1;
     }
   }
@@ -363,7 +400,8 @@ static int cacheFind(TsmCache *p, const char *zKey, int nKey, int64_t *pi){
 
 #define TSM_CACHE_MAX 65536
 
-static int cacheAdd(TsmCache *p, const char *zKey, int nKey, int64_t i){
+static int cacheAdd(TsmCache *p, const char *zKey, int nKey, int64_t i,
+                    int eDup){
   unsigned h;
   char *zCopy;
   if( p->nUsed>=TSM_CACHE_MAX ) tsmCacheClear(p);
@@ -393,6 +431,7 @@ static int cacheAdd(TsmCache *p, const char *zKey, int nKey, int64_t i){
   p->aSlot[h].zKey = zCopy;
   p->aSlot[h].nKey = nKey;
   p->aSlot[h].iSeries = i;
+  p->aSlot[h].eDup = eDup;
   p->nUsed++;
   return SQLITE_OK;
 }
@@ -408,8 +447,10 @@ void tsmCacheValidate(TsmCtx *p){
   unsigned int v = dataVersion(p);
   if( v!=p->iDataVersion ){
     tsmCacheClear(&p->cache);
+    tsmHeadsForget(p);
     p->bReady = 0;
     p->eRollup = 0;           /* rollup.c: policies or tiers may be new */
+    tsmRulesFree(p);          /* metrics.c: so may the rules */
     p->iDataVersion = v;
   }
 }
@@ -417,6 +458,87 @@ void tsmCacheValidate(TsmCtx *p){
 /* This connection committed: what it cached is still right. */
 void tsmCacheCommitted(TsmCtx *p){
   p->iDataVersion = dataVersion(p);
+}
+
+/*
+** Head cache.  The flush of a series reads and decodes its head row, merges
+** the new samples and writes the row back; under one sample per commit
+** that read is most of the work.  So the flush keeps the decoded head (and
+** sealed_last) of the series it wrote, in a direct-mapped cache of
+** TSM_HEAD_CACHE slots, and the next flush of the series takes it from
+** there.  An entry is exactly the row as this connection last wrote it.
+** It is valid while no other connection wrote the store: the flush runs
+** with the write lock held, after tsmStoreReady() compared the data
+** version (tsmCacheValidate), so another connection's commit is always
+** seen.  Everything is forgotten (tsmHeadsForget) on rollback and ROLLBACK
+** TO (the rows written since are gone), when a flush fails, when a series
+** is deleted and when a prune rewrites a head.  Writing tsm_heads with
+** plain SQL on the same connection is not seen (other connections' writes
+** are).
+*/
+#define TSM_HEAD_CACHE 1024          /* slots: at most about 2 MiB */
+struct TsmHead {
+  int64_t iSeries;                   /* 0: empty */
+  int bSealed;                       /* sealed_last is not NULL */
+  int64_t iSealedLast;
+  int n;                             /* samples (< TSM_HEAD_MAX) */
+  int64_t aTs[TSM_HEAD_MAX];
+  double aVal[TSM_HEAD_MAX];
+};
+
+static TsmHead **headSlot(TsmCtx *p, int64_t iSeries){
+  unsigned h = (unsigned)(((uint64_t)iSeries*0x9E3779B97F4A7C15ull)>>40);
+  return &p->apHead[h & (TSM_HEAD_CACHE-1)];
+}
+
+void tsmHeadsForget(TsmCtx *p){
+  int i;
+  if( p->apHead==0 ) return;
+  for(i=0; i<TSM_HEAD_CACHE; i++){
+    if( p->apHead[i] ) p->apHead[i]->iSeries = 0;
+  }
+}
+
+/* The cached head of iSeries, or NULL. */
+static const TsmHead *headCacheGet(TsmCtx *p, int64_t iSeries){
+  TsmHead *pH;
+  if( p->apHead==0 ) return 0;
+  pH = *headSlot(p, iSeries);
+  return pH && pH->iSeries==iSeries ? pH : 0;
+}
+
+/* Remember the head row just written for iSeries (nothing if out of
+** memory: the cache is only a shortcut). */
+static void headCachePut(TsmCtx *p, int64_t iSeries, int bSealed,
+                         int64_t iSealedLast, const int64_t *aTs,
+                         const double *aVal, int n){
+  TsmHead **ppH, *pH;
+  assert( n>=0 && n<TSM_HEAD_MAX );
+  if( p->apHead==0 ){
+    p->apHead = sqlite3_malloc64(sizeof(TsmHead*)*TSM_HEAD_CACHE);
+    if( p->apHead==0 ) return;
+    memset(p->apHead, 0, sizeof(TsmHead*)*TSM_HEAD_CACHE);
+  }
+  ppH = headSlot(p, iSeries);
+  if( *ppH==0 ){
+    *ppH = sqlite3_malloc64(sizeof(TsmHead));
+    if( *ppH==0 ) return;
+  }
+  pH = *ppH;
+  pH->iSeries = iSeries;
+  pH->bSealed = bSealed;
+  pH->iSealedLast = iSealedLast;
+  pH->n = n;
+  memcpy(pH->aTs, aTs, sizeof(int64_t)*(size_t)n);
+  memcpy(pH->aVal, aVal, sizeof(double)*(size_t)n);
+}
+
+static void headsFree(TsmCtx *p){
+  int i;
+  if( p->apHead==0 ) return;
+  for(i=0; i<TSM_HEAD_CACHE; i++) sqlite3_free(p->apHead[i]);
+  sqlite3_free(p->apHead);
+  p->apHead = 0;
 }
 
 /* Build the cache key "metric\0labels" in a buffer of the caller. */
@@ -435,11 +557,12 @@ static char *cacheKey(const char *zMetric, const char *zLabels, int *pn,
 
 /*
 ** Find or create the series (zMetric, zLabels), where zMetric may carry
-** {labels} and zLabels is a JSON object or NULL.  Errors: *pzErr is
+** {labels} and zLabels is a JSON object or NULL.  *peDup receives its
+** duplicate policy (TSM_DUP_xxx, from tsm_metrics).  Errors: *pzErr is
 ** "tsm: ..." from sqlite3_mprintf.
 */
 int tsmSeriesResolve(TsmCtx *p, const char *zMetric, const char *zLabels,
-                     int64_t *piSeries, char **pzErr){
+                     int64_t *piSeries, int *peDup, char **pzErr){
   char aBuf[256], aBuf2[256];
   int nKey = 0, nKey2 = 0, rc = SQLITE_OK;
   char *zKey, *zKey2 = 0;
@@ -449,7 +572,7 @@ int tsmSeriesResolve(TsmCtx *p, const char *zMetric, const char *zLabels,
 
   zKey = cacheKey(zMetric, zLabels, &nKey, aBuf, sizeof(aBuf));
   if( zKey==0 ) return SQLITE_NOMEM;
-  if( cacheFind(&p->cache, zKey, nKey, piSeries) ) goto done;
+  if( cacheFind(&p->cache, zKey, nKey, piSeries, peDup) ) goto done;
 
   if( tsmSeriesKey(zMetric, zLabels, &zM, &zL, zMsg, sizeof(zMsg)) ){
     *pzErr = sqlite3_mprintf("tsm: %s", zMsg);
@@ -458,8 +581,9 @@ int tsmSeriesResolve(TsmCtx *p, const char *zMetric, const char *zLabels,
   }
   zKey2 = cacheKey(zM, zL, &nKey2, aBuf2, sizeof(aBuf2));
   if( zKey2==0 ){ rc = SQLITE_NOMEM; goto done; }
-  if( !cacheFind(&p->cache, zKey2, nKey2, piSeries) ){
+  if( !cacheFind(&p->cache, zKey2, nKey2, piSeries, peDup) ){
     rc = tsmStoreReady(p, 1, 0, pzErr);
+    if( rc==SQLITE_OK ) rc = tsmMetricDup(p, zM, peDup);   /* metrics.c */
     if( rc==SQLITE_OK ) rc = tsmStmt(p, TSM_STMT_SERIES_FIND, &pStmt);
     if( rc==SQLITE_OK ){
       sqlite3_bind_text(pStmt, 1, zM, -1, SQLITE_STATIC);
@@ -485,10 +609,11 @@ int tsmSeriesResolve(TsmCtx *p, const char *zMetric, const char *zLabels,
         }
       }
     }
-    if( rc==SQLITE_OK ) rc = cacheAdd(&p->cache, zKey2, nKey2, *piSeries);
+    if( rc==SQLITE_OK ) rc = cacheAdd(&p->cache, zKey2, nKey2, *piSeries,
+                                      *peDup);
   }
   if( rc==SQLITE_OK && (nKey!=nKey2 || memcmp(zKey, zKey2, nKey)) ){
-    rc = cacheAdd(&p->cache, zKey, nKey, *piSeries);
+    rc = cacheAdd(&p->cache, zKey, nKey, *piSeries, *peDup);
   }
  done:
   if( zKey!=aBuf ) free(zKey);
@@ -498,15 +623,48 @@ int tsmSeriesResolve(TsmCtx *p, const char *zMetric, const char *zLabels,
   return rc;
 }
 
-int tsmSeriesExists(TsmCtx *p, int64_t iSeries, int *pbExists){
+/*
+** The value of a "labels = ?" constraint in the canonical form of
+** tsm_ids.labels (JSON in any key order matches), malloc'ed in *pzOut; or
+** *pzOut NULL when no series can have those labels (not TEXT, not an
+** object of label strings).
+*/
+int tsmLabelsCanonical(sqlite3_value *pVal, char **pzOut){
+  TsmLabels labels;
+  char zMsg[256];
+  int rc = SQLITE_OK;
+  *pzOut = 0;
+  if( sqlite3_value_type(pVal)!=SQLITE_TEXT || sqlite3_value_bytes(pVal)==0 ){
+    return SQLITE_OK;
+  }
+  tsmLabelsInit(&labels);
+  if( tsmLabelsFromJson(&labels, (const char*)sqlite3_value_text(pVal),
+                        zMsg, sizeof(zMsg))==0 ){
+    *pzOut = tsmLabelsToJson(&labels);
+    if( *pzOut==0 ) rc = SQLITE_NOMEM;
+  }
+  tsmLabelsFree(&labels);
+  return rc;
+}
+
+/* Whether series iSeries exists, and if so its duplicate policy. */
+int tsmSeriesExists(TsmCtx *p, int64_t iSeries, int *pbExists, int *peDup){
   sqlite3_stmt *pStmt;
   int rc = tsmStmt(p, TSM_STMT_SERIES_GET, &pStmt);
+  char *zMetric = 0;
   *pbExists = 0;
+  *peDup = TSM_DUP_REPLACE;
   if( rc==SQLITE_OK ){
     sqlite3_bind_int64(pStmt, 1, iSeries);
-    *pbExists = sqlite3_step(pStmt)==SQLITE_ROW;
-    rc = sqlite3_reset(pStmt);
+    if( sqlite3_step(pStmt)==SQLITE_ROW ){
+      *pbExists = 1;
+      zMetric = sqlite3_mprintf("%s", sqlite3_column_text(pStmt, 0));
+      if( zMetric==0 ) rc = SQLITE_NOMEM;
+    }
+    rc = tsmReset(pStmt, rc);
   }
+  if( rc==SQLITE_OK && zMetric ) rc = tsmMetricDup(p, zMetric, peDup);
+  sqlite3_free(zMetric);
   return rc;
 }
 
@@ -527,6 +685,7 @@ int tsmSeriesDelete(TsmCtx *p, int64_t iSeries){
   }
   if( rc==SQLITE_OK ) rc = tsmRollupForget(p, iSeries);  /* its rollups */
   tsmCacheClear(&p->cache);
+  tsmHeadsForget(p);
   return rc;
 }
 
@@ -545,8 +704,10 @@ int tsmChunkDecode(TsmCtx *p, int64_t iSeries, int64_t tsFirst,
     rc = tsmColsReserve(pOut, nSample>0 ? nSample : 1);
     if( rc ) return rc;
     rc = tsmCodecDecode(a, (size_t)n, pOut->aTs, pOut->aVal, nSample);
-    if( rc>=2 && pOut->aTs[1]<=pOut->aTs[0] ){
-      /* Not increasing: perhaps a chunk of the first tsm, whose VARDOD
+    if( rc>=2 && pOut->aTs[1]<=pOut->aTs[0]
+     && tsmCodecUnordered(a, (size_t)n)==0 ){
+      /* Not increasing, and not flagged unordered (equal timestamps of a
+      ** "keep" series): perhaps a chunk of the first tsm, whose VARDOD
       ** timestamps read this way come out as x_i - i*x_0 (docs/FORMAT.md,
       ** "Legacy chunks").  Keep that reading if it increases. */
       int rc2 = tsmCodecDecodeEx(a, (size_t)n, pOut->aTs, pOut->aVal,
@@ -748,6 +909,20 @@ static int chunkSeal(TsmCtx *p, int64_t iSeries, const int64_t *aTs,
       }
       nByte = chunkEncode(p, &aTs[off], &aVal[off], c);
     }
+    if( off+c<n && aTs[off+c-1]==aTs[off+c] && nByte>=0 ){
+      /* Samples of one timestamp ("keep") stay in one chunk, so that
+      ** chunks never overlap: end the piece before them, or if they
+      ** start it, after them. */
+      int e = off+c-1;
+      while( e>off && aTs[e-1]==aTs[e] ) e--;
+      if( e>off ){
+        c = e-off;
+      }else{
+        while( off+c<n && aTs[off+c]==aTs[off] ) c++;
+        if( c>TSM_CODEC_MAX_SAMPLES ) return SQLITE_TOOBIG;
+      }
+      nByte = chunkEncode(p, &aTs[off], &aVal[off], c);
+    }
     if( nByte<0 ) return SQLITE_NOMEM;
     rc = chunkInsert(p, iSeries, &aTs[off], &aVal[off], c, nByte,
                      off==0 ? iReplace : 0);
@@ -805,7 +980,8 @@ int tsmChunkWrite(TsmCtx *p, int64_t iSeries, const int64_t *aTs,
 ** rewritten one at a time through the accumulator p->acc.
 */
 static int storeMergeSealed(TsmCtx *p, int64_t iSeries, const int64_t *aTs,
-                            const double *aVal, int n, char **pzErr){
+                            const double *aVal, int n, int eDup,
+                            char **pzErr){
   sqlite3_stmt *pStmt;
   int64_t *aId = 0, *aFirst = 0;
   int nAff = 0, nAlloc = 0, i, j = 0, rc;
@@ -851,13 +1027,15 @@ static int storeMergeSealed(TsmCtx *p, int64_t iSeries, const int64_t *aTs,
     while( j2<n && aTs[j2]<tsLimit ) j2++;
     if( rc==SQLITE_OK ){
       rc = colsMerge(pAcc, p->chunk.aTs, p->chunk.aVal, p->chunk.n,
-                     &aTs[j], &aVal[j], j2-j);
+                     &aTs[j], &aVal[j], j2-j, eDup, &p->nDup);
     }
     j = j2;
     if( rc==SQLITE_OK && pAcc->n>=2*TSM_CHUNK_MAX ){
-      int nDone = 0;
-      rc = chunkSeal(p, iSeries, pAcc->aTs, pAcc->aVal,
-                     pAcc->n-TSM_CHUNK_MAX, 0, 0, 0, &nDone);
+      int nDone = 0, nSeal = pAcc->n-TSM_CHUNK_MAX;
+      /* never between samples of one timestamp (chunks must not overlap) */
+      while( nSeal>0 && pAcc->aTs[nSeal-1]==pAcc->aTs[nSeal] ) nSeal--;
+      if( nSeal>0 ) rc = chunkSeal(p, iSeries, pAcc->aTs, pAcc->aVal,
+                                   nSeal, 0, 0, 0, &nDone);
       memmove(pAcc->aTs, &pAcc->aTs[nDone],
               sizeof(int64_t)*(size_t)(pAcc->n-nDone));
       memmove(pAcc->aVal, &pAcc->aVal[nDone],
@@ -879,37 +1057,70 @@ static int storeMergeSealed(TsmCtx *p, int64_t iSeries, const int64_t *aTs,
 }
 
 /* Flush the buffered samples of one series (sorted, deduplicated). */
+/*
+** Write the head row of iSeries: n samples, encoded in p->aOut[0..nByte).
+** bRow: the row exists (an UPDATE, cheaper than the upsert; should the row
+** have gone behind the head cache's back, the upsert after all).
+*/
+static int headWrite(TsmCtx *p, int bRow, int64_t iSeries, int bSealed,
+                     int64_t iSealedLast, int n, int nByte){
+  int rc, bAgain;
+  do{
+    sqlite3_stmt *pStmt;
+    rc = tsmStmt(p, bRow ? TSM_STMT_HEAD_UPDATE : TSM_STMT_HEAD_PUT, &pStmt);
+    if( rc ) return rc;
+    sqlite3_bind_int64(pStmt, 1, iSeries);
+    if( bSealed ) sqlite3_bind_int64(pStmt, 2, iSealedLast);
+    sqlite3_bind_int(pStmt, 3, n);
+    if( n>0 ) sqlite3_bind_blob(pStmt, 4, p->aOut, nByte, SQLITE_STATIC);
+    sqlite3_step(pStmt);
+    rc = sqlite3_reset(pStmt);
+    bAgain = rc==SQLITE_OK && bRow && sqlite3_changes(p->db)==0;
+    bRow = 0;
+  }while( bAgain );
+  return rc;
+}
+
 static int storeFlushSeries(TsmCtx *p, TsmBufSeries *pS, char **pzErr){
   sqlite3_stmt *pStmt;
-  int rc, bSealed = 0, k = 0, off = 0;
+  int rc, bSealed = 0, k = 0, off = 0, nByte = 0;
   int64_t iSealedLast = 0;
   TsmCols *pHead = &p->head, *pM = &p->merge;
 
-  /* The head, and the boundary between sealed chunks and head. */
+  /* The head (from the head cache, or its row), and the boundary between
+  ** sealed chunks and head. */
+  const TsmHead *pCached = headCacheGet(p, pS->iSeries);
+  int bRow = pCached!=0;     /* the head row exists */
   pHead->n = 0;
-  rc = tsmStmt(p, TSM_STMT_HEAD_GET, &pStmt);
-  if( rc ) return rc;
-  sqlite3_bind_int64(pStmt, 1, pS->iSeries);
-  if( sqlite3_step(pStmt)==SQLITE_ROW ){
-    if( sqlite3_column_type(pStmt, 0)!=SQLITE_NULL ){
-      bSealed = 1;
-      iSealedLast = sqlite3_column_int64(pStmt, 0);
+  if( pCached ){
+    bSealed = pCached->bSealed;
+    iSealedLast = pCached->iSealedLast;
+  }else{
+    rc = tsmStmt(p, TSM_STMT_HEAD_GET, &pStmt);
+    if( rc ) return rc;
+    sqlite3_bind_int64(pStmt, 1, pS->iSeries);
+    if( sqlite3_step(pStmt)==SQLITE_ROW ){
+      bRow = 1;
+      if( sqlite3_column_type(pStmt, 0)!=SQLITE_NULL ){
+        bSealed = 1;
+        iSealedLast = sqlite3_column_int64(pStmt, 0);
+      }
+      if( sqlite3_column_bytes(pStmt, 2)>0 ){
+        rc = tsmChunkDecode(p, pS->iSeries, INT64_MIN, 0,
+                         sqlite3_column_blob(pStmt, 2),
+                         sqlite3_column_bytes(pStmt, 2), pHead, pzErr);
+      }
     }
-    if( sqlite3_column_bytes(pStmt, 2)>0 ){
-      rc = tsmChunkDecode(p, pS->iSeries, INT64_MIN, 0,
-                       sqlite3_column_blob(pStmt, 2),
-                       sqlite3_column_bytes(pStmt, 2), pHead, pzErr);
-    }
+    rc = tsmReset(pStmt, rc);
+    if( rc ) return rc;
   }
-  if( rc==SQLITE_OK ) rc = sqlite3_reset(pStmt);
-  else sqlite3_reset(pStmt);
-  if( rc ) return rc;
 
   /* 1. Late samples into the sealed chunks. */
   if( bSealed ){
     while( k<pS->n && pS->aTs[k]<=iSealedLast ) k++;
     if( k>0 ){
-      rc = storeMergeSealed(p, pS->iSeries, pS->aTs, pS->aVal, k, pzErr);
+      rc = storeMergeSealed(p, pS->iSeries, pS->aTs, pS->aVal, k, pS->eDup,
+                            pzErr);
       if( rc ) return rc;
     }
   }
@@ -919,8 +1130,13 @@ static int storeFlushSeries(TsmCtx *p, TsmBufSeries *pS, char **pzErr){
   ** last sealed chunk while it is warm.  pM ends up holding the samples
   ** and off the number sealed; the head is pM[off..]. */
   pM->n = 0;
-  rc = colsMerge(pM, pHead->aTs, pHead->aVal, pHead->n,
-                 &pS->aTs[k], &pS->aVal[k], pS->n-k);
+  if( pCached ){
+    rc = colsMerge(pM, pCached->aTs, pCached->aVal, pCached->n,
+                   &pS->aTs[k], &pS->aVal[k], pS->n-k, pS->eDup, &p->nDup);
+  }else{
+    rc = colsMerge(pM, pHead->aTs, pHead->aVal, pHead->n,
+                   &pS->aTs[k], &pS->aVal[k], pS->n-k, pS->eDup, &p->nDup);
+  }
   if( rc==SQLITE_OK && pM->n>=TSM_HEAD_MAX ){
     int64_t iWarm = 0;
     int nGuess = 0;
@@ -946,22 +1162,20 @@ static int storeFlushSeries(TsmCtx *p, TsmBufSeries *pS, char **pzErr){
   if( rc ) return rc;
 
   /* The new head (possibly empty: the row keeps sealed_last). */
-  rc = tsmStmt(p, TSM_STMT_HEAD_PUT, &pStmt);
-  if( rc ) return rc;
-  sqlite3_bind_int64(pStmt, 1, pS->iSeries);
-  if( bSealed ) sqlite3_bind_int64(pStmt, 2, iSealedLast);
-  sqlite3_bind_int(pStmt, 3, pM->n-off);
   if( pM->n-off>0 ){
-    int nByte;
     rc = ensureOut(p, pM->n-off);
     if( rc ) return rc;
     nByte = tsmCodecEncode(&pM->aTs[off], &pM->aVal[off], pM->n-off,
                            TSM_CODEC_FAST, p->aOut, p->nOut);
     if( nByte<0 ) return SQLITE_ERROR;
-    sqlite3_bind_blob(pStmt, 4, p->aOut, nByte, SQLITE_STATIC);
   }
-  sqlite3_step(pStmt);
-  return sqlite3_reset(pStmt);
+  rc = headWrite(p, bRow, pS->iSeries, bSealed, iSealedLast, pM->n-off,
+                 nByte);
+  if( rc==SQLITE_OK ){
+    headCachePut(p, pS->iSeries, bSealed, iSealedLast, &pM->aTs[off],
+                 &pM->aVal[off], pM->n-off);
+  }
+  return rc;
 }
 
 static int cmpSeries(const void *a, const void *b){
@@ -990,7 +1204,7 @@ int tsmStoreFlush(TsmCtx *p, int *pnFlushed, char **pzErr){
     for(i=0; rc==SQLITE_OK && i<pBuf->nSeries; i++){
       TsmBufSeries *pS = &pBuf->aSeries[i];
       if( pS->n==0 ) continue;
-      rc = tsmBufferPrepare(pS);
+      rc = tsmBufferPrepare(pS, &p->nDup);
       if( rc==SQLITE_OK ) rc = storeFlushSeries(p, pS, pzErr);
       /* rollup.c: tiers that folded these times already must refold */
       if( rc==SQLITE_OK ){
@@ -1002,6 +1216,7 @@ int tsmStoreFlush(TsmCtx *p, int *pnFlushed, char **pzErr){
     if( pnFlushed ) *pnFlushed = pBuf->nSample;
     tsmBufferClear(pBuf);
   }else{
+    tsmHeadsForget(p);        /* the statement that failed is rolled back */
     /* The series order changed: the hash must be rebuilt. */
     tsmBufferReindex(pBuf);
   }
@@ -1258,9 +1473,10 @@ static int sameReal(sqlite3_stmt *pStmt, int iCol, double v, int bValid){
 static void checkSamples(CheckOut *pOut, const char *zWhat, int64_t iSeries,
                          const TsmCols *pC){
   int i;
+  /* Equal timestamps are those of a "keep" series. */
   for(i=1; i<pC->n; i++){
-    if( pC->aTs[i]<=pC->aTs[i-1] ){
-      checkLine(pOut, "series %lld: %s: timestamps not increasing at sample %d",
+    if( pC->aTs[i]<pC->aTs[i-1] ){
+      checkLine(pOut, "series %lld: %s: timestamps decreasing at sample %d",
                 (long long)iSeries, zWhat, i);
       return;
     }
@@ -1402,10 +1618,27 @@ int tsmStoreCheck(TsmCtx *p, char **pzOut, char **pzErr){
 /**************************************************************************
 ** tsm_stats: JSON with the size of the store.
 */
+
+/* z as a JSON string ("..." with escapes), or null; from sqlite3_malloc. */
+static char *jsonQuote(const char *z){
+  sqlite3_str *pOut;
+  if( z==0 ) return sqlite3_mprintf("null");
+  pOut = sqlite3_str_new(0);
+  sqlite3_str_appendchar(pOut, 1, '"');
+  for(; *z; z++){
+    unsigned char c = (unsigned char)*z;
+    if( c=='"' || c=='\\' ) sqlite3_str_appendf(pOut, "\\%c", c);
+    else if( c<0x20 ) sqlite3_str_appendf(pOut, "\\u%04x", c);
+    else sqlite3_str_appendchar(pOut, 1, (char)c);
+  }
+  sqlite3_str_appendchar(pOut, 1, '"');
+  return sqlite3_str_finish(pOut);
+}
 int tsmStoreStats(TsmCtx *p, char **pzOut, char **pzErr){
   sqlite3_stmt *pStmt = 0;
   int rc, bExists = 0;
   sqlite3_int64 nSeries = 0, nSamples = 0, nChunks = 0, nBytes = 0, nFile = 0;
+  char *zAutoError;
   rc = tsmStoreReady(p, 0, &bExists, pzErr);
   if( rc ) return rc;
   if( bExists ){
@@ -1433,15 +1666,20 @@ int tsmStoreStats(TsmCtx *p, char **pzOut, char **pzErr){
       return rc;
     }
   }
+  zAutoError = jsonQuote(p->zAutoError);
+  if( zAutoError==0 ) return SQLITE_NOMEM;
   *pzOut = sqlite3_mprintf("{\"series\":%lld,\"samples\":%lld,"
       "\"chunks\":%lld,\"bytes\":%lld,\"bytes_per_sample\":%.3f,"
       "\"file_bytes\":%lld,\"file_bytes_per_sample\":%.3f,"
-      "\"buffered\":%d,\"decoded_chunks\":%lld,"
-      "\"auto_prunes\":%lld,\"auto_prune_ms\":%.3f}",
+      "\"buffered\":%d,\"duplicates\":%lld,\"decoded_chunks\":%lld,"
+      "\"auto_prunes\":%lld,\"auto_prune_ms\":%.3f,"
+      "\"auto_errors\":%lld,\"auto_error\":%s}",
       nSeries, nSamples + p->buf.nSample, nChunks, nBytes,
       nSamples ? (double)nBytes/(double)nSamples : 0.0, nFile,
       nSamples ? (double)nFile/(double)nSamples : 0.0,
-      p->buf.nSample, (long long)p->nDecoded,
-      (long long)p->nAutoPrune, p->rAutoPruneMs);   /* retention.c */
+      p->buf.nSample, (long long)p->nDup, (long long)p->nDecoded,
+      (long long)p->nAutoPrune, p->rAutoPruneMs,    /* retention.c */
+      (long long)p->nAutoError, zAutoError);
+  sqlite3_free(zAutoError);
   return *pzOut ? SQLITE_OK : SQLITE_NOMEM;
 }

@@ -1,8 +1,11 @@
+/* SPDX-License-Identifier: MIT */
 /*
 ** tsm.c -- entry point of the tsm extension.
 **
 **   .load dist/tsm          (sqlite3 shell)
 **   SELECT load_extension('dist/tsm');
+**   sqlite3_auto_extension((void(*)(void))sqlite3_tsm_init);
+**                           (static library libtsm.a, -DSQLITE_CORE)
 **
 ** Registers every function and module, from the one table below, with one
 ** per-connection TsmCtx as user data.  The TsmCtx is freed with the
@@ -11,6 +14,7 @@
 #include <sqlite3ext.h>
 SQLITE_EXTENSION_INIT1
 #include "tsm.h"
+#include "../include/tsm.h"       /* the public declaration */
 #include <stdarg.h>
 #include <string.h>
 
@@ -90,8 +94,12 @@ static void ctxDestroy(void *pArg){
   tsmStoreFree((TsmCtx*)pArg);
 }
 
-#ifdef _WIN32
+/* The one symbol the loadable extension exports (it is built with
+** -fvisibility=hidden; test/install.sh checks with nm). */
+#if defined(_WIN32)
 __declspec(dllexport)
+#elif defined(__GNUC__)
+__attribute__((visibility("default")))
 #endif
 int sqlite3_tsm_init(sqlite3 *db, char **pzErrMsg,
                      const sqlite3_api_routines *pApi){
@@ -105,6 +113,7 @@ int sqlite3_tsm_init(sqlite3 *db, char **pzErrMsg,
     { "tsm_series",    &tsmSeriesModule },      /* vtab_series.c */
     { "tsm_rollups",   &tsmRollupsModule },     /* vtab_rollups.c */
     { "tsm_retention", &tsmRetentionModule },   /* vtab_retention.c */
+    { "tsm_metrics",   &tsmMetricsModule },     /* metrics.c */
     { "tsm_query",     &tsmQueryModule },       /* query.c */
   };
   /* Every function.  Pure ones are innocuous and deterministic; those that
@@ -120,6 +129,7 @@ int sqlite3_tsm_init(sqlite3 *db, char **pzErrMsg,
     void (*xFinal)(sqlite3_context*);
   } aFunc[] = {
     { "tsm_version",      0, 0, PURE,  tsmVersionFunc, 0, 0 },
+    { "tsm_debug",        0, 0, PURE,  tsmDebugFunc, 0, 0 },
     { "tsm_init",         0, 0, STORE, tsmInitFunc, 0, 0 },
     { "tsm_record",       2, 4, STORE, tsmRecordFunc, 0, 0 },
     { "tsm_flush",        0, 0, STORE, tsmFlushFunc, 0, 0 },
@@ -128,10 +138,13 @@ int sqlite3_tsm_init(sqlite3 *db, char **pzErrMsg,
     { "tsm_stats",        0, 0, STORE, tsmStatsFunc, 0, 0 },
     { "tsm_downsample",   0, 3, STORE, tsmDownsampleFunc, 0, 0 },
     { "tsm_prune",        0, 0, STORE, tsmPruneFunc, 0, 0 },
+    { "tsm_auto",         0, 1, STORE, tsmAutoFunc, 0, 0 },
     { "tsm_quantile",     2, 2, PURE,  tsmQuantileFunc, 0, 0 },
+    { "tsm_rank",         2, 2, PURE,  tsmRankFunc, 0, 0 },
     { "tsm_sketch_merge", 1, 1, PURE,  0, tsmSketchMergeStep,
                                           tsmSketchMergeFinal },
     { "tsm_bucket",       2, 2, PURE,  tsmBucketFunc, 0, 0 },
+    { "tsm_selector",     2, 2, PURE,  tsmSelectorFunc, 0, 0 },
     { "tsm_prometheus",   0, 2, STORE, tsmPrometheusFunc, 0, 0 },
   };
 #undef PURE
@@ -149,6 +162,7 @@ int sqlite3_tsm_init(sqlite3 *db, char **pzErrMsg,
   if( p==0 ) return SQLITE_NOMEM;
   memset(p, 0, sizeof(*p));
   p->db = db;
+  p->iPruneInterval = TSM_AUTO_INTERVAL_MS;      /* tsm_auto() */
 
   for(i=0; rc==SQLITE_OK && i<(int)(sizeof(aModule)/sizeof(aModule[0])); i++){
     rc = sqlite3_create_module_v2(db, aModule[i].zName, aModule[i].pModule,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
 ** tsm.h -- private header of the SQLite side of tsm.
 **
@@ -51,10 +52,21 @@ SQLITE_EXTENSION_INIT3
 #define TSM_BUFFER_MAX (256*1024)
 
 typedef struct TsmCtx TsmCtx;
+typedef struct TsmHead TsmHead;
 typedef struct TsmBuffer TsmBuffer;
 typedef struct TsmCache TsmCache;
 typedef struct TsmCols TsmCols;
 typedef struct TsmReader TsmReader;
+typedef struct TsmRules TsmRules;
+
+/* Duplicate policies of tsm_metrics (metrics.c): what a sample does when
+** its series has a sample at that timestamp already (store.c tsmDupMerge). */
+#define TSM_DUP_REPLACE 0     /* the later one wins (the default) */
+#define TSM_DUP_KEEP    1     /* both stay, in recording order */
+#define TSM_DUP_SUM     2
+#define TSM_DUP_FIRST   3     /* the earlier one wins */
+#define TSM_DUP_MIN     4
+#define TSM_DUP_MAX     5
 
 /* A growable pair of columns: timestamps and values. */
 struct TsmCols {
@@ -69,6 +81,7 @@ typedef struct TsmBufSeries {
   int64_t iSeries;
   int n, nAlloc;
   int bSorted;
+  int eDup;                  /* TSM_DUP_xxx of the series */
   int64_t *aTs;
   double *aVal;
 } TsmBufSeries;
@@ -86,7 +99,11 @@ struct TsmBuffer {
 struct TsmCache {
   int nSlot;                 /* power of two, or 0 */
   int nUsed;
-  struct TsmCacheEntry { char *zKey; int nKey; int64_t iSeries; } *aSlot;
+  struct TsmCacheEntry {
+    char *zKey; int nKey;
+    int eDup;                /* TSM_DUP_xxx of the series (metrics.c) */
+    int64_t iSeries;
+  } *aSlot;
 };
 
 /* The aggregates kept beside each chunk (and checked by tsm_check):
@@ -105,6 +122,7 @@ enum {
   TSM_STMT_SERIES_DELETE,
   TSM_STMT_HEAD_GET,
   TSM_STMT_HEAD_PUT,
+  TSM_STMT_HEAD_UPDATE,      /* HEAD_PUT for a row known to exist */
   TSM_STMT_HEAD_DELETE,
   TSM_STMT_CHUNK_AFFECTED,   /* chunks a merge of [a,b] must rewrite */
   TSM_STMT_CHUNK_LAST,
@@ -133,7 +151,6 @@ enum {
   TSM_RSTMT_ROLLUP_DELETE_RANGE,
   TSM_RSTMT_ROLLUP_DELETE_SERIES,
   TSM_RSTMT_ROLLUP_OLDEST,
-  TSM_RSTMT_ROLLUP_NTH,
   TSM_RSTMT_ROLLUP_ANY,
   TSM_RSTMT_RAW_OLDEST,
   TSM_RSTMT_CHUNK_NTH,
@@ -148,7 +165,8 @@ enum {
 #define TSM_ROLLUP_KNOWN    0x01   /* eRollup is valid */
 #define TSM_ROLLUP_POLICIES 0x02   /* tsm_policies has rows */
 #define TSM_ROLLUP_STATE    0x04   /* tsm_rollup_state has rows */
-#define TSM_PRUNE_INTERVAL_MS 5000 /* default time between automatic prunes */
+#define TSM_AUTO_INTERVAL_MS 5000  /* default time between automatic
+                                   ** maintenance runs (tsm_auto) */
 
 /* Per-connection state, the user data of every function and module. */
 struct TsmCtx {
@@ -163,19 +181,25 @@ struct TsmCtx {
   int64_t nDecoded;          /* chunks decoded by this connection */
   TsmBuffer buf;
   TsmCache cache;
+  TsmHead **apHead;          /* head cache, TSM_HEAD_CACHE slots (store.c) */
   TsmCols head, merge, chunk, acc;   /* scratch for the flush */
   uint8_t *aOut; size_t nOut;        /* scratch for encoding */
   int nChunkBytes, nChunkBytesMax;   /* sealed chunk size (chunkSizing) */
   /* Rollups and retention (rollup.c, retention.c) */
   int eRollup;               /* TSM_ROLLUP_xxx flags; 0 = not known */
   int bPruning;              /* inside tsm_prune/tsm_downsample */
-  int64_t iPruneLast;        /* wall clock (ms) of the last automatic prune */
-  int64_t iPruneInterval;    /* ms between automatic prunes (with eRollup) */
-  int64_t iPruneNext;        /* series the next automatic prune starts at */
+  int64_t iPruneLast;        /* wall clock (ms) of the last maintenance */
+  int64_t iPruneInterval;    /* ms between maintenance runs (tsm_auto);
+                             ** 0: every commit; -1: off */
+  int64_t iPruneNext;        /* series the next maintenance starts at */
   sqlite3_stmt *aRollupStmt[TSM_RSTMT_COUNT];   /* see rollup.c */
   struct TsmDoneCache *pDone;        /* rollup.c: highest done_ts per series */
-  int64_t nAutoPrune;        /* automatic prunes run by this connection */
+  int64_t nAutoPrune;        /* maintenance runs of this connection */
   double rAutoPruneMs;       /* ... and the time they took (tsm_stats) */
+  int64_t nAutoError;        /* ... the errors they met and skipped */
+  char *zAutoError;          /* ... the last one (sqlite3_malloc) */
+  TsmRules *pRules;          /* metrics.c: the rules of tsm_metrics */
+  int64_t nDup;              /* samples that met another at their ts */
 };
 
 /* Every tsm virtual table: the connection's TsmCtx beside the base. */
@@ -206,12 +230,14 @@ int tsmGuardClose(TsmCtx *p);
 int tsmFinalize(sqlite3_stmt **ppStmt, int rc);
 int tsmReset(sqlite3_stmt *pStmt, int rc);
 int tsmSeriesResolve(TsmCtx *p, const char *zMetric, const char *zLabels,
-                     int64_t *piSeries, char **pzErr);
-int tsmSeriesExists(TsmCtx *p, int64_t iSeries, int *pbExists);
+                     int64_t *piSeries, int *peDup, char **pzErr);
+int tsmSeriesExists(TsmCtx *p, int64_t iSeries, int *pbExists, int *peDup);
+int tsmLabelsCanonical(sqlite3_value *pVal, char **pzOut);
 int tsmSeriesDelete(TsmCtx *p, int64_t iSeries);
 int tsmSeriesLast(TsmCtx *p, int64_t iSeries, int *pbFound, int64_t *pTs,
                   double *pV, char **pzErr);
 void tsmAggCompute(const double *aVal, int n, TsmAgg *pA);
+double tsmDupCombine(int eDup, double a, double b);
 int tsmChunkLoad(TsmCtx *p, int eStmt, int64_t iKey, int64_t iSeries,
                  TsmCols *pOut, int *pbFound, char **pzErr);
 int tsmChunkDecode(TsmCtx *p, int64_t iSeries, int64_t tsFirst,
@@ -220,6 +246,7 @@ int tsmChunkDecode(TsmCtx *p, int64_t iSeries, int64_t tsFirst,
 void tsmCacheClear(TsmCache *pCache);
 void tsmCacheValidate(TsmCtx *p);
 void tsmCacheCommitted(TsmCtx *p);
+void tsmHeadsForget(TsmCtx *p);
 int tsmStoreFlush(TsmCtx *p, int *pnFlushed, char **pzErr);
 int tsmStoreCheck(TsmCtx *p, char **pzOut, char **pzErr);
 int tsmStoreStats(TsmCtx *p, char **pzOut, char **pzErr);
@@ -237,10 +264,11 @@ int tsmReaderNext(TsmReader *pR, const TsmCols **ppCols, char **pzErr);
 void tsmReaderClose(TsmReader *pR);
 
 /* buffer.c */
-int tsmBufferAdd(TsmBuffer *p, int64_t iSeries, int64_t ts, double v);
+int tsmBufferAdd(TsmBuffer *p, int64_t iSeries, int64_t ts, double v,
+                 int eDup);
 void tsmBufferClear(TsmBuffer *p);
 void tsmBufferFree(TsmBuffer *p);
-int tsmBufferPrepare(TsmBufSeries *pS);
+int tsmBufferPrepare(TsmBufSeries *pS, int64_t *pnDup);
 void tsmBufferReindex(TsmBuffer *p);
 
 /* func.c, vtab_*.c */
@@ -250,6 +278,7 @@ int tsmRecord(TsmCtx *p, sqlite3_value *pMetric, sqlite3_value *pLabels,
 /* SQL functions and modules, all registered by the one table in tsm.c. */
 #define TSM_FUNC(x) void x(sqlite3_context*, int, sqlite3_value**)
 TSM_FUNC(tsmVersionFunc);       /* func.c */
+TSM_FUNC(tsmDebugFunc);
 TSM_FUNC(tsmInitFunc);
 TSM_FUNC(tsmRecordFunc);
 TSM_FUNC(tsmFlushFunc);
@@ -258,10 +287,13 @@ TSM_FUNC(tsmCheckFunc);
 TSM_FUNC(tsmStatsFunc);
 TSM_FUNC(tsmDownsampleFunc);    /* rollup.c */
 TSM_FUNC(tsmQuantileFunc);
+TSM_FUNC(tsmRankFunc);
 TSM_FUNC(tsmSketchMergeStep);
 void tsmSketchMergeFinal(sqlite3_context*);
 TSM_FUNC(tsmPruneFunc);         /* retention.c */
+TSM_FUNC(tsmAutoFunc);
 TSM_FUNC(tsmBucketFunc);        /* query.c */
+TSM_FUNC(tsmSelectorFunc);
 TSM_FUNC(tsmPrometheusFunc);    /* export.c */
 #undef TSM_FUNC
 extern sqlite3_module tsmQueryModule;
@@ -316,6 +348,9 @@ int tsmPoliciesLoad(TsmCtx *p, TsmPolicies *pSet);
 void tsmPoliciesFree(TsmPolicies *pSet);
 int tsmPolicyFor(const TsmPolicies *pSet, const char *zMetric, int64_t iRes);
 int tsmPatternCheck(const char *zPattern, char **pzErr);
+void tsmPatternScore(const char *zPattern, int *pbExact, int *piScore);
+int tsmPatternBetter(const char *zA, int bExactA, int iScoreA,
+                     const char *zB, int bExactB, int iScoreB);
 int tsmResolutionFromValue(sqlite3_value *pVal, int bRawOk, int64_t *piRes,
                            char **pzErr);
 int tsmKeepFromValue(sqlite3_value *pVal, int64_t *piKeep, char **pzErr);
@@ -347,6 +382,7 @@ typedef struct TsmRunSeries {
   int bHead;                 /* the series has a head row */
   int bSealed;               /* sealed_last is not NULL */
   int64_t iSealedLast;       /* sealed_last of the head row */
+  char *zCorrupt;            /* its head does not decode (bSkipCorrupt) */
 } TsmRunSeries;
 
 /* One rollup tier of one series, and its state. */
@@ -369,7 +405,7 @@ typedef struct TsmSeriesTiers {
   int64_t *aOrphan;          /* tiers with state but no policy (at most 64) */
 } TsmSeriesTiers;
 
-int tsmRunOpen(TsmCtx *p, TsmRun **ppRun, char **pzErr);
+int tsmRunOpen(TsmCtx *p, int bSkipCorrupt, TsmRun **ppRun, char **pzErr);
 void tsmRunClose(TsmRun *pRun);
 int tsmRunSeriesCount(TsmRun *pRun);
 TsmRunSeries *tsmRunSeriesAt(TsmRun *pRun, int i);
@@ -383,6 +419,8 @@ int tsmRunTiers(TsmRun *pRun, TsmRunSeries *pS, TsmSeriesTiers **ppTiers);
 int tsmRunDownsample(TsmRun *pRun, TsmRunSeries *pS, int64_t iUpTo,
                      int64_t iRebuildRes, int64_t iFrom, int64_t iTo,
                      int *pnBucket);
+int tsmRunFold(TsmRun *pRun, TsmRunSeries *pS, int *pnBucket);
+void tsmRunFoldLimit(TsmRun *pRun, int nBucket);
 int tsmRunStatePut(TsmRun *pRun, int64_t iSeries, const TsmTier *pTier,
                    int64_t iRawPruned);
 int tsmRunRawOldest(TsmRun *pRun, TsmRunSeries *pS, int64_t *pTs);
@@ -399,6 +437,15 @@ int tsmRetentionUsage(TsmCtx *p, const TsmPolicies *pSet, TsmUsage *aUsage,
                       char **pzErr);
 
 extern sqlite3_module tsmRollupsModule;
+extern sqlite3_module tsmMetricsModule;
+
+/* metrics.c */
+int tsmMetricDup(TsmCtx *p, const char *zMetric, int *peDup);
+int tsmMetricMeta(TsmCtx *p, const char *zMetric, const char **pzType,
+                  const char **pzHelp);
+const char *tsmDupName(int eDup);
+void tsmRulesFree(TsmCtx *p);
+void tsmRulesChanged(TsmCtx *p);
 extern sqlite3_module tsmRetentionModule;
 
 /* store.c: write one sealed chunk (used by retention.c to trim a chunk) */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
 ** vtab_retention.c -- the tsm_retention eponymous, writable virtual table.
 **

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
 ** vtab_rollups.c -- the tsm_rollups eponymous virtual table (read only).
 **

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
 ** vtab_samples.c -- the tsm_samples eponymous virtual table.
 **
@@ -16,10 +17,10 @@
 **                then the automatic prune (retention.c)
 **   xCommit      the cache of series ids is still valid
 **   xRollback    discard the buffer (and the series cache: series created
-**                in the transaction are gone)
+**                in the transaction are gone; and the head cache)
 **   xSavepoint   flush, so the buffer never holds samples from before the
 **                savepoint; then xRollbackTo can simply discard it
-**   xRollbackTo  discard the buffer (and the cache)
+**   xRollbackTo  discard the buffer (and the caches)
 ** tsm_record() runs a cached INSERT on this table, so it takes the same
 ** path.  Readers (xFilter) flush first: within the transaction, so a later
 ** rollback still discards, and a connection reads its own samples.
@@ -27,6 +28,7 @@
 ** xBestIndex: idxStr holds one letter per argument passed to xFilter:
 **   'S' series_id =      'I' series_id IN (all values at once)
 **   'M' metric =         'N' metric IN (all values at once)
+**   'B' labels = (compared in canonical form: JSON in any key order)
 **   '>' ts >   'G' ts >=   '<' ts <   'L' ts <=   '=' ts =
 ** idxNum bit 1: rows come out ordered by (series_id, ts).
 */
@@ -48,6 +50,7 @@ typedef struct SamplesCursor {
   const TsmCols *pCols;      /* decoded samples of the current chunk */
   int iRow;                  /* index in pCols */
   char *zMetric, *zLabels;   /* of the current series */
+  char *zWant;               /* labels = constraint, canonical (malloc) */
   int bEof;
   int64_t iRowid;
 } SamplesCursor;
@@ -71,7 +74,7 @@ static int samplesDisconnect(sqlite3_vtab *pVtab){
 static int samplesBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *pInfo){
   char zIdx[64];
   int nIdx = 0, i, nArg = 0;
-  int bSeries = 0, bMetric = 0, bTs = 0;
+  int bSeries = 0, bMetric = 0, bTs = 0, bLabels = 0;
   (void)pVtab;
   for(i=0; i<pInfo->nConstraint && nIdx<(int)sizeof(zIdx)-1; i++){
     const struct sqlite3_index_constraint *pC = &pInfo->aConstraint[i];
@@ -83,6 +86,10 @@ static int samplesBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *pInfo){
     }else if( pC->iColumn==COL_METRIC && pC->op==SQLITE_INDEX_CONSTRAINT_EQ ){
       c = sqlite3_vtab_in(pInfo, i, 1) ? 'N' : 'M';
       bMetric = 1;
+    }else if( pC->iColumn==COL_LABELS && pC->op==SQLITE_INDEX_CONSTRAINT_EQ
+           && !bLabels ){
+      c = 'B';
+      bLabels = 1;
     }else if( pC->iColumn==COL_TS ){
       switch( pC->op ){
         case SQLITE_INDEX_CONSTRAINT_GT: c = '>'; break;
@@ -96,8 +103,9 @@ static int samplesBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *pInfo){
     if( c ){
       zIdx[nIdx++] = c;
       pInfo->aConstraintUsage[i].argvIndex = ++nArg;
-      /* ts constraints on INTEGER are exact; others SQLite re-checks */
-      pInfo->aConstraintUsage[i].omit = 0;
+      /* ts constraints on INTEGER are exact; others SQLite re-checks;
+      ** labels are compared by xFilter in canonical form, not as text */
+      pInfo->aConstraintUsage[i].omit = c=='B';
     }
   }
   zIdx[nIdx] = 0;
@@ -106,7 +114,9 @@ static int samplesBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *pInfo){
   {
     double nRows = 1e6;
     if( bSeries ) nRows /= 100;
+    else if( bMetric && bLabels ) nRows /= 100;
     else if( bMetric ) nRows /= 50;
+    else if( bLabels ) nRows /= 20;
     if( bTs ) nRows /= 10*bTs;
     pInfo->estimatedRows = (sqlite3_int64)nRows;
     pInfo->estimatedCost = nRows;
@@ -144,6 +154,8 @@ static void cursorReset(SamplesCursor *pCur){
   sqlite3_free(pCur->zMetric);
   sqlite3_free(pCur->zLabels);
   pCur->zMetric = pCur->zLabels = 0;
+  free(pCur->zWant);
+  pCur->zWant = 0;
   pCur->pCols = 0;
   pCur->bEof = 1;
 }
@@ -232,7 +244,8 @@ static int samplesFilter(sqlite3_vtab_cursor *pCursor, int idxNum,
   sqlite3_stmt *pStmt = 0;
   int rc = SQLITE_OK, i, bExists = 0, nAlloc = 0;
   int bSeries = 0, bMetric = 0;
-  char *zErr = 0;
+  char *zErr = 0, *zLabels;
+  sqlite3_value *pLabels = 0;
   (void)idxNum;
 
   cursorReset(pCur);
@@ -253,6 +266,7 @@ static int samplesFilter(sqlite3_vtab_cursor *pCursor, int idxNum,
     switch( idxStr[i] ){
       case 'S': case 'I': bSeries = 1; continue;
       case 'M': case 'N': bMetric = 1; continue;
+      case 'B': pLabels = pV; continue;
     }
     if( sqlite3_value_numeric_type(pV)==SQLITE_INTEGER ){
       t = sqlite3_value_int64(pV);
@@ -283,6 +297,12 @@ static int samplesFilter(sqlite3_vtab_cursor *pCursor, int idxNum,
     if( strchr("<L=", idxStr[i]) && t<pCur->hi ) pCur->hi = t;
   }
   if( pCur->lo>pCur->hi ) return SQLITE_OK;
+  if( pLabels ){
+    rc = tsmLabelsCanonical(pLabels, &pCur->zWant);
+    if( rc ) return rc;
+    if( pCur->zWant==0 ) return SQLITE_OK;   /* no series has such labels */
+  }
+  zLabels = pCur->zWant;
 
   /* The series to visit. */
   if( bSeries ){
@@ -337,11 +357,31 @@ static int samplesFilter(sqlite3_vtab_cursor *pCursor, int idxNum,
     }
     sqlite3_finalize(pStmt);
   }else{
-    rc = sqlite3_prepare_v2(p->db,
+    rc = sqlite3_prepare_v2(p->db, zLabels ?
+        "SELECT series_id FROM main.tsm_ids WHERE labels=?1" :
         "SELECT series_id FROM main.tsm_ids ORDER BY series_id", -1,
         &pStmt, 0);
+    if( rc==SQLITE_OK && zLabels ){
+      sqlite3_bind_text(pStmt, 1, zLabels, -1, SQLITE_STATIC);
+    }
     if( rc==SQLITE_OK ) rc = addSeriesFromStmt(pCur, pStmt, &nAlloc);
     sqlite3_finalize(pStmt);
+    pStmt = 0;
+  }
+  if( rc==SQLITE_OK && zLabels && (bSeries || bMetric) ){
+    /* keep the series listed that have those labels */
+    int w = 0;
+    rc = sqlite3_prepare_v2(p->db,
+        "SELECT 1 FROM main.tsm_ids WHERE series_id=?1 AND labels=?2", -1,
+        &pStmt, 0);
+    for(i=0; rc==SQLITE_OK && i<pCur->nSeries; i++){
+      sqlite3_bind_int64(pStmt, 1, pCur->aSeries[i]);
+      sqlite3_bind_text(pStmt, 2, zLabels, -1, SQLITE_STATIC);
+      if( sqlite3_step(pStmt)==SQLITE_ROW ) pCur->aSeries[w++] = pCur->aSeries[i];
+      rc = sqlite3_reset(pStmt);
+    }
+    sqlite3_finalize(pStmt);
+    pCur->nSeries = w;
   }
   if( rc ) return rc;
   if( pCur->nSeries==0 ) return SQLITE_OK;
@@ -428,7 +468,7 @@ int tsmRecord(TsmCtx *p, sqlite3_value *pMetric, sqlite3_value *pLabels,
               int64_t iSeries, char **pzErr){
   int64_t ts;
   double v;
-  int rc;
+  int rc, bNull = 0, eDup = TSM_DUP_REPLACE;
 
   if( bBits ){
     int64_t iBits = sqlite3_value_int64(pValue);
@@ -439,9 +479,9 @@ int tsmRecord(TsmCtx *p, sqlite3_value *pMetric, sqlite3_value *pLabels,
       v = sqlite3_value_double(pValue);
       break;
     case SQLITE_NULL:
-      *pzErr = sqlite3_mprintf("tsm: invalid value NULL: must be a number "
-          "(NaN is written through the value_bits column)");
-      return SQLITE_ERROR;
+      bNull = 1;             /* nothing measured: checked, not recorded */
+      v = 0.0;
+      break;
     default:
       *pzErr = sqlite3_mprintf("tsm: invalid value of type %s: must be a "
           "number (INTEGER or REAL)",
@@ -468,13 +508,27 @@ int tsmRecord(TsmCtx *p, sqlite3_value *pMetric, sqlite3_value *pLabels,
       }
       zLabels = (const char*)sqlite3_value_text(pLabels);
     }
+    if( bNull ){
+      /* The arguments are still checked: a misuse is an error. */
+      char *zM = 0, *zL = 0, zMsg[512];
+      if( tsmSeriesKey((const char*)sqlite3_value_text(pMetric), zLabels,
+                       &zM, &zL, zMsg, sizeof(zMsg)) ){
+        *pzErr = sqlite3_mprintf("tsm: %s", zMsg);
+        return SQLITE_ERROR;
+      }
+      free(zM);
+      free(zL);
+      return SQLITE_OK;
+    }
     rc = tsmSeriesResolve(p, (const char*)sqlite3_value_text(pMetric),
-                          zLabels, &iSeries, pzErr);
+                          zLabels, &iSeries, &eDup, pzErr);
     if( rc ) return rc;
+  }else if( bNull ){
+    return SQLITE_OK;
   }else if( iSeries>0 ){
     int bExists = 0;
     rc = tsmStoreReady(p, 1, 0, pzErr);
-    if( rc==SQLITE_OK ) rc = tsmSeriesExists(p, iSeries, &bExists);
+    if( rc==SQLITE_OK ) rc = tsmSeriesExists(p, iSeries, &bExists, &eDup);
     if( rc ) return rc;
     if( !bExists ){
       *pzErr = sqlite3_mprintf("tsm: invalid series_id %lld: no such series",
@@ -487,7 +541,7 @@ int tsmRecord(TsmCtx *p, sqlite3_value *pMetric, sqlite3_value *pLabels,
     return SQLITE_ERROR;
   }
 
-  rc = tsmBufferAdd(&p->buf, iSeries, ts, v);
+  rc = tsmBufferAdd(&p->buf, iSeries, ts, v, eDup);
   if( rc ) return rc;
   p->iLastSeries = iSeries;
   if( p->buf.nSample>=TSM_BUFFER_MAX ){
@@ -574,6 +628,7 @@ static int samplesRollback(sqlite3_vtab *pVtab){
   TsmCtx *p = ((TsmVtab*)pVtab)->p;
   tsmBufferClear(&p->buf);
   tsmCacheClear(&p->cache);
+  tsmHeadsForget(p);          /* the head rows written since are gone */
   p->bReady = 0;
   return SQLITE_OK;
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
 ** vtab_series.c -- the tsm_series eponymous virtual table.
 **
@@ -10,9 +11,12 @@
 ** and the head (the last sample is decoded).  DELETE removes the series and
 ** all its data.  Reading flushes this connection's buffer first.
 **
-** xBestIndex idxNum: 1 = series_id = argv[0]; 2 = metric = argv[0].
+** xBestIndex idxNum: bit 0 series_id =, bit 1 metric =, bit 2 labels =
+** (compared in canonical form: JSON in any key order); the arguments
+** come in that order.
 */
 #include "tsm.h"
+#include <stdlib.h>
 #include <string.h>
 
 enum { COL_SERIES, COL_METRIC, COL_LABELS, COL_FIRST, COL_LAST, COL_LASTV,
@@ -53,29 +57,34 @@ static int seriesDisconnect(sqlite3_vtab *pVtab){
 }
 
 static int seriesBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *pInfo){
-  int i;
+  int i, j, nArg = 0;
+  int aCol[3] = {-1, -1, -1};     /* constraint of series_id, metric, labels */
   (void)pVtab;
-  pInfo->estimatedCost = 1000;
-  pInfo->estimatedRows = 1000;
   for(i=0; i<pInfo->nConstraint; i++){
     const struct sqlite3_index_constraint *pC = &pInfo->aConstraint[i];
     if( !pC->usable || pC->op!=SQLITE_INDEX_CONSTRAINT_EQ ) continue;
-    if( pC->iColumn==COL_SERIES || pC->iColumn<0 ){
-      pInfo->idxNum = 1;
-      pInfo->aConstraintUsage[i].argvIndex = 1;
-      pInfo->aConstraintUsage[i].omit = 1;
-      pInfo->estimatedCost = 1;
-      pInfo->estimatedRows = 1;
-      pInfo->idxFlags = SQLITE_INDEX_SCAN_UNIQUE;
-      break;
-    }
-    if( pC->iColumn==COL_METRIC && pInfo->idxNum==0 ){
-      pInfo->idxNum = 2;
-      pInfo->aConstraintUsage[i].argvIndex = 1;
-      pInfo->aConstraintUsage[i].omit = 1;
-      pInfo->estimatedCost = 10;
-      pInfo->estimatedRows = 10;
-    }
+    if( pC->iColumn==COL_SERIES || pC->iColumn<0 ) aCol[0] = i;
+    else if( pC->iColumn==COL_METRIC ) aCol[1] = i;
+    else if( pC->iColumn==COL_LABELS ) aCol[2] = i;
+  }
+  pInfo->idxNum = 0;
+  for(j=0; j<3; j++){
+    if( aCol[j]<0 ) continue;
+    pInfo->idxNum |= 1<<j;
+    pInfo->aConstraintUsage[aCol[j]].argvIndex = ++nArg;
+    pInfo->aConstraintUsage[aCol[j]].omit = 1;
+  }
+  if( pInfo->idxNum & 1 ){
+    pInfo->estimatedCost = 1;
+    pInfo->estimatedRows = 1;
+    pInfo->idxFlags = SQLITE_INDEX_SCAN_UNIQUE;
+  }else if( pInfo->idxNum ){
+    pInfo->estimatedCost = (pInfo->idxNum & 2) ? 10 : 100;
+    pInfo->estimatedRows = (pInfo->idxNum & 2) ? 10 : 100;
+    if( pInfo->idxNum==6 ) pInfo->estimatedCost = pInfo->estimatedRows = 2;
+  }else{
+    pInfo->estimatedCost = 1000;
+    pInfo->estimatedRows = 1000;
   }
   if( pInfo->nOrderBy==1 && pInfo->aOrderBy[0].iColumn==COL_SERIES
    && !pInfo->aOrderBy[0].desc ){
@@ -112,14 +121,8 @@ static int seriesNext(sqlite3_vtab_cursor *pCursor){
 static int seriesFilter(sqlite3_vtab_cursor *pCursor, int idxNum,
                         const char *idxStr, int argc, sqlite3_value **argv){
   SeriesCursor *pCur = (SeriesCursor*)pCursor;
-  static const char *const azSql[] = {
-    "SELECT series_id, metric, labels FROM main.tsm_ids ORDER BY series_id",
-    "SELECT series_id, metric, labels FROM main.tsm_ids WHERE series_id=?1",
-    "SELECT series_id, metric, labels FROM main.tsm_ids WHERE metric=?1 "
-    "ORDER BY series_id",
-  };
-  char *zErr = 0;
-  int rc, bExists = 0;
+  char *zErr = 0, *zSql, *zLabels = 0;
+  int rc, bExists = 0, iArg = 0;
   (void)idxStr;
   pCur->bEof = 1;
   sqlite3_finalize(pCur->pList);
@@ -131,9 +134,35 @@ static int seriesFilter(sqlite3_vtab_cursor *pCursor, int idxNum,
     return rc;
   }
   if( !bExists ) return SQLITE_OK;
-  rc = sqlite3_prepare_v2(pCur->p->db, azSql[idxNum], -1, &pCur->pList, 0);
+  if( idxNum & 4 ){
+    /* labels = ?: compared in canonical form (JSON in any key order) */
+    rc = tsmLabelsCanonical(argv[argc-1], &zLabels);
+    if( rc ) return rc;
+    if( zLabels==0 ) return SQLITE_OK;   /* no series has such labels */
+  }
+  zSql = sqlite3_mprintf("SELECT series_id, metric, labels FROM main.tsm_ids"
+      " WHERE 1%s%s%s ORDER BY series_id",
+      (idxNum & 1) ? " AND series_id=?" : "",
+      (idxNum & 2) ? " AND metric=?" : "",
+      (idxNum & 4) ? " AND labels=?" : "");
+  rc = zSql ? sqlite3_prepare_v2(pCur->p->db, zSql, -1, &pCur->pList, 0)
+            : SQLITE_NOMEM;
+  sqlite3_free(zSql);
+  if( rc==SQLITE_OK ){
+    if( (idxNum & 1) && iArg<argc ){
+      sqlite3_bind_value(pCur->pList, iArg+1, argv[iArg]);
+      iArg++;
+    }
+    if( (idxNum & 2) && iArg<argc ){
+      sqlite3_bind_value(pCur->pList, iArg+1, argv[iArg]);
+      iArg++;
+    }
+    if( idxNum & 4 ){
+      sqlite3_bind_text(pCur->pList, iArg+1, zLabels, -1, SQLITE_TRANSIENT);
+    }
+  }
+  free(zLabels);
   if( rc ) return rc;
-  if( idxNum && argc>0 ) sqlite3_bind_value(pCur->pList, 1, argv[0]);
   pCur->bEof = 0;
   return seriesNext(pCursor);
 }

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- 001_init.sql: the first tsm store (format 1).
 -- Applied by store.c in one transaction; the format version is recorded in
 -- tsm_meta('format') after each migration.  See docs/FORMAT.md.

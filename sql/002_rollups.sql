@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- 002_rollups.sql: retention policies and rollup tiers (format 2).
 -- Applied by store.c after 001_init.sql; idempotent.  See docs/FORMAT.md,
 -- "Rollups and retention".

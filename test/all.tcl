@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # all.tcl -- run every test and print one total line.
 #
 # Runs: the C unit tests (build/test_*), every test/*.test (tclsh), every

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """clients.py -- tsm from Python's standard sqlite3 module (Debian's
 /usr/bin/python3): loading, tsm_record, executemany into tsm_samples with
 Python's implicit transactions, exact read-back, rollback, errors, labels.
@@ -266,8 +267,6 @@ def main():
         ("4.4", "SELECT tsm_record('ok', 1, ?)", ("not json",)),
         ("4.5", "SELECT tsm_record('ok', 1, NULL, ?)", ("yesterday",)),
         ("4.6", "SELECT tsm_record('ok', ?)", ("12",)),
-        ("4.7", "SELECT tsm_record('ok', ?)", (None,)),
-        ("4.8", "SELECT tsm_record('ok', ?)", (float("nan"),)),
         ("4.9", "SELECT tsm_record('ok', 1, NULL, ?)", (1.5,)),
         ("4.10", "SELECT tsm_record(?, 1)", (b"blob",)),
         ("4.11", "INSERT INTO tsm_samples(metric, labels, ts, value) VALUES (?,?,?,?)",
@@ -279,6 +278,12 @@ def main():
         e = error_of(conn, sql, params)
         check(name, (e[0], e[1][:5]) if e else None, ("OperationalError", "tsm: "))
         conn.rollback()
+    # None (and NaN, which SQLite binds as NULL) is "nothing measured":
+    # no error, NULL result, nothing recorded
+    check("4.7", conn.execute("SELECT tsm_record('ok', ?)", (None,)).fetchone()[0], None)
+    check("4.8", conn.execute("SELECT tsm_record('ok', ?)", (float("nan"),)).fetchone()[0],
+          None)
+    conn.commit()
     check("4.20", other.execute("SELECT count(*) FROM tsm_samples").fetchone()[0], n0)
     check("4.21", other.execute("SELECT count(*) FROM tsm_series WHERE metric='ok'")
           .fetchone()[0], 0)

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # shell.sh -- tsm from the sqlite3 command-line shell: .load dist/tsm,
 # record, read back, error messages, and a clean exit (no "unable to close"
 # complaint about unfinalized statements).  Prints "N passed, N failed".

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tester.tcl -- the harness every test/*.test file sources.
 #
 #   open_db DB ?FILE?            open FILE (default: a fresh database) as

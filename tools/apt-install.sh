@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # apt-install.sh PKG... -- install Debian packages, waiting (up to 10
 # minutes) for another apt or dpkg to let go of its lock instead of failing.
 

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Install what building and testing tsm needs, when it is missing (Debian):
 # compilers, SQLite's headers, Tcl and the libraries the extension links.
 # Never a server or a client toolchain: the tests that need those skip

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
 ** bench_codec.c -- microbenchmark of the pure chunk codec (ext/codec.c).
 **

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
 ** fuzz_codec.c -- libFuzzer target for the chunk codec (ext/codec.c).
 **

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
 ** fuzz_sketch.c -- libFuzzer target for the quantile sketch (ext/sketch.c).
 **

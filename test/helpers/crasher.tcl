@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # crasher.tcl -- a child process of crash.test: records batches of known
 # content until it is killed.
 #

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # pruner.tcl -- a child process of retention.test: records, downsamples and
 # prunes one store at the same time as another pruner.
 #

@@ -1,8 +1,10 @@
+# SPDX-License-Identifier: MIT
 # writer.tcl -- a child process of concurrency.test: writes one store at the
 # same time as other writers and reports exactly what it committed.
 #
-#   tclsh writer.tcl EXT DBFILE ID NWRITERS NBATCH GOFILE
+#   tclsh writer.tcl EXT DBFILE ID NWRITERS NBATCH GOFILE ?AUTO?
 #
+# AUTO, if given, is passed to tsm_auto() (automatic maintenance at commit).
 # EXT is the extension to load (dist/tsm or dist/asan/tsm), ID is 0..NWRITERS-1.
 # The writer waits until GOFILE exists, then commits NBATCH batches.  Batch b
 # uses mode b%4:
@@ -24,7 +26,7 @@
 #
 # Output: one line per series "S metric labels count sum tssum", then
 # "retries N", then "done".  Errors: "ERROR ..." and exit status 1.
-lassign $argv ext dbfile id nWriters nBatch gofile
+lassign $argv ext dbfile id nWriters nBatch gofile auto
 package require sqlite3
 
 proc fail {msg} {
@@ -40,6 +42,7 @@ if {[catch {
   db timeout 30000
   # durability is crash.test's business; here: many commits, quickly
   db eval {PRAGMA synchronous=NORMAL}
+  if {$auto ne ""} { db eval {SELECT tsm_auto($auto)} }
 } msg]} { fail "open: $msg" }
 
 expr {srand(7919*$id + 17)}

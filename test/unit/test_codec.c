@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
 ** test_codec.c -- unit and property tests of the chunk codec (ext/codec.c).
 **
@@ -484,14 +485,15 @@ static void testLegacyDod(void){
 /*
 ** Golden byte vectors, one per tag: the encoder must write exactly these
 ** bytes for these inputs, and the decoder read them back bit for bit.
-** They pin the format of docs/FORMAT.md ("Chunk encoding"); the chunks of
-** cases 0-5 are those of format version 1 before DICT existed.
+** They pin the format of docs/FORMAT.md ("Chunk encoding"); cases 0-5 are
+** version-1 chunks (case 0 with the unordered flag: its timestamps are
+** random), case 6 a version-2 chunk.
 */
 static int goldenInput(int iCase){
   uint64_t x = 0x9e3779b97f4a7c15ULL;
   int i, n = 0;
   switch( iCase ){
-    case 0:     /* ts RAW, values RAW (BEST) */
+    case 0:     /* ts RAW, values RAW (BEST), unordered */
       n = 3;
       for(i=0; i<n; i++){
         x = x*6364136223846793005ULL + 1442695040888963407ULL;
@@ -531,7 +533,7 @@ static int goldenInput(int iCase){
 }
 
 static const uint8_t aGolden0[53] = {
-    0x01, 0x01, 0x03, 0x00, 0x00, 0xbc, 0x46, 0xbf, 0x21, 0xee, 0xea, 0x2c,
+    0x01, 0x03, 0x03, 0x00, 0x00, 0xbc, 0x46, 0xbf, 0x21, 0xee, 0xea, 0x2c,
     0x4f, 0x8d, 0x1a, 0x1a, 0x4d, 0x75, 0x80, 0xaa, 0x32, 0x89, 0x27, 0x6d,
     0x4a, 0x90, 0xc4, 0xb3, 0x00, 0x00, 0xbc, 0x46, 0xbf, 0x21, 0xee, 0xea,
     0x2c, 0x4f, 0x8d, 0x1a, 0x1a, 0x4d, 0x75, 0x80, 0xaa, 0x32, 0x89, 0x27,

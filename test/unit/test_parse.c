@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
 ** test_parse.c -- unit tests of ext/parse.c (names, labels, selectors,
 ** series keys, durations, times).
@@ -1303,6 +1304,67 @@ static void test_errors(void){
   CHECK_EQ_INT(tsmUtf8Valid(zErr, strlen(zErr)), 1);
 }
 
+/* tsmSelectorBuild(): the text, or the error message. */
+static const char *selBuild(const char *zMetric, const char *zJson){
+  char *z;
+  zErr[0] = 0;
+  z = tsmSelectorBuild(zMetric, zJson, zErr, sizeof(zErr));
+  snprintf(zOut, sizeof(zOut), "%s", z ? z : zErr);
+  free(z);
+  return zOut;
+}
+
+/* The selector built from zJson parses back to = matchers whose values are
+** exactly the label values of zJson. */
+static void selRoundTrip(const char *zJson){
+  TsmLabels l;
+  TsmSelector s;
+  char *z;
+  int i;
+  tsmLabelsInit(&l);
+  CHECK_EQ_INT(tsmLabelsFromJson(&l, zJson, zErr, sizeof(zErr)), 0);
+  z = tsmSelectorBuild("m", zJson, zErr, sizeof(zErr));
+  CHECK(z!=0);
+  if( z && tsmSelectorParse(z, &s, zErr, sizeof(zErr))==0 ){
+    CHECK_EQ_INT(s.nMatch, l.n);
+    for(i=0; i<s.nMatch && i<l.n; i++){
+      CHECK_EQ_INT(s.aMatch[i].eOp, TSM_MATCH_EQ);
+      CHECK_EQ_STR(s.aMatch[i].zName, l.a[i].zName);
+      CHECK_EQ_STR(s.aMatch[i].zValue, l.a[i].zValue);
+    }
+    CHECK(tsmSelectorMatch(&s, "m", &l));
+    tsmSelectorFree(&s);
+  }else{
+    CHECK(0);
+  }
+  free(z);
+  tsmLabelsFree(&l);
+}
+
+static void test_selector_build(void){
+  CHECK_EQ_STR(selBuild("m", 0), "m");
+  CHECK_EQ_STR(selBuild("m", "{}"), "m");
+  CHECK_EQ_STR(selBuild(0, 0), "{}");
+  CHECK_EQ_STR(selBuild(0, "{\"a\":\"x\"}"), "{a=\"x\"}");
+  CHECK_EQ_STR(selBuild("m", "{\"b\":\"2\",\"a\":\"1\"}"), "m{a=\"1\",b=\"2\"}");
+  CHECK_EQ_STR(selBuild("m", "{\"a\":\"q\\\"b\\\\n\\nt\\tr\\r\\u0001\"}"),
+               "m{a=\"q\\\"b\\\\n\\nt\\tr\\r\\u0001\"}");
+  CHECK_EQ_STR(selBuild("m", "{\"a\":\"caf\xc3\xa9 \xf0\x9f\x98\x80\"}"),
+               "m{a=\"caf\xc3\xa9 \xf0\x9f\x98\x80\"}");
+  CHECK_EQ_STR(selBuild("m", "{\"a\":\"\",\"b\":null,\"c\":\"1\"}"),
+               "m{c=\"1\"}");
+  CHECK_EQ_STR(selBuild("1m", 0),
+               "invalid metric name \"1m\": must match [a-zA-Z_:][a-zA-Z0-9_:]*");
+  CHECK_EQ_STR(selBuild("m", "[1]"), "invalid labels: not a JSON object");
+  CHECK_EQ_STR(selBuild("m", "{\"a\":1}"),
+               "invalid labels: value of \"a\" must be a string");
+  CHECK_EQ_STR(selBuild("m", "{\"a-b\":\"1\"}"), "invalid label name \"a-b\": "
+               "must match [a-zA-Z_][a-zA-Z0-9_]* and not start with __");
+  selRoundTrip("{\"a\":\"\\\"\\\\\\n\\t\\r\\b\\f\\u007f}{,=~\"}");
+  selRoundTrip("{\"x\":\"`'\\\\\\\\\",\"y\":\"\xe2\x82\xac\\u0002z\"}");
+  selRoundTrip("{\"k\":\"a\\\\.b\"}");
+}
+
 int main(void){
   test_utf8();
   test_names();
@@ -1312,6 +1374,7 @@ int main(void){
   test_selector_parse();
   test_selector_match();
   test_series_key();
+  test_selector_build();
   test_duration();
   test_time();
   test_time_format();

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
 ** test_sketch.c -- unit tests of the quantile sketch (ext/sketch.c).
 **
@@ -948,6 +949,63 @@ static void test_api(void){
   tsmSketchFree(&t);
 }
 
+/* tsmSketchRank(): exact on small integers; elsewhere off only by the
+** values within alpha of x. */
+static void test_rank(void){
+  TsmSketch sk;
+  double aV[2000];
+  int i, j;
+  tsmSketchInit(&sk);
+  CHECK(isnan(tsmSketchRank(&sk, 1.0)));
+  /* states: 0 x 5, 1 x 3, 2 x 2 */
+  for(i=0; i<5; i++) tsmSketchAdd(&sk, 0.0);
+  for(i=0; i<3; i++) tsmSketchAdd(&sk, 1.0);
+  for(i=0; i<2; i++) tsmSketchAdd(&sk, 2.0);
+  CHECK(tsmSketchRank(&sk, -1.0)==0.0);
+  CHECK(tsmSketchRank(&sk, 0.0)==0.5);
+  CHECK(tsmSketchRank(&sk, 0.5)==0.5);
+  CHECK(tsmSketchRank(&sk, 1.0)==0.8);
+  CHECK(tsmSketchRank(&sk, 1.5)==0.8);
+  CHECK(tsmSketchRank(&sk, 2.0)==1.0);
+  CHECK(tsmSketchRank(&sk, INFINITY)==1.0);
+  CHECK(isnan(tsmSketchRank(&sk, NAN)));
+  tsmSketchClear(&sk);
+  /* every integer -49..49, once each, plus the infinities */
+  for(i=-49; i<=49; i++) tsmSketchAdd(&sk, (double)i);
+  tsmSketchAdd(&sk, INFINITY);
+  tsmSketchAdd(&sk, -INFINITY);
+  for(i=-49; i<=49; i++){
+    CHECK_EQ_INT((int)llround(tsmSketchRank(&sk, (double)i)*101.0), i+51);
+  }
+  CHECK(tsmSketchRank(&sk, -INFINITY)==1.0/101.0);
+  CHECK(tsmSketchRank(&sk, -1e300)==1.0/101.0);
+  CHECK(tsmSketchRank(&sk, 1e300)==100.0/101.0);
+  CHECK(tsmSketchRank(&sk, INFINITY)==1.0);
+  tsmSketchClear(&sk);
+  /* random values: the rank is between the exact fraction <= x and the
+  ** fraction <= x moved up by one bucket width (gamma = (1+a)/(1-a)) */
+  srand(7);
+  for(i=0; i<2000; i++){
+    aV[i] = exp((rand()%2000)/100.0 - 10.0) * (rand()%4==0 ? -1 : 1);
+    tsmSketchAdd(&sk, aV[i]);
+  }
+  for(j=0; j<300; j++){
+    double x = exp((rand()%2400)/100.0 - 12.0) * (rand()%3==0 ? -1 : 1);
+    double g = (1+TSM_SKETCH_ALPHA)/(1-TSM_SKETCH_ALPHA);
+    double lo = x*(1+1e-12);
+    double hi = x>0 ? x*g*(1+1e-12) : x/g*(1-1e-12);
+    if( x<0 ) lo = x*(1-1e-12);
+    int nLo = 0, nHi = 0;
+    double r = tsmSketchRank(&sk, x);
+    for(i=0; i<2000; i++){
+      nLo += aV[i]<=lo;
+      nHi += aV[i]<=hi;
+    }
+    CHECK(r*2000.0>=nLo-1e-9 && r*2000.0<=nHi+1e-9);
+  }
+  tsmSketchFree(&sk);
+}
+
 int main(void){
   test_accuracy();
   test_special();
@@ -956,5 +1014,6 @@ int main(void){
   test_malformed();
   test_collapse();
   test_api();
+  test_rank();
   return UNIT_DONE();
 }

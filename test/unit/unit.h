@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
 ** unit.h -- a tiny harness for the C unit tests of the pure modules.
 **
