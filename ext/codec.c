@@ -7,7 +7,8 @@
 ** LEB128 (7 bits per byte, low group first), "zz" is zigzag (0,-1,1,-2..),
 ** and all integer arithmetic wraps modulo 2^64.
 **
-**   chunk        := version=1  flags(bit 0 = mode, bit 1 = unordered)
+**   chunk        := version (1; 2 when a DICT block is present)
+**                   flags(bit 0 = mode, bit 1 = unordered)
 **                   varint(n)
 **                   [ts-column  value-block*]          (nothing when n==0)
 **   ts-column    := 0 RAW     n x int64
@@ -20,6 +21,8 @@
 **                 | 5 DECVARC e, m x (varint(zz(delta N)*2+f) [zz-varint])
 **                 | 3 DEC     e|corr<<7, packed-int(m) [packed-int(m)]
 **                 | 4 XOR     bit stream (Gorilla-style)
+**                 | 6 DICT    varint(k), value-block(k) (the distinct values,
+**                             sorted; not DICT), packed-int(m) of indices
 **   packed-int   := transform, zz-varint(x0), [zz-varint(s)], varint(d),
 **                   zz-varint(base), w, varint(nExc), ceil((m-1)*w/8) bytes
 **                   of bit-packed fields, nExc x (varint gap, zz-varint)
@@ -30,12 +33,14 @@
 ** delta-of-delta), a common divisor and patched exceptions, for timestamps
 ** and for decimal-scaled values (ALP-style exponent; a second packed
 ** column holds ulp corrections for the values that are not exact
-** decimals); XOR or RAW when values are not decimals.
+** decimals); XOR or RAW when values are not decimals; DICT instead when a
+** block has few distinct values and that is smaller still.
 **
 ** Nothing here allocates.  The BEST encoder keeps its scratch on the stack
-** (about 36 KiB at most: three 1024-word arrays for a value block and the
-** planner's samples), the decoder about 9 KiB; that is why values are
-** coded in blocks of 1024.
+** (about 80 KiB at most: three 1024-word arrays for a value block and the
+** planner's samples, the DICT index column and table, and the encoding of
+** that table as a value block of its own), the decoder about 30 KiB; that
+** is why values are coded in blocks of 1024.
 */
 #include "codec.h"
 #include <assert.h>
