@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- 006_dict.sql: sealed chunks may be of codec version 2 (format 6).
 -- No table changes: version 2 adds DICT value blocks (a table of the
 -- distinct values and packed indices) to the chunk encoding, which a tsm
