@@ -2,8 +2,10 @@
 #   make          build dist/tsm.so
 #   make install  dist/tsm.so, dist/libtsm.a and include/tsm.h under
 #                 $(DESTDIR)$(PREFIX) (default /usr/local); make uninstall
+#   make static   build dist/libtsm.a (-DSQLITE_CORE, for sqlite3_auto_extension)
 #   make demo     build and run a demonstration on demo.db
-#   make test     install what is missing, build, run every test
+#   make test     install the build needs that are missing, build, run every
+#                 test (those whose optional tool is missing skip)
 #   make check    the Tcl suite again under AddressSanitizer + UBSan
 #   make bench    tsm against plain SQLite tables (and DuckDB), ratios
 #   make bench-codec   the pure codec alone
@@ -21,11 +23,11 @@ VERSION := $(shell sed -n 's/^\#define TSM_VERSION "\(.*\)"/\1/p' ext/tsm.h)
 SANFLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 # Pure modules: no SQLite types, unit-tested on their own.
-PURE_SRC = ext/codec.c ext/parse.c ext/sketch.c
+PURE_SRC = ext/codec.c ext/parse.c ext/sketch.c ext/format.c
 # SQLite glue.
 GLUE_SRC = ext/tsm.c ext/store.c ext/buffer.c ext/func.c \
            ext/vtab_samples.c ext/vtab_series.c
-GLUE_SRC += ext/query.c ext/export.c
+GLUE_SRC += ext/query.c ext/export.c ext/import.c
 GLUE_SRC += ext/rollup.c ext/retention.c ext/vtab_rollups.c ext/vtab_retention.c
 GLUE_SRC += ext/metrics.c
 SRC      = $(PURE_SRC) $(GLUE_SRC)

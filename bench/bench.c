@@ -116,7 +116,7 @@ static const Figure aFigure[N_ROW] = {
   { "1b. ingest, samples/s, 100,000 per txn, tsm_record()",  K_RATE, R_INGEST },
   { "2. ingest, samples/s, autocommit (20,000 samples)",     K_RATE, -1 },
   { "2b. autocommit, tsm_record()",                          K_RATE, R_AUTO },
-  { "2c. autocommit, retention policies, auto-prune every 0.25 s", K_RATE, R_AUTO },
+  { "2c. autocommit, policies, auto maintenance every 0.25 s", K_RATE, R_AUTO },
   { "3. bytes per sample, W1, after checkpoint",             K_SIZE, -1 },
   { "3b. bytes per sample, NAB real data (67,740 samples)",  K_SIZE, -1 },
   { "3c. bytes per sample of sample data, W1 (tsm: chunks and heads; VictoriaMetrics: data/)", K_SIZE, -1 },
@@ -1393,7 +1393,7 @@ static void benchPrint(Bench *p, double tRun){
   printf("\nGoals (tsm against the WITHOUT ROWID table unless named):\n");
   v = benchRatio(R_INGEST, C_WR);
   benchGoal("ingest ≥ 5×", v, 5.0, 1);
-  benchGoal("autocommit no slower (≥ 1×)", benchRatio(R_AUTO, C_WR), 1.0, 1);
+  benchGoal("autocommit ≥ 1.2×", benchRatio(R_AUTO, C_WR), 1.2, 1);
   v = aResult[R_BYTES][C_TSM];
   if( isnan(v) ){
     printf("- ≤ 2.2 bytes per sample: n/a — not measured\n");
@@ -1422,9 +1422,9 @@ static void benchPrint(Bench *p, double tRun){
   }
   v = gAutoPruneShare;
   if( isnan(v) ){
-    printf("- automatic pruning adds < 5%% to autocommit ingest: n/a — not measured\n");
+    printf("- automatic maintenance adds < 5%% to autocommit ingest: n/a — not measured\n");
   }else{
-    printf("- automatic pruning adds < 5%% to autocommit ingest: %+.2f%% (%lld prunes "
+    printf("- automatic maintenance adds < 5%% to autocommit ingest: %+.2f%% (%lld runs "
            "every 0.25 s, 20x the default rate; 2c vs 2 wall time %+.1f%%) — %s\n",
            v * 100.0, gAutoPrunes,
            (aResult[R_AUTO][C_TSM] / aResult[R_AUTO_PRUNE][C_TSM] - 1.0) * 100.0,

@@ -55,6 +55,7 @@ static int bufSeries(TsmBuffer *p, int64_t iSeries){
   p->aSeries[p->nSeries].iSeries = iSeries;
   p->aSeries[p->nSeries].n = 0;
   p->aSeries[p->nSeries].bSorted = 1;
+  p->aSeries[p->nSeries].nEq = 0;
   return (p->iLast = p->nSeries++);
 }
 
@@ -89,7 +90,10 @@ int tsmBufferAdd(TsmBuffer *p, int64_t iSeries, int64_t ts, double v,
     pS->aVal = aVal;
     pS->nAlloc = nNew;
   }
-  if( pS->n>0 && ts<=pS->aTs[pS->n-1] ) pS->bSorted = 0;
+  if( pS->n>0 && ts<=pS->aTs[pS->n-1] ){
+    if( ts<pS->aTs[pS->n-1] ) pS->bSorted = 0;
+    else pS->nEq++;
+  }
   pS->aTs[pS->n] = ts;
   pS->aVal[pS->n] = v;
   pS->n++;
@@ -140,7 +144,11 @@ int tsmBufferPrepare(TsmBufSeries *pS, int64_t *pnDup){
   int *aBase, *aIdx, *aTmp;
   int64_t *aTs;
   double *aVal;
-  if( pS->bSorted ) return SQLITE_OK;
+  if( pS->bSorted && (pS->nEq==0 || pS->eDup==TSM_DUP_KEEP) ){
+    *pnDup += pS->nEq;       /* in order already: nothing to sort or fold */
+    pS->nEq = 0;
+    return SQLITE_OK;
+  }
   aBase = aIdx = malloc(sizeof(int)*(size_t)n*2);
   aTs = malloc(sizeof(int64_t)*(size_t)n);
   aVal = malloc(sizeof(double)*(size_t)n);
@@ -186,6 +194,7 @@ int tsmBufferPrepare(TsmBufSeries *pS, int64_t *pnDup){
   memcpy(pS->aVal, aVal, sizeof(double)*(size_t)w);
   pS->n = w;
   pS->bSorted = 1;
+  pS->nEq = 0;
   free(aBase);
   free(aTs); free(aVal);
   return SQLITE_OK;

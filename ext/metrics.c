@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
 ** metrics.c -- metric rules: the tsm_metrics eponymous, writable virtual
 ** table, and the lookups of the rule a metric follows.

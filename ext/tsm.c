@@ -115,6 +115,7 @@ int sqlite3_tsm_init(sqlite3 *db, char **pzErrMsg,
     { "tsm_retention", &tsmRetentionModule },   /* vtab_retention.c */
     { "tsm_metrics",   &tsmMetricsModule },     /* metrics.c */
     { "tsm_query",     &tsmQueryModule },       /* query.c */
+    { "tsm_export",    &tsmExportModule },      /* export.c */
   };
   /* Every function.  Pure ones are innocuous and deterministic; those that
   ** read or write the store are neither (README "Safety"). */
@@ -146,6 +147,7 @@ int sqlite3_tsm_init(sqlite3 *db, char **pzErrMsg,
     { "tsm_bucket",       2, 2, PURE,  tsmBucketFunc, 0, 0 },
     { "tsm_selector",     2, 2, PURE,  tsmSelectorFunc, 0, 0 },
     { "tsm_prometheus",   0, 2, STORE, tsmPrometheusFunc, 0, 0 },
+    { "tsm_import",       2, 2, STORE, tsmImportFunc, 0, 0 },
   };
 #undef PURE
 #undef STORE

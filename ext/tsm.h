@@ -14,14 +14,15 @@
 **   vtab_series.c   tsm_series (read, DELETE)
 **   query.c         tsm_query (buckets over raw chunks and rollup tiers),
 **                   tsm_bucket
-**   export.c        tsm_prometheus
+**   export.c        tsm_prometheus, tsm_export
+**   import.c        tsm_import
 **   rollup.c        rollup tiers: tsm_downsample, the flush hook that marks
 **                   late samples, tsm_quantile, tsm_sketch_merge
 **   retention.c     policies (matching, parsing), tsm_prune and the
 **                   automatic prune at commit
 **   vtab_rollups.c  tsm_rollups (read)
 **   vtab_retention.c  tsm_retention (policies: read, INSERT, UPDATE, DELETE)
-**   codec.c parse.c sketch.c   pure modules (no SQLite types)
+**   codec.c parse.c sketch.c format.c   pure modules (no SQLite types)
 **
 ** Naming follows FTS5: tsmXxx crosses files, static helpers are lower-case,
 ** TsmXxx are types.  z string, n count, a array, p pointer, b flag, i integer,
@@ -76,11 +77,13 @@ struct TsmCols {
 };
 
 /* The buffer keeps one column pair per series, in arrival order.  bSorted
-** stays set while every timestamp is greater than the previous one. */
+** stays set while no timestamp is less than the previous one; nEq counts
+** those equal to the previous one. */
 typedef struct TsmBufSeries {
   int64_t iSeries;
   int n, nAlloc;
   int bSorted;
+  int nEq;
   int eDup;                  /* TSM_DUP_xxx of the series */
   int64_t *aTs;
   double *aVal;
@@ -295,10 +298,12 @@ TSM_FUNC(tsmAutoFunc);
 TSM_FUNC(tsmBucketFunc);        /* query.c */
 TSM_FUNC(tsmSelectorFunc);
 TSM_FUNC(tsmPrometheusFunc);    /* export.c */
+TSM_FUNC(tsmImportFunc);        /* import.c */
 #undef TSM_FUNC
 extern sqlite3_module tsmQueryModule;
 extern sqlite3_module tsmSamplesModule;
 extern sqlite3_module tsmSeriesModule;
+extern sqlite3_module tsmExportModule;
 
 /**************************************************************************
 ** Querying and export (query.c, export.c): tsm_query, tsm_bucket,

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- 004_metrics.sql: metric metadata and duplicate policies (format 4).
 -- Applied by store.c after the earlier migrations; idempotent.  See
 -- docs/FORMAT.md, "Metric rules".

@@ -83,13 +83,28 @@ SELECT labels ->> 'wan' AS wan,
 
 .print
 .print 7. The Prometheus export of the latest samples (for a scrape
-.print    endpoint or node_exporter's textfile collector).
+.print    endpoint or node_exporter's textfile collector); a rule in
+.print    tsm_metrics gives a metric its # TYPE and # HELP.
+INSERT INTO tsm_metrics(metric, type, help)
+  VALUES ('wanctl_rtt_ms', 'gauge', 'Round-trip time of each WAN link in ms.');
 .mode list
 .headers off
 SELECT rtrim(tsm_prometheus('{__name__=~"wanctl_rtt_ms|llm_requests_total"}', 0), char(10));
 
 .print
-.print 8. Health and size: tsm_check() decodes and checks everything.
+.print 8. Moving samples out and in: tsm_export writes any range of samples
+.print    (Influx line protocol here; also Prometheus text, OpenMetrics, JSON
+.print    lines and remote_write); tsm_import records such text.
+SELECT rtrim(group_concat(data, ''), char(10))
+  FROM tsm_export('wanctl_rtt_ms{wan="lte"}', '2026-01-01 23:58:30', '2026-01-02', 'influx');
+.mode box
+.headers on
+SELECT tsm_import('room_temp_celsius{room="lab"} 21.5 1767311990000' || char(10), 'prometheus')
+         AS imported,
+       tsm_latest('room_temp_celsius{room="lab"}') AS latest;
+
+.print
+.print 9. Health and size: tsm_check() decodes and checks everything.
 .mode box
 .headers on
 SELECT tsm_check() AS check_result, tsm_stats() ->> 'samples' AS raw_samples,

@@ -27,6 +27,7 @@ if command -v sqlite3 >/dev/null 2>&1; then
   check 3.0 "$(cat "$TMP/demo.err")" ""
   check 3.1 "$(printf '%s\n' "$OUT" | grep -c '^│ ok ')" 1
   check 3.2 "$(printf '%s\n' "$OUT" | grep -c '^wanctl_rtt_ms{wan="fiber"} 9.5$')" 1
+  check 3.3 "$(printf '%s\n' "$OUT" | grep -c '^wanctl_rtt_ms,wan=lte value=36.5 1767311970000000000$')" 1
 else
   skip 3 "no sqlite3 shell"
 fi

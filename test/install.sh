@@ -48,9 +48,15 @@ fi
 if command -v cc >/dev/null 2>&1 && [ -f /usr/include/sqlite3.h ]; then
   mkdir -p "$TMP/c"
   snippet c > "$TMP/c/app.c"
-  LIBS_PRIVATE=$(sed -n 's/^Libs.private: //p' "$P/lib/pkgconfig/tsm.pc")
-  if cc -Wall -Wextra -o "$TMP/c/app" "$TMP/c/app.c" -I"$P/include" -L"$P/lib" \
-       -ltsm -lsqlite3 $LIBS_PRIVATE >"$TMP/c/cc.log" 2>&1; then
+  # the README's command: pkg-config, with the staged tree as the sysroot
+  if command -v pkg-config >/dev/null 2>&1; then
+    FLAGS=$(PKG_CONFIG_PATH="$P/lib/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$STAGE" \
+            pkg-config --cflags --static --libs tsm)
+  else
+    FLAGS="-I$P/include -L$P/lib -ltsm -lsqlite3 $(sed -n 's/^Libs.private: //p' "$P/lib/pkgconfig/tsm.pc")"
+  fi
+  LIBS_PRIVATE="-lsqlite3 $(sed -n 's/^Libs.private: //p' "$P/lib/pkgconfig/tsm.pc")"
+  if cc -Wall -Wextra "$TMP/c/app.c" $FLAGS -o "$TMP/c/app" >"$TMP/c/cc.log" 2>&1; then
     OUT=$(cd "$TMP/c" && ./app 2>&1)
     check 4.0 "$OUT" '1767225600000 30 145.0
 1767225900000 30 150.0'
@@ -71,7 +77,7 @@ int main(void){
   return 0;
 }
 CEOF
-    cc -o "$TMP/c/debug" "$TMP/c/debug.c" -I"$P/include" -L"$P/lib" -ltsm -lsqlite3 $LIBS_PRIVATE
+    cc -o "$TMP/c/debug" "$TMP/c/debug.c" -I"$P/include" -L"$P/lib" -ltsm $LIBS_PRIVATE
     check 4.2 "$("$TMP/c/debug" | sed -n 3p)" "build: static library, asserts on"
   else
     echo "! $NAME 4.0: cc failed"; cat "$TMP/c/cc.log"

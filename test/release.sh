@@ -22,7 +22,9 @@ check 1.4 "$(grep -c 'version=tsm_version()' bindings/python/setup.py)" 1
 check 2.0 "$(head -1 LICENSE) / $(grep -c 'Copyright (c) 2026 the tsm authors' LICENSE)" "MIT License / 1"
 
 # every file of these kinds that git tracks (or all of them outside git)
-files=$(git ls-files 2>/dev/null || find . -type f)
+files=$(git ls-files 2>/dev/null) ||
+  files=$(find . \( -path ./build -o -path ./dist -o -name node_modules -o -name .git \) -prune \
+            -o -type f -print | sed 's|^\./||')
 missing=$(printf '%s\n' "$files" |
   grep -E '\.(c|h|sh|tcl|test|py|js|sql)$|^\.ci/run$' |
   grep -v -E '^test/data/' |

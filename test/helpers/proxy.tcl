@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # proxy.tcl -- a child process of proxy.test: one thread of an LLM proxy
 # that logs every API call as a row of `requests`, in autocommit mode; the
 # table's trigger (README, "Triggers") records the metrics.
