@@ -10,6 +10,8 @@
 #   make bench    tsm against plain SQLite tables (and DuckDB), ratios
 #   make bench-codec   the pure codec alone
 #   make fuzz     run the codec and parser fuzzers for FUZZ_SECONDS each
+#   make fault    fault injection at every allocation, write and sync
+#   make soak     SOAK_KILLS (300) kill -9 of a writer, every commit checked
 #   make clean
 
 CC      ?= cc
@@ -37,9 +39,9 @@ LIBS     = -lpcre2-8 -lsnappy -lzstd -lm
 HDR      = $(wildcard ext/*.h) include/tsm.h build/migrations.h build/buildinfo.h
 MIGRATIONS = $(sort $(wildcard sql/[0-9]*.sql))
 UNIT_SRC = $(wildcard test/unit/test_*.c)
-UNIT_BIN = $(patsubst test/unit/%.c,build/%,$(UNIT_SRC))
+UNIT_BIN = $(patsubst test/unit/%.c,build/%,$(UNIT_SRC)) build/test_fault
 
-.PHONY: all static install uninstall demo test check unit deps bench bench-codec fuzz clean FORCE
+.PHONY: all static install uninstall demo test check unit deps bench bench-codec fuzz fault soak clean FORCE
 
 all: dist/tsm.so
 
@@ -107,6 +109,24 @@ build/test_%: test/unit/test_%.c $(PURE_SRC) ext/*.h test/unit/unit.h
 	$(CC) $(SANFLAGS) $(WARN) -Iext -o $@ $< $(PURE_SRC) $(LIBS)
 
 unit: $(UNIT_BIN)
+
+# Fault injection (test/fault/fault.c): the extension's sources linked with
+# the system libsqlite3, under ASan + UBSan + LSan.  make test runs a
+# stride of the points (build/test_fault is a unit binary for
+# test/all.tcl); make fault runs every point.
+build/test_fault: test/fault/fault.c $(SRC) $(HDR)
+	@mkdir -p build
+	$(CC) $(SANFLAGS) $(WARN) -DSQLITE_CORE -DTSM_CFLAGS='"$(SANFLAGS)"' -Iext -Ibuild \
+	  -o $@ $< $(SRC) -lsqlite3 $(LIBS)
+
+fault: build/test_fault
+	build/test_fault --all
+
+# Crash soak (test/soak.tcl): SOAK_KILLS kill -9 of a writer at random
+# points, mixed journal modes, synchronous settings and transactions.
+SOAK_KILLS ?= 300
+soak: deps dist/tsm.so
+	tclsh test/soak.tcl $(SOAK_KILLS)
 
 deps:
 	@sh tools/deps.sh

@@ -29,21 +29,22 @@ static int bufSeries(TsmBuffer *p, int64_t iSeries){
   }
   if( p->nSeries+1 > p->nHash/2 ){
     int nNew = p->nHash ? p->nHash*2 : 64;
-    int *aNew = calloc((size_t)nNew, sizeof(int));
+    int *aNew = sqlite3_malloc64(sizeof(int)*(sqlite3_uint64)nNew);
     int i;
     if( aNew==0 ) return -1;
+    memset(aNew, 0, sizeof(int)*(size_t)nNew);
     for(i=0; i<p->nSeries; i++){
       unsigned g = bufHash(p->aSeries[i].iSeries, nNew);
       while( aNew[g] ) g = (g+1)&(nNew-1);
       aNew[g] = i+1;
     }
-    free(p->aHash);
+    sqlite3_free(p->aHash);
     p->aHash = aNew;
     p->nHash = nNew;
   }
   if( p->nSeries>=p->nSeriesAlloc ){
     int nNew = p->nSeriesAlloc ? p->nSeriesAlloc*2 : 16;
-    TsmBufSeries *aNew = realloc(p->aSeries, sizeof(TsmBufSeries)*(size_t)nNew);
+    TsmBufSeries *aNew = sqlite3_realloc64(p->aSeries, sizeof(TsmBufSeries)*(size_t)nNew);
     if( aNew==0 ) return -1;
     memset(&aNew[p->nSeriesAlloc], 0,
            sizeof(TsmBufSeries)*(size_t)(nNew-p->nSeriesAlloc));
@@ -81,11 +82,11 @@ int tsmBufferAdd(TsmBuffer *p, int64_t iSeries, int64_t ts, double v,
   pS->eDup = eDup;
   if( pS->n>=pS->nAlloc ){
     int nNew = pS->nAlloc ? pS->nAlloc*2 : 64;
-    int64_t *aTs = realloc(pS->aTs, sizeof(int64_t)*(size_t)nNew);
+    int64_t *aTs = sqlite3_realloc64(pS->aTs, sizeof(int64_t)*(size_t)nNew);
     double *aVal;
     if( aTs==0 ) return SQLITE_NOMEM;
     pS->aTs = aTs;
-    aVal = realloc(pS->aVal, sizeof(double)*(size_t)nNew);
+    aVal = sqlite3_realloc64(pS->aVal, sizeof(double)*(size_t)nNew);
     if( aVal==0 ) return SQLITE_NOMEM;
     pS->aVal = aVal;
     pS->nAlloc = nNew;
@@ -109,7 +110,7 @@ void tsmBufferClear(TsmBuffer *p){
     TsmBufSeries *pS = &p->aSeries[i];
     pS->n = 0;
     if( pS->nAlloc>4096 ){
-      free(pS->aTs); free(pS->aVal);
+      sqlite3_free(pS->aTs); sqlite3_free(pS->aVal);
       pS->aTs = 0; pS->aVal = 0; pS->nAlloc = 0;
     }
   }
@@ -123,11 +124,11 @@ void tsmBufferClear(TsmBuffer *p){
 void tsmBufferFree(TsmBuffer *p){
   int i;
   for(i=0; i<p->nSeriesAlloc; i++){
-    free(p->aSeries[i].aTs);
-    free(p->aSeries[i].aVal);
+    sqlite3_free(p->aSeries[i].aTs);
+    sqlite3_free(p->aSeries[i].aVal);
   }
-  free(p->aSeries);
-  free(p->aHash);
+  sqlite3_free(p->aSeries);
+  sqlite3_free(p->aHash);
   memset(p, 0, sizeof(*p));
 }
 
@@ -149,11 +150,11 @@ int tsmBufferPrepare(TsmBufSeries *pS, int64_t *pnDup){
     pS->nEq = 0;
     return SQLITE_OK;
   }
-  aBase = aIdx = malloc(sizeof(int)*(size_t)n*2);
-  aTs = malloc(sizeof(int64_t)*(size_t)n);
-  aVal = malloc(sizeof(double)*(size_t)n);
+  aBase = aIdx = sqlite3_malloc64(sizeof(int)*(size_t)n*2);
+  aTs = sqlite3_malloc64(sizeof(int64_t)*(size_t)n);
+  aVal = sqlite3_malloc64(sizeof(double)*(size_t)n);
   if( aIdx==0 || aTs==0 || aVal==0 ){
-    free(aIdx); free(aTs); free(aVal);
+    sqlite3_free(aIdx); sqlite3_free(aTs); sqlite3_free(aVal);
     return SQLITE_NOMEM;
   }
   aTmp = &aIdx[n];
@@ -195,7 +196,7 @@ int tsmBufferPrepare(TsmBufSeries *pS, int64_t *pnDup){
   pS->n = w;
   pS->bSorted = 1;
   pS->nEq = 0;
-  free(aBase);
-  free(aTs); free(aVal);
+  sqlite3_free(aBase);
+  sqlite3_free(aTs); sqlite3_free(aVal);
   return SQLITE_OK;
 }

@@ -124,7 +124,7 @@ void tsmLatestFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   TsmCtx *p = sqlite3_user_data(ctx);
   char *zErr = 0, *zM = 0, *zL = 0;
   char zMsg[512];
-  const char *zLabels = 0;
+  const char *zMetric, *zLabels = 0;
   int rc, bExists = 0, bFound = 0;
   int64_t iSeries = 0, ts;
   double v;
@@ -141,9 +141,11 @@ void tsmLatestFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
       return;
     }
     zLabels = (const char*)sqlite3_value_text(argv[1]);
+    if( zLabels==0 ){ sqlite3_result_error_nomem(ctx); return; }
   }
-  if( tsmSeriesKey((const char*)sqlite3_value_text(argv[0]), zLabels,
-                   &zM, &zL, zMsg, sizeof(zMsg)) ){
+  zMetric = (const char*)sqlite3_value_text(argv[0]);
+  if( zMetric==0 ){ sqlite3_result_error_nomem(ctx); return; }
+  if( tsmSeriesKey(zMetric, zLabels, &zM, &zL, zMsg, sizeof(zMsg)) ){
     tsmErr(ctx, "%s", zMsg);
     return;
   }

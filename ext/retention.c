@@ -963,7 +963,10 @@ static int rawTotal(TsmCtx *p, int64_t *pn){
 /*
 ** A step of automatic maintenance failed with rc: keep its message for
 ** tsm_stats() and carry on (return SQLITE_OK), unless SQLite rolled the
-** transaction back (then return rc: the commit must fail visibly).
+** transaction back, or rc is SQLITE_NOMEM (then return rc: the commit must
+** fail visibly).  After an out-of-memory inside the COMMIT, SQLite reports
+** SQLITE_NOMEM for it even when it goes on and commits: the application
+** would take a committed transaction for a failed one (test/fault).
 */
 static int autoFailed(TsmCtx *p, int rc, char **pzErr, TsmRun *pRun){
   char *zMsg = *pzErr;
@@ -981,6 +984,7 @@ static int autoFailed(TsmCtx *p, int rc, char **pzErr, TsmRun *pRun){
   sqlite3_free(p->zAutoError);
   p->zAutoError = zMsg;
   p->nAutoError++;
+  if( rc==SQLITE_NOMEM ) return rc;
   return sqlite3_txn_state(p->db, "main")==SQLITE_TXN_WRITE ? SQLITE_OK : rc;
 }
 

@@ -127,6 +127,9 @@ static const char *const azRStmt[TSM_RSTMT_COUNT] = {
     " v_max=?6, v_sum=?7, v_first=?8, v_last=?9 WHERE chunk_id=?1",
   [TSM_RSTMT_CHUNK_ANY] =
     "SELECT 1 FROM main.tsm_chunks WHERE series_id=?1 LIMIT 1",
+  [TSM_RSTMT_BEGIN] = "BEGIN IMMEDIATE",
+  [TSM_RSTMT_COMMIT] = "COMMIT",
+  [TSM_RSTMT_ROLLBACK] = "ROLLBACK",
 };
 
 /* Return the cached statement eStmt, reset and with no bindings. */
@@ -403,6 +406,12 @@ int tsmRollupCheck(TsmCtx *p, void (*xLine)(void*, const char*), void *pArg){
 ** snapshot), and the work is atomic.  Inside a transaction, or under a
 ** statement that writes (which would make COMMIT fail), the work simply
 ** joins the current transaction.
+**
+** COMMIT and ROLLBACK are prepared before the transaction begins: stepping
+** a prepared ROLLBACK allocates nothing, so no out-of-memory can leave the
+** connection inside this transaction, holding the write lock, with later
+** writes never committed (issue #10).  SQLite does not end it for us: the
+** failing statement (SELECT tsm_prune()) reads no table.
 */
 int tsmTxnBegin(TsmCtx *p, int *pbOwn){
   sqlite3_stmt *pStmt;
@@ -415,20 +424,26 @@ int tsmTxnBegin(TsmCtx *p, int *pbOwn){
       return SQLITE_OK;
     }
   }
-  rc = sqlite3_exec(p->db, "BEGIN IMMEDIATE", 0, 0, 0);
+  rc = tsmRStmt(p, TSM_RSTMT_COMMIT, &pStmt);
+  if( rc==SQLITE_OK ) rc = tsmRStmt(p, TSM_RSTMT_ROLLBACK, &pStmt);
+  if( rc==SQLITE_OK ) rc = tsmRStmt(p, TSM_RSTMT_BEGIN, &pStmt);
+  if( rc==SQLITE_OK ) rc = stmtRun(pStmt);
   if( rc==SQLITE_OK ) *pbOwn = 1;
   return rc;
 }
 
 /* End what tsmTxnBegin began: COMMIT if rc is SQLITE_OK, else ROLLBACK. */
 int tsmTxnEnd(TsmCtx *p, int bOwn, int rc){
+  sqlite3_stmt *pStmt;
+  int i;
   if( !bOwn ) return rc;
   if( rc==SQLITE_OK ){
-    rc = sqlite3_exec(p->db, "COMMIT", 0, 0, 0);
+    rc = tsmRStmt(p, TSM_RSTMT_COMMIT, &pStmt);
+    if( rc==SQLITE_OK ) rc = stmtRun(pStmt);
     if( rc==SQLITE_OK ) tsmCacheCommitted(p);
   }
-  if( rc!=SQLITE_OK && !sqlite3_get_autocommit(p->db) ){
-    sqlite3_exec(p->db, "ROLLBACK", 0, 0, 0);
+  for(i=0; rc!=SQLITE_OK && i<3 && !sqlite3_get_autocommit(p->db); i++){
+    if( tsmRStmt(p, TSM_RSTMT_ROLLBACK, &pStmt)==SQLITE_OK ) stmtRun(pStmt);
   }
   return rc;
 }
@@ -1211,7 +1226,7 @@ void tsmDownsampleFunc(sqlite3_context *ctx, int argc,
       rc = tsmRunDownsample(pRun, &pRun->aSeries[i], INT64_MAX, iRes,
                             iFrom, iTo, &nBucket);
     }
-    if( rc && zErr==0 && pRun->zErr ){
+    if( rc && zErr==0 && pRun && pRun->zErr ){
       zErr = pRun->zErr;
       pRun->zErr = 0;
     }

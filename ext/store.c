@@ -167,13 +167,13 @@ void tsmStoreFree(TsmCtx *p){
   tsmRulesFree(p);
   tsmBufferFree(&p->buf);
   tsmCacheClear(&p->cache);
-  free(p->cache.aSlot);
+  sqlite3_free(p->cache.aSlot);
   headsFree(p);
   tsmColsFree(&p->head);
   tsmColsFree(&p->merge);
   tsmColsFree(&p->chunk);
   tsmColsFree(&p->acc);
-  free(p->aOut);
+  sqlite3_free(p->aOut);
   sqlite3_free(p->zAutoError);
   sqlite3_free(p);
 }
@@ -187,10 +187,10 @@ int tsmColsReserve(TsmCols *p, int n){
     int64_t *aTs;
     double *aVal;
     while( nNew<n ) nNew *= 2;
-    aTs = realloc(p->aTs, sizeof(int64_t)*(size_t)nNew);
+    aTs = sqlite3_realloc64(p->aTs, sizeof(int64_t)*(size_t)nNew);
     if( aTs==0 ) return SQLITE_NOMEM;
     p->aTs = aTs;
-    aVal = realloc(p->aVal, sizeof(double)*(size_t)nNew);
+    aVal = sqlite3_realloc64(p->aVal, sizeof(double)*(size_t)nNew);
     if( aVal==0 ) return SQLITE_NOMEM;
     p->aVal = aVal;
     p->nAlloc = nNew;
@@ -199,8 +199,8 @@ int tsmColsReserve(TsmCols *p, int n){
 }
 
 void tsmColsFree(TsmCols *p){
-  free(p->aTs);
-  free(p->aVal);
+  sqlite3_free(p->aTs);
+  sqlite3_free(p->aVal);
   memset(p, 0, sizeof(*p));
 }
 
@@ -274,12 +274,35 @@ static int storeExec(TsmCtx *p, const char *zSql, char **pzErr){
   return rc;
 }
 
-/* Apply every migration newer than iFrom, each recording its version. */
+/*
+** Apply every migration newer than iFrom, each recording its version.
+**
+** In a savepoint when SQLite allows one (not while a statement writes in
+** autocommit mode; then the statement's own transaction covers it).  In
+** autocommit mode the savepoint begins a transaction: the statements that
+** end it are prepared first, since stepping a prepared ROLLBACK allocates
+** nothing, so that an out-of-memory does not leave the connection inside
+** it (issue #10).  Not airtight: when the failing statement is DDL, SQLite
+** rolls that statement back and expires every prepared statement, and
+** after an out-of-memory inside a running statement it refuses to prepare
+** any (test/fault/fault.c --kind init shows it); then the ROLLBACK
+** retried here fails too, and the connection stays in the transaction
+** until the application rolls back.
+*/
 static int storeMigrate(TsmCtx *p, int iFrom, char **pzErr){
-  /* A savepoint when SQLite allows one (not while a statement runs in
-  ** autocommit mode; then the statement's own transaction covers it). */
-  int bSavepoint = sqlite3_exec(p->db, "SAVEPOINT tsm_migrate",0,0,0)==0;
-  int rc = SQLITE_OK, i;
+  int bTxn = sqlite3_get_autocommit(p->db);
+  sqlite3_stmt *pRelease = 0, *pUndo = 0;
+  int bSavepoint, rc, i;
+  rc = sqlite3_prepare_v2(p->db, "RELEASE tsm_migrate", -1, &pRelease, 0);
+  if( rc==SQLITE_OK ){
+    rc = sqlite3_prepare_v2(p->db, bTxn ? "ROLLBACK" : "ROLLBACK TO tsm_migrate",
+                            -1, &pUndo, 0);
+  }
+  if( rc ){
+    sqlite3_finalize(pRelease);
+    return rc;
+  }
+  bSavepoint = sqlite3_exec(p->db, "SAVEPOINT tsm_migrate",0,0,0)==0;
   for(i=0; rc==SQLITE_OK && i<TSM_NMIGRATION; i++){
     if( aTsmMigration[i].iVersion<=iFrom ) continue;
     rc = storeExec(p, aTsmMigration[i].zSql, pzErr);
@@ -293,10 +316,26 @@ static int storeMigrate(TsmCtx *p, int iFrom, char **pzErr){
     }
   }
   if( bSavepoint && rc==SQLITE_OK ){
-    rc = storeExec(p, "RELEASE tsm_migrate", pzErr);
-  }else if( bSavepoint ){
-    sqlite3_exec(p->db, "ROLLBACK TO tsm_migrate; RELEASE tsm_migrate",0,0,0);
+    sqlite3_step(pRelease);
+    rc = sqlite3_reset(pRelease);
+    if( rc ){
+      *pzErr = sqlite3_mprintf("tsm: cannot prepare the store: %s",
+                               sqlite3_errmsg(p->db));
+    }
   }
+  if( bSavepoint && rc!=SQLITE_OK ){
+    sqlite3_step(pUndo);
+    sqlite3_reset(pUndo);
+    for(i=0; bTxn && i<3 && !sqlite3_get_autocommit(p->db); i++){
+      sqlite3_exec(p->db, "ROLLBACK", 0, 0, 0);
+    }
+    if( !bTxn ){                 /* the savepoint is still there */
+      sqlite3_reset(pRelease);
+      sqlite3_step(pRelease);
+    }
+  }
+  sqlite3_finalize(pRelease);
+  sqlite3_finalize(pUndo);
   return rc;
 }
 
@@ -377,7 +416,7 @@ static uint64_t cacheHash(const char *z, int n){
 void tsmCacheClear(TsmCache *p){
   int i;
   for(i=0; i<p->nSlot; i++){
-    free(p->aSlot[i].zKey);
+    sqlite3_free(p->aSlot[i].zKey);
     p->aSlot[i].zKey = 0;
   }
   p->nUsed = 0;
@@ -407,9 +446,10 @@ static int cacheAdd(TsmCache *p, const char *zKey, int nKey, int64_t i,
   if( p->nUsed>=TSM_CACHE_MAX ) tsmCacheClear(p);
   if( (p->nUsed+1)*2 > p->nSlot ){
     int nNew = p->nSlot ? p->nSlot*2 : 256;
-    struct TsmCacheEntry *aNew = calloc((size_t)nNew, sizeof(*aNew));
+    struct TsmCacheEntry *aNew = sqlite3_malloc64(sizeof(*aNew)*(size_t)nNew);
     int j;
     if( aNew==0 ) return SQLITE_NOMEM;
+    memset(aNew, 0, sizeof(*aNew)*(size_t)nNew);
     for(j=0; j<p->nSlot; j++){
       if( p->aSlot[j].zKey ){
         unsigned g = (unsigned)cacheHash(p->aSlot[j].zKey, p->aSlot[j].nKey)
@@ -418,11 +458,11 @@ static int cacheAdd(TsmCache *p, const char *zKey, int nKey, int64_t i,
         aNew[g] = p->aSlot[j];
       }
     }
-    free(p->aSlot);
+    sqlite3_free(p->aSlot);
     p->aSlot = aNew;
     p->nSlot = nNew;
   }
-  zCopy = malloc((size_t)nKey+1);
+  zCopy = sqlite3_malloc64((size_t)nKey+1);
   if( zCopy==0 ) return SQLITE_NOMEM;
   memcpy(zCopy, zKey, (size_t)nKey);
   zCopy[nKey] = 0;
@@ -546,7 +586,7 @@ static char *cacheKey(const char *zMetric, const char *zLabels, int *pn,
                       char *zBuf, int nBuf){
   int nM = (int)strlen(zMetric);
   int nL = zLabels ? (int)strlen(zLabels) : 0;
-  char *z = nM+nL+2<=nBuf ? zBuf : malloc((size_t)(nM+nL+2));
+  char *z = nM+nL+2<=nBuf ? zBuf : sqlite3_malloc64((size_t)(nM+nL+2));
   if( z==0 ) return 0;
   memcpy(z, zMetric, (size_t)nM);
   z[nM] = 0;
@@ -616,8 +656,8 @@ int tsmSeriesResolve(TsmCtx *p, const char *zMetric, const char *zLabels,
     rc = cacheAdd(&p->cache, zKey, nKey, *piSeries, *peDup);
   }
  done:
-  if( zKey!=aBuf ) free(zKey);
-  if( zKey2!=aBuf2 ) free(zKey2);
+  if( zKey!=aBuf ) sqlite3_free(zKey);
+  if( zKey2!=aBuf2 ) sqlite3_free(zKey2);
   free(zM);
   free(zL);
   return rc;
@@ -790,7 +830,7 @@ int tsmChunkLoad(TsmCtx *p, int eStmt, int64_t iKey, int64_t iSeries,
 static int ensureOut(TsmCtx *p, int n){
   size_t nNeed = tsmCodecBound(n);
   if( nNeed>p->nOut ){
-    uint8_t *a = realloc(p->aOut, nNeed);
+    uint8_t *a = sqlite3_realloc64(p->aOut, nNeed);
     if( a==0 ) return SQLITE_NOMEM;
     p->aOut = a;
     p->nOut = nNeed;
@@ -995,11 +1035,11 @@ static int storeMergeSealed(TsmCtx *p, int64_t iSeries, const int64_t *aTs,
   while( sqlite3_step(pStmt)==SQLITE_ROW ){
     if( nAff>=nAlloc ){
       int nNew = nAlloc ? nAlloc*2 : 16;
-      int64_t *a1 = realloc(aId, sizeof(int64_t)*(size_t)nNew);
+      int64_t *a1 = sqlite3_realloc64(aId, sizeof(int64_t)*(size_t)nNew);
       int64_t *a2;
       if( a1==0 ){ rc = SQLITE_NOMEM; break; }
       aId = a1;
-      a2 = realloc(aFirst, sizeof(int64_t)*(size_t)nNew);
+      a2 = sqlite3_realloc64(aFirst, sizeof(int64_t)*(size_t)nNew);
       if( a2==0 ){ rc = SQLITE_NOMEM; break; }
       aFirst = a2;
       nAlloc = nNew;
@@ -1051,8 +1091,8 @@ static int storeMergeSealed(TsmCtx *p, int64_t iSeries, const int64_t *aTs,
     rc = chunkSeal(p, iSeries, pAcc->aTs, pAcc->aVal, pAcc->n, 0, 0, 0,
                    &nDone);
   }
-  free(aId);
-  free(aFirst);
+  sqlite3_free(aId);
+  sqlite3_free(aFirst);
   return rc;
 }
 

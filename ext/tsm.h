@@ -13,15 +13,17 @@
 **   vtab_samples.c  tsm_samples (read, INSERT) and the transaction hooks
 **   vtab_series.c   tsm_series (read, DELETE)
 **   query.c         tsm_query (buckets over raw chunks and rollup tiers),
-**                   tsm_bucket
+**                   tsm_bucket, tsm_selector
 **   export.c        tsm_prometheus, tsm_export
 **   import.c        tsm_import
 **   rollup.c        rollup tiers: tsm_downsample, the flush hook that marks
-**                   late samples, tsm_quantile, tsm_sketch_merge
+**                   late samples, tsm_quantile, tsm_rank, tsm_sketch_merge
 **   retention.c     policies (matching, parsing), tsm_prune and the
 **                   automatic prune at commit
 **   vtab_rollups.c  tsm_rollups (read)
 **   vtab_retention.c  tsm_retention (policies: read, INSERT, UPDATE, DELETE)
+**   metrics.c       tsm_metrics (rules: type, duplicates, help) and the
+**                   lookups of a metric's rule (tsmMetricDup, tsmMetricMeta)
 **   codec.c parse.c sketch.c format.c   pure modules (no SQLite types)
 **
 ** Naming follows FTS5: tsmXxx crosses files, static helpers are lower-case,
@@ -163,6 +165,9 @@ enum {
   TSM_RSTMT_CHUNK_STRADDLE,
   TSM_RSTMT_CHUNK_TRIM,      /* new start and metadata of a cut chunk */
   TSM_RSTMT_CHUNK_ANY,
+  TSM_RSTMT_BEGIN,           /* tsmTxnBegin, tsmTxnEnd */
+  TSM_RSTMT_COMMIT,
+  TSM_RSTMT_ROLLBACK,
   TSM_RSTMT_COUNT
 };
 #define TSM_ROLLUP_KNOWN    0x01   /* eRollup is valid */

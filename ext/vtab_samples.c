@@ -494,7 +494,7 @@ int tsmRecord(TsmCtx *p, sqlite3_value *pMetric, sqlite3_value *pLabels,
   /* The series cache was validated when this table joined the transaction
   ** (samplesBegin); no other connection can commit while it lasts. */
   if( pMetric && sqlite3_value_type(pMetric)!=SQLITE_NULL ){
-    const char *zLabels = 0;
+    const char *zMetric, *zLabels = 0;
     if( sqlite3_value_type(pMetric)!=SQLITE_TEXT ){
       *pzErr = sqlite3_mprintf("tsm: invalid metric: must be TEXT, a name "
           "matching [a-zA-Z_:][a-zA-Z0-9_:]* optionally with {labels}");
@@ -507,12 +507,14 @@ int tsmRecord(TsmCtx *p, sqlite3_value *pMetric, sqlite3_value *pLabels,
         return SQLITE_ERROR;
       }
       zLabels = (const char*)sqlite3_value_text(pLabels);
+      if( zLabels==0 ) return SQLITE_NOMEM;
     }
+    zMetric = (const char*)sqlite3_value_text(pMetric);
+    if( zMetric==0 ) return SQLITE_NOMEM;
     if( bNull ){
       /* The arguments are still checked: a misuse is an error. */
       char *zM = 0, *zL = 0, zMsg[512];
-      if( tsmSeriesKey((const char*)sqlite3_value_text(pMetric), zLabels,
-                       &zM, &zL, zMsg, sizeof(zMsg)) ){
+      if( tsmSeriesKey(zMetric, zLabels, &zM, &zL, zMsg, sizeof(zMsg)) ){
         *pzErr = sqlite3_mprintf("tsm: %s", zMsg);
         return SQLITE_ERROR;
       }
@@ -520,8 +522,7 @@ int tsmRecord(TsmCtx *p, sqlite3_value *pMetric, sqlite3_value *pLabels,
       free(zL);
       return SQLITE_OK;
     }
-    rc = tsmSeriesResolve(p, (const char*)sqlite3_value_text(pMetric),
-                          zLabels, &iSeries, &eDup, pzErr);
+    rc = tsmSeriesResolve(p, zMetric, zLabels, &iSeries, &eDup, pzErr);
     if( rc ) return rc;
   }else if( bNull ){
     return SQLITE_OK;

@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # fuzz_smoke.sh -- build every libFuzzer target of test/fuzz (fuzz_*.c) and
-# run each for a few seconds (FUZZ_SMOKE_SECONDS, default 3) from its
+# run each for a second (FUZZ_SMOKE_SECONDS, default 1) from its
 # corpus in build/fuzz/corpus/.  A fuzzer that builds and runs clean counts
 # as passed.  Without clang and libFuzzer the test is skipped, and under
 # make check (the fuzzers are the same ASan builds as under make test).
@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.." || exit 1
 # make check preloads gcc's ASan runtime for the interpreters; the fuzzers
 # link clang's own.
 unset LD_PRELOAD
-SECS=${FUZZ_SMOKE_SECONDS:-3}
+SECS=${FUZZ_SMOKE_SECONDS:-1}
 CLANG=${CLANG:-clang}
 OUT=build/fuzz
 

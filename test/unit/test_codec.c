@@ -668,9 +668,38 @@ static void testDict(void){
   CHECK(nByte>0 && aBuf[0]==2);
 }
 
+/* The unordered flag: set exactly when some timestamp is not greater than
+** the one before; such chunks decode as they were; other flag bits are
+** still refused. */
+static void testUnordered(void){
+  int64_t ts[8];
+  double v[8];
+  int eMode, i;
+  for(eMode=0; eMode<2; eMode++){
+    int nb;
+    for(i=0; i<6; i++){ aTs[i] = 1767225600000LL + i*1000; aVal[i] = i; }
+    nb = tsmCodecEncode(aTs, aVal, 6, eMode, aBuf, sizeof(aBuf));
+    CHECK(nb>0);
+    CHECK_EQ_INT(tsmCodecUnordered(aBuf, (size_t)nb), 0);
+    CHECK_EQ_INT(aBuf[1], eMode);
+    aTs[1] = aTs[0];                        /* equal: a "keep" series */
+    aTs[4] = aTs[3];
+    nb = tsmCodecEncode(aTs, aVal, 6, eMode, aBuf, sizeof(aBuf));
+    CHECK(nb>0);
+    CHECK_EQ_INT(tsmCodecUnordered(aBuf, (size_t)nb), 1);
+    CHECK_EQ_INT(aBuf[1], eMode | 2);
+    CHECK_EQ_INT(tsmCodecDecode(aBuf, (size_t)nb, ts, v, 8), 6);
+    for(i=0; i<6; i++) CHECK(ts[i]==aTs[i] && v[i]==aVal[i]);
+    aBuf[1] |= 4;
+    CHECK_EQ_INT(tsmCodecDecode(aBuf, (size_t)nb, ts, v, 8), TSM_CODEC_CORRUPT);
+    CHECK_EQ_INT(tsmCodecUnordered(aBuf, (size_t)nb), TSM_CODEC_CORRUPT);
+  }
+}
+
 int main(void){
   testGolden();
   testDict();
+  testUnordered();
   testLegacyDod();
   testErrors();
   testRoundTrips();
