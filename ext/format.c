@@ -618,13 +618,12 @@ static int promLine(Parse *p, TsmSampleFn xSample, void *pArg, int *pRc){
 /* --- InfluxDB line protocol ------------------------------------------ */
 
 /* An element up to an unescaped character of zStop (or the end), with
-** backslash escapes of those characters (and of '\\') removed, into pOut. */
+** backslash escapes of ',', '=', ' ' and '\\' removed, into pOut. */
 static void influxToken(Parse *p, TsmOut *pOut, const char *zStop){
   pOut->n = 0;
   while( p->i<p->n && !strchr(zStop, p->z[p->i]) ){
     char c = p->z[p->i];
-    if( c=='\\' && p->i+1<p->n
-     && (strchr(zStop, p->z[p->i+1]) || p->z[p->i+1]=='\\') ){
+    if( c=='\\' && p->i+1<p->n && strchr(",= \\", p->z[p->i+1]) ){
       c = p->z[++p->i];
     }
     outChar(pOut, c);
@@ -661,10 +660,10 @@ static int influxLine(Parse *p, TsmSampleFn xSample, void *pArg, int *pRc){
   while( p->i<p->n && !isBlank(p->z[p->i]) ){
     if( p->z[p->i]=='"' ){
       for(p->i++; p->i<p->n && p->z[p->i]!='"'; p->i++){
-        if( p->z[p->i]=='\\' ) p->i++;
+        if( p->z[p->i]=='\\' && p->i+1<p->n ) p->i++;
       }
       if( p->i>=p->n ) return perr(p, "unterminated string field");
-    }else if( p->z[p->i]=='\\' ){
+    }else if( p->z[p->i]=='\\' && p->i+1<p->n ){
       p->i++;
     }
     p->i++;
@@ -693,7 +692,7 @@ static int influxLine(Parse *p, TsmSampleFn xSample, void *pArg, int *pRc){
     p->i++;
     if( p->i<p->n && p->z[p->i]=='"' ){
       for(p->i++; p->i<p->n && p->z[p->i]!='"'; p->i++){
-        if( p->z[p->i]=='\\' ) p->i++;
+        if( p->z[p->i]=='\\' && p->i+1<p->n ) p->i++;
       }
       p->i++;
       bNum = 0;                        /* string fields are not samples */
