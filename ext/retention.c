@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
-** retention.c -- retention policies, tsm_prune() and the automatic prune
-** at commit.
+** retention.c -- retention policies, tsm_prune(), and the automatic
+** maintenance at commit with tsm_auto().
 **
 **   INSERT INTO tsm_retention(metric, resolution, keep) VALUES
 **     ('*', 'raw', '7d'), ('*', '1m', '90d'), ('*', '1h', NULL);
@@ -947,11 +947,12 @@ static int pruneBulk(Prune *pP, char **pzErr, int *pbDone){
 }
 
 /*
-** Prune the store.  bAuto: bounded work, resuming where the previous
-** automatic prune stopped, folding only what is about to go; otherwise
-** every tier is brought up to date first and everything due is removed.
-** *pnRemoved: raw samples removed (not counted by the automatic prune).
-** The store must exist.
+** Prune the store.  bAuto: automatic maintenance (see the top of this
+** file): bounded work, resuming where the previous run stopped, folding
+** each series before pruning it, skipping (and recording) a series that
+** fails; otherwise every tier is brought up to date first and everything
+** due is removed.  *pnRemoved: raw samples removed (not counted by
+** automatic maintenance).  The store must exist.
 */
 static int rawTotal(TsmCtx *p, int64_t *pn){
   sqlite3_stmt *pStmt;

@@ -18,8 +18,8 @@
 **   import.c        tsm_import
 **   rollup.c        rollup tiers: tsm_downsample, the flush hook that marks
 **                   late samples, tsm_quantile, tsm_rank, tsm_sketch_merge
-**   retention.c     policies (matching, parsing), tsm_prune and the
-**                   automatic prune at commit
+**   retention.c     policies (matching, parsing), tsm_prune, automatic
+**                   maintenance at commit, tsm_auto
 **   vtab_rollups.c  tsm_rollups (read)
 **   vtab_retention.c  tsm_retention (policies: read, INSERT, UPDATE, DELETE)
 **   metrics.c       tsm_metrics (rules: type, duplicates, help) and the

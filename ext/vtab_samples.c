@@ -14,7 +14,7 @@
 ** Notes on transactions.  INSERT adds the sample to the connection's
 ** buffer (buffer.c); SQLite then enlists this table in the transaction:
 **   xSync        flush the buffer into the store (commit is about to happen),
-**                then the automatic prune (retention.c)
+**                then automatic maintenance (retention.c)
 **   xCommit      the cache of series ids is still valid
 **   xRollback    discard the buffer (and the series cache: series created
 **                in the transaction are gone; and the head cache)
@@ -610,8 +610,9 @@ static int samplesFlush(sqlite3_vtab *pVtab){
   return rc;
 }
 
-/* Commit: flush, then the automatic prune (retention.c; at most once every
-** few seconds, bounded work, inside the committing transaction). */
+/* Commit: flush, then automatic maintenance (retention.c; at most once per
+** interval, bounded work, inside the committing transaction; an error of
+** its own never fails the commit). */
 static int samplesSync(sqlite3_vtab *pVtab){
   char *zErr = 0;
   int rc = samplesFlush(pVtab);
