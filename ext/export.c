@@ -307,9 +307,8 @@ static int exportClose(sqlite3_vtab_cursor *pCursor){
 }
 
 static int exportError(ExportCursor *pCur, int rc, char *zErr){
-  tsmVtabError(pCur->base.pVtab, zErr);
   pCur->bEof = 1;
-  return rc;
+  return tsmVtabError(pCur->base.pVtab, rc, zErr);
 }
 
 /* Is the row being built complete? */
@@ -465,10 +464,12 @@ static int exportFilter(sqlite3_vtab_cursor *pCursor, int idxNum,
   if( rc==SQLITE_OK ) rc = tsmTsFromValue(apArg[2], "end", &iEnd, &zErr);
   if( rc==SQLITE_OK ){
     const char *z = (const char*)sqlite3_value_text(apArg[3]);
-    for(i=0; i<4 && (z==0 || strcmp(z, azFormat[i])!=0); i++){}
+    size_t n = (size_t)sqlite3_value_bytes(apArg[3]);
+    for(i=0; i<4 && (z==0 || n!=strlen(z) || strcmp(z, azFormat[i])!=0); i++){}
     if( i==4 || sqlite3_value_type(apArg[3])!=SQLITE_TEXT ){
-      zErr = sqlite3_mprintf("tsm: invalid format \"%s\": must be "
-          "'openmetrics', 'jsonl', 'influx' or 'remote_write'", z ? z : "");
+      char zQ[TSM_QUOTE_BUF];
+      zErr = tsmErrMsg("invalid format %s: must be 'openmetrics', 'jsonl', "
+          "'influx' or 'remote_write'", tsmValueQuote(zQ, apArg[3]));
       rc = SQLITE_ERROR;
     }
     pCur->eFormat = i;

@@ -124,8 +124,8 @@ void tsmLatestFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   TsmCtx *p = sqlite3_user_data(ctx);
   char *zErr = 0, *zM = 0, *zL = 0;
   char zMsg[512];
-  const char *zMetric, *zLabels = 0;
-  int rc, bExists = 0, bFound = 0;
+  const char *zMetric = 0, *zLabels = 0;
+  int rc = SQLITE_OK, bExists = 0, bFound = 0;
   int64_t iSeries = 0, ts;
   double v;
   sqlite3_stmt *pStmt;
@@ -140,11 +140,10 @@ void tsmLatestFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
              "strings, or NULL");
       return;
     }
-    zLabels = (const char*)sqlite3_value_text(argv[1]);
-    if( zLabels==0 ){ sqlite3_result_error_nomem(ctx); return; }
+    rc = tsmValueText(argv[1], "labels", &zLabels, &zErr);
   }
-  zMetric = (const char*)sqlite3_value_text(argv[0]);
-  if( zMetric==0 ){ sqlite3_result_error_nomem(ctx); return; }
+  if( rc==SQLITE_OK ) rc = tsmValueText(argv[0], "metric", &zMetric, &zErr);
+  if( rc ){ tsmResultError(ctx, p, rc, zErr); return; }
   if( tsmSeriesKey(zMetric, zLabels, &zM, &zL, zMsg, sizeof(zMsg)) ){
     tsmErr(ctx, "%s", zMsg);
     return;

@@ -28,6 +28,7 @@
 ** write back.  A rule applies to the samples recorded after it.
 */
 #include "tsm.h"
+#include "parse.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -244,7 +245,7 @@ static int metricsFilter(sqlite3_vtab_cursor *pCursor, int idxNum,
   rulesFree(pCur->pR);
   pCur->pR = 0;
   tsmCacheValidate(pCur->p);
-  return rulesRead(pCur->p, &pCur->pR);
+  return tsmVtabError(pCursor->pVtab, rulesRead(pCur->p, &pCur->pR), 0);
 }
 
 static int metricsNext(sqlite3_vtab_cursor *pCursor){
@@ -293,17 +294,22 @@ static int nameArg(sqlite3_value *pV, const char *zCol,
   *pi = -1;
   if( sqlite3_value_type(pV)==SQLITE_NULL ) return SQLITE_OK;
   if( sqlite3_value_type(pV)==SQLITE_TEXT ){
-    *pi = nameIndex(az, n, (const char*)sqlite3_value_text(pV));
-    if( *pi>=0 ) return SQLITE_OK;
+    const char *z = (const char*)sqlite3_value_text(pV);
+    if( z && strlen(z)==(size_t)sqlite3_value_bytes(pV) ){
+      *pi = nameIndex(az, n, z);
+      if( *pi>=0 ) return SQLITE_OK;
+    }
   }
-  *pzErr = sqlite3_mprintf("tsm: invalid %s \"%.40s\": must be %s, or NULL "
-      "for the default", zCol, sqlite3_value_type(pV)==SQLITE_BLOB ? "BLOB"
-      : (const char*)sqlite3_value_text(pV), zRule);
+  {
+    char zQ[TSM_QUOTE_BUF];
+    *pzErr = tsmErrMsg("invalid %s %s: must be %s, or NULL for the default",
+                       zCol, tsmValueQuote(zQ, pV), zRule);
+  }
   return SQLITE_ERROR;
 }
 
-static int metricsUpdate(sqlite3_vtab *pVtab, int argc, sqlite3_value **argv,
-                         sqlite3_int64 *pRowid){
+static int metricsWrite(sqlite3_vtab *pVtab, int argc, sqlite3_value **argv,
+                        sqlite3_int64 *pRowid){
   TsmCtx *p = ((TsmVtab*)pVtab)->p;
   sqlite3_stmt *pStmt = 0;
   char *zErr = 0;
@@ -312,7 +318,7 @@ static int metricsUpdate(sqlite3_vtab *pVtab, int argc, sqlite3_value **argv,
   int64_t iOld = 0, iOther = -1;
 
   rc = tsmStoreReady(p, 1, 0, &zErr);
-  if( rc ){ tsmVtabError(pVtab, zErr); return rc; }
+  if( rc ) return tsmVtabError(pVtab, rc, zErr);
   tsmRulesChanged(p);
   if( argc==1 ){
     rc = sqlite3_prepare_v2(p->db,
@@ -328,19 +334,18 @@ static int metricsUpdate(sqlite3_vtab *pVtab, int argc, sqlite3_value **argv,
     iOld = sqlite3_value_int64(argv[0]);
     if( sqlite3_value_type(argv[1])==SQLITE_NULL
      || sqlite3_value_int64(argv[1])!=iOld ){
-      tsmVtabError(pVtab, sqlite3_mprintf("tsm: the rowid of tsm_metrics "
-          "cannot be changed"));
-      return SQLITE_ERROR;
+      return tsmVtabError(pVtab, SQLITE_ERROR, tsmErrMsg("the rowid of "
+          "tsm_metrics cannot be changed"));
     }
   }
   if( sqlite3_value_type(argv[2+COL_METRIC])!=SQLITE_NULL ){
     if( sqlite3_value_type(argv[2+COL_METRIC])!=SQLITE_TEXT ){
-      tsmVtabError(pVtab, sqlite3_mprintf("tsm: invalid metric pattern: must "
-          "be TEXT, a GLOB pattern over metric names such as 'proxy_*'"));
-      return SQLITE_ERROR;
+      return tsmVtabError(pVtab, SQLITE_ERROR, tsmErrMsg("invalid metric "
+          "pattern: must be TEXT, a GLOB pattern over metric names such as "
+          "'proxy_*'"));
     }
-    zMetric = (const char*)sqlite3_value_text(argv[2+COL_METRIC]);
-    rc = tsmPatternCheck(zMetric, &zErr);
+    rc = tsmValueText(argv[2+COL_METRIC], "metric pattern", &zMetric, &zErr);
+    if( rc==SQLITE_OK ) rc = tsmPatternCheck(zMetric, &zErr);
   }
   if( rc==SQLITE_OK ){
     rc = nameArg(argv[2+COL_TYPE], "type", azType, 4,
@@ -357,7 +362,7 @@ static int metricsUpdate(sqlite3_vtab *pVtab, int argc, sqlite3_value **argv,
         "# HELP) or NULL");
     rc = SQLITE_ERROR;
   }
-  if( rc ){ tsmVtabError(pVtab, zErr); return rc; }
+  if( rc ) return tsmVtabError(pVtab, rc, zErr);
 
   /* The same pattern in another row? */
   rc = sqlite3_prepare_v2(p->db,
@@ -370,9 +375,9 @@ static int metricsUpdate(sqlite3_vtab *pVtab, int argc, sqlite3_value **argv,
   if( rc ) return rc;
   if( iOther>=0 && (bInsert || iOther!=iOld) ){
     if( sqlite3_vtab_on_conflict(p->db)!=SQLITE_REPLACE ){
-      tsmVtabError(pVtab, sqlite3_mprintf("tsm: a rule for metric \"%s\" "
-          "exists already: UPDATE it, or use INSERT OR REPLACE", zMetric));
-      return SQLITE_CONSTRAINT;
+      return tsmVtabError(pVtab, SQLITE_CONSTRAINT, tsmErrMsg("a rule for "
+          "metric \"%s\" exists already: UPDATE it, or use INSERT OR "
+          "REPLACE", zMetric));
     }
     rc = sqlite3_prepare_v2(p->db,
         "DELETE FROM main.tsm_metric_rules WHERE rowid=?1", -1, &pStmt, 0);
@@ -397,6 +402,12 @@ static int metricsUpdate(sqlite3_vtab *pVtab, int argc, sqlite3_value **argv,
     if( sqlite3_step(pStmt)==SQLITE_ROW ) *pRowid = sqlite3_column_int64(pStmt, 0);
   }
   return tsmFinalize(&pStmt, rc);
+}
+
+/* xUpdate: metricsWrite, and a message for every error. */
+static int metricsUpdate(sqlite3_vtab *pVtab, int argc, sqlite3_value **argv,
+                         sqlite3_int64 *pRowid){
+  return tsmVtabError(pVtab, metricsWrite(pVtab, argc, argv, pRowid), 0);
 }
 
 /* A write of tsm_metrics rolled back: the rules in memory may be wrong. */

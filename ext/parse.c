@@ -3,8 +3,9 @@
 ** parse.c -- names, labels, selectors, durations and times.
 **
 ** The interface and the rules are in parse.h.  This file is pure C (libc
-** and POSIX <regex.h>), keeps no global state and is safe to call from any
-** number of threads at once.
+** and PCRE2), keeps no global state and is safe to call from any number
+** of threads at once (each on its own objects: a selector keeps the match
+** data of its regexes).
 **
 ** Contents, in order:
 **   1. error messages (one helper, quoting of user input)
@@ -27,19 +28,16 @@
 */
 #include "parse.h"
 
-#include <regex.h>
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define PARSE_QUOTE_MAX 60                   /* input bytes quoted */
-#define PARSE_QUOTE_BUF (PARSE_QUOTE_MAX*4 + 8)
+#define PARSE_QUOTE_MAX TSM_QUOTE_MAX        /* input bytes quoted */
+#define PARSE_QUOTE_BUF TSM_QUOTE_BUF
 
-#define PARSE_RE_REPEAT_MAX 1000  /* largest n in a{n} or a{m,n} */
-#define PARSE_RE_COST_MAX   1000  /* bound on the expansion of a regex */
-#define PARSE_RE_DEPTH_MAX  64    /* deepest nesting of (...) */
-#define PARSE_RE_NEST_MAX   4     /* deepest nesting of repetitions */
 
 #define MS_PER_DAY 86400000LL
 
@@ -108,8 +106,8 @@ static int utf8CharLen(const unsigned char *z, size_t n){
 }
 
 /* Write z[0..n) into zOut[PARSE_QUOTE_BUF] in double quotes, for an error
-** message, and return zOut. */
-static const char *parseQuote(char *zOut, const char *z, size_t n){
+** message, and return zOut (see parse.h). */
+const char *tsmQuote(char *zOut, const char *z, size_t n){
   static const char aHex[] = "0123456789abcdef";
   const unsigned char *a = (const unsigned char*)z;
   size_t i = 0, j = 0;
@@ -147,9 +145,9 @@ static const char *parseQuote(char *zOut, const char *z, size_t n){
   return zOut;
 }
 
-/* parseQuote() of a NUL-terminated string (NULL is quoted as ""). */
+/* tsmQuote() of a NUL-terminated string (NULL is quoted as ""). */
 static const char *parseQuoteStr(char *zOut, const char *z){
-  return parseQuote(zOut, z, z ? strlen(z) : 0);
+  return tsmQuote(zOut, z, z ? strlen(z) : 0);
 }
 
 /**************************************************************************
@@ -276,7 +274,7 @@ int tsmLabelNameValid(const char *z, size_t n){
 
 static void errMetricName(char *zErr, size_t nErr, const char *z, size_t n){
   char zQ[PARSE_QUOTE_BUF];
-  parseQuote(zQ, z, n);
+  tsmQuote(zQ, z, n);
   if( n>TSM_NAME_MAX ){
     parseErr(zErr, nErr, "invalid metric name %s: longer than %d bytes",
              zQ, TSM_NAME_MAX);
@@ -288,7 +286,7 @@ static void errMetricName(char *zErr, size_t nErr, const char *z, size_t n){
 
 static void errLabelName(char *zErr, size_t nErr, const char *z, size_t n){
   char zQ[PARSE_QUOTE_BUF];
-  parseQuote(zQ, z, n);
+  tsmQuote(zQ, z, n);
   if( n>TSM_NAME_MAX ){
     parseErr(zErr, nErr, "invalid label name %s: longer than %d bytes",
              zQ, TSM_NAME_MAX);
@@ -406,7 +404,7 @@ static int labelsAdd(TsmLabels *p, const char *zName, size_t nName,
 static void labelsErr(int rc, const char *zWhat, const char *zName,
                       size_t nName, char *zErr, size_t nErr){
   char zQ[PARSE_QUOTE_BUF];
-  parseQuote(zQ, zName, nName);
+  tsmQuote(zQ, zName, nName);
   switch( rc ){
     case LBL_NAME:
       errLabelName(zErr, nErr, zName, nName);
@@ -611,7 +609,7 @@ int tsmLabelsFromJson(TsmLabels *pLabels, const char *zJson, char *zErr,
       }else if( zJson[s.i]!='"' ){
         char zQ[PARSE_QUOTE_BUF];
         parseErr(zErr, nErr, "invalid labels: value of %s must be a string",
-                 parseQuote(zQ, zKey, (size_t)nKey));
+                 tsmQuote(zQ, zKey, (size_t)nKey));
         rc = -1;
         break;
       }else{
@@ -729,258 +727,130 @@ char *tsmLabelsToJson(const TsmLabels *p){
 /**************************************************************************
 ** 6. Regular expressions.
 **
-** A matcher's regex RE is compiled as the POSIX ERE "^(RE)$" so that it
-** must match the whole value, as in PromQL.  Two things could go wrong
-** with the wrapping, and reCheck() rules them out before regcomp() sees
-** the text:
-**   - a ')' without its '(' (which glibc reads as a literal) would close
-**     our '(' and leave part of RE unanchored:  "x)|(y" ;
-**   - glibc's regcomp() is slow on some small inputs: it expands counted
-**     repetition ("a{1,30000}" takes seconds), and the time it spends on
-**     the closures of sub-expressions that can match the empty string grows
-**     as a high power of their number ("(a?){1,400}" takes minutes, and
-**     nested repetitions like "((((a+)*)+)*)..." exponential time).
-** reCheck() walks RE the way regcomp() does (escapes, bracket expressions,
-** groups, intervals) and refuses:
-**   - a repetition of something that can match the empty string, other
-**     than with '?' ("(a*)*", "(a|)+", "(x?){3}"): it is never needed, and
-**     is what makes glibc's closures explode;
-**   - stacked repetition operators (a**, a+?, a{2}*): POSIX gives them no
-**     useful meaning (a+? is not lazy as in PromQL);
-**   - repetitions nested more than PARSE_RE_NEST_MAX deep ("((a+)*b)+" is
-**     3 deep);
-**   - counts above PARSE_RE_REPEAT_MAX, and a total cost above
-**     PARSE_RE_COST_MAX plus the length of the text, where the cost is 1
-**     per atom, the sum of the content for a group, and a repetition
-**     multiplies the cost of what it repeats by N (2 for *, + and ?, N for
-**     {N} or {M,N}, M+1 for {M,});
-**   - back-references (\1..\9): their matching is exponential.
-** Those bounds keep regcomp() within milliseconds and regexec() linear in
-** the length of the value.  Regexes that people write for label values
-** ("eth[0-9]+", "(dev|prod)-.*", "10\.0\.[0-9]{1,3}\.[0-9]{1,3}") are far
-** below them.
+** Matchers =~ and !~ use PCRE2 (Debian's libpcre2-8), whose syntax holds
+** what PromQL users write in RE2's: \d \w \s, classes [[:alpha:]] and
+** \pL, (?i) and the other flags, (?:...), lazy a+?, alternation, counted
+** repetition.  A regex is fully anchored as in PromQL (PCRE2_ANCHORED and
+** PCRE2_ENDANCHORED, not a textual "^(...)$" that a stray ')' could
+** break), '.' matches a newline too (as Prometheus's "(?s:...)"), and
+** groups do not capture, so \1 is refused as RE2 refuses it.
+**
+** Cost.  A backtracking matcher takes exponential time on some patterns
+** ("(a+)+$", "a*" repeated thousands of times); PCRE2 bounds it with a
+** match limit (backtracking steps), a depth limit and a heap limit, and
+** returns an error when one is hit, which tsmSelectorMatch reports.  The
+** work between two steps can grow with the length of the pattern (all
+** the "a*" of "a*a*a*..." that match nothing), so the step limit is
+** PARSE_RE_STEPS scaled down for patterns longer than PARSE_RE_SCALE
+** bytes: every match ends within tens of milliseconds whatever the
+** pattern (see test/unit/test_parse.c and test/query.test).
 */
-typedef struct ReFrame ReFrame;
-struct ReFrame {
-  long long nCost;        /* estimated cost of this group so far */
-  long long nLast;        /* cost of its last item (what repetition repeats) */
-  int nNest;              /* deepest nesting of repetitions in this group */
-  int nNestLast;          /* nesting of repetitions in its last item */
-  int bNullable;          /* an earlier alternative can match "" */
-  int bAltNullable;       /* the current alternative so far can match "" */
-  int bAltBefore;         /* bAltNullable before the last item */
-  int bLastNullable;      /* the last item can match "" */
-};
+#define PARSE_RE_STEPS  100000    /* match limit of a short pattern */
+#define PARSE_RE_SCALE  64        /* ... for patterns up to this long */
+#define PARSE_RE_HEAP   (16*1024) /* heap limit, KiB */
 
-/* Skip the bracket expression whose '[' is at z[i]; return the index just
-** past its ']' (or of the terminating NUL: regcomp() reports that). */
-static size_t reSkipBracket(const char *z, size_t i){
-  i++;
-  if( z[i]=='^' ) i++;
-  if( z[i]==']' ) i++;
-  while( z[i] && z[i]!=']' ){
-    if( z[i]=='[' && (z[i+1]=='.' || z[i+1]=='=' || z[i+1]==':') ){
-      char cEnd = z[i+1];
-      i += 2;
-      while( z[i] && !(z[i]==cEnd && z[i+1]==']') ) i++;
-      if( z[i] ) i += 2;
-    }else{
-      i++;
-    }
+/* The compiled form of one =~ or !~ matcher (TsmMatcher.pRe). */
+typedef struct ParseRe {
+  pcre2_code *pCode;
+  pcre2_match_context *pCtx;      /* the limits */
+  pcre2_match_data *pData;
+  uint32_t nLimit;                /* its match and depth limit */
+} ParseRe;
+
+static void reFree(ParseRe *pRe){
+  if( pRe ){
+    pcre2_match_data_free(pRe->pData);
+    pcre2_match_context_free(pRe->pCtx);
+    pcre2_code_free(pRe->pCode);
+    free(pRe);
   }
-  return z[i] ? i+1 : i;
 }
 
-/* Parse the decimal number at z[*pi] (at most 9 digits kept), or -1. */
-static long reNumber(const char *z, size_t *pi){
-  long v = 0;
-  size_t i = *pi;
-  if( z[i]<'0' || z[i]>'9' ) return -1;
-  while( z[i]>='0' && z[i]<='9' ){
-    if( v<100000000 ) v = v*10 + (z[i]-'0');
-    i++;
-  }
-  *pi = i;
-  return v;
-}
-
-/* Frame p gets a new item of cost nCost that can match "" if bNullable. */
-static void reItem(ReFrame *p, long long nCost, int bNullable, int nNest){
-  p->nCost += nCost;
-  p->nLast = nCost;
-  p->nNestLast = nNest;
-  if( nNest>p->nNest ) p->nNest = nNest;
-  p->bAltBefore = p->bAltNullable;
-  p->bLastNullable = bNullable;
-  p->bAltNullable = p->bAltNullable && bNullable;
-}
-
-static void reFrameInit(ReFrame *p){
-  memset(p, 0, sizeof(*p));
-  p->bAltNullable = 1;
-  p->bAltBefore = 1;
-}
-
-/* Return 0 if regex z may be wrapped and compiled, else a static message
-** (see above). */
-static const char *reCheck(const char *z){
-  ReFrame a[PARSE_RE_DEPTH_MAX+1];
-  int iTop = 0;
-  int bRep = 0;                   /* the previous token was a repetition */
-  size_t i = 0;
-  long long nMax = PARSE_RE_COST_MAX + (long long)strlen(z);
-  reFrameInit(&a[0]);
-  while( z[i] ){
-    char c = z[i];
-    ReFrame *p = &a[iTop];
-    long nRep = 0;                /* >0 if this token is a repetition */
-    long nMin = 0, nHi = 0;       /* its counts, nHi<0 for unbounded */
-    if( c=='(' ){
-      if( iTop>=PARSE_RE_DEPTH_MAX ){
-        return "groups nested more than 64 deep";
-      }
-      iTop++;
-      reFrameInit(&a[iTop]);
-      i++;
-    }else if( c==')' ){
-      if( iTop==0 ) return "unmatched )";
-      iTop--;
-      reItem(&a[iTop], p->nCost ? p->nCost : 1,
-             p->bNullable || p->bAltNullable, p->nNest);
-      i++;
-    }else if( c=='{' ){
-      size_t j = i+1;
-      nMin = z[j]==',' ? 0 : reNumber(z, &j);
-      nHi = nMin;
-      if( nMin>=0 && z[j]==',' ){
-        j++;
-        nHi = (z[j]=='}') ? -1 : reNumber(z, &j);
-        if( nHi==-1 && z[j]!='}' ) nMin = -1;
-      }
-      if( nMin<0 || z[j]!='}' ){
-        /* not an interval: regcomp() decides */
-        reItem(p, 1, 0, 0);
-        i++;
-      }else{
-        if( nMin>PARSE_RE_REPEAT_MAX || nHi>PARSE_RE_REPEAT_MAX ){
-          return "repetition count above 1000";
-        }
-        nRep = nHi<0 ? nMin+1 : nHi>nMin ? nHi : nMin;
-        if( nRep<2 ) nRep = 2;
-        i = j+1;
-      }
-    }else if( c=='+' || c=='*' || c=='?' ){
-      nRep = 2;
-      nMin = c=='+';
-      nHi = c=='?' ? 1 : -1;
-      i++;
-    }else if( c=='|' ){
-      p->bNullable = p->bNullable || p->bAltNullable;
-      p->bAltNullable = 1;
-      p->nLast = 0;
-      i++;
-    }else if( c=='^' || c=='$' ){
-      reItem(p, 1, 1, 0);
-      i++;
-    }else{
-      if( c=='\\' ){
-        if( z[i+1]>='1' && z[i+1]<='9' ){
-          return "back-references are not supported";
-        }
-        i += z[i+1] ? 2 : 1;
-      }else if( c=='[' ){
-        i = reSkipBracket(z, i);
-      }else{
-        i++;
-      }
-      reItem(p, 1, 0, 0);
-    }
-    if( nRep>0 ){
-      if( bRep ){
-        return "a repetition operator may not follow another (as in a** "
-               "or a+?)";
-      }
-      if( p->bLastNullable && nHi!=1 ){
-        return "a repetition may not apply to something that can match the "
-               "empty string (as in (a*)* or (a|)+)";
-      }
-      p->nCost += p->nLast*(nRep-1);
-      p->nLast *= nRep;
-      p->nNestLast++;
-      if( p->nNestLast>p->nNest ) p->nNest = p->nNestLast;
-      if( p->nNest>PARSE_RE_NEST_MAX ){
-        return "repetitions nested more than 4 deep";
-      }
-      p->bLastNullable = p->bLastNullable || nMin==0;
-      p->bAltNullable = p->bAltBefore && p->bLastNullable;
-    }
-    bRep = nRep>0;
-    if( a[iTop].nCost>nMax || a[iTop].nLast>nMax ){
-      return "too complex (repetitions expand too far)";
-    }
-  }
-  return 0;
-}
-
-/* Compile regex zRe of the matcher on label zLabel into *ppRe (a malloc'ed
-** regex_t).  Returns 0 or -1 with the message written. */
+/* Compile regex zRe of the matcher on label zLabel into *ppRe (a
+** ParseRe).  Returns 0 or -1 with the message written. */
 static int reCompile(const char *zRe, const char *zLabel, void **ppRe,
                      char *zErr, size_t nErr){
   char zQ[PARSE_QUOTE_BUF], zQL[PARSE_QUOTE_BUF];
-  const char *zWhy = reCheck(zRe);
   size_t n = strlen(zRe);
-  regex_t *pRe;
-  char *zWrap;
-  int rc;
+  ParseRe *pRe;
+  int iErr = 0;
+  PCRE2_SIZE iOff = 0;
   *ppRe = 0;
-  if( zWhy ){
-    parseErr(zErr, nErr, "invalid regular expression %s for label %s: %s",
-             parseQuoteStr(zQ, zRe), parseQuoteStr(zQL, zLabel), zWhy);
-    return -1;
-  }
-  pRe = malloc(sizeof(regex_t));
-  zWrap = malloc(n + 5);
-  if( pRe==0 || zWrap==0 ){
-    free(pRe);
-    free(zWrap);
-    parseErr(zErr, nErr, "out of memory");
-    return -1;
-  }
-  /* First alone, so that a message from regerror() is about the user's
-  ** text rather than the wrapped one. */
-  rc = regcomp(pRe, zRe, REG_EXTENDED|REG_NOSUB);
-  if( rc==0 ){
-    size_t nSub = pRe->re_nsub;
-    regfree(pRe);
-    zWrap[0] = '^';
-    zWrap[1] = '(';
-    memcpy(&zWrap[2], zRe, n);
-    memcpy(&zWrap[n+2], ")$", 3);
-    rc = regcomp(pRe, zWrap, REG_EXTENDED|REG_NOSUB);
-    if( rc==0 && pRe->re_nsub!=nSub+1 ){
-      /* The wrapping did not add exactly one group: reCheck() and
-      ** regcomp() read the text differently.  Refuse rather than risk an
-      ** unanchored match. */
-      regfree(pRe);
-      free(pRe);
-      free(zWrap);
-      parseErr(zErr, nErr, "invalid regular expression %s for label %s: "
-               "unsupported syntax", parseQuoteStr(zQ, zRe),
-               parseQuoteStr(zQL, zLabel));
-      return -1;
-    }
-  }
-  free(zWrap);
-  if( rc ){
+  pRe = calloc(1, sizeof(ParseRe));
+  if( pRe==0 ) goto nomem;
+  pRe->pCode = pcre2_compile((PCRE2_SPTR)zRe, n,
+      PCRE2_UTF|PCRE2_MATCH_INVALID_UTF|PCRE2_ANCHORED|PCRE2_ENDANCHORED
+      |PCRE2_DOTALL|PCRE2_NO_AUTO_CAPTURE|PCRE2_NEVER_BACKSLASH_C,
+      &iErr, &iOff, 0);
+  if( pRe->pCode==0 ){
     char zMsg[200];
-    regerror(rc, pRe, zMsg, sizeof(zMsg));
-    free(pRe);
-    parseErr(zErr, nErr, "invalid regular expression %s for label %s: %s",
-             parseQuoteStr(zQ, zRe), parseQuoteStr(zQL, zLabel), zMsg);
+    reFree(pRe);
+    if( iErr==PCRE2_ERROR_NOMEMORY ) goto nomem;
+    pcre2_get_error_message(iErr, (PCRE2_UCHAR*)zMsg, sizeof(zMsg));
+    parseErr(zErr, nErr, "invalid regular expression %s for label %s: %s "
+             "at position %zu", tsmQuote(zQ, zRe, n),
+             parseQuoteStr(zQL, zLabel), zMsg, (size_t)iOff);
     return -1;
   }
+  pRe->nLimit = PARSE_RE_STEPS;
+  if( n>PARSE_RE_SCALE ){
+    pRe->nLimit = (uint32_t)((uint64_t)PARSE_RE_STEPS*PARSE_RE_SCALE/n);
+  }
+  pRe->pCtx = pcre2_match_context_create(0);
+  pRe->pData = pcre2_match_data_create(1, 0);
+  if( pRe->pCtx==0 || pRe->pData==0 ){
+    reFree(pRe);
+    goto nomem;
+  }
+  pcre2_set_match_limit(pRe->pCtx, pRe->nLimit);
+  pcre2_set_depth_limit(pRe->pCtx, pRe->nLimit);
+  pcre2_set_heap_limit(pRe->pCtx, PARSE_RE_HEAP);
   *ppRe = pRe;
   return 0;
+
+ nomem:
+  parseErr(zErr, nErr, "out of memory");
+  return -1;
+}
+
+/* 1 if zVal matches matcher pM's regex, 0 if not, -1 (message written)
+** if a limit stopped the match. */
+static int reMatch(const char *zSel, const TsmMatcher *pM, const char *zVal,
+                   char *zErr, size_t nErr){
+  ParseRe *pRe = (ParseRe*)pM->pRe;
+  char zQS[PARSE_QUOTE_BUF], zQ[PARSE_QUOTE_BUF], zQL[PARSE_QUOTE_BUF];
+  char zQV[PARSE_QUOTE_BUF];
+  int rc = pcre2_match(pRe->pCode, (PCRE2_SPTR)zVal, strlen(zVal), 0, 0,
+                       pRe->pData, pRe->pCtx);
+  if( rc>=0 ) return 1;
+  if( rc==PCRE2_ERROR_NOMATCH ) return 0;
+  if( rc==PCRE2_ERROR_NOMEMORY ){
+    parseErr(zErr, nErr, "out of memory");
+  }else{
+    char zWhy[80];
+    switch( rc ){
+      case PCRE2_ERROR_MATCHLIMIT:
+        snprintf(zWhy, sizeof(zWhy), "needs more than its match limit of %u "
+                 "steps", pRe->nLimit);
+        break;
+      case PCRE2_ERROR_DEPTHLIMIT:
+        snprintf(zWhy, sizeof(zWhy), "nests deeper than its depth limit of "
+                 "%u", pRe->nLimit);
+        break;
+      case PCRE2_ERROR_HEAPLIMIT:
+        snprintf(zWhy, sizeof(zWhy), "needs more than its memory limit of "
+                 "%d KiB", PARSE_RE_HEAP);
+        break;
+      default:
+        snprintf(zWhy, sizeof(zWhy), "fails (PCRE2 error %d)", rc);
+        break;
+    }
+    parseErr(zErr, nErr, "selector %s: regular expression %s for label %s "
+        "%s on the value %s: simplify the expression",
+        parseQuoteStr(zQS, zSel), parseQuoteStr(zQ, pM->zValue),
+        parseQuoteStr(zQL, pM->zName), zWhy, parseQuoteStr(zQV, zVal));
+  }
+  return -1;
 }
 
 /**************************************************************************
@@ -1130,7 +1000,7 @@ static int selParse(SelParse *p, TsmSelector *pSel){
        && (p->bKey || nName!=8 || memcmp(&z[iName], "__name__", 8)!=0)
       ){
         char zQ[PARSE_QUOTE_BUF];
-        parseQuote(zQ, &z[iName], nName);
+        tsmQuote(zQ, &z[iName], nName);
         if( p->bKey ){
           selErr(p, "label name %s at position %zu must not start with __",
                  zQ, iName);
@@ -1229,13 +1099,11 @@ void tsmSelectorFree(TsmSelector *p){
     TsmMatcher *pM = &p->aMatch[i];
     free(pM->zName);
     free(pM->zValue);
-    if( pM->pRe ){
-      regfree((regex_t*)pM->pRe);
-      free(pM->pRe);
-    }
+    reFree((ParseRe*)pM->pRe);
   }
   free(p->aMatch);
   free(p->zMetric);
+  free(p->zText);
   memset(p, 0, sizeof(*p));
 }
 
@@ -1256,6 +1124,13 @@ static int selParseText(const char *z, int bKey, TsmSelector *pSel,
   }
   rc = selParse(&s, pSel);
   free(s.zBuf);
+  if( rc==0 && !bKey ){
+    pSel->zText = dupBytes(s.z, strlen(s.z));
+    if( pSel->zText==0 ){
+      parseErr(zErr, nErr, "out of memory");
+      rc = -1;
+    }
+  }
   if( rc ) tsmSelectorFree(pSel);
   return rc;
 }
@@ -1265,7 +1140,7 @@ int tsmSelectorParse(const char *z, TsmSelector *p, char *zErr, size_t nErr){
 }
 
 int tsmSelectorMatch(const TsmSelector *p, const char *zMetric,
-                     const TsmLabels *pLabels){
+                     const TsmLabels *pLabels, char *zErr, size_t nErr){
   int i;
   if( zMetric==0 ) zMetric = "";
   if( p->zMetric && strcmp(p->zMetric, zMetric)!=0 ) return 0;
@@ -1282,11 +1157,10 @@ int tsmSelectorMatch(const TsmSelector *p, const char *zMetric,
     switch( pM->eOp ){
       case TSM_MATCH_EQ:  bHit = strcmp(zVal, pM->zValue)==0; break;
       case TSM_MATCH_NE:  bHit = strcmp(zVal, pM->zValue)!=0; break;
-      case TSM_MATCH_RE:
-        bHit = regexec((const regex_t*)pM->pRe, zVal, 0, 0, 0)==0;
-        break;
       default:
-        bHit = regexec((const regex_t*)pM->pRe, zVal, 0, 0, 0)!=0;
+        bHit = reMatch(p->zText, pM, zVal, zErr, nErr);
+        if( bHit<0 ) return -1;
+        if( pM->eOp==TSM_MATCH_NRE ) bHit = !bHit;
         break;
     }
     if( !bHit ) return 0;
@@ -1311,7 +1185,7 @@ int tsmSeriesKey(const char *zMetric, const char *zJson, char **pzMetric,
   if( zBrace && nName==0 ){
     char zQ[PARSE_QUOTE_BUF];
     parseErr(zErr, nErr, "invalid metric %s: must start with a metric name",
-             parseQuote(zQ, zMetric, n));
+             tsmQuote(zQ, zMetric, n));
     return -1;
   }
   if( !tsmMetricValid(zMetric, nName) ){
@@ -1331,7 +1205,7 @@ int tsmSeriesKey(const char *zMetric, const char *zJson, char **pzMetric,
         if( rcAdd!=LBL_OK ){
           char zQ[PARSE_QUOTE_BUF], zWhat[PARSE_QUOTE_BUF+20];
           snprintf(zWhat, sizeof(zWhat), "invalid metric %s",
-                   parseQuote(zQ, zMetric, n));
+                   tsmQuote(zQ, zMetric, n));
           labelsErr(rcAdd, zWhat, zN, strlen(zN), zErr, nErr);
           rc = -1;
         }

@@ -2,7 +2,7 @@
 /*
 ** parse.h -- names, labels, selectors, durations and times.
 **
-** Pure C (libc only, POSIX <regex.h> for =~ and !~): no SQLite types, so it
+** Pure C (libc, and PCRE2 for =~ and !~): no SQLite types, so it
 ** is unit-tested (test/unit/test_parse.c) and fuzzed on its own.
 **
 ** Errors: functions that can fail take (char *zErr, size_t nErr) and on
@@ -22,6 +22,14 @@
 #define TSM_LABELS_MAX 64        /* most labels in one series */
 #define TSM_LABEL_VALUE_MAX 8192 /* longest label value, bytes */
 #define TSM_MATCHERS_MAX 256     /* most matchers in one selector */
+
+/* Quote z[0..n) for an error message into zOut (TSM_QUOTE_BUF bytes) and
+** return zOut: in double quotes, at most TSM_QUOTE_MAX bytes of it then
+** "..." when longer; control characters, NUL and bytes that are not UTF-8
+** as \xNN, so that the message is printable UTF-8 whatever the input. */
+#define TSM_QUOTE_MAX 60
+#define TSM_QUOTE_BUF (TSM_QUOTE_MAX*4 + 8)
+const char *tsmQuote(char *zOut, const char *z, size_t n);
 
 /* 1 if z[0..n) is valid UTF-8: no overlong forms, no surrogates, nothing
 ** above U+10FFFF, no truncated sequence.  (NUL bytes are valid UTF-8.) */
@@ -66,15 +74,16 @@ char *tsmLabelsToJson(const TsmLabels *p);
 /* Selector matchers. */
 #define TSM_MATCH_EQ  1   /* =  */
 #define TSM_MATCH_NE  2   /* != */
-#define TSM_MATCH_RE  3   /* =~ (POSIX ERE, fully anchored) */
+#define TSM_MATCH_RE  3   /* =~ (PCRE2, fully anchored: see parse.c 6.) */
 #define TSM_MATCH_NRE 4   /* !~ */
 typedef struct TsmMatcher {
   char *zName;            /* label name; "__name__" matches the metric */
   char *zValue;           /* value or regular expression text */
   int eOp;                /* TSM_MATCH_xxx */
-  void *pRe;              /* compiled regex_t* for RE/NRE, else NULL */
+  void *pRe;              /* compiled regex for RE/NRE, else NULL */
 } TsmMatcher;
 typedef struct TsmSelector {
+  char *zText;            /* the selector as given (for messages) */
   char *zMetric;          /* metric name, or NULL when the selector has none */
   int nMatch;
   TsmMatcher *aMatch;
@@ -90,19 +99,21 @@ typedef struct TsmSelector {
 ** alone (matches every series).  Label names starting with "__" are
 ** refused except "__name__".  Any other escape (\. for instance) is an
 ** error, as in PromQL: write "a\\.b" or `a\.b`.
-** Regexes are refused, with a message, when they contain an unmatched ')',
-** back-references, a repetition of something that can match "" (other than
-** with ?: "(a*)*"), stacked repetitions ("a**", "a+?"), repetitions nested
-** more than 4 deep, counts above 1000, or expand too far: glibc's regcomp()
-** takes seconds to forever on some of those (see parse.c, section 6).
+** Regexes =~ and !~ follow PCRE2's syntax, which holds RE2's as PromQL
+** users write it (\d, (?i), [[:alpha:]], a+?, alternation), are fully
+** anchored, '.' matches a newline, groups do not capture (\1 is refused).
 ** At most TSM_MATCHERS_MAX matchers.  On error *p is left empty.
 */
 int tsmSelectorParse(const char *z, TsmSelector *p, char *zErr, size_t nErr);
 void tsmSelectorFree(TsmSelector *p);
-/* 1 if series (zMetric, labels) is matched by every matcher.  A label that
-** is absent has the value "" for matching purposes (as in PromQL). */
+/* 1 if series (zMetric, labels) is matched by every matcher, 0 if not.
+** A label that is absent has the value "" for matching purposes (as in
+** PromQL).  -1 with a message in zErr when a regex hits one of its limits
+** (match steps, depth, memory: each match ends in tens of ms whatever
+** the pattern); the message names the selector, the regex and the limit.
+** Not for two threads at once on one selector. */
 int tsmSelectorMatch(const TsmSelector *p, const char *zMetric,
-                     const TsmLabels *pLabels);
+                     const TsmLabels *pLabels, char *zErr, size_t nErr);
 
 /*
 ** The series key used by tsm_record and INSERT INTO tsm_samples:

@@ -131,7 +131,16 @@ int tsmSeriesSelect(TsmCtx *p, const TsmSelector *pSel, TsmSeriesList *pOut,
         break;
       }
     }
-    if( !tsmSelectorMatch(pSel, zM, &labels) ) continue;
+    {
+      char zMsg[1024];
+      int bMatch = tsmSelectorMatch(pSel, zM, &labels, zMsg, sizeof(zMsg));
+      if( bMatch<0 ){
+        *pzErr = tsmErrMsg("%s", zMsg);
+        rc = SQLITE_ERROR;
+        break;
+      }
+      if( !bMatch ) continue;
+    }
     if( pOut->n>=nAlloc ){
       int nNew = nAlloc ? nAlloc*2 : 16;
       TsmSeriesItem *aNew = sqlite3_realloc64(pOut->a, sizeof(*aNew)*nNew);
@@ -169,14 +178,17 @@ int tsmSeriesSelect(TsmCtx *p, const TsmSelector *pSel, TsmSeriesList *pOut,
 int tsmSelectorFromValue(sqlite3_value *pVal, TsmSelector *pSel,
                          char **pzErr){
   char zMsg[512];
+  const char *z;
+  int rc;
   memset(pSel, 0, sizeof(*pSel));
   if( sqlite3_value_type(pVal)!=SQLITE_TEXT ){
     *pzErr = sqlite3_mprintf("tsm: invalid selector: must be TEXT like "
         "'metric{label=\"value\"}' or '{label=~\"regex\"}'");
     return SQLITE_ERROR;
   }
-  if( tsmSelectorParse((const char*)sqlite3_value_text(pVal), pSel, zMsg,
-                       sizeof(zMsg)) ){
+  rc = tsmValueText(pVal, "selector", &z, pzErr);
+  if( rc ) return rc;
+  if( tsmSelectorParse(z, pSel, zMsg, sizeof(zMsg)) ){
     *pzErr = sqlite3_mprintf("tsm: %s", zMsg);
     return SQLITE_ERROR;
   }
@@ -233,7 +245,9 @@ static int queryWidth(sqlite3_value *pVal, const char *zArg, int64_t *pMs,
     }
     case SQLITE_TEXT: {
       char zMsg[256];
-      const char *z = (const char*)sqlite3_value_text(pVal);
+      const char *z;
+      int rc = tsmValueText(pVal, zArg, &z, pzErr);
+      if( rc ) return rc;
       if( tsmDurationParse(z, pMs, zMsg, sizeof(zMsg)) ){
         /* "invalid duration ..." -> "invalid <arg> ..." */
         const char *zRest = zMsg;
@@ -248,18 +262,6 @@ static int queryWidth(sqlite3_value *pVal, const char *zArg, int64_t *pMs,
           "'5m' or INTEGER milliseconds", zArg);
       return SQLITE_ERROR;
   }
-}
-
-/* ts rounded down to a multiple of w (w > 0), for any ts. */
-static int64_t bucketOf(int64_t ts, int64_t w){
-  int64_t r = ts % w;
-  if( r<0 ) r += w;
-  return ts - r;
-}
-
-/* a + b without overflow (b >= 0). */
-static int64_t addSat(int64_t a, int64_t b){
-  return a>INT64_MAX-b ? INT64_MAX : a+b;
 }
 
 /* tsm_bucket(ts, width) */
@@ -277,7 +279,7 @@ void tsmBucketFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
     sqlite3_free(zErr);
     return;
   }
-  sqlite3_result_int64(ctx, bucketOf(ts, w));
+  sqlite3_result_int64(ctx, tsmBucketOf(ts, w));
 }
 
 /**************************************************************************
@@ -542,18 +544,7 @@ static int queryClose(sqlite3_vtab_cursor *pCursor){
 
 /* Set the cursor's error: zErr (taken over) or the connection's message. */
 static int queryError(QueryCursor *pCur, int rc, char *zErr){
-  sqlite3_vtab *pVtab = pCur->base.pVtab;
-  sqlite3_free(pVtab->zErrMsg);
-  if( zErr ){
-    pVtab->zErrMsg = zErr;
-  }else if( rc!=SQLITE_NOMEM ){
-    const char *zMsg = sqlite3_errmsg(pCur->p->db);
-    pVtab->zErrMsg = strncmp(zMsg, "tsm: ", 5)==0
-        ? sqlite3_mprintf("%s", zMsg) : sqlite3_mprintf("tsm: %s", zMsg);
-  }else{
-    pVtab->zErrMsg = 0;
-  }
-  return rc;
+  return tsmVtabError(pCur->base.pVtab, rc, zErr);
 }
 
 static int rawPrepare(TsmCtx *p, const char *zSql, sqlite3_stmt **pp){
@@ -790,7 +781,7 @@ static int rawFeed(QueryCursor *pCur, int64_t lo, int64_t hi, int *pbDone,
       if( pRaw->iPos>=pRaw->cols.n ) continue;
       ts = pRaw->cols.aTs[pRaw->iPos];
       if( ts>=hi ){ *pbDone = 1; return SQLITE_OK; }
-      b = bucketOf(ts, pCur->iStep);
+      b = tsmBucketOf(ts, pCur->iStep);
       if( a->bValid && a->b!=b ){
         if( a->n>0 ){ aggSwap(a, &pCur->next); pCur->bNext = 1; }
         a->bValid = 0;
@@ -798,7 +789,7 @@ static int rawFeed(QueryCursor *pCur, int64_t lo, int64_t hi, int *pbDone,
       }
       if( !a->bValid ) aggStart(a, b);
       {
-        int64_t lim = addSat(b, pCur->iStep);
+        int64_t lim = tsmAddSat(b, pCur->iStep);
         rawAggregate(pCur, a, lim<hi ? lim : hi);
       }
       continue;
@@ -809,8 +800,8 @@ static int rawFeed(QueryCursor *pCur, int64_t lo, int64_t hi, int *pbDone,
       if( pRaw->tsLast<lo ){ pRaw->bRow = 0; continue; }
       if( pRaw->tsFirst>=hi ){ *pbDone = 1; return SQLITE_OK; }
       if( pCur->bMeta && pRaw->tsFirst>=lo && pRaw->tsLast<hi ){
-        int64_t b = bucketOf(pRaw->tsFirst, pCur->iStep);
-        if( b==bucketOf(pRaw->tsLast, pCur->iStep) ){
+        int64_t b = tsmBucketOf(pRaw->tsFirst, pCur->iStep);
+        if( b==tsmBucketOf(pRaw->tsLast, pCur->iStep) ){
           if( a->bValid && a->b!=b ){
             if( a->n>0 ){ aggSwap(a, &pCur->next); pCur->bNext = 1; }
             a->bValid = 0;
@@ -893,7 +884,7 @@ static int tierFeed(QueryCursor *pCur, const QSeg *pSeg, int *pbDone){
     }
     n = sqlite3_column_int64(pS, 1);
     if( n<=0 ){ pCur->eTier = 1; continue; }
-    b = bucketOf(sqlite3_column_int64(pS, 0), pCur->iStep);
+    b = tsmBucketOf(sqlite3_column_int64(pS, 0), pCur->iStep);
     if( a->bValid && a->b!=b ){
       if( a->n>0 ){ aggSwap(a, &pCur->next); pCur->bNext = 1; }
       a->bValid = 0;
@@ -962,8 +953,8 @@ static int sourceNext(QueryCursor *pCur, char **pzErr){
 
 /* t rounded up to a multiple of r (t <= 2^62). */
 static int64_t alignUp(int64_t t, int64_t r){
-  int64_t b = bucketOf(t, r);
-  return b==t ? t : addSat(b, r);
+  int64_t b = tsmBucketOf(t, r);
+  return b==t ? t : tsmAddSat(b, r);
 }
 
 /* The first bucket start c >= t of tier pT that is usable in [.., end):
@@ -971,7 +962,7 @@ static int64_t alignUp(int64_t t, int64_t r){
 static int64_t tierNext(const QTier *pT, int64_t t, int64_t end){
   int64_t c = alignUp(t>pT->lo ? t : pT->lo, pT->r);
   if( pT->dlo<pT->dhi && c>=pT->dlo && c<pT->dhi ) c = pT->dhi;
-  if( c>=pT->hi || addSat(c, pT->r)>end ) return INT64_MAX;
+  if( c>=pT->hi || tsmAddSat(c, pT->r)>end ) return INT64_MAX;
   return c;
 }
 
@@ -997,7 +988,7 @@ static void querySegments(QueryCursor *pCur){
         ** range's last whole bucket, or a coarser tier can answer */
         e = pT->hi;
         if( pT->dlo<pT->dhi && pT->dlo>t && pT->dlo<e ) e = pT->dlo;
-        if( bucketOf(end, pT->r)<e ) e = bucketOf(end, pT->r);
+        if( tsmBucketOf(end, pT->r)<e ) e = tsmBucketOf(end, pT->r);
         for(j=0; j<i; j++){
           if( pCur->aTier[j].r % pT->r==0 ){   /* same bucket edges */
             int64_t c = tierNext(&pCur->aTier[j], t+1, end);
@@ -1071,8 +1062,8 @@ static int tiersLoad(QueryCursor *pCur){
       int64_t d1 = sqlite3_column_int64(pS, 2);
       int64_t d2 = sqlite3_column_type(pS, 3)==SQLITE_NULL ? pT->hi-1
                  : sqlite3_column_int64(pS, 3);
-      pT->dlo = bucketOf(d1, r);
-      pT->dhi = addSat(bucketOf(d2, r), r);
+      pT->dlo = tsmBucketOf(d1, r);
+      pT->dhi = tsmAddSat(tsmBucketOf(d2, r), r);
     }
   }
   rc = sqlite3_reset(pS);
@@ -1136,7 +1127,7 @@ static int seriesStart(QueryCursor *pCur, char **pzErr){
   if( rc==SQLITE_OK ) rc = sourceNext(pCur, pzErr);
   if( rc==SQLITE_OK && pCur->bNext ){
     pCur->bAny = 1;
-    pCur->tsFill = bucketOf(pCur->iStart, pCur->iStep);
+    pCur->tsFill = tsmBucketOf(pCur->iStart, pCur->iStep);
   }
   return rc;
 }
@@ -1186,7 +1177,7 @@ static int queryAdvance(QueryCursor *pCur){
       }
     }else if( pCur->bAny && pCur->tsFill<=pCur->tsLastBucket ){
       int64_t ts = pCur->tsFill;
-      pCur->tsFill = addSat(ts, pCur->iStep);
+      pCur->tsFill = tsmAddSat(ts, pCur->iStep);
       if( pCur->bNext && pCur->next.b==ts ){
         QAgg *r = &pCur->row;
         aggSwap(r, &pCur->next);
@@ -1278,10 +1269,13 @@ static int queryFilter(sqlite3_vtab_cursor *pCursor, int idxNum,
    && sqlite3_value_type(apArg[4])!=SQLITE_NULL ){
     static const char *const azFill[] = { "none", "null", "previous", "linear" };
     const char *z = (const char*)sqlite3_value_text(apArg[4]);
-    for(i=0; i<4 && (z==0 || sqlite3_stricmp(z, azFill[i])!=0); i++){}
+    int n = sqlite3_value_bytes(apArg[4]);
+    for(i=0; i<4 && (z==0 || (size_t)n!=strlen(azFill[i])
+                     || sqlite3_stricmp(z, azFill[i])!=0); i++){}
     if( i==4 || sqlite3_value_type(apArg[4])!=SQLITE_TEXT ){
-      zErr = sqlite3_mprintf("tsm: invalid fill \"%s\": must be 'none', 'null', "
-          "'previous' or 'linear'", z ? z : "");
+      char zQ[TSM_QUOTE_BUF];
+      zErr = tsmErrMsg("invalid fill %s: must be 'none', 'null', "
+          "'previous' or 'linear'", tsmValueQuote(zQ, apArg[4]));
       rc = SQLITE_ERROR;
     }else{
       pCur->eFill = i;
@@ -1289,7 +1283,21 @@ static int queryFilter(sqlite3_vtab_cursor *pCursor, int idxNum,
   }
   if( rc ) goto filter_out;
   if( pCur->iEnd<=pCur->iStart ) goto filter_out;     /* empty range */
-  pCur->tsLastBucket = bucketOf(pCur->iEnd-1, pCur->iStep);
+  pCur->tsLastBucket = tsmBucketOf(pCur->iEnd-1, pCur->iStep);
+  {
+    /* Timestamps are checked (years 0 to 9999): no overflow here. */
+    int64_t nBucket = (pCur->tsLastBucket
+                       - tsmBucketOf(pCur->iStart, pCur->iStep))/pCur->iStep + 1;
+    if( nBucket>TSM_QUERY_BUCKETS_MAX ){
+      char zStep[48];
+      tsmDurationFormat(pCur->iStep, zStep);
+      zErr = tsmErrMsg("invalid range: %lld buckets of %s per series from "
+          "start to end, more than the limit of %d: use a larger step or a "
+          "shorter range", (long long)nBucket, zStep, TSM_QUERY_BUCKETS_MAX);
+      rc = SQLITE_ERROR;
+      goto filter_out;
+    }
+  }
 
   /* Read this connection's own samples: flush them first. */
   rc = tsmStoreFlush(p, 0, &zErr);

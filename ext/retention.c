@@ -201,6 +201,7 @@ static int isNameChar(char c){
 /* Check a metric pattern: a GLOB over metric names. */
 int tsmPatternCheck(const char *z, char **pzErr){
   const char *zIn = z;
+  char zQ[TSM_QUOTE_BUF];
   int n = 0;
   while( z[0] ){
     if( z[0]=='[' ){
@@ -222,9 +223,9 @@ int tsmPatternCheck(const char *z, char **pzErr){
   }
   if( n>0 && (z-zIn)<=TSM_NAME_MAX ) return SQLITE_OK;
  bad:
-  *pzErr = sqlite3_mprintf("tsm: invalid metric pattern \"%.80s\": must be a "
-      "GLOB pattern over metric names: [a-zA-Z0-9_:] with *, ? and [...]",
-      zIn);
+  *pzErr = tsmErrMsg("invalid metric pattern %s: must be a GLOB pattern "
+      "over metric names: [a-zA-Z0-9_:] with *, ? and [...]",
+      tsmQuote(zQ, zIn, strlen(zIn)));
   return SQLITE_ERROR;
 }
 
@@ -243,17 +244,14 @@ static int durationValue(sqlite3_value *pVal, int64_t *pMs){
     case SQLITE_TEXT: {
       char zMsg[128];
       const char *z = (const char*)sqlite3_value_text(pVal);
+      if( z==0 || strlen(z)!=(size_t)sqlite3_value_bytes(pVal) ){
+        return SQLITE_ERROR;          /* (a NUL inside) */
+      }
       return tsmDurationParse(z, pMs, zMsg, sizeof(zMsg)) ? SQLITE_ERROR
                                                           : SQLITE_OK;
     }
   }
   return SQLITE_ERROR;
-}
-
-/* Text of a value for an error message. */
-static char *valueText(sqlite3_value *pVal){
-  if( sqlite3_value_type(pVal)==SQLITE_BLOB ) return sqlite3_mprintf("BLOB");
-  return sqlite3_mprintf("%.80s", sqlite3_value_text(pVal));
 }
 
 /*
@@ -262,12 +260,13 @@ static char *valueText(sqlite3_value *pVal){
 */
 int tsmResolutionFromValue(sqlite3_value *pVal, int bRawOk, int64_t *piRes,
                            char **pzErr){
-  char *z;
+  char zQ[TSM_QUOTE_BUF];
   if( bRawOk && sqlite3_value_type(pVal)==SQLITE_NULL ){
     *piRes = 0;
     return SQLITE_OK;
   }
   if( sqlite3_value_type(pVal)==SQLITE_TEXT
+   && sqlite3_value_bytes(pVal)==3
    && sqlite3_stricmp((const char*)sqlite3_value_text(pVal), "raw")==0 ){
     if( bRawOk ){
       *piRes = 0;
@@ -278,25 +277,21 @@ int tsmResolutionFromValue(sqlite3_value *pVal, int bRawOk, int64_t *piRes,
     return SQLITE_ERROR;
   }
   if( durationValue(pVal, piRes)==SQLITE_OK ) return SQLITE_OK;
-  z = valueText(pVal);
-  *pzErr = sqlite3_mprintf("tsm: invalid resolution \"%s\": expected %sa "
-      "duration like 1m, 1h", z ? z : "", bRawOk ? "'raw' or " : "");
-  sqlite3_free(z);
+  *pzErr = tsmErrMsg("invalid resolution %s: expected %sa duration like 1m, "
+      "1h", tsmValueQuote(zQ, pVal), bRawOk ? "'raw' or " : "");
   return SQLITE_ERROR;
 }
 
 /* keep: a duration, or NULL for forever (*piKeep = 0). */
 int tsmKeepFromValue(sqlite3_value *pVal, int64_t *piKeep, char **pzErr){
-  char *z;
+  char zQ[TSM_QUOTE_BUF];
   if( sqlite3_value_type(pVal)==SQLITE_NULL ){
     *piKeep = 0;
     return SQLITE_OK;
   }
   if( durationValue(pVal, piKeep)==SQLITE_OK ) return SQLITE_OK;
-  z = valueText(pVal);
-  *pzErr = sqlite3_mprintf("tsm: invalid keep \"%s\": expected a duration "
-      "like 7d, 90d, or NULL to keep forever", z ? z : "");
-  sqlite3_free(z);
+  *pzErr = tsmErrMsg("invalid keep %s: expected a duration like 7d, 90d, or "
+      "NULL to keep forever", tsmValueQuote(zQ, pVal));
   return SQLITE_ERROR;
 }
 
@@ -594,6 +589,7 @@ static int pruneStraddler(Prune *pP, int64_t iChunk, int64_t iSeries,
     }
     sqlite3_step(pStmt);
     rc = sqlite3_reset(pStmt);
+    if( rc==SQLITE_OK ) rc = tsmSeriesCount(p, iSeries, 0, -i);
   }
   return rc;
 }
@@ -662,6 +658,19 @@ static int pruneRaw(Prune *pP, TsmRunSeries *pS, int64_t tCut, int64_t tTrim,
   int64_t iChunk = 0;
 
   /* 1. Whole chunks.  (tsmPrune() counts the samples removed.) */
+  rc = tsmRStmt(p, TSM_RSTMT_CHUNK_DROP_SIZE, &pStmt);
+  if( rc ) return rc;
+  sqlite3_bind_int64(pStmt, 1, pS->iSeries);
+  sqlite3_bind_int64(pStmt, 2, tCut);
+  if( sqlite3_step(pStmt)==SQLITE_ROW && sqlite3_column_int64(pStmt, 0)>0 ){
+    int64_t nDrop = sqlite3_column_int64(pStmt, 0);
+    int64_t nSample = sqlite3_column_int64(pStmt, 1);
+    rc = sqlite3_reset(pStmt);
+    if( rc==SQLITE_OK ) rc = tsmSeriesCount(p, pS->iSeries, -nDrop, -nSample);
+  }else{
+    rc = sqlite3_reset(pStmt);
+  }
+  if( rc ) return rc;
   rc = tsmRStmt(p, TSM_RSTMT_CHUNK_DROP, &pStmt);
   if( rc ) return rc;
   sqlite3_bind_int64(pStmt, 1, pS->iSeries);
@@ -900,9 +909,22 @@ static int pruneBulk(Prune *pP, char **pzErr, int *pbDone){
   }
   *pbDone = 1;
 
-  /* 1. Whole chunks, 2. the straddlers (listed first, cut after). */
+  /* 1. Whole chunks (counted out per series first), 2. the straddlers
+  ** (listed first, cut after). */
   rc = sqlite3_prepare_v2(p->db,
-      "DELETE FROM main.tsm_chunks WHERE ts_last<?1", -1, &pStmt, 0);
+      "SELECT series_id, count(*), sum(n) FROM main.tsm_chunks"
+      " WHERE ts_last<?1 GROUP BY series_id", -1, &pStmt, 0);
+  if( rc==SQLITE_OK ) sqlite3_bind_int64(pStmt, 1, tCut);
+  while( rc==SQLITE_OK && sqlite3_step(pStmt)==SQLITE_ROW ){
+    rc = tsmSeriesCount(p, sqlite3_column_int64(pStmt, 0),
+                        -sqlite3_column_int64(pStmt, 1),
+                        -sqlite3_column_int64(pStmt, 2));
+  }
+  rc = tsmFinalize(&pStmt, rc);
+  if( rc==SQLITE_OK ){
+    rc = sqlite3_prepare_v2(p->db,
+        "DELETE FROM main.tsm_chunks WHERE ts_last<?1", -1, &pStmt, 0);
+  }
   if( rc==SQLITE_OK ){
     sqlite3_bind_int64(pStmt, 1, tCut);
     sqlite3_step(pStmt);
@@ -1118,6 +1140,7 @@ void tsmPruneFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
     rc = tsmPrune(p, 0, &nRemoved, &zErr);
     p->bPruning = 0;
   }
+  tsmErrFromDb(p, rc, &zErr);        /* before the ROLLBACK resets it */
   rc = tsmTxnEnd(p, bOwn, rc);
   if( rc ){ tsmResultError(ctx, p, rc, zErr); return; }
   sqlite3_result_int64(ctx, nRemoved);
@@ -1151,17 +1174,20 @@ void tsmAutoFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
     int eType = sqlite3_value_type(pVal);
     const char *z = eType==SQLITE_TEXT ? (const char*)sqlite3_value_text(pVal)
                                        : "";
+    if( z==0 || (eType==SQLITE_TEXT
+                 && strlen(z)!=(size_t)sqlite3_value_bytes(pVal)) ){
+      z = "";                               /* (a NUL inside) */
+    }
     if( eType==SQLITE_TEXT && sqlite3_stricmp(z, "off")==0 ){
       ms = -1;
     }else if( (eType==SQLITE_INTEGER && sqlite3_value_int64(pVal)==0)
            || (eType==SQLITE_TEXT && strcmp(z, "0")==0) ){
       ms = 0;
     }else if( eType==SQLITE_NULL || durationValue(pVal, &ms)!=SQLITE_OK ){
-      char *zVal = eType==SQLITE_NULL ? sqlite3_mprintf("NULL")
-                                      : valueText(pVal);
-      tsmErr(ctx, "invalid interval \"%s\": expected a duration like 5s, "
-             "0 (every commit) or 'off'", zVal ? zVal : "");
-      sqlite3_free(zVal);
+      char zQ[TSM_QUOTE_BUF];
+      tsmErr(ctx, "invalid interval %s: expected a duration like 5s, "
+             "0 (every commit) or 'off'",
+             tsmValueQuote(zQ, pVal));
       return;
     }
     p->iPruneInterval = ms;

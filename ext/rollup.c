@@ -116,6 +116,9 @@ static const char *const azRStmt[TSM_RSTMT_COUNT] = {
   [TSM_RSTMT_RAW_TOTAL] =
     "SELECT (SELECT total(n) FROM main.tsm_chunks)"
     " + (SELECT total(n) FROM main.tsm_heads)",
+  [TSM_RSTMT_CHUNK_DROP_SIZE] =
+    "SELECT count(*), coalesce(sum(n), 0) FROM main.tsm_chunks"
+    " WHERE series_id=?1 AND ts_first<?2 AND ts_last<?2",
   [TSM_RSTMT_CHUNK_DROP] =           /* (RETURNING would cost twice as much) */
     "DELETE FROM main.tsm_chunks WHERE series_id=?1 AND ts_first<?2"
     " AND ts_last<?2",
@@ -378,20 +381,61 @@ int tsmRollupCheck(TsmCtx *p, void (*xLine)(void*, const char*), void *pArg){
 
   rc = sqlite3_prepare_v2(p->db,
       "SELECT s.series_id, s.resolution, i.series_id IS NOT NULL,"
-      " s.resolution=0 OR s.done_ts IS NULL OR s.done_ts % s.resolution=0"
+      " s.resolution=0 OR s.done_ts IS NULL OR s.done_ts % s.resolution=0,"
+      " typeof(s.series_id)='integer' AND typeof(s.resolution)='integer'"
+      "   AND s.resolution>=0"
+      "   AND typeof(s.done_ts) IN ('integer','null')"
+      "   AND typeof(s.dirty_from) IN ('integer','null')"
+      "   AND typeof(s.dirty_to) IN ('integer','null')"
+      "   AND typeof(s.pruned_ts) IN ('integer','null')"
+      "   AND (s.resolution>0 OR s.done_ts IS NULL)"
+      "   AND (s.dirty_from IS NOT NULL OR s.dirty_to IS NULL)"
+      "   AND (s.dirty_to IS NULL OR s.dirty_from<=s.dirty_to)"
       " FROM main.tsm_rollup_state s LEFT JOIN main.tsm_ids i USING(series_id)",
       -1, &pStmt, 0);
   while( rc==SQLITE_OK && sqlite3_step(pStmt)==SQLITE_ROW ){
     char *zLine = 0;
-    if( !sqlite3_column_int(pStmt, 2) ){
+    long long iSeries = sqlite3_column_int64(pStmt, 0);
+    long long iRes = sqlite3_column_int64(pStmt, 1);
+    if( !sqlite3_column_int(pStmt, 4) ){
+      zLine = sqlite3_mprintf("series %lld: %lld ms tier state: a column "
+          "of the wrong type or out of range", iSeries, iRes);
+    }else if( !sqlite3_column_int(pStmt, 2) ){
       zLine = sqlite3_mprintf("series %lld: %lld ms tier state belongs to no "
-          "series", (long long)sqlite3_column_int64(pStmt, 0),
-          (long long)sqlite3_column_int64(pStmt, 1));
+          "series", iSeries, iRes);
     }else if( !sqlite3_column_int(pStmt, 3) ){
       zLine = sqlite3_mprintf("series %lld: %lld ms tier watermark is not on "
-          "a bucket boundary", (long long)sqlite3_column_int64(pStmt, 0),
-          (long long)sqlite3_column_int64(pStmt, 1));
+          "a bucket boundary", iSeries, iRes);
     }
+    if( zLine ) xLine(pArg, zLine);
+    sqlite3_free(zLine);
+  }
+  rc2 = sqlite3_finalize(pStmt);
+  if( rc==SQLITE_OK ) rc = rc2;
+  if( rc ) return rc;
+
+  /* Policies (tsm_retention): what the INSERT checks. */
+  rc = sqlite3_prepare_v2(p->db,
+      "SELECT rowid, metric,"
+      " typeof(metric)='text' AND typeof(resolution)='integer'"
+      "   AND resolution>=0"
+      "   AND (keep IS NULL OR (typeof(keep)='integer' AND keep>0))"
+      "   AND (max_bytes IS NULL OR (typeof(max_bytes)='integer'"
+      "                              AND max_bytes>0))"
+      " FROM main.tsm_policies", -1, &pStmt, 0);
+  while( rc==SQLITE_OK && sqlite3_step(pStmt)==SQLITE_ROW ){
+    char *zErr = 0, *zLine = 0;
+    long long iRow = sqlite3_column_int64(pStmt, 0);
+    const char *zPat = (const char*)sqlite3_column_text(pStmt, 1);
+    if( !sqlite3_column_int(pStmt, 2) || zPat==0 ){
+      zLine = sqlite3_mprintf("policy %lld: a column of the wrong type or "
+                              "out of range", iRow);
+    }else if( (size_t)sqlite3_column_bytes(pStmt, 1)!=strlen(zPat)
+           || tsmPatternCheck(zPat, &zErr) ){
+      zLine = sqlite3_mprintf("policy %lld: %s", iRow,
+                              zErr ? zErr+5 : "metric pattern holds a NUL");
+    }
+    sqlite3_free(zErr);
     if( zLine ) xLine(pArg, zLine);
     sqlite3_free(zLine);
   }
@@ -451,19 +495,6 @@ int tsmTxnEnd(TsmCtx *p, int bOwn, int rc){
 /**************************************************************************
 ** Buckets
 */
-
-/* ts rounded down to a multiple of r (floor, also for negative ts). */
-static int64_t bucketOf(int64_t ts, int64_t r){
-  int64_t b = ts - ts % r;
-  if( ts<0 && b!=ts ) b -= r;
-  return b;
-}
-
-/* ts rounded up to a multiple of r. */
-static int64_t bucketUp(int64_t ts, int64_t r){
-  int64_t b = bucketOf(ts, r);
-  return b==ts ? b : b + r;
-}
 
 /* One bucket being built. */
 typedef struct Acc {
@@ -772,7 +803,7 @@ int tsmRunTiers(TsmRun *pRun, TsmRunSeries *pS, TsmSeriesTiers **ppTiers){
     if( sqlite3_column_type(pStmt, 2)!=SQLITE_NULL ){
       pTier->iDirty = sqlite3_column_int64(pStmt, 2);
       pTier->iDirtyTo = sqlite3_column_type(pStmt, 3)!=SQLITE_NULL
-                      ? sqlite3_column_int64(pStmt, 3) : pTier->iDone - 1;
+                      ? sqlite3_column_int64(pStmt, 3) : tsmAddSat(pTier->iDone, -1);
     }
     if( sqlite3_column_type(pStmt, 4)!=SQLITE_NULL ){
       pTier->iPruned = sqlite3_column_int64(pStmt, 4);
@@ -928,7 +959,7 @@ static int runFoldRaw(TsmRun *pRun, TsmRunSeries *pS, int64_t r,
       double v = pC->aVal[i];
       int64_t t;
       if( isnan(v) ) continue;
-      t = bucketOf(pC->aTs[i], r);
+      t = tsmBucketOf(pC->aTs[i], r);
       if( t!=pA->ts ){
         rc = runEmit(pRun, pS->iSeries, r, pCursor, pnBucket);
         accReset(pA, t);
@@ -964,7 +995,7 @@ static int runFoldTier(TsmRun *pRun, TsmRunSeries *pS, int64_t r,
   sqlite3_bind_int64(pStmt, 4, b);
   accReset(pA, INT64_MIN);
   while( rc==SQLITE_OK && sqlite3_step(pStmt)==SQLITE_ROW ){
-    int64_t t = bucketOf(sqlite3_column_int64(pStmt, 0), r);
+    int64_t t = tsmBucketOf(sqlite3_column_int64(pStmt, 0), r);
     if( t!=pA->ts ){
       rc = runEmit(pRun, pS->iSeries, r, pCursor, pnBucket);
       accReset(pA, t);
@@ -1020,15 +1051,16 @@ static int runTier(TsmRun *pRun, TsmRunSeries *pS, int k, int64_t iUpTo,
 
   /* E: buckets before E are complete. */
   if( pSrc==0 ){
-    int64_t hi = pS->tsNewest==INT64_MIN ? INT64_MIN : pS->tsNewest + 1;
+    int64_t hi = pS->tsNewest==INT64_MIN ? INT64_MIN
+                                          : tsmAddSat(pS->tsNewest, 1);
     if( pRun->tsNow!=INT64_MIN && pRun->tsNow>hi ) hi = pRun->tsNow;
     if( hi==INT64_MIN ) return SQLITE_OK;        /* an empty store */
-    E = bucketOf(hi, r);
+    E = tsmBucketOf(hi, r);
   }else{
     if( !pSrc->bState ) return SQLITE_OK;        /* nothing to fold yet */
-    E = bucketOf(pSrc->iDone, r);
+    E = tsmBucketOf(pSrc->iDone, r);
   }
-  if( iUpTo!=INT64_MAX && bucketUp(iUpTo, r)<E ) E = bucketUp(iUpTo, r);
+  if( iUpTo!=INT64_MAX && tsmBucketUp(iUpTo, r)<E ) E = tsmBucketUp(iUpTo, r);
 
   /* A fresh tier, or a rebuild, reads the source that reaches furthest
   ** back: the designated finer tier, or raw samples if they are older. */
@@ -1050,31 +1082,37 @@ static int runTier(TsmRun *pRun, TsmRunSeries *pS, int k, int64_t iUpTo,
   if( !pTier->bState ){
     int64_t iHave;
     if( iOldest==INT64_MAX ) return SQLITE_OK;   /* no data */
-    if( pRun->nFoldMax>0 && E-bucketOf(iOldest, r)>pRun->nFoldMax*r ){
-      E = bucketOf(iOldest, r) + pRun->nFoldMax*r;  /* the rest next time */
+    {
+      int64_t a = tsmBucketOf(iOldest, r);
+      if( pRun->nFoldMax>0 && E>a
+       && (uint64_t)E-(uint64_t)a>(uint64_t)pRun->nFoldMax*(uint64_t)r ){
+        E = tsmAddSat(a, pRun->nFoldMax*r);       /* the rest next time */
+      }
+      if( E<=a ) return SQLITE_OK;                /* none complete yet */
     }
-    if( E<=bucketOf(iOldest, r) ) return SQLITE_OK;  /* none complete yet */
     /* Buckets left behind without state (there should be none) would be
     ** stale: fold in refold mode then. */
     rc = tsmRunTierOldest(pRun, pS->iSeries, r, &iHave);
     if( rc ) return rc;
-    rangeAdd(aR, &nR, bucketOf(iOldest, r), E, iHave!=INT64_MAX);
+    rangeAdd(aR, &nR, tsmBucketOf(iOldest, r), E, iHave!=INT64_MAX);
     iDoneNew = E;
   }else{
     if( bRebuild ){
-      int64_t a = iFrom==INT64_MIN ? INT64_MIN : bucketOf(iFrom, r);
-      int64_t b = iTo==INT64_MAX ? E : bucketUp(iTo, r);
-      if( iOldest!=INT64_MAX && bucketOf(iOldest, r)>a ) a = bucketOf(iOldest, r);
+      int64_t a = iFrom==INT64_MIN ? INT64_MIN : tsmBucketOf(iFrom, r);
+      int64_t b = iTo==INT64_MAX ? E : tsmBucketUp(iTo, r);
+      if( iOldest!=INT64_MAX && tsmBucketOf(iOldest, r)>a ) a = tsmBucketOf(iOldest, r);
       if( b>E ) b = E;
       rangeAdd(aR, &nR, a, b, 1);
     }
     if( pTier->iDirty!=INT64_MAX ){
-      int64_t b = pTier->iDirtyTo>=pTier->iDone-1 ? pTier->iDone
-                                                   : bucketUp(pTier->iDirtyTo+1, r);
-      rangeAdd(aR, &nR, bucketOf(pTier->iDirty, r), b, 1);
+      int64_t b = pTier->iDirtyTo>=tsmAddSat(pTier->iDone, -1) ? pTier->iDone
+                  : tsmBucketUp(tsmAddSat(pTier->iDirtyTo, 1), r);
+      rangeAdd(aR, &nR, tsmBucketOf(pTier->iDirty, r), b, 1);
     }
-    if( pRun->nFoldMax>0 && E-pTier->iDone>pRun->nFoldMax*r ){
-      E = pTier->iDone + pRun->nFoldMax*r;          /* the rest next time */
+    if( pRun->nFoldMax>0 && E>pTier->iDone
+     && (uint64_t)E-(uint64_t)pTier->iDone
+        >(uint64_t)pRun->nFoldMax*(uint64_t)r ){
+      E = tsmAddSat(pTier->iDone, pRun->nFoldMax*r);  /* the rest next time */
     }
     rangeAdd(aR, &nR, pTier->iDone, E, 0);
     iDoneNew = E>pTier->iDone ? E : pTier->iDone;
@@ -1084,7 +1122,7 @@ static int runTier(TsmRun *pRun, TsmRunSeries *pS, int k, int64_t iUpTo,
   iCov = bFromRaw ? pT->iRawPruned : pSrc->iPruned;
   if( iCov!=INT64_MIN ){
     for(i=0; i<nR; i++){
-      if( bucketUp(iCov, r)>aR[i].a ) aR[i].a = bucketUp(iCov, r);
+      if( tsmBucketUp(iCov, r)>aR[i].a ) aR[i].a = tsmBucketUp(iCov, r);
     }
   }
 
@@ -1116,7 +1154,7 @@ static int runTier(TsmRun *pRun, TsmRunSeries *pS, int k, int64_t iUpTo,
       TsmTier *pUp = &pT->aTier[j];
       int64_t b;
       if( !pUp->bState || pUp->iDone<=aR[i].a ) continue;
-      b = aR[i].b<pUp->iDone ? aR[i].b - 1 : pUp->iDone - 1;
+      b = tsmAddSat(aR[i].b<pUp->iDone ? aR[i].b : pUp->iDone, -1);
       if( pUp->iDirty==INT64_MAX ){
         pUp->iDirty = aR[i].a;
         pUp->iDirtyTo = b;
@@ -1233,6 +1271,7 @@ void tsmDownsampleFunc(sqlite3_context *ctx, int argc,
     tsmRunClose(pRun);
   }
   p->bPruning = 0;
+  tsmErrFromDb(p, rc, &zErr);        /* before the ROLLBACK resets it */
   rc = tsmTxnEnd(p, bOwn, rc);
   if( rc ){ tsmResultError(ctx, p, rc, zErr); return; }
   sqlite3_result_int(ctx, nBucket);

@@ -7,11 +7,15 @@
 ** Tables (sql/001_init.sql, docs/FORMAT.md):
 **   tsm_meta(key, value)          format version and creator
 **   tsm_ids(series_id, metric, labels)
+**   tsm_counts(series_id, n_chunks, n_sealed)
 **   tsm_chunks(chunk_id, series_id, ts_first, ts_last, n, n_val,
 **              v_min, v_max, v_sum, v_first, v_last, data)
 **   tsm_heads(series_id, sealed_last, n, data)
 **
-** Invariants per series: sealed chunks never overlap, each holds 1 to
+** Invariants per series: tsm_counts counts its sealed chunks and their
+** samples (kept by tsmSeriesCount, checked by tsm_check, which so sees a
+** lost chunk row; no row: no chunks); it has one head row from its
+** first flush on; sealed chunks never overlap, each holds 1 to
 ** TSM_CHUNK_MAX samples in increasing time order (equal timestamps only
 ** for series with the "keep" policy, never split between two chunks); the head holds fewer than
 ** TSM_HEAD_MAX samples, all later than sealed_last, which is at least the
@@ -84,7 +88,13 @@ static const char *const azStmt[TSM_STMT_COUNT] = {
     "v_min, v_max, v_sum, v_first, v_last, data) "
     "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
   [TSM_STMT_CHUNK_DELETE] =
-    "DELETE FROM main.tsm_chunks WHERE chunk_id=?1",
+    "DELETE FROM main.tsm_chunks WHERE chunk_id=?1 RETURNING n",
+  [TSM_STMT_SERIES_COUNT] =
+    "INSERT INTO main.tsm_counts(series_id, n_chunks, n_sealed) "
+    "VALUES(?1, ?2, ?3) ON CONFLICT(series_id) DO UPDATE SET "
+    "n_chunks=n_chunks+excluded.n_chunks, n_sealed=n_sealed+excluded.n_sealed",
+  [TSM_STMT_COUNT_DELETE] =
+    "DELETE FROM main.tsm_counts WHERE series_id=?1",
   [TSM_STMT_CHUNK_DELETE_SERIES] =
     "DELETE FROM main.tsm_chunks WHERE series_id=?1",
 };
@@ -711,10 +721,11 @@ int tsmSeriesExists(TsmCtx *p, int64_t iSeries, int *pbExists, int *peDup){
 /* Delete one series and all its data.  The caller flushed the buffer. */
 int tsmSeriesDelete(TsmCtx *p, int64_t iSeries){
   static const int aDel[] = {
-    TSM_STMT_CHUNK_DELETE_SERIES, TSM_STMT_HEAD_DELETE, TSM_STMT_SERIES_DELETE
+    TSM_STMT_CHUNK_DELETE_SERIES, TSM_STMT_COUNT_DELETE, TSM_STMT_HEAD_DELETE,
+    TSM_STMT_SERIES_DELETE
   };
   int rc = SQLITE_OK, i;
-  for(i=0; rc==SQLITE_OK && i<3; i++){
+  for(i=0; rc==SQLITE_OK && i<(int)(sizeof(aDel)/sizeof(aDel[0])); i++){
     sqlite3_stmt *pStmt;
     rc = tsmStmt(p, aDel[i], &pStmt);
     if( rc==SQLITE_OK ){
@@ -852,6 +863,38 @@ static int chunkEncode(TsmCtx *p, const int64_t *aTs, const double *aVal,
   return tsmCodecEncode(aTs, aVal, n, TSM_CODEC_BEST, p->aOut, p->nOut);
 }
 
+/*
+** The one place that keeps tsm_counts (n_chunks, n_sealed per series) in
+** step with tsm_chunks: every path that adds, removes or trims chunk rows (the
+** flush, the merge of late samples, tsm_prune and automatic pruning)
+** reports here the change in rows (dChunks) and in samples (dSamples) of
+** series iSeries.  tsmSeriesDelete deletes its row.
+*/
+int tsmSeriesCount(TsmCtx *p, int64_t iSeries, int64_t dChunks,
+                   int64_t dSamples){
+  sqlite3_stmt *pStmt;
+  int rc = tsmStmt(p, TSM_STMT_SERIES_COUNT, &pStmt);
+  if( rc ) return rc;
+  sqlite3_bind_int64(pStmt, 1, iSeries);
+  sqlite3_bind_int64(pStmt, 2, dChunks);
+  sqlite3_bind_int64(pStmt, 3, dSamples);
+  sqlite3_step(pStmt);
+  return sqlite3_reset(pStmt);
+}
+
+/* Delete chunk iChunk of series iSeries (and count it out). */
+static int chunkDelete(TsmCtx *p, int64_t iSeries, int64_t iChunk){
+  sqlite3_stmt *pStmt;
+  int64_t n = -1;
+  int rc = tsmStmt(p, TSM_STMT_CHUNK_DELETE, &pStmt);
+  if( rc ) return rc;
+  sqlite3_bind_int64(pStmt, 1, iChunk);
+  if( sqlite3_step(pStmt)==SQLITE_ROW ) n = sqlite3_column_int64(pStmt, 0);
+  rc = sqlite3_reset(pStmt);
+  if( rc==SQLITE_OK && n>=0 ) rc = tsmSeriesCount(p, iSeries, -1, -n);
+  return rc;
+}
+
 /* Insert the chunk of aTs/aVal[0..n), already encoded in p->aOut[0..nByte),
 ** with its metadata; or, if iReplace is not 0, update chunk iReplace in
 ** place with it. */
@@ -865,13 +908,11 @@ static int chunkInsert(TsmCtx *p, int64_t iSeries, const int64_t *aTs,
   if( iReplace ){
     /* Delete and append rather than update in place: a row that grows in
     ** place splits its leaf page again and again. */
-    rc = tsmStmt(p, TSM_STMT_CHUNK_DELETE, &pStmt);
-    if( rc ) return rc;
-    sqlite3_bind_int64(pStmt, 1, iReplace);
-    sqlite3_step(pStmt);
-    rc = sqlite3_reset(pStmt);
+    rc = chunkDelete(p, iSeries, iReplace);
     if( rc ) return rc;
   }
+  rc = tsmSeriesCount(p, iSeries, 1, n);
+  if( rc ) return rc;
   rc = tsmStmt(p, TSM_STMT_CHUNK_INSERT, &pStmt);
   if( rc ) return rc;
   sqlite3_bind_int64(pStmt, 1, iSeries);
@@ -1058,12 +1099,7 @@ static int storeMergeSealed(TsmCtx *p, int64_t iSeries, const int64_t *aTs,
     int bFound;
     rc = tsmChunkLoad(p, TSM_STMT_CHUNK_GET, aId[i], iSeries, &p->chunk,
                       &bFound, pzErr);
-    if( rc==SQLITE_OK ) rc = tsmStmt(p, TSM_STMT_CHUNK_DELETE, &pStmt);
-    if( rc==SQLITE_OK ){
-      sqlite3_bind_int64(pStmt, 1, aId[i]);
-      sqlite3_step(pStmt);
-      rc = sqlite3_reset(pStmt);
-    }
+    if( rc==SQLITE_OK ) rc = chunkDelete(p, iSeries, aId[i]);
     while( j2<n && aTs[j2]<tsLimit ) j2++;
     if( rc==SQLITE_OK ){
       rc = colsMerge(pAcc, p->chunk.aTs, p->chunk.aVal, p->chunk.n,
@@ -1412,7 +1448,9 @@ int tsmTsFromValue(sqlite3_value *pVal, const char *zArg, int64_t *pTs,
     }
     case SQLITE_TEXT: {
       char zMsg[256];
-      const char *z = (const char*)sqlite3_value_text(pVal);
+      const char *z;
+      int rc = tsmValueText(pVal, zArg, &z, pzErr);
+      if( rc ) return rc;
       if( tsmTimeParse(z, pTs, zMsg, sizeof(zMsg)) ){
         *pzErr = sqlite3_mprintf("tsm: %s: %s", zArg, zMsg);
         return SQLITE_ERROR;
@@ -1638,6 +1676,75 @@ int tsmStoreCheck(TsmCtx *p, char **pzOut, char **pzErr){
   }
   rc = tsmFinalize(&pStmt, rc);
   tsmColsFree(&cols);
+
+  /* Series: their names, and the counts that show a lost chunk or head. */
+  if( rc==SQLITE_OK ){
+    rc = sqlite3_prepare_v2(p->db,
+        "SELECT i.series_id, i.metric, i.labels,"
+        " coalesce(k.n_chunks, 0), coalesce(k.n_sealed, 0),"
+        " (SELECT count(*) FROM main.tsm_chunks c"
+        "   WHERE c.series_id=i.series_id),"
+        " (SELECT coalesce(sum(n), 0) FROM main.tsm_chunks c"
+        "   WHERE c.series_id=i.series_id),"
+        " (SELECT 1 FROM main.tsm_heads h WHERE h.series_id=i.series_id),"
+        " typeof(i.metric)='text' AND typeof(i.labels)='text'"
+        "   AND typeof(k.n_chunks) IN ('integer','null')"
+        "   AND typeof(k.n_sealed) IN ('integer','null')"
+        " FROM main.tsm_ids i LEFT JOIN main.tsm_counts k USING(series_id)"
+        " UNION ALL"
+        " SELECT k.series_id, NULL, NULL, 0, 0, 0, 0, 1, 2"
+        " FROM main.tsm_counts k LEFT JOIN main.tsm_ids i USING(series_id)"
+        " WHERE i.series_id IS NULL"
+        " ORDER BY 1", -1, &pStmt, 0);
+  }
+  while( rc==SQLITE_OK && sqlite3_step(pStmt)==SQLITE_ROW ){
+    long long iSeries = sqlite3_column_int64(pStmt, 0);
+    const char *zM = (const char*)sqlite3_column_text(pStmt, 1);
+    const char *zL = (const char*)sqlite3_column_text(pStmt, 2);
+    int nM = sqlite3_column_bytes(pStmt, 1);
+    if( sqlite3_column_int(pStmt, 8)==2 ){
+      checkLine(&out, "series %lld: counts belong to no series", iSeries);
+      continue;
+    }
+    if( !sqlite3_column_int(pStmt, 8) || zM==0 || zL==0 ){
+      checkLine(&out, "series %lld: tsm_ids or tsm_counts row of the wrong "
+                "types", iSeries);
+      continue;
+    }
+    if( !tsmMetricValid(zM, (size_t)nM) ){
+      checkLine(&out, "series %lld: invalid metric name in tsm_ids",
+                iSeries);
+    }else{
+      TsmLabels labels;
+      char zMsg[256];
+      char *zCanon = 0;
+      tsmLabelsInit(&labels);
+      if( tsmLabelsFromJson(&labels, zL, zMsg, sizeof(zMsg))==0 ){
+        zCanon = tsmLabelsToJson(&labels);
+      }
+      if( zCanon==0 || strcmp(zCanon, zL)!=0
+       || (size_t)sqlite3_column_bytes(pStmt, 2)!=strlen(zL) ){
+        checkLine(&out, "series %lld: labels in tsm_ids are not canonical "
+                  "JSON", iSeries);
+      }
+      free(zCanon);
+      tsmLabelsFree(&labels);
+    }
+    if( sqlite3_column_int64(pStmt, 3)!=sqlite3_column_int64(pStmt, 5)
+     || sqlite3_column_int64(pStmt, 4)!=sqlite3_column_int64(pStmt, 6) ){
+      checkLine(&out, "series %lld: tsm_counts says %lld chunks of %lld "
+          "samples but tsm_chunks holds %lld of %lld (chunk rows lost?)",
+          iSeries, (long long)sqlite3_column_int64(pStmt, 3),
+          (long long)sqlite3_column_int64(pStmt, 4),
+          (long long)sqlite3_column_int64(pStmt, 5),
+          (long long)sqlite3_column_int64(pStmt, 6));
+    }
+    if( sqlite3_column_type(pStmt, 7)==SQLITE_NULL ){
+      checkLine(&out, "series %lld: no head row (lost?)", iSeries);
+    }
+  }
+  rc = tsmFinalize(&pStmt, rc);
+
   /* rollup.c: the buckets of rollup tiers and their state */
   if( rc==SQLITE_OK ) rc = tsmRollupCheck(p, checkLineCb, &out);
   if( rc ){

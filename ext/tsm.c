@@ -14,51 +14,128 @@
 #include <sqlite3ext.h>
 SQLITE_EXTENSION_INIT1
 #include "tsm.h"
+#include "parse.h"
 #include "../include/tsm.h"       /* the public declaration */
 #include <stdarg.h>
 #include <string.h>
 
+/* "tsm: <message>" from sqlite3_malloc (NULL if out of memory): the one
+** place that adds the prefix. */
+static char *errVMsg(const char *zFmt, va_list ap){
+  char *zMsg = sqlite3_vmprintf(zFmt, ap);
+  char *zFull = zMsg ? sqlite3_mprintf("tsm: %s", zMsg) : 0;
+  sqlite3_free(zMsg);
+  return zFull;
+}
+char *tsmErrMsg(const char *zFmt, ...){
+  va_list ap;
+  char *z;
+  va_start(ap, zFmt);
+  z = errVMsg(zFmt, ap);
+  va_end(ap);
+  return z;
+}
+
 /* Set "tsm: <message>" as the error of a function call. */
 void tsmErr(sqlite3_context *ctx, const char *zFmt, ...){
   va_list ap;
-  char *zMsg;
+  char *zFull;
   va_start(ap, zFmt);
-  zMsg = sqlite3_vmprintf(zFmt, ap);
+  zFull = errVMsg(zFmt, ap);
   va_end(ap);
-  if( zMsg==0 ){
-    sqlite3_result_error_nomem(ctx);
-  }else{
-    char *zFull = sqlite3_mprintf("tsm: %s", zMsg);
-    if( zFull ) sqlite3_result_error(ctx, zFull, -1);
-    else sqlite3_result_error_nomem(ctx);
-    sqlite3_free(zFull);
-    sqlite3_free(zMsg);
+  if( zFull ) sqlite3_result_error(ctx, zFull, -1);
+  else sqlite3_result_error_nomem(ctx);
+  sqlite3_free(zFull);
+}
+
+/*
+** The text of pVal, argument zArg, in *pz.  Text holding a NUL byte is
+** refused: C code would read only what is before it ("up\0down" would
+** record "up").  SQLITE_NOMEM if the text cannot be had.
+*/
+int tsmValueText(sqlite3_value *pVal, const char *zArg, const char **pz,
+                 char **pzErr){
+  const char *z = (const char*)sqlite3_value_text(pVal);
+  size_t n = (size_t)sqlite3_value_bytes(pVal);
+  *pz = 0;
+  if( z==0 ) return SQLITE_NOMEM;
+  if( strlen(z)!=n ){
+    char zQ[TSM_QUOTE_BUF];
+    *pzErr = tsmErrMsg("invalid %s %s: contains a NUL character", zArg,
+                       tsmQuote(zQ, z, n));
+    return SQLITE_ERROR;
+  }
+  *pz = z;
+  return SQLITE_OK;
+}
+
+/*
+** pVal quoted for an error message into zOut (TSM_QUOTE_BUF bytes): its
+** text with NUL, control characters and bytes that are not UTF-8 escaped
+** (tsmQuote), or "BLOB" or "NULL".  Returns zOut.
+*/
+const char *tsmValueQuote(char *zOut, sqlite3_value *pVal){
+  const char *z;
+  switch( sqlite3_value_type(pVal) ){
+    case SQLITE_BLOB: return strcpy(zOut, "\"BLOB\"");
+    case SQLITE_NULL: return strcpy(zOut, "\"NULL\"");
+  }
+  z = (const char*)sqlite3_value_text(pVal);
+  return tsmQuote(zOut, z, z ? (size_t)sqlite3_value_bytes(pVal) : 0);
+}
+
+/*
+** After a failure rc that set no message of its own (*pzErr NULL): take the
+** connection's message now, before a later call (a ROLLBACK, a reset)
+** replaces it, as "tsm: <message>".  Nothing for SQLITE_NOMEM, whose
+** message SQLite supplies.
+*/
+void tsmErrFromDb(TsmCtx *p, int rc, char **pzErr){
+  if( rc!=SQLITE_OK ){
+    /* The statement that fails may roll back what this call did, the
+    ** creation of the store included: look at the store again next time. */
+    p->bReady = 0;
+    p->eRollup = 0;
+  }
+  if( rc!=SQLITE_OK && rc!=SQLITE_NOMEM && *pzErr==0 ){
+    const char *zMsg = tsmErrText(rc, sqlite3_errmsg(p->db));
+    *pzErr = strncmp(zMsg, "tsm: ", 5)==0 ? sqlite3_mprintf("%s", zMsg)
+                                           : tsmErrMsg("%s", zMsg);
   }
 }
 
 /* Report rc from a function: zErr ("tsm: ..." from sqlite3_mprintf, taken
 ** over) if there is one, else the connection's message. */
 void tsmResultError(sqlite3_context *ctx, TsmCtx *p, int rc, char *zErr){
+  tsmErrFromDb(p, rc, &zErr);
   if( zErr ){
     sqlite3_result_error(ctx, zErr, -1);
     sqlite3_free(zErr);
-  }else if( rc==SQLITE_NOMEM ){
-    sqlite3_result_error_nomem(ctx);
   }else{
-    const char *zMsg = sqlite3_errmsg(p->db);
-    if( strncmp(zMsg, "tsm: ", 5)==0 ) sqlite3_result_error(ctx, zMsg, -1);
-    else tsmErr(ctx, "%s", zMsg);
+    sqlite3_result_error_nomem(ctx);
   }
   if( rc!=SQLITE_NOMEM ) sqlite3_result_error_code(ctx, rc);
 }
 
-/* Set zErr (from sqlite3_mprintf, taken over) as the error of a virtual
-** table; nothing when zErr is NULL. */
-void tsmVtabError(sqlite3_vtab *pVtab, char *zErr){
+/* Return rc from a method of a tsm virtual table, with its message: zErr
+** (from sqlite3_mprintf, taken over) if there is one, else one set
+** already during this call, else the connection's (tsmErrFromDb), so that
+** no error reaches the user without "tsm: " and a reason. */
+int tsmVtabError(sqlite3_vtab *pVtab, int rc, char *zErr){
+  if( rc==SQLITE_OK ){
+    sqlite3_free(zErr);
+    return rc;
+  }
+  if( pVtab->zErrMsg ){
+    tsmErrFromDb(((TsmVtab*)pVtab)->p, rc, &pVtab->zErrMsg);
+  }else{
+    tsmErrFromDb(((TsmVtab*)pVtab)->p, rc, &zErr);
+  }
   if( zErr ){
     sqlite3_free(pVtab->zErrMsg);
     pVtab->zErrMsg = zErr;
   }
+  return rc;
 }
 
 /* xConnect of every tsm table: declare zSchema, allocate a TsmVtab. */
@@ -183,4 +260,13 @@ int sqlite3_tsm_init(sqlite3 *db, char **pzErrMsg,
                                 sqlite3_errstr(rc));
   }
   return rc;
+}
+
+/* The message for failure rc: zMsg, the connection's, unless it says
+** nothing ("not an error": a later call reset it). */
+const char *tsmErrText(int rc, const char *zMsg){
+  if( rc!=SQLITE_OK && (zMsg==0 || strcmp(zMsg, "not an error")==0) ){
+    return sqlite3_errstr(rc);
+  }
+  return zMsg;
 }

@@ -51,8 +51,31 @@ SQLITE_EXTENSION_INIT3
 #define TSM_CHUNK_META  80
 #define TSM_HEAD_MAX    128
 
+/* tsm_query refuses a range of more buckets than this per series. */
+#define TSM_QUERY_BUCKETS_MAX 1000000
+
 /* The buffer flushes itself past this many samples (24 bytes each). */
 #define TSM_BUFFER_MAX (256*1024)
+
+/* Time arithmetic that saturates instead of overflowing: timestamps from
+** users are checked (year 0 to 9999), but values read from a damaged store
+** may be anything. */
+static inline int64_t tsmAddSat(int64_t a, int64_t b){
+  if( b>=0 ) return a>INT64_MAX-b ? INT64_MAX : a+b;
+  return a<INT64_MIN-b ? INT64_MIN : a+b;
+}
+/* ts rounded down to a multiple of w (w > 0); INT64_MIN below that. */
+static inline int64_t tsmBucketOf(int64_t ts, int64_t w){
+  int64_t r = ts % w;
+  int64_t b = ts - r;                   /* towards zero: cannot overflow */
+  if( r<0 ) b = tsmAddSat(b, -w);
+  return b;
+}
+/* ts rounded up to a multiple of w (w > 0); INT64_MAX above that. */
+static inline int64_t tsmBucketUp(int64_t ts, int64_t w){
+  int64_t b = tsmBucketOf(ts, w);
+  return b==ts ? b : tsmAddSat(b, w);
+}
 
 typedef struct TsmCtx TsmCtx;
 typedef struct TsmHead TsmHead;
@@ -136,6 +159,8 @@ enum {
   TSM_STMT_CHUNK_INSERT,
   TSM_STMT_CHUNK_DELETE,
   TSM_STMT_CHUNK_DELETE_SERIES,
+  TSM_STMT_SERIES_COUNT,     /* tsm_counts of ?1: n_chunks, n_sealed += */
+  TSM_STMT_COUNT_DELETE,
   TSM_STMT_COUNT
 };
 
@@ -161,6 +186,7 @@ enum {
   TSM_RSTMT_CHUNK_NTH,
   TSM_RSTMT_CHUNK_OLDEST_END,  /* ts_last of the oldest chunk */
   TSM_RSTMT_RAW_TOTAL,       /* samples in chunks and heads */
+  TSM_RSTMT_CHUNK_DROP_SIZE, /* rows and samples TSM_RSTMT_CHUNK_DROP takes */
   TSM_RSTMT_CHUNK_DROP,
   TSM_RSTMT_CHUNK_STRADDLE,
   TSM_RSTMT_CHUNK_TRIM,      /* new start and metadata of a cut chunk */
@@ -223,9 +249,15 @@ typedef struct TsmCursor {
 } TsmCursor;
 
 /* tsm.c */
+char *tsmErrMsg(const char *zFmt, ...);
 void tsmErr(sqlite3_context *ctx, const char *zFmt, ...);
+int tsmValueText(sqlite3_value *pVal, const char *zArg, const char **pz,
+                 char **pzErr);
+const char *tsmValueQuote(char *zOut, sqlite3_value *pVal);
+const char *tsmErrText(int rc, const char *zMsg);
 void tsmResultError(sqlite3_context *ctx, TsmCtx *p, int rc, char *zErr);
-void tsmVtabError(sqlite3_vtab *pVtab, char *zErr);
+void tsmErrFromDb(TsmCtx *p, int rc, char **pzErr);
+int tsmVtabError(sqlite3_vtab *pVtab, int rc, char *zErr);
 int tsmVtabConnect(sqlite3 *db, void *pAux, const char *zSchema,
                    sqlite3_vtab **ppVtab);
 void *tsmCursorOpen(sqlite3_vtab *pVtab, size_t nByte,
@@ -242,6 +274,8 @@ int tsmSeriesResolve(TsmCtx *p, const char *zMetric, const char *zLabels,
 int tsmSeriesExists(TsmCtx *p, int64_t iSeries, int *pbExists, int *peDup);
 int tsmLabelsCanonical(sqlite3_value *pVal, char **pzOut);
 int tsmSeriesDelete(TsmCtx *p, int64_t iSeries);
+int tsmSeriesCount(TsmCtx *p, int64_t iSeries, int64_t dChunks,
+                   int64_t dSamples);
 int tsmSeriesLast(TsmCtx *p, int64_t iSeries, int *pbFound, int64_t *pTs,
                   double *pV, char **pzErr);
 void tsmAggCompute(const double *aVal, int n, TsmAgg *pA);

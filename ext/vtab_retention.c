@@ -25,6 +25,7 @@
 ** xBestIndex: idxNum bit 1 = a status column is used.
 */
 #include "tsm.h"
+#include "parse.h"
 #include <string.h>
 
 enum { COL_METRIC, COL_RES, COL_KEEP, COL_MAXBYTES, COL_SERIES, COL_SAMPLES,
@@ -87,7 +88,7 @@ static int retClose(sqlite3_vtab_cursor *pCursor){
 }
 
 static void retSetErr(sqlite3_vtab *pVtab, char *zErr){
-  tsmVtabError(pVtab, zErr);
+  tsmVtabError(pVtab, SQLITE_ERROR, zErr);
 }
 
 static int retFilter(sqlite3_vtab_cursor *pCursor, int idxNum,
@@ -102,8 +103,7 @@ static int retFilter(sqlite3_vtab_cursor *pCursor, int idxNum,
   if( rc==SQLITE_OK ) rc = tsmStoreReady(p, 0, &bExists, &zErr);
   if( rc==SQLITE_OK && bExists ) rc = tsmPoliciesLoad(p, &pCur->pol);
   pCur->bUsage = (idxNum & 1)!=0;
-  retSetErr(pCursor->pVtab, zErr);
-  return rc;
+  return tsmVtabError(pCursor->pVtab, rc, zErr);
 }
 
 /* The status of every policy, computed when a status column is first read
@@ -118,9 +118,8 @@ static int retUsage(RetCursor *pCur){
   if( rc ){
     sqlite3_free(pCur->aUsage);
     pCur->aUsage = 0;
-    retSetErr(pCur->base.pVtab, zErr);
   }
-  return rc;
+  return tsmVtabError(pCur->base.pVtab, rc, zErr);
 }
 
 static int retNext(sqlite3_vtab_cursor *pCursor){
@@ -223,8 +222,8 @@ static const char *const azColName[] = {
   "oldest_ts"
 };
 
-static int retUpdate(sqlite3_vtab *pVtab, int argc, sqlite3_value **argv,
-                     sqlite3_int64 *pRowid){
+static int retWrite(sqlite3_vtab *pVtab, int argc, sqlite3_value **argv,
+                    sqlite3_int64 *pRowid){
   TsmCtx *p = ((TsmVtab*)pVtab)->p;
   char *zErr = 0;
   const char *zMetric = "*";
@@ -267,8 +266,8 @@ static int retUpdate(sqlite3_vtab *pVtab, int argc, sqlite3_value **argv,
           "TEXT, a GLOB pattern over metric names such as 'node_*'"));
       return SQLITE_ERROR;
     }
-    zMetric = (const char*)sqlite3_value_text(argv[2+COL_METRIC]);
-    rc = tsmPatternCheck(zMetric, &zErr);
+    rc = tsmValueText(argv[2+COL_METRIC], "metric pattern", &zMetric, &zErr);
+    if( rc==SQLITE_OK ) rc = tsmPatternCheck(zMetric, &zErr);
   }
   if( rc==SQLITE_OK ){
     rc = tsmResolutionFromValue(argv[2+COL_RES], 1, &iRes, &zErr);
@@ -282,10 +281,9 @@ static int retUpdate(sqlite3_vtab *pVtab, int argc, sqlite3_value **argv,
     }else if( eType==SQLITE_INTEGER && sqlite3_value_int64(pV)>0 ){
       nMax = sqlite3_value_int64(pV);
     }else{
-      zErr = sqlite3_mprintf("tsm: invalid max_bytes \"%.40s\": must be a "
-          "positive INTEGER number of bytes, or NULL for no cap",
-          sqlite3_value_type(pV)==SQLITE_BLOB ? "BLOB"
-                                : (const char*)sqlite3_value_text(pV));
+      char zQ[TSM_QUOTE_BUF];
+      zErr = tsmErrMsg("invalid max_bytes %s: must be a positive INTEGER "
+          "number of bytes, or NULL for no cap", tsmValueQuote(zQ, pV));
       rc = SQLITE_ERROR;
     }
   }
@@ -325,6 +323,12 @@ static int retUpdate(sqlite3_vtab *pVtab, int argc, sqlite3_value **argv,
   }
   if( rc==SQLITE_OK && p->eRollup ) p->eRollup |= TSM_ROLLUP_POLICIES;
   return rc;
+}
+
+/* xUpdate: retWrite, and a message for every error. */
+static int retUpdate(sqlite3_vtab *pVtab, int argc, sqlite3_value **argv,
+                     sqlite3_int64 *pRowid){
+  return tsmVtabError(pVtab, retWrite(pVtab, argc, argv, pRowid), 0);
 }
 
 sqlite3_module tsmRetentionModule = {

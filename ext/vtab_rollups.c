@@ -113,7 +113,7 @@ static int rollupsNext(sqlite3_vtab_cursor *pCursor){
   RollupsCursor *pCur = (RollupsCursor*)pCursor;
   if( sqlite3_step(pCur->pStmt)!=SQLITE_ROW ){
     pCur->bEof = 1;
-    return sqlite3_reset(pCur->pStmt);
+    return tsmVtabError(pCursor->pVtab, sqlite3_reset(pCur->pStmt), 0);
   }
   pCur->iRowid++;
   return SQLITE_OK;
@@ -133,10 +133,7 @@ static int rollupsFilter(sqlite3_vtab_cursor *pCursor, int idxNum,
   pCur->bEof = 1;
   pCur->iRowid = 0;
   rc = tsmStoreReady(p, 0, &bExists, &zErr);
-  if( rc ){
-    tsmVtabError(pCursor->pVtab, zErr);
-    return rc;
-  }
+  if( rc ) return tsmVtabError(pCursor->pVtab, rc, zErr);
   if( !bExists ) return SQLITE_OK;
 
   /* The SQL only holds fixed text; every value is bound. */
@@ -164,16 +161,13 @@ static int rollupsFilter(sqlite3_vtab_cursor *pCursor, int idxNum,
   if( zSql==0 ) return SQLITE_NOMEM;
   rc = sqlite3_prepare_v2(p->db, zSql, -1, &pCur->pStmt, 0);
   sqlite3_free(zSql);
-  if( rc ) return rc;
+  if( rc ) return tsmVtabError(pCursor->pVtab, rc, 0);
   for(i=0; i<argc && idxStr[i]; i++){
     if( idxStr[i]=='R' ){
       int64_t iRes = 0;
       if( sqlite3_value_type(argv[i])==SQLITE_NULL ) return SQLITE_OK;
       rc = tsmResolutionFromValue(argv[i], 1, &iRes, &zErr);
-      if( rc ){
-        tsmVtabError(pCursor->pVtab, zErr);
-        return rc;
-      }
+      if( rc ) return tsmVtabError(pCursor->pVtab, rc, zErr);
       if( iRes==0 ) return SQLITE_OK;        /* 'raw': no rollup rows */
       sqlite3_bind_int64(pCur->pStmt, i+1, iRes);
     }else{

@@ -216,10 +216,7 @@ static int cursorAdvance(SamplesCursor *pCur){
       return SQLITE_OK;
     }
     rc = tsmReaderNext(pCur->pReader, &pCur->pCols, &zErr);
-    if( rc ){
-      tsmVtabError(pCur->base.pVtab, zErr);
-      return rc;
-    }
+    if( rc ) return tsmVtabError(pCur->base.pVtab, rc, zErr);
     pCur->iRow = 0;
     if( pCur->pCols==0 ){
       /* This series is done: on to the next one that exists. */
@@ -230,7 +227,7 @@ static int cursorAdvance(SamplesCursor *pCur){
       tsmReaderSeek(pCur->pReader, pCur->aSeries[pCur->iSeries],
                     pCur->lo, pCur->hi);
       rc = cursorSeriesNames(pCur);
-      if( rc ) return rc;
+      if( rc ) return tsmVtabError(pCur->base.pVtab, rc, 0);
     }
   }
   pCur->iRowid++;
@@ -273,9 +270,17 @@ static int samplesFilter(sqlite3_vtab_cursor *pCursor, int idxNum,
     }else if( sqlite3_value_type(pV)==SQLITE_FLOAT ){
       double r = sqlite3_value_double(pV);
       if( isnan(r) ){ return SQLITE_OK; }
-      /* Round towards the inside of the range. */
-      if( r>=9.2e18 ) t = INT64_MAX; else if( r<=-9.2e18 ) t = INT64_MIN;
-      else if( idxStr[i]=='>' || idxStr[i]=='G' ) t = (int64_t)ceil(r);
+      if( r>=9.2e18 || r<=-9.2e18 ){
+        /* Beyond every timestamp (-9e999 is -inf): the bound holds for
+        ** every row or for none. */
+        int bLower = idxStr[i]=='>' || idxStr[i]=='G';
+        int bUpper = idxStr[i]=='<' || idxStr[i]=='L';
+        if( (bLower && r<0) || (bUpper && r>0) ) continue;
+        return SQLITE_OK;
+      }
+      /* Round towards the inside of the range (|t| < 9.2e18: t-1 and t+1
+      ** below cannot overflow). */
+      if( idxStr[i]=='>' || idxStr[i]=='G' ) t = (int64_t)ceil(r);
       else t = (int64_t)floor(r);
       if( (double)t!=r ){
         if( idxStr[i]=='>' ) t--;
@@ -335,7 +340,7 @@ static int samplesFilter(sqlite3_vtab_cursor *pCursor, int idxNum,
           pCur->aSeries[pCur->nSeries++] = sqlite3_value_int64(pV);
         }
         if( rc==SQLITE_DONE ) rc = SQLITE_OK;
-        if( rc ) return rc;
+        if( rc ) goto filter_err;
       }
     }
   }else if( bMetric ){
@@ -383,7 +388,7 @@ static int samplesFilter(sqlite3_vtab_cursor *pCursor, int idxNum,
     sqlite3_finalize(pStmt);
     pCur->nSeries = w;
   }
-  if( rc ) return rc;
+  if( rc ) goto filter_err;
   if( pCur->nSeries==0 ) return SQLITE_OK;
   qsort(pCur->aSeries, (size_t)pCur->nSeries, sizeof(int64_t), cmpI64);
   {
@@ -398,20 +403,19 @@ static int samplesFilter(sqlite3_vtab_cursor *pCursor, int idxNum,
 
   if( pCur->pReader==0 ){
     rc = tsmReaderOpen(p, &pCur->pReader);
-    if( rc ) return rc;
+    if( rc ) goto filter_err;
   }
   pCur->bEof = 0;
   pCur->iSeries = 0;
   tsmReaderSeek(pCur->pReader, pCur->aSeries[0], pCur->lo, pCur->hi);
   rc = cursorSeriesNames(pCur);
-  if( rc ) return rc;
+  if( rc ) goto filter_err;
   pCur->pCols = 0;
   pCur->iRow = -1;
   return cursorAdvance(pCur);
 
  filter_err:
-  tsmVtabError(pCursor->pVtab, zErr);
-  return rc;
+  return tsmVtabError(pCursor->pVtab, rc, zErr);
 }
 
 static int samplesNext(sqlite3_vtab_cursor *pCursor){
@@ -494,7 +498,7 @@ int tsmRecord(TsmCtx *p, sqlite3_value *pMetric, sqlite3_value *pLabels,
   /* The series cache was validated when this table joined the transaction
   ** (samplesBegin); no other connection can commit while it lasts. */
   if( pMetric && sqlite3_value_type(pMetric)!=SQLITE_NULL ){
-    const char *zMetric, *zLabels = 0;
+    const char *zMetric = 0, *zLabels = 0;
     if( sqlite3_value_type(pMetric)!=SQLITE_TEXT ){
       *pzErr = sqlite3_mprintf("tsm: invalid metric: must be TEXT, a name "
           "matching [a-zA-Z_:][a-zA-Z0-9_:]* optionally with {labels}");
@@ -506,16 +510,16 @@ int tsmRecord(TsmCtx *p, sqlite3_value *pMetric, sqlite3_value *pLabels,
             "a JSON object of strings, or NULL");
         return SQLITE_ERROR;
       }
-      zLabels = (const char*)sqlite3_value_text(pLabels);
-      if( zLabels==0 ) return SQLITE_NOMEM;
+      rc = tsmValueText(pLabels, "labels", &zLabels, pzErr);
+      if( rc ) return rc;
     }
-    zMetric = (const char*)sqlite3_value_text(pMetric);
-    if( zMetric==0 ) return SQLITE_NOMEM;
+    rc = tsmValueText(pMetric, "metric", &zMetric, pzErr);
+    if( rc ) return rc;
     if( bNull ){
       /* The arguments are still checked: a misuse is an error. */
       char *zM = 0, *zL = 0, zMsg[512];
       if( tsmSeriesKey(zMetric, zLabels, &zM, &zL, zMsg, sizeof(zMsg)) ){
-        *pzErr = sqlite3_mprintf("tsm: %s", zMsg);
+        *pzErr = tsmErrMsg("%s", zMsg);
         return SQLITE_ERROR;
       }
       free(zM);
@@ -590,8 +594,7 @@ static int samplesUpdate(sqlite3_vtab *pVtab, int argc, sqlite3_value **argv,
   rc = tsmRecord(pTab->p, argv[2+COL_METRIC], argv[2+COL_LABELS],
                  argv[2+COL_TS], pValue, pValue==argv[2+COL_BITS],
                  iSeries, &zErr);
-  tsmVtabError(pVtab, zErr);
-  return rc;
+  return tsmVtabError(pVtab, rc, zErr);
 }
 
 /* The INSERT that brings this table into a transaction holds the write
@@ -606,8 +609,7 @@ static int samplesBegin(sqlite3_vtab *pVtab){
 static int samplesFlush(sqlite3_vtab *pVtab){
   char *zErr = 0;
   int rc = tsmStoreFlush(((TsmVtab*)pVtab)->p, 0, &zErr);
-  tsmVtabError(pVtab, zErr);
-  return rc;
+  return tsmVtabError(pVtab, rc, zErr);
 }
 
 /* Commit: flush, then automatic maintenance (retention.c; at most once per
@@ -617,8 +619,7 @@ static int samplesSync(sqlite3_vtab *pVtab){
   char *zErr = 0;
   int rc = samplesFlush(pVtab);
   if( rc==SQLITE_OK ) rc = tsmRetentionCommit(((TsmVtab*)pVtab)->p, &zErr);
-  tsmVtabError(pVtab, zErr);
-  return rc;
+  return tsmVtabError(pVtab, rc, zErr);
 }
 
 static int samplesCommit(sqlite3_vtab *pVtab){

@@ -113,7 +113,7 @@ static int seriesNext(sqlite3_vtab_cursor *pCursor){
   pCur->bStat = pCur->bLast = 0;
   if( sqlite3_step(pCur->pList)!=SQLITE_ROW ){
     pCur->bEof = 1;
-    return sqlite3_reset(pCur->pList);
+    return tsmVtabError(pCursor->pVtab, sqlite3_reset(pCur->pList), 0);
   }
   return SQLITE_OK;
 }
@@ -129,15 +129,12 @@ static int seriesFilter(sqlite3_vtab_cursor *pCursor, int idxNum,
   pCur->pList = 0;
   rc = tsmStoreFlush(pCur->p, 0, &zErr);
   if( rc==SQLITE_OK ) rc = tsmStoreReady(pCur->p, 0, &bExists, &zErr);
-  if( rc ){
-    tsmVtabError(pCursor->pVtab, zErr);
-    return rc;
-  }
+  if( rc ) return tsmVtabError(pCursor->pVtab, rc, zErr);
   if( !bExists ) return SQLITE_OK;
   if( idxNum & 4 ){
     /* labels = ?: compared in canonical form (JSON in any key order) */
     rc = tsmLabelsCanonical(argv[argc-1], &zLabels);
-    if( rc ) return rc;
+    if( rc ) return tsmVtabError(pCursor->pVtab, rc, 0);
     if( zLabels==0 ) return SQLITE_OK;   /* no series has such labels */
   }
   zSql = sqlite3_mprintf("SELECT series_id, metric, labels FROM main.tsm_ids"
@@ -162,7 +159,7 @@ static int seriesFilter(sqlite3_vtab_cursor *pCursor, int idxNum,
     }
   }
   free(zLabels);
-  if( rc ) return rc;
+  if( rc ) return tsmVtabError(pCursor->pVtab, rc, 0);
   pCur->bEof = 0;
   return seriesNext(pCursor);
 }
@@ -182,9 +179,8 @@ static int seriesLast(SeriesCursor *pCur){
   if( rc==SQLITE_OK && pCur->bHasLast && pCur->p->chunk.n>0 ){
     pCur->tsHeadFirst = pCur->p->chunk.aTs[0];   /* used when only a head */
   }
-  tsmVtabError(pCur->base.pVtab, zErr);
   pCur->bLast = rc==SQLITE_OK;
-  return rc;
+  return tsmVtabError(pCur->base.pVtab, rc, zErr);
 }
 
 /* Load first_ts, samples and bytes of the current row from the metadata. */
@@ -232,7 +228,7 @@ static int seriesColumn(sqlite3_vtab_cursor *pCursor, sqlite3_context *ctx,
     return SQLITE_OK;
   }
   rc = (i==COL_LAST || i==COL_LASTV) ? seriesLast(pCur) : seriesStat(pCur);
-  if( rc ) return rc;
+  if( rc ) return tsmVtabError(pCursor->pVtab, rc, 0);
   switch( i ){
     case COL_FIRST:
       if( pCur->bHasFirst ) sqlite3_result_int64(ctx, pCur->tsFirst);
@@ -268,7 +264,8 @@ static int seriesUpdate(sqlite3_vtab *pVtab, int argc, sqlite3_value **argv,
         "series are created by recording samples");
     return SQLITE_ERROR;
   }
-  return tsmSeriesDelete(pTab->p, sqlite3_value_int64(argv[0]));
+  return tsmVtabError(pVtab,
+                      tsmSeriesDelete(pTab->p, sqlite3_value_int64(argv[0])), 0);
 }
 
 sqlite3_module tsmSeriesModule = {

@@ -3,7 +3,7 @@
 ** fuzz_parse.c -- libFuzzer target for the parsers of ext/parse.c.
 **
 **   clang -g -O1 -fsanitize=fuzzer,address,undefined -Iext \
-**         -o build/fuzz_parse test/fuzz/fuzz_parse.c ext/parse.c
+**         -o build/fuzz_parse test/fuzz/fuzz_parse.c ext/parse.c -lpcre2-8
 **   build/fuzz_parse -max_total_time=60
 **
 ** The input is split at its first NUL byte into A and B (B empty if there
@@ -14,7 +14,7 @@
 **   - tsmSelectorParse(A), then tsmSelectorMatch() against a series built
 **     from B's labels and against a series built from the selector's own
 **     "=" matchers (which must match), and plain-text regexes must match
-**     exactly their text;
+**     exactly their text (a regex that hits a PCRE2 limit must say so);
 **   - tsmSeriesKey(A, B): a success is a valid metric and canonical labels,
 **     feeding the result back in gives the same key, and so does the same
 **     series written in selector syntax;
@@ -181,8 +181,13 @@ static void fuzzSelector(const char *zA, const char *zB){
   /* against B's labels: must not crash */
   tsmLabelsInit(&lB);
   if( tsmLabelsFromJson(&lB, zB, zErr, nErr)==0 ){
-    (void)tsmSelectorMatch(&s, s.zMetric ? s.zMetric : "m", &lB);
-    (void)tsmSelectorMatch(&s, "m", &lB);
+    /* -1 (a regex hit a limit) leaves a message */
+    rc = tsmSelectorMatch(&s, s.zMetric ? s.zMetric : "m", &lB, zErr, nErr);
+    FUZZ_CHECK(rc>=-1 && rc<=1);
+    if( rc<0 ) checkErr(rc);
+    rc = tsmSelectorMatch(&s, "m", &lB, zErr, nErr);
+    FUZZ_CHECK(rc>=-1 && rc<=1);
+    if( rc<0 ) checkErr(rc);
   }
   tsmLabelsFree(&lB);
 
@@ -213,7 +218,8 @@ static void fuzzSelector(const char *zA, const char *zB){
     }
   }
   if( bAllEq && bOk && (zName==0 || zName[0]) ){
-    FUZZ_CHECK(tsmSelectorMatch(&s, zName ? zName : "m", &lOwn)==1);
+    FUZZ_CHECK(tsmSelectorMatch(&s, zName ? zName : "m", &lOwn, zErr,
+                                nErr)==1);
   }
   tsmLabelsFree(&lOwn);
 
@@ -239,19 +245,19 @@ static void fuzzSelector(const char *zA, const char *zB){
     one.aMatch = (TsmMatcher*)pM;
     tsmLabelsInit(&l);
     FUZZ_CHECK(tsmLabelsAdd(&l, pM->zName, z, zErr, nErr)==0);
-    FUZZ_CHECK(tsmSelectorMatch(&one, "m", &l)==1);
+    FUZZ_CHECK(tsmSelectorMatch(&one, "m", &l, zErr, nErr)==1);
     tsmLabelsFree(&l);
     zLong = malloc(n+2);
     FUZZ_CHECK(zLong!=0);
     memcpy(zLong, z, n);
     memcpy(&zLong[n], "x", 2);
     FUZZ_CHECK(tsmLabelsAdd(&l, pM->zName, zLong, zErr, nErr)==0);
-    FUZZ_CHECK(tsmSelectorMatch(&one, "m", &l)==0);
+    FUZZ_CHECK(tsmSelectorMatch(&one, "m", &l, zErr, nErr)==0);
     tsmLabelsFree(&l);
     memcpy(zLong, "x", 1);
     memcpy(&zLong[1], z, n+1);
     FUZZ_CHECK(tsmLabelsAdd(&l, pM->zName, zLong, zErr, nErr)==0);
-    FUZZ_CHECK(tsmSelectorMatch(&one, "m", &l)==0);
+    FUZZ_CHECK(tsmSelectorMatch(&one, "m", &l, zErr, nErr)==0);
     tsmLabelsFree(&l);
     free(zLong);
   }
@@ -287,7 +293,7 @@ static void fuzzSeriesKey(const char *zA, const char *zB){
   free(zM2);
   free(zL2);
   FUZZ_CHECK(tsmSelectorParse(zSel, &s, zErr, nErr)==0);
-  FUZZ_CHECK(tsmSelectorMatch(&s, zM, &l)==1);
+  FUZZ_CHECK(tsmSelectorMatch(&s, zM, &l, zErr, nErr)==1);
   tsmSelectorFree(&s);
   free(zSel);
 
