@@ -1051,14 +1051,6 @@ static int chunkWarm(TsmCtx *p, int64_t iSeries, int64_t *piWarm,
   return rc;
 }
 
-/* Seal aTs/aVal[0..n) as chunks (chunkSeal) for retention.c, which
-** rewrites the chunk cut by a prune. */
-int tsmChunkWrite(TsmCtx *p, int64_t iSeries, const int64_t *aTs,
-                  const double *aVal, int n){
-  int nDone = 0;
-  return chunkSeal(p, iSeries, aTs, aVal, n, 0, 0, 0, &nDone);
-}
-
 /*
 ** Merge sorted samples aTs/aVal[0..n), all at or before the series'
 ** sealed_last, into its sealed chunks.  Memory stays bounded: chunks are

@@ -492,8 +492,4 @@ void tsmRulesFree(TsmCtx *p);
 void tsmRulesChanged(TsmCtx *p);
 extern sqlite3_module tsmRetentionModule;
 
-/* store.c: write one sealed chunk (used by retention.c to trim a chunk) */
-int tsmChunkWrite(TsmCtx *p, int64_t iSeries, const int64_t *aTs,
-                  const double *aVal, int n);
-
 #endif /* TSM_H */
