@@ -89,6 +89,7 @@ static int rollupsBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *pInfo){
   }
   zIdx[nIdx] = 0;
   pInfo->idxStr = sqlite3_mprintf("%s", zIdx);
+  if( pInfo->idxStr==0 ) return SQLITE_NOMEM;   /* xFilter reads it */
   pInfo->needToFreeIdxStr = 1;
   pInfo->estimatedRows = (sqlite3_int64)nRows + 1;
   pInfo->estimatedCost = nRows + 1;

@@ -110,6 +110,7 @@ static int samplesBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *pInfo){
   }
   zIdx[nIdx] = 0;
   pInfo->idxStr = sqlite3_mprintf("%s", zIdx);
+  if( pInfo->idxStr==0 ) return SQLITE_NOMEM;   /* xFilter reads it */
   pInfo->needToFreeIdxStr = 1;
   {
     double nRows = 1e6;
