@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- 003_counts.sql: per-series counts of the sealed chunks (format 3).
 -- Applied by store.c after 002_rollups.sql; idempotent (the counts are
 -- computed again from tsm_chunks).  tsm_check() compares them with
