@@ -5,6 +5,7 @@
 **
 ** Usage (from bench/):
 **     ./bench [--scale N] [--ext PATH] [--out DIR] [--nab DIR] [--no-duckdb]
+**             [--no-vm]
 **
 ** --scale N multiplies the samples per series of W1 (default 1: 100 series
 ** x 20,000 samples); --ext is the extension without its suffix (default
@@ -23,7 +24,10 @@
 **      median counts), then the retention of the oldest half;
 **   4. runs duckdb.mjs (node, @duckdb/node-api) on the same workload
 **      written to a binary file, if it is installed; n/a otherwise;
-**   5. cross-checks the q1/q2/q3 results of every contender against the
+**   5. runs vm.mjs (node), which starts Debian's victoria-metrics on
+**      127.0.0.1 with its own data directory, imports the same workload
+**      and times q1-q3 over HTTP; skipped with a reason when absent;
+**   6. cross-checks the q1/q2/q3 results of every contender against the
 **      WITHOUT ROWID table, then prints one markdown table with the ratios.
 **
 ** Contenders.  All SQLite databases use journal_mode=WAL, synchronous=NORMAL
@@ -39,6 +43,11 @@
 **                  would (the best case for this table).
 **   DuckDB         the same two tables (no primary key), loaded with the
 **                  appender; see duckdb.mjs.
+**   VictoriaMetrics  the Debian package, bulk-loaded through /api/v1/import;
+**                  bytes of its whole data directory and of data/ alone,
+**                  queries over HTTP on loopback (included in the times);
+**                  see vm.mjs.  It keeps values to 12 significant digits, so
+**                  its results are checked to a relative 1e-11.
 **
 ** Queries.  Every query returns fixed columns so one reader can check it:
 **   q1   (bucket, avg, min, max, count)             one series, 1 m buckets
@@ -80,9 +89,9 @@
 #define BENCH_W1_START    1767225600000LL
 
 /* Columns of the table. */
-enum { C_TSM, C_SEED, C_WR, C_DUCK, N_COL };
+enum { C_TSM, C_SEED, C_WR, C_DUCK, C_VM, N_COL };
 static const char *azColName[N_COL] = {
-  "tsm", "seed table", "WITHOUT ROWID", "DuckDB"
+  "tsm", "seed table", "WITHOUT ROWID", "DuckDB", "VictoriaMetrics"
 };
 
 /* How a figure compares: the ratio column always says how many times better
@@ -92,6 +101,7 @@ enum { K_RATE, K_TIME, K_SIZE };
 /* Rows of the table. */
 enum {
   R_INGEST, R_INGEST_REC, R_AUTO, R_AUTO_REC, R_AUTO_PRUNE, R_BYTES, R_BYTES_NAB,
+  R_DATA, R_DATA_NAB,
   R_Q1, R_Q1_TSMQ, R_Q2, R_Q2_TSMQ, R_Q3, R_Q3_LATEST, R_RETENTION, R_RSS,
   R_RSS_ABS,
   N_ROW
@@ -109,6 +119,8 @@ static const Figure aFigure[N_ROW] = {
   { "2c. autocommit, policies, auto maintenance every 0.25 s", K_RATE, R_AUTO },
   { "3. bytes per sample, W1, after checkpoint",             K_SIZE, -1 },
   { "3b. bytes per sample, NAB real data (67,740 samples)",  K_SIZE, -1 },
+  { "3c. bytes per sample of sample data, W1 (tsm: chunks and heads; VictoriaMetrics: data/)", K_SIZE, -1 },
+  { "3d. bytes per sample of sample data, NAB", K_SIZE, -1 },
   { "4. q1: one series, 1 m buckets, ms",                    K_TIME, -1 },
   { "4b. q1 through tsm_query(), ms",                        K_TIME, R_Q1 },
   { "5. q2: every series, 1 h buckets, ms",                  K_TIME, -1 },
@@ -143,6 +155,7 @@ typedef struct Contender {
   const char *zQ1, *zQ2, *zQ3;
   const char *zRetention;   /* DELETE ... :cutoff, NULL for a special case */
   const char *zCount;       /* number of samples stored */
+  const char *zData;        /* bytes of sample data alone (3c, 3d), or NULL */
 } Contender;
 
 static const Contender aContender[] = {
@@ -158,7 +171,9 @@ static const Contender aContender[] = {
     "max(value), count(*) FROM tsm_samples GROUP BY series_id, b",
     "SELECT series_id, last_value FROM tsm_series",
     0,
-    "SELECT count(*) FROM tsm_samples" },
+    "SELECT count(*) FROM tsm_samples",
+    "SELECT (SELECT coalesce(sum(length(data)), 0) FROM tsm_chunks)"
+    " + (SELECT coalesce(sum(length(data)), 0) FROM tsm_heads)" },
 
   { C_SEED, "seed", 0,
     "CREATE TABLE metrics(id INTEGER PRIMARY KEY AUTOINCREMENT, "
@@ -180,7 +195,7 @@ static const Contender aContender[] = {
     "SELECT metric_name, value, max(timestamp) FROM metrics "
     "WHERE granularity='raw' GROUP BY metric_name, labels",
     "DELETE FROM metrics WHERE timestamp < :cutoff",
-    "SELECT count(*) FROM metrics" },
+    "SELECT count(*) FROM metrics", 0 },
 
   { C_WR, "wr", 0,
     "CREATE TABLE series(id INTEGER PRIMARY KEY, metric TEXT NOT NULL, "
@@ -200,7 +215,7 @@ static const Contender aContender[] = {
     "SELECT id, (SELECT value FROM samples WHERE series_id=series.id "
     "ORDER BY ts DESC LIMIT 1) FROM series",
     "DELETE FROM samples WHERE ts < :cutoff",
-    "SELECT count(*) FROM samples" },
+    "SELECT count(*) FROM samples", 0 },
 };
 #define N_CONTENDER ((int)(sizeof(aContender)/sizeof(aContender[0])))
 
@@ -259,6 +274,7 @@ typedef struct Bench {
   const char *zExt;         /* extension path, without suffix */
   const char *zOut;         /* output directory */
   int bDuck;                /* try DuckDB */
+  int bVm;                  /* try VictoriaMetrics */
   BenchSeries *aSeries;     /* W1 */
   int nSeries;
   int nPer;                 /* samples per series */
@@ -270,7 +286,7 @@ typedef struct Bench {
   int64_t iStart, iEnd;     /* [start, end) of W1 */
   int64_t iCutoff;          /* retention: keep ts >= iCutoff */
   char zTsmVersion[64];
-  char zDuckVersion[64];
+  char azVersion[N_COL][64];  /* of the contenders run through node */
   int nWarn;
 } Bench;
 
@@ -948,6 +964,9 @@ static void benchQueries(Bench *p, const Contender *pC){
     if( rc==SQLITE_OK ){
       aResult[R_BYTES][iCol] = (double)(benchFileSize(zDb) + benchFileSize(zWal))
                              / (double)p->nTotal;
+      if( pC->zData ){
+        aResult[R_DATA][iCol] = (double)benchQueryInt(db, pC->zData) / (double)p->nTotal;
+      }
     }
     free(zWal);
   }
@@ -1012,9 +1031,11 @@ static int benchSameDouble(double a, double b, double rel){
   return fabs(a - b) <= rel * fmax(fabs(a), fabs(b));
 }
 
-/* Compare pGot with the reference pRef; warn on the first difference. */
+/* Compare pGot with the reference pRef; warn on the first difference.
+** Minima, maxima and q3 values must be equal, up to a relative rel; the
+** averages up to 1e-9 (or rel if larger): summation order differs. */
 static void benchCheck(Bench *p, const char *zWhat, const QResult *pRef,
-                       const QResult *pGot, int eQuery){
+                       const QResult *pGot, int eQuery, double rel){
   int i;
   if( pGot->n==0 && pRef->n==0 ) return;
   if( pGot->bBad ){
@@ -1029,8 +1050,9 @@ static void benchCheck(Bench *p, const char *zWhat, const QResult *pRef,
   for(i = 0; i < pRef->n; i++){
     const QRow *x = &pRef->a[i], *y = &pGot->a[i];
     int bSame = x->s==y->s && x->b==y->b && x->n==y->n
-             && x->mn==y->mn && x->mx==y->mx
-             && benchSameDouble(x->avg, y->avg, eQuery==3 ? 0.0 : 1e-9);
+             && benchSameDouble(x->mn, y->mn, rel)
+             && benchSameDouble(x->mx, y->mx, rel)
+             && benchSameDouble(x->avg, y->avg, eQuery==3 ? rel : fmax(rel, 1e-9));
     if( !bSame ){
       benchWarn(p, "%s differs at row %d (series %d, bucket %lld): "
                 "count %lld/%lld min %.17g/%.17g max %.17g/%.17g avg-or-value %.17g/%.17g",
@@ -1051,7 +1073,7 @@ static void benchCrossCheck(Bench *p){
       char zWhat[128];
       if( c==C_WR || aRes[q][c].n==0 ) continue;
       snprintf(zWhat, sizeof(zWhat), "q%d %s", q, azColName[c]);
-      benchCheck(p, zWhat, pRef, &aRes[q][c], q);
+      benchCheck(p, zWhat, pRef, &aRes[q][c], q, c==C_VM ? 1e-11 : 0.0);
     }
   }
   for(i = 0; i < N_VARIANT; i++){
@@ -1059,7 +1081,7 @@ static void benchCrossCheck(Bench *p){
     const QResult *pRef = &aRes[aVariant[i].eQuery][C_WR];
     if( aResVariant[i].n==0 || pRef->n==0 ) continue;
     snprintf(zWhat, sizeof(zWhat), "%s", aFigure[aVariant[i].iRow].zName);
-    benchCheck(p, zWhat, pRef, &aResVariant[i], aVariant[i].eQuery);
+    benchCheck(p, zWhat, pRef, &aResVariant[i], aVariant[i].eQuery, 0.0);
   }
 }
 
@@ -1115,78 +1137,134 @@ static void benchDuckRow(const char *z, int eQuery, QResult *pRes){
   benchResultAdd(pRes, &r);
 }
 
-static void benchDuckDb(Bench *p){
-  char *zW = benchPath(p, "workload", ".bin");
-  char *zN = benchPath(p, "nab", ".bin");
+/* What the lines "key value" of a node contender mean: a figure, as
+** value/scale (scale 0: samples of W1 / value, a rate), or just a note. */
+typedef struct NodeKey {
+  const char *zKey;
+  int iRow;                 /* -1: a note for stderr */
+  int eScale;
+} NodeKey;
+enum { S_ONE, S_RATE_W1, S_RATE_AUTO, S_PER_W1, S_PER_NAB, S_KIB };
+static const NodeKey aNodeKey[] = {
+  { "ingest",         R_INGEST,    S_RATE_W1 },
+  { "autocommit",     R_AUTO,      S_RATE_AUTO },
+  { "bytes",          R_BYTES,     S_PER_W1 },
+  { "nab_bytes",      R_BYTES_NAB, S_PER_NAB },
+  { "data_bytes",     R_DATA,      S_PER_W1 },
+  { "nab_data_bytes", R_DATA_NAB,  S_PER_NAB },
+  { "q1",             R_Q1,        S_ONE },
+  { "q2",             R_Q2,        S_ONE },
+  { "q3",             R_Q3,        S_ONE },
+  { "retention",      R_RETENTION, S_ONE },
+  { "rss_kb",         R_RSS,       S_KIB },
+  { "rss_peak_kb",    R_RSS_ABS,   S_KIB },
+  { "load",           -1,          S_ONE },
+};
+
+/*
+** Run a contender script through node (duckdb.mjs, vm.mjs) on the workload
+** files zW and zN (zN empty: no NAB data) and read its lines: "version",
+** "error" and "skip" texts, result rows "r1".."r3", and "key value"
+** figures (aNodeKey).
+*/
+static void benchNode(Bench *p, int iCol, const char *zScript, const char *zArgs,
+                      const char *zW, const char *zN){
   char zCmd[2048];
   char zLine[512];
   FILE *f;
-  int q;
-
-  if( !p->bDuck ){
-    benchNote("DuckDB: skipped (--no-duckdb)");
-    goto done;
-  }
-  if( access("node_modules/@duckdb/node-api/package.json", R_OK)!=0 ){
-    benchNote("DuckDB: n/a (node_modules/@duckdb/node-api is not installed; "
-              "`npm install` in bench/ installs it)");
-    goto done;
-  }
-  if( benchWriteWorkload(zW, p->aSeries, p->nSeries)
-   || (p->aNab && benchWriteWorkload(zN, p->aNab, p->nNab)) ){
-    benchNote("DuckDB: n/a (cannot write %s)", zW);
-    goto done;
-  }
+  int q, k;
   snprintf(zCmd, sizeof(zCmd),
-           "node duckdb.mjs --workload '%s' --nab '%s' --out '%s' --cutoff %lld "
-           "--q1 %d --autocommit %d --batch %d --min-seconds %g --min-runs %d "
-           "--budget %g --rounds %d",
-           zW, p->aNab ? zN : "", p->zOut, (long long)p->iCutoff, BENCH_Q1_SERIES,
-           BENCH_AUTOCOMMIT, BENCH_BATCH, BENCH_MIN_SECONDS, BENCH_MIN_RUNS,
-           BENCH_BUDGET, BENCH_ROUNDS);
+           "node %s --workload '%s' --nab '%s' --out '%s' --cutoff %lld "
+           "--q1 %d --min-seconds %g --min-runs %d --budget %g "
+           "--start %lld --end %lld %s",
+           zScript, zW, zN, p->zOut, (long long)p->iCutoff, BENCH_Q1_SERIES,
+           BENCH_MIN_SECONDS, BENCH_MIN_RUNS, BENCH_BUDGET,
+           (long long)p->iStart, (long long)p->iEnd, zArgs);
   fflush(stdout);
   fflush(stderr);
   f = popen(zCmd, "r");
   if( f==0 ){
-    benchNote("DuckDB: n/a (cannot run node)");
-    goto done;
+    benchNote("%s: n/a (cannot run node)", azColName[iCol]);
+    return;
   }
   while( fgets(zLine, sizeof(zLine), f) ){
     char zKey[32];
     double v;
+    zLine[strcspn(zLine, "\r\n")] = 0;
     if( zLine[0]=='r' && zLine[1]>='1' && zLine[1]<='3' && zLine[2]==' ' ){
       q = zLine[1] - '0';
-      benchDuckRow(zLine + 3, q, &aRes[q][C_DUCK]);
+      benchDuckRow(zLine + 3, q, &aRes[q][iCol]);
       continue;
     }
     if( strncmp(zLine, "version ", 8)==0 ){
-      snprintf(p->zDuckVersion, sizeof(p->zDuckVersion), "%.63s", zLine + 8);
-      p->zDuckVersion[strcspn(p->zDuckVersion, "\r\n")] = 0;
+      snprintf(p->azVersion[iCol], sizeof(p->azVersion[iCol]), "%.63s", zLine + 8);
       continue;
     }
     if( strncmp(zLine, "error ", 6)==0 ){
-      benchNote("DuckDB: %s", zLine + 6);
+      benchWarn(p, "%s: %s", azColName[iCol], zLine + 6);
+      continue;
+    }
+    if( strncmp(zLine, "skip ", 5)==0 ){
+      benchNote("- %s skipped: %s", azColName[iCol], zLine + 5);
       continue;
     }
     if( sscanf(zLine, "%31s %lf", zKey, &v)!=2 ) continue;
-    if( strcmp(zKey, "ingest")==0 )      aResult[R_INGEST][C_DUCK] = (double)p->nTotal / v;
-    else if( strcmp(zKey, "autocommit")==0 ) aResult[R_AUTO][C_DUCK] = BENCH_AUTOCOMMIT / v;
-    else if( strcmp(zKey, "bytes")==0 )  aResult[R_BYTES][C_DUCK] = v / (double)p->nTotal;
-    else if( strcmp(zKey, "nab_bytes")==0 && p->nNabTotal ){
-      aResult[R_BYTES_NAB][C_DUCK] = v / (double)p->nNabTotal;
+    for(k = 0; k < (int)(sizeof(aNodeKey)/sizeof(aNodeKey[0])); k++){
+      const NodeKey *pK = &aNodeKey[k];
+      double x = v;
+      if( strcmp(zKey, pK->zKey)!=0 ) continue;
+      switch( pK->eScale ){
+        case S_RATE_W1:   x = (double)p->nTotal / v; break;
+        case S_RATE_AUTO: x = BENCH_AUTOCOMMIT / v; break;
+        case S_PER_W1:    x = v / (double)p->nTotal; break;
+        case S_PER_NAB:   x = p->nNabTotal ? v / (double)p->nNabTotal : NAN; break;
+        case S_KIB:       x = v / 1024.0; break;
+      }
+      if( pK->iRow>=0 ){
+        aResult[pK->iRow][iCol] = x;
+      }else{
+        benchNote("%s: %s %.2f s", azColName[iCol], zKey, v);
+      }
     }
-    else if( strcmp(zKey, "q1")==0 )     aResult[R_Q1][C_DUCK] = v;
-    else if( strcmp(zKey, "q2")==0 )     aResult[R_Q2][C_DUCK] = v;
-    else if( strcmp(zKey, "q3")==0 )     aResult[R_Q3][C_DUCK] = v;
-    else if( strcmp(zKey, "retention")==0 ) aResult[R_RETENTION][C_DUCK] = v;
-    else if( strcmp(zKey, "rss_kb")==0 ) aResult[R_RSS][C_DUCK] = v / 1024.0;
-    else if( strcmp(zKey, "rss_peak_kb")==0 ) aResult[R_RSS_ABS][C_DUCK] = v / 1024.0;
   }
   q = pclose(f);
-  if( q!=0 ) benchNote("DuckDB: duckdb.mjs exited with status %d", q);
+  if( q!=0 ) benchNote("%s: %s exited with status %d", azColName[iCol], zScript, q);
   for(q = 1; q <= 3; q++){
-    QResult *pR = &aRes[q][C_DUCK];
+    QResult *pR = &aRes[q][iCol];
     if( pR->n > 1 ) qsort(pR->a, (size_t)pR->n, sizeof(QRow), benchCmpRow);
+  }
+}
+
+/* DuckDB and VictoriaMetrics, through node, on the workload written once. */
+static void benchNodeContenders(Bench *p){
+  char *zW = benchPath(p, "workload", ".bin");
+  char *zN = benchPath(p, "nab", ".bin");
+  char zArgs[256];
+  double t0;
+  if( !p->bDuck && !p->bVm ) goto done;
+  if( benchWriteWorkload(zW, p->aSeries, p->nSeries)
+   || (p->aNab && benchWriteWorkload(zN, p->aNab, p->nNab)) ){
+    benchNote("DuckDB, VictoriaMetrics: n/a (cannot write %s)", zW);
+    goto done;
+  }
+  t0 = benchNow();
+  if( !p->bDuck ){
+    benchNote("DuckDB: skipped (--no-duckdb)");
+  }else if( access("node_modules/@duckdb/node-api/package.json", R_OK)!=0 ){
+    benchNote("DuckDB: n/a (node_modules/@duckdb/node-api is not installed; "
+              "`npm install` in bench/ installs it)");
+  }else{
+    snprintf(zArgs, sizeof(zArgs), "--autocommit %d --batch %d --rounds %d",
+             BENCH_AUTOCOMMIT, BENCH_BATCH, BENCH_ROUNDS);
+    benchNode(p, C_DUCK, "duckdb.mjs", zArgs, zW, p->aNab ? zN : "");
+    benchNote("DuckDB: %.1f s", benchNow() - t0);
+  }
+  t0 = benchNow();
+  if( !p->bVm ){
+    benchNote("VictoriaMetrics: skipped (--no-vm)");
+  }else{
+    benchNode(p, C_VM, "vm.mjs", "", zW, p->aNab ? zN : "");
+    benchNote("VictoriaMetrics: %.1f s", benchNow() - t0);
   }
  done:
   unlink(zW);
@@ -1278,11 +1356,16 @@ static void benchPrint(Bench *p, double tRun){
   printf("- date: %s\n", zDate);
   printf("- machine: %s %s %s, %s, %ld cores\n", u.sysname, u.release, u.machine,
          zCpu, sysconf(_SC_NPROCESSORS_ONLN));
-  printf("- SQLite %s; tsm %s; DuckDB %s\n", sqlite3_libversion(),
+  printf("- SQLite %s; tsm %s; DuckDB %s; VictoriaMetrics %s\n", sqlite3_libversion(),
          p->zTsmVersion[0] ? p->zTsmVersion : "(tsm_version() n/a)",
-         p->zDuckVersion[0] ? p->zDuckVersion : "n/a");
+         p->azVersion[C_DUCK][0] ? p->azVersion[C_DUCK] : "n/a",
+         p->azVersion[C_VM][0] ? p->azVersion[C_VM] : "n/a");
   printf("- workload W1: %d series x %d samples = %lld samples, 1 s interval, "
          "interleaved across series\n", p->nSeries, p->nPer, (long long)p->nTotal);
+  printf("- VictoriaMetrics: bulk-loaded through /api/v1/import, flushed; bytes of its "
+         "whole data directory (3, 3b) and of data/ alone (3c, 3d); q1-q3 over HTTP on "
+         "127.0.0.1, the round trip and the JSON included; values kept to 12 "
+         "significant digits\n");
   printf("- ratio columns: how many times better tsm is (speed: tsm ÷ X; "
          "bytes, time and memory: X ÷ tsm); > 1× means tsm wins\n\n");
 
@@ -1322,6 +1405,21 @@ static void benchPrint(Bench *p, double tRun){
   benchGoal("q2 (tsm_query) no slower than DuckDB (≥ 1×)",
             benchRatio(R_Q2_TSMQ, C_DUCK), 1.0, 1);
   benchGoal("retention ≥ 35× faster than DELETE", benchRatio(R_RETENTION, C_WR), 35.0, 1);
+  benchGoal("sample data no larger than VictoriaMetrics' data/, W1 (≥ 1×)",
+            benchRatio(R_DATA, C_VM), 1.0, 1);
+  benchGoal("sample data no larger than VictoriaMetrics' data/, NAB (≥ 1×)",
+            benchRatio(R_DATA_NAB, C_VM), 1.0, 1);
+  for(r = 0; r < 2; r++){
+    double f = aResult[r ? R_BYTES_NAB : R_BYTES][C_TSM];
+    double d = aResult[r ? R_DATA_NAB : R_DATA][C_TSM];
+    if( isnan(f / d) ){
+      printf("- whole file ≤ 1.10× the sample data, %s: n/a — not measured\n",
+             r ? "NAB" : "W1");
+    }else{
+      printf("- whole file ≤ 1.10× the sample data, %s: %.3f× (%.2f / %.2f) — %s\n",
+             r ? "NAB" : "W1", f / d, f, d, f / d <= 1.10 ? "met" : "NOT met");
+    }
+  }
   v = gAutoPruneShare;
   if( isnan(v) ){
     printf("- automatic maintenance adds < 5%% to autocommit ingest: n/a — not measured\n");
@@ -1431,7 +1529,7 @@ static void benchIngestFigures(Bench *p, const Contender *pC, int bAlt, int iRou
 
 static void benchUsage(const char *zArgv0){
   fprintf(stderr, "usage: %s [--scale N] [--ext PATH] [--out DIR] [--nab DIR] "
-                  "[--no-duckdb]\n",
+                  "[--no-duckdb] [--no-vm]\n",
           zArgv0);
   exit(2);
 }
@@ -1461,6 +1559,10 @@ static void benchNabBytes(Bench *p, const Contender *pC){
       char *zWal = benchPath(p, pC->zFile, "-nab.db-wal");
       aResult[R_BYTES_NAB][pC->iCol] =
         (double)(benchFileSize(zDb) + benchFileSize(zWal)) / (double)p->nNabTotal;
+      if( pC->zData ){
+        aResult[R_DATA_NAB][pC->iCol] =
+          (double)benchQueryInt(db, pC->zData) / (double)p->nNabTotal;
+      }
       free(zWal);
     }
     sqlite3_close(db);
@@ -1481,6 +1583,7 @@ int main(int argc, char **argv){
   b.zExt = "../dist/tsm";
   b.zOut = "out";
   b.bDuck = 1;
+  b.bVm = 1;
   for(i = 1; i < argc; i++){
     if( strcmp(argv[i], "--scale")==0 && i + 1 < argc ){
       b.scale = atoi(argv[++i]);
@@ -1492,6 +1595,8 @@ int main(int argc, char **argv){
       zNab = argv[++i];
     }else if( strcmp(argv[i], "--no-duckdb")==0 ){
       b.bDuck = 0;
+    }else if( strcmp(argv[i], "--no-vm")==0 ){
+      b.bVm = 0;
     }else{
       benchUsage(argv[0]);
     }
@@ -1562,9 +1667,7 @@ int main(int argc, char **argv){
     if( b.nNab ) benchNabBytes(&b, pC);
   }
 
-  t0 = benchNow();
-  benchDuckDb(&b);
-  benchNote("DuckDB: %.1f s", benchNow() - t0);
+  benchNodeContenders(&b);
 
   /* Rows that compare a tsm variant with the baselines' main figure. */
   for(r = 0; r < N_ROW; r++){

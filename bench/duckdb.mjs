@@ -20,15 +20,14 @@
 //   r3 <s> <value>                     q3 rows
 //   error <text>
 //
-// Workload file (little-endian): "TSMWL01\0", int64 nSeries, then per series
-// metric[64], labels[96], int64 n, int64 reserved; then per series n int64
-// timestamps followed by n doubles.
+// The workload file is read by workload.mjs.
 //
 // Schema: the hand-written layout, series(id, metric, labels) and
 // samples(series_id, ts, value), without a primary key (DuckDB's usual
 // shape: a key would add an ART index).  DuckDB uses its default threads.
 import fs from 'node:fs';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { readWorkload } from './workload.mjs';
 
 function parseArgs(argv) {
   const o = {};
@@ -36,37 +35,6 @@ function parseArgs(argv) {
     if (argv[i].startsWith('--')) o[argv[i].slice(2)] = argv[++i];
   }
   return o;
-}
-
-function readWorkload(file) {
-  const buf = fs.readFileSync(file);
-  const ab = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length);
-  const dv = new DataView(ab);
-  const magic = Buffer.from(ab, 0, 7).toString('latin1');
-  if (magic !== 'TSMWL01') throw new Error(`${file}: not a workload file`);
-  const nSeries = Number(dv.getBigInt64(8, true));
-  const cstr = (off, n) => {
-    const b = Buffer.from(ab, off, n);
-    const end = b.indexOf(0);
-    return b.toString('utf8', 0, end < 0 ? n : end);
-  };
-  const series = [];
-  let off = 16;
-  for (let s = 0; s < nSeries; s++) {
-    series.push({
-      metric: cstr(off, 64),
-      labels: cstr(off + 64, 96),
-      n: Number(dv.getBigInt64(off + 160, true)),
-    });
-    off += 176;
-  }
-  for (const sr of series) {
-    sr.ts = new BigInt64Array(ab, off, sr.n);
-    off += 8 * sr.n;
-    sr.val = new Float64Array(ab, off, sr.n);
-    off += 8 * sr.n;
-  }
-  return series;
 }
 
 function removeDb(path) {

@@ -7,7 +7,8 @@
 ** LEB128 (7 bits per byte, low group first), "zz" is zigzag (0,-1,1,-2..),
 ** and all integer arithmetic wraps modulo 2^64.
 **
-**   chunk        := version=1  flags(bit 0 = mode, bit 1 = unordered)
+**   chunk        := version (1; 2 when a DICT block is present)
+**                   flags(bit 0 = mode, bit 1 = unordered)
 **                   varint(n)
 **                   [ts-column  value-block*]          (nothing when n==0)
 **   ts-column    := 0 RAW     n x int64
@@ -20,6 +21,8 @@
 **                 | 5 DECVARC e, m x (varint(zz(delta N)*2+f) [zz-varint])
 **                 | 3 DEC     e|corr<<7, packed-int(m) [packed-int(m)]
 **                 | 4 XOR     bit stream (Gorilla-style)
+**                 | 6 DICT    varint(k), value-block(k) (the distinct values,
+**                             sorted; not DICT), packed-int(m) of indices
 **   packed-int   := transform, zz-varint(x0), [zz-varint(s)], varint(d),
 **                   zz-varint(base), w, varint(nExc), ceil((m-1)*w/8) bytes
 **                   of bit-packed fields, nExc x (varint gap, zz-varint)
@@ -30,19 +33,23 @@
 ** delta-of-delta), a common divisor and patched exceptions, for timestamps
 ** and for decimal-scaled values (ALP-style exponent; a second packed
 ** column holds ulp corrections for the values that are not exact
-** decimals); XOR or RAW when values are not decimals.
+** decimals); XOR or RAW when values are not decimals; DICT instead when a
+** block has few distinct values and that is smaller still.
 **
 ** Nothing here allocates.  The BEST encoder keeps its scratch on the stack
-** (about 36 KiB at most: three 1024-word arrays for a value block and the
-** planner's samples), the decoder about 9 KiB; that is why values are
-** coded in blocks of 1024.
+** (about 80 KiB at most: three 1024-word arrays for a value block and the
+** planner's samples, the DICT index column and table, and the encoding of
+** that table as a value block of its own), the decoder about 30 KiB; that
+** is why values are coded in blocks of 1024.
 */
 #include "codec.h"
 #include <assert.h>
 #include <string.h>
 
-/* Format version, first byte of every chunk. */
+/* Format version, first byte of every chunk: 1, or 2 for a chunk with a
+** DICT value block (version 2 is version 1 plus that tag). */
 #define CODEC_VERSION 1
+#define CODEC_VERSION_DICT 2
 
 /* Flag bit 1: some timestamp is not greater than the one before it (equal
 ** timestamps of a "keep" series).  Set by the encoder; tells the store
@@ -64,6 +71,7 @@
 #define CODEC_VAL_DECVARC 5  /* DECVAR with flagged ulp corrections */
 #define CODEC_VAL_DEC    3   /* e, packed scaled ints, packed corrections */
 #define CODEC_VAL_XOR    4   /* Gorilla-style XOR bit stream */
+#define CODEC_VAL_DICT   6   /* k distinct values, packed indices (v2) */
 
 /* Flag in the exponent byte of a DEC block: a correction column follows. */
 #define CODEC_DEC_CORR 0x80
@@ -335,6 +343,7 @@ struct CodecOut {
   uint8_t *a;            /* output buffer */
   size_t n;              /* its size */
   size_t iOff;           /* bytes used */
+  int bDict;             /* a DICT block was written (chunk version 2) */
 };
 
 static size_t codecRoom(const CodecOut *p){ return p->n - p->iOff; }
@@ -1905,9 +1914,16 @@ static const uint8_t *codecReadXor(const uint8_t *p, const uint8_t *pEnd,
 ** A value that is not exactly aN[i]/10^e -- a float artefact such as
 ** 0.1+0.2, a NaN, -0.0 -- keeps the nearest aN[i] (or the previous one when
 ** out of range) and gets a correction aC[i] = bits(v) - bits(aN[i]/10^e),
-** mostly +-1 or 2 ulp, packed as a second integer column.
+** mostly +-1 or 2 ulp, packed as a second integer column.  DICT
+** (codecValDict) when bDict and it is smaller still.  eHint >= 0 is the
+** exponent to use (the caller knows it), else it is chosen from a sample;
+** mX the transforms the integer column may use.
 */
-static int codecValBest(CodecOut *p, const double *aVal, int n){
+static int codecValDict(CodecOut *p, const double *aVal, const int64_t *aN,
+                        int e, int n, size_t nBest);
+
+static int codecValBest(CodecOut *p, const double *aVal, int n, int bDict,
+                        int eHint, int mX){
   int64_t aN[CODEC_BLOCK];
   int64_t aC[CODEC_BLOCK];
   uint64_t aCache[CODEC_BLOCK];
@@ -1919,7 +1935,7 @@ static int codecValBest(CodecOut *p, const double *aVal, int n){
 
   if( codecValIsConst(aVal, n) ) return codecValConst(p, aVal);
 
-  e = codecDecExponent(aVal, n);
+  e = eHint>=0 ? eHint : codecDecExponent(aVal, n);
   if( e>=0 ){
     double rMul = aCodecPow10[e], rDiv = aCodecPow10[e];
     int nNonZero = codecScale(aVal, n, rMul, rDiv, aN, aC);
@@ -1945,7 +1961,7 @@ static int codecValBest(CodecOut *p, const double *aVal, int n){
       }
     }
     bCorr = nNonZero>0;
-    codecIntPlan(aN, n, (1<<CODEC_X_FOR)|(1<<CODEC_X_DELTA), &planN, aCache);
+    codecIntPlan(aN, n, mX, &planN, aCache);
     nDec = 1 + planN.nByte;
     if( bCorr ){
       codecCorrPlan(aC, n, nNonZero, &planC);
@@ -1954,6 +1970,12 @@ static int codecValBest(CodecOut *p, const double *aVal, int n){
   }
   if( nDec > (size_t)n*5 ){
     nXor = codecXor(aVal, n, 0);
+  }
+  if( bDict ){
+    size_t nBest = nDec<nXor ? nDec : nXor;
+    int rc = codecValDict(p, aVal, e>=0 ? aN : 0, e, n,
+                          nBest<nRaw ? nBest : nRaw);
+    if( rc!=0 ) return rc<0 ? rc : 0;
   }
   if( nDec<=nXor && nDec<nRaw ){
     int rc;
@@ -1985,6 +2007,304 @@ static int codecValBest(CodecOut *p, const double *aVal, int n){
     return 0;
   }
   return codecValRaw(p, aVal, n);
+}
+
+/*
+** DICT: a block with few distinct values (CPU percentages on a 0.002 grid,
+** request counts, states) as the table of its k distinct bit patterns in
+** increasing order of value, written as a value block of k values (any tag
+** but DICT), then the index of each value in the table as a packed integer
+** column.  The table costs about what the distinct values cost in a DEC
+** block, the indices log2(k) bits or less each (PFOR exceptions for rare
+** values); decoding is an unpack and a gather.
+*/
+
+/* Slots of the hash table of distinct values: a power of two, at least
+** twice the most distinct values a block keeps (CODEC_BLOCK/2). */
+#define CODEC_DICT_HASH 1024
+
+/* A block has at most this many distinct values when DICT is tried. */
+#define CODEC_DICT_MAX (CODEC_BLOCK/2)
+
+/* Positions sampled before DICT is tried at all. */
+#define CODEC_DICT_SAMPLE 64
+
+/* Sortable form of the bits of a double: unsigned order is numeric order
+** (-NaN < -inf < ... < -0 < +0 < ... < +inf < NaN). */
+static uint64_t codecOrderKey(uint64_t u){
+  return u ^ ((0 - (u >> 63)) | ((uint64_t)1 << 63));
+}
+
+/* How many of CODEC_DICT_SAMPLE values sampled from aVal[0..n) repeat
+** one sampled before.  With c repeats, a block of K equally frequent
+** values has about K = CODEC_DICT_SAMPLE^2 / (2c) distinct ones (fewer
+** when some are frequent): an estimate that lets blocks of many distinct
+** values (noisy gauges, counters) skip DICT cheaply. */
+static int codecDictRepeats(const double *aVal, int n){
+  uint64_t aSlot[2*CODEC_DICT_SAMPLE];
+  uint64_t mUsed[2] = {0, 0};
+  int k, c = 0;
+  for(k=0; k<CODEC_DICT_SAMPLE; k++){
+    uint64_t u = codecDoubleBits(aVal[(int)((int64_t)k*n/CODEC_DICT_SAMPLE)]);
+    unsigned h = (unsigned)((u*0x9E3779B97F4A7C15ULL) >> 57);   /* 0..127 */
+    while( mUsed[h>>6] & ((uint64_t)1 << (h & 63)) ){
+      if( aSlot[h]==u ){ c++; break; }
+      h = (h + 1) & (2*CODEC_DICT_SAMPLE - 1);
+    }
+    mUsed[h>>6] |= (uint64_t)1 << (h & 63);
+    aSlot[h] = u;
+  }
+  return c;
+}
+
+/*
+** The most distinct values with which a DICT block of n values may still
+** be smaller than nBest bytes: the indices take about w = bitlen(k-1)
+** bits each, and the table, sorted, about half of what its k values cost
+** in the block (nBest/n each).  An estimate; 0 when DICT cannot pay.
+*/
+static int codecDictMax(int n, size_t nBest){
+  int w, kMax = 0;
+  for(w=1; w<=10; w++){
+    int64_t nBudget = (int64_t)nBest - 4 - ((int64_t)n*w + 7)/8;
+    int64_t kFit, kLo = w==1 ? 2 : ((int64_t)1 << (w-1)) + 1;
+    if( nBudget<=0 ) break;
+    kFit = nBudget*2*n/(int64_t)nBest;
+    if( kFit>((int64_t)1 << w) ) kFit = (int64_t)1 << w;
+    if( kFit>=kLo ) kMax = (int)kFit;
+  }
+  return kMax<CODEC_DICT_MAX ? kMax : CODEC_DICT_MAX;
+}
+
+/*
+** The distinct bit patterns of aVal[0..n) in order of first appearance
+** into aKey[], and for each value the position of its pattern there into
+** aEntry[].  Return their number k, or 0 if there are more than kMax
+** (<= CODEC_DICT_MAX).
+*/
+static int codecDictBuild(const double *aVal, int n, int kMax, uint64_t *aKey,
+                          uint16_t *aEntry){
+  uint16_t aHash[CODEC_DICT_HASH];     /* entry + 1, 0 for an empty slot */
+  int k = 0, i;
+  memset(aHash, 0, sizeof(aHash));
+  for(i=0; i<n; i++){
+    uint64_t u = codecDoubleBits(aVal[i]);
+    unsigned h = (unsigned)((u*0x9E3779B97F4A7C15ULL) >> 54);   /* 10 bits */
+    while( 1 ){
+      int e = aHash[h];
+      if( e==0 ){
+        if( k==kMax ) return 0;
+        aKey[k] = u;
+        aHash[h] = (uint16_t)++k;
+        aEntry[i] = (uint16_t)(k - 1);
+        break;
+      }
+      if( aKey[e-1]==u ){
+        aEntry[i] = (uint16_t)(e - 1);
+        break;
+      }
+      h = (h + 1) & (CODEC_DICT_HASH - 1);
+    }
+  }
+  return k;
+}
+
+/*
+** Sort the k entries of aKey[] by value: aRank[j] gets the place of entry
+** j in increasing order (codecOrderKey), aSorted[r] the bits of place r.
+** LSD radix sort, 8 bits a pass, skipping the bytes that every key shares.
+*/
+static void codecDictSort(const uint64_t *aKey, int k, uint16_t *aRank,
+                          uint64_t *aSorted){
+  uint64_t aA[CODEC_DICT_MAX], aB[CODEC_DICT_MAX];
+  uint16_t aIa[CODEC_DICT_MAX], aIb[CODEC_DICT_MAX];
+  uint64_t *pK = aA, *pK2 = aB;
+  uint16_t *pI = aIa, *pI2 = aIb;
+  uint64_t mOr = 0, mAnd = ~(uint64_t)0;
+  int j, sh;
+  for(j=0; j<k; j++){
+    uint64_t x = codecOrderKey(aKey[j]);
+    aA[j] = x;
+    aIa[j] = (uint16_t)j;
+    mOr |= x;
+    mAnd &= x;
+  }
+  for(sh=0; sh<64; sh+=8){
+    int aCnt[257];
+    if( (((mOr ^ mAnd) >> sh) & 0xff)==0 ) continue;
+    memset(aCnt, 0, sizeof(aCnt));
+    for(j=0; j<k; j++) aCnt[((pK[j] >> sh) & 0xff) + 1]++;
+    for(j=1; j<257; j++) aCnt[j] += aCnt[j-1];
+    for(j=0; j<k; j++){
+      int d = aCnt[(pK[j] >> sh) & 0xff]++;
+      pK2[d] = pK[j];
+      pI2[d] = pI[j];
+    }
+    { uint64_t *t = pK; pK = pK2; pK2 = t; }
+    { uint16_t *t = pI; pI = pI2; pI2 = t; }
+  }
+  for(j=0; j<k; j++){
+    aRank[pI[j]] = (uint16_t)j;
+    aSorted[j] = aKey[pI[j]];
+  }
+}
+
+/* Largest range of scaled integers that codecDictInts() takes (a bitmap
+** of 16 KiB). */
+#define CODEC_DICT_RANGE (1<<17)
+
+/* Bits set in v (SWAR: no dependence on a popcount instruction). */
+static int codecPopcount(uint64_t v){
+  v = v - ((v >> 1) & 0x5555555555555555ULL);
+  v = (v & 0x3333333333333333ULL) + ((v >> 2) & 0x3333333333333333ULL);
+  v = (v + (v >> 4)) & 0x0f0f0f0f0f0f0f0fULL;
+  return (int)((v * 0x0101010101010101ULL) >> 56);
+}
+
+/*
+** The table and indices of a DICT block whose values are decimals
+** aN[i] / 10^e (plus a correction of a few ulps, when they are not exact)
+** with a range of at most CODEC_DICT_RANGE: a bitmap over [min, max] gives
+** the distinct integers in order, and the rank of each, without a hash
+** table or a sort.  That is the order of the values, and each integer
+** must stand for one value: if two values of one integer have different
+** bits (a correction, a NaN), return -1, as for a range too wide.  Set
+** aIdx[], aDict[] and return k; 0 if k > kMax.
+*/
+static int codecDictInts(const int64_t *aN, const double *aVal, int n,
+                         int kMax, int64_t *aIdx, double *aDict){
+  uint64_t aBit[CODEC_DICT_RANGE/64];
+  uint16_t aPre[CODEC_DICT_RANGE/64];
+  int64_t iMin = aN[0], iMax = aN[0];
+  int i, w, nWord, k = 0;
+  for(i=1; i<n; i++){
+    iMin = aN[i]<iMin ? aN[i] : iMin;
+    iMax = aN[i]>iMax ? aN[i] : iMax;
+  }
+  if( (uint64_t)iMax - (uint64_t)iMin>=CODEC_DICT_RANGE ) return -1;
+  nWord = (int)(((uint64_t)iMax - (uint64_t)iMin) >> 6) + 1;
+  memset(aBit, 0, sizeof(uint64_t)*(size_t)nWord);
+  for(i=0; i<n; i++){
+    uint64_t b = (uint64_t)aN[i] - (uint64_t)iMin;
+    aBit[b >> 6] |= (uint64_t)1 << (b & 63);
+  }
+  for(w=0; w<nWord; w++){
+    aPre[w] = (uint16_t)k;
+    k += codecPopcount(aBit[w]);
+  }
+  if( k>kMax ) return 0;
+  for(i=0; i<n; i++){
+    uint64_t b = (uint64_t)aN[i] - (uint64_t)iMin;
+    aIdx[i] = aPre[b >> 6]
+            + codecPopcount(aBit[b >> 6] & (((uint64_t)1 << (b & 63)) - 1));
+    aDict[aIdx[i]] = aVal[i];
+  }
+  for(i=0; i<n; i++){
+    if( codecDoubleBits(aDict[aIdx[i]])!=codecDoubleBits(aVal[i]) ) return -1;
+  }
+  return k;
+}
+
+/*
+** Plan of the index column aIdx[0..n) of a DICT block of k values:
+** frame of reference, from the count of each index (no sampling, no pass
+** over the column): its range, its median as the center, and the
+** histogram of the bit lengths of the offsets from it, for
+** codecPlanFinish().
+*/
+static void codecDictIdxPlan(const int64_t *aIdx, int n, int k,
+                             CodecPlan *p){
+  const uint64_t iSign = (uint64_t)1 << 63;
+  int aCnt[CODEC_DICT_MAX];
+  int aHist[4][65];
+  uint64_t x0 = (uint64_t)aIdx[0];
+  int i, j, jMin = -1, jMax = 0, jMed = 0, nCum = 0;
+  memset(aCnt, 0, sizeof(int)*(size_t)k);
+  memset(aHist, 0, sizeof(aHist));
+  for(i=1; i<n; i++) aCnt[aIdx[i]]++;
+  for(j=0; j<k; j++){
+    if( aCnt[j]==0 ) continue;
+    if( jMin<0 ) jMin = j;
+    jMax = j;
+    if( 2*nCum<n-1 ) jMed = j;
+    nCum += aCnt[j];
+  }
+  for(j=jMin; j<=jMax; j++){
+    aHist[0][codecBitLen(codecZigzag((uint64_t)(j - jMed)))] += aCnt[j];
+  }
+  memset(p, 0, sizeof(*p));
+  p->eXform = CODEC_X_FOR;
+  p->iFirst = x0;
+  p->iDiv = 1;
+  codecPlanFinish(n, p, ((uint64_t)jMin - x0) ^ iSign,
+                  ((uint64_t)jMax - x0) ^ iSign, (uint64_t)jMed - x0, aHist);
+}
+
+/*
+** Write aVal[0..n) as a DICT block if its size is estimated below nBest
+** (the estimate does not depend on the room left).  Return 1 if written, 0
+** if not (nothing written), or TSM_CODEC_TOOSMALL.
+*/
+static int codecValDict(CodecOut *p, const double *aVal, const int64_t *aN,
+                        int e, int n, size_t nBest){
+  double aDict[CODEC_DICT_MAX];
+  int64_t aIdx[CODEC_BLOCK];
+  uint8_t aTab[1 + 8*CODEC_DICT_MAX];
+  CodecOut tab;
+  CodecPlan plan;
+  size_t nHdr, nDict, iStart;
+  int k, kMax, i, rc;
+
+  if( n<2*CODEC_DICT_SAMPLE ) return 0;
+  kMax = codecDictMax(n, nBest);
+  if( kMax<2
+   || codecDictRepeats(aVal, n)*kMax < CODEC_DICT_SAMPLE*CODEC_DICT_SAMPLE/4 ){
+    return 0;
+  }
+  k = aN ? codecDictInts(aN, aVal, n, kMax, aIdx, aDict) : -1;
+  if( k<0 ){
+    /* any values: a hash table of their bits, then a sort */
+    uint64_t aKey[CODEC_DICT_MAX];
+    uint64_t aSorted[CODEC_DICT_MAX];
+    uint16_t aEntry[CODEC_BLOCK];
+    uint16_t aRank[CODEC_DICT_MAX];
+    e = -1;
+    k = codecDictBuild(aVal, n, kMax, aKey, aEntry);
+    if( k<2 ) return 0;
+    codecDictSort(aKey, k, aRank, aSorted);
+    for(i=0; i<n; i++) aIdx[i] = aRank[aEntry[i]];
+    memcpy(aDict, aSorted, sizeof(double)*(size_t)k);
+  }
+  if( k<2 ) return 0;
+  nHdr = 1 + (size_t)codecVarintLen((uint64_t)k);
+  if( nHdr + (size_t)k>=nBest ) return 0;
+  codecDictIdxPlan(aIdx, n, k, &plan);
+  if( nHdr + plan.nByte>=nBest ) return 0;
+
+  /* the table, a value block of its own (never a DICT) */
+  tab.a = aTab;
+  tab.n = sizeof(aTab);
+  tab.iOff = 0;
+  tab.bDict = 0;
+  rc = codecValBest(&tab, aDict, k, 0, e, 1<<CODEC_X_DELTA);
+  if( rc ) return rc;
+  nDict = nHdr + tab.iOff + plan.nByte;
+  if( nDict>=nBest ) return 0;
+
+  if( codecRoom(p)<nHdr + tab.iOff ) return TSM_CODEC_TOOSMALL;
+  iStart = p->iOff;
+  p->a[p->iOff++] = CODEC_VAL_DICT;
+  codecOutVarint(p, (uint64_t)k);
+  memcpy(&p->a[p->iOff], aTab, tab.iOff);
+  p->iOff += tab.iOff;
+  rc = codecIntWrite(p, aIdx, n, &plan, 0);
+  if( rc==CODEC_EPLAN ){
+    p->iOff = iStart;          /* the other encodings instead */
+    return 0;
+  }
+  if( rc ) return rc;
+  p->bDict = 1;
+  return 1;
 }
 
 /*************************************************************************
@@ -2027,7 +2347,33 @@ static const uint8_t *codecReadCorr(const uint8_t *p, const uint8_t *pEnd,
 }
 
 static const uint8_t *codecReadVal(const uint8_t *p, const uint8_t *pEnd,
-                                   double *aVal, int n){
+                                   double *aVal, int n, int bDict);
+
+/*
+** Decode a DICT block of n values (after its tag): k, the table (a value
+** block that is not DICT), the packed indices, each < k.
+*/
+static const uint8_t *codecReadDict(const uint8_t *p, const uint8_t *pEnd,
+                                    double *aVal, int n){
+  double aDict[CODEC_BLOCK];
+  int64_t aIdx[CODEC_BLOCK];
+  uint64_t k = 0, bad = 0;
+  int i;
+  p = codecGetVarint(p, pEnd, &k);
+  if( p==0 || k<1 || k>(uint64_t)n ) return 0;
+  p = codecReadVal(p, pEnd, aDict, (int)k, 0);
+  if( p ) p = codecIntRead(p, pEnd, n, aIdx);
+  if( p==0 ) return 0;
+  for(i=0; i<n; i++) bad |= (uint64_t)aIdx[i]>=k;
+  if( bad ) return 0;
+  for(i=0; i<n; i++) aVal[i] = aDict[aIdx[i]];
+  return p;
+}
+
+/* Decode a value block of n values; DICT only if bDict (chunk version 2,
+** and not inside a DICT). */
+static const uint8_t *codecReadVal(const uint8_t *p, const uint8_t *pEnd,
+                                   double *aVal, int n, int bDict){
   int i;
   if( p>=pEnd ) return 0;
   switch( *p++ ){
@@ -2100,6 +2446,8 @@ static const uint8_t *codecReadVal(const uint8_t *p, const uint8_t *pEnd,
     }
     case CODEC_VAL_XOR:
       return codecReadXor(p, pEnd, aVal, n);
+    case CODEC_VAL_DICT:
+      return bDict ? codecReadDict(p, pEnd, aVal, n) : 0;
   }
   return 0;
 }
@@ -2128,6 +2476,7 @@ int tsmCodecEncode(const int64_t *aTs, const double *aVal, int n, int eMode,
   }
   out.a = aOut;
   out.n = nOut;
+  out.bDict = 0;
   out.a[0] = CODEC_VERSION;
   out.a[1] = (uint8_t)eMode;
   out.iOff = 2 + codecPutVarint(&aOut[2], (uint64_t)n);
@@ -2153,9 +2502,11 @@ int tsmCodecEncode(const int64_t *aTs, const double *aVal, int n, int eMode,
         rc = codecValDecvar(&out, &aVal[i], nBlock);
       }
     }else{
-      rc = codecValBest(&out, &aVal[i], nBlock);
+      rc = codecValBest(&out, &aVal[i], nBlock, 1, -1,
+                        (1<<CODEC_X_FOR)|(1<<CODEC_X_DELTA));
     }
   }
+  if( out.bDict ) out.a[0] = CODEC_VERSION_DICT;
   return rc ? rc : (int)out.iOff;
 }
 
@@ -2164,7 +2515,8 @@ static const uint8_t *codecHeader(const uint8_t *a, size_t n, int *pnSample,
                                   int *peMode){
   uint64_t nSample;
   const uint8_t *p;
-  if( a==0 || n<3 || a[0]!=CODEC_VERSION || (a[1] & ~3)!=0 ) return 0;
+  if( a==0 || n<3 || (a[1] & ~3)!=0 ) return 0;
+  if( a[0]!=CODEC_VERSION && a[0]!=CODEC_VERSION_DICT ) return 0;
   p = codecGetVarint(&a[2], a+n, &nSample);
   if( p==0 || nSample>TSM_CODEC_MAX_SAMPLES ) return 0;
   *pnSample = (int)nSample;
@@ -2202,7 +2554,7 @@ int tsmCodecDecodeEx(const uint8_t *a, size_t n, int64_t *aTs, double *aVal,
   p = codecReadTs(p, pEnd, aTs, nSample, flags);
   for(i=0; p && i<nSample; i+=CODEC_BLOCK){
     int nBlock = nSample - i < CODEC_BLOCK ? nSample - i : CODEC_BLOCK;
-    p = codecReadVal(p, pEnd, &aVal[i], nBlock);
+    p = codecReadVal(p, pEnd, &aVal[i], nBlock, a[0]==CODEC_VERSION_DICT);
   }
   if( p!=pEnd ) return TSM_CODEC_CORRUPT;
   return nSample;

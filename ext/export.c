@@ -23,7 +23,8 @@
 ** timestamps.  Series without samples are left out; no series gives ''.
 **
 ** tsm_export(selector, start, end, format) (table-valued, column data and
-** the hidden argument columns) writes every sample of the matching series
+** the hidden argument columns; the selector may also be an INTEGER
+** series_id: exactly that series) writes every sample of the matching series
 ** in [start, end), series by series (metric, then labels, bytewise), in
 ** time order, in one of the formats of format.h.  Its rows, concatenated,
 ** are the document: text rows end at a line end once past EXPORT_ROW_BYTES;
@@ -69,13 +70,50 @@ static int cmpItem(const void *a, const void *b){
   return c ? c : strcmp(x->zLabels, y->zLabels);
 }
 
-/* The series matched by the selector value (NULL: every series), sorted
-** by metric and labels, after flushing this connection's samples. */
+/* The one series iSeries (none if there is no such series). */
+static int exportOneSeries(TsmCtx *p, int64_t iSeries, TsmSeriesList *pList){
+  sqlite3_stmt *pStmt = 0;
+  int rc = sqlite3_prepare_v2(p->db,
+      "SELECT metric, labels FROM main.tsm_ids WHERE series_id=?1", -1,
+      &pStmt, 0);
+  if( rc==SQLITE_OK ){
+    sqlite3_bind_int64(pStmt, 1, iSeries);
+    if( sqlite3_step(pStmt)==SQLITE_ROW ){
+      const char *zM = (const char*)sqlite3_column_text(pStmt, 0);
+      const char *zL = (const char*)sqlite3_column_text(pStmt, 1);
+      pList->a = sqlite3_malloc(sizeof(pList->a[0]));
+      if( pList->a && zM && zL ){
+        pList->a[0].iSeries = iSeries;
+        pList->a[0].zMetric = sqlite3_mprintf("%s%c%s", zM, 0, zL);
+        if( pList->a[0].zMetric ){
+          pList->a[0].zLabels = &pList->a[0].zMetric[strlen(zM)+1];
+          pList->n = 1;
+        }
+      }
+      if( pList->n==0 ) rc = SQLITE_NOMEM;
+    }
+  }
+  if( rc==SQLITE_OK ) rc = sqlite3_finalize(pStmt);
+  else sqlite3_finalize(pStmt);
+  return rc;
+}
+
+/* The series matched by the selector value (NULL: every series; an
+** INTEGER: that series_id), sorted by metric and labels, after flushing
+** this connection's samples. */
 static int exportSeries(TsmCtx *p, sqlite3_value *pSel, TsmSeriesList *pList,
                         char **pzErr){
   TsmSelector sel;
   int rc, bExists = 0;
   memset(&sel, 0, sizeof(sel));
+  if( pSel && sqlite3_value_type(pSel)==SQLITE_INTEGER ){
+    rc = tsmStoreFlush(p, 0, pzErr);
+    if( rc==SQLITE_OK ) rc = tsmStoreReady(p, 0, &bExists, pzErr);
+    if( rc==SQLITE_OK && bExists ){
+      rc = exportOneSeries(p, sqlite3_value_int64(pSel), pList);
+    }
+    return rc;
+  }
   if( pSel && sqlite3_value_type(pSel)!=SQLITE_NULL ){
     rc = tsmSelectorFromValue(pSel, &sel, pzErr);
   }else{
@@ -418,8 +456,10 @@ static int exportFilter(sqlite3_vtab_cursor *pCursor, int idxNum,
   }
   /* Arguments in order, so that the first bad one is reported. */
   memset(&sel, 0, sizeof(sel));
-  rc = tsmSelectorFromValue(apArg[0], &sel, &zErr);
-  tsmSelectorFree(&sel);
+  if( sqlite3_value_type(apArg[0])!=SQLITE_INTEGER ){
+    rc = tsmSelectorFromValue(apArg[0], &sel, &zErr);
+    tsmSelectorFree(&sel);
+  }
   if( rc==SQLITE_OK ) rc = tsmTsFromValue(apArg[1], "start", &iStart, &zErr);
   if( rc==SQLITE_OK ) rc = tsmTsFromValue(apArg[2], "end", &iEnd, &zErr);
   if( rc==SQLITE_OK ){

@@ -563,7 +563,11 @@ static void headCachePut(TsmCtx *p, int64_t iSeries, int bSealed,
                          int64_t iSealedLast, const int64_t *aTs,
                          const double *aVal, int n){
   TsmHead **ppH, *pH;
-  assert( n>=0 && n<TSM_HEAD_MAX );
+  assert( n>=0 && n<TSM_HEAD_MAX );    /* chunkSeal leaves fewer */
+  if( n<0 || n>=TSM_HEAD_MAX ){
+    tsmHeadsForget(p);
+    return;
+  }
   if( p->apHead==0 ){
     p->apHead = sqlite3_malloc64(sizeof(TsmHead*)*TSM_HEAD_CACHE);
     if( p->apHead==0 ) return;

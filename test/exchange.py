@@ -15,9 +15,9 @@ directory and a free port, and stopped at the end:
   4. InfluxDB 1.6: 'influx' to /write, read back with InfluxQL; and line
      protocol written to InfluxDB and to tsm_import reads back equal.
   5. node_exporter's /metrics into tsm_import(.., 'prometheus').
-  6. tools/tsm-ship.sh to VictoriaMetrics: ship, record more (late samples
-     too), kill the server in the middle of a run, restart, ship again:
-     the server holds every sample exactly once.
+  6. tools/tsm-ship.sh to VictoriaMetrics: ship, record more (late samples,
+     an offline device's backlog), kill the server in the middle of a run,
+     restart, ship again: the server holds every sample exactly once.
 
 A part whose program is missing is skipped with the reason.  Prints
 "N passed, N failed[, N skipped]".
@@ -522,7 +522,7 @@ def part_ship():
                 '  while %s -s -o /dev/null "$SHIM_HEALTH"; do sleep 0.1; done\n'
                 'fi\nexec %s "$@"\n' % (which("curl"), which("curl")))
     os.chmod(shim, 0o755)
-    env = dict(os.environ, TSM_EXT=EXT, SLICE="300000",
+    env = dict(os.environ, TSM_EXT=EXT,
                SHIM_COUNT=os.path.join(TMP, "shim_count"),
                SHIM_HEALTH=url + "/health")
     script = os.path.join(ROOT, "tools", "tsm-ship.sh")
@@ -536,15 +536,25 @@ def part_ship():
     # 1: ship up to 30 minutes ago
     r = ship(30 * 60000)
     check("6.1 first run", (r.returncode, r.stderr), (0, ""))
-    pos = conn.execute("SELECT shipped_to FROM ship_position").fetchone()[0]
-    check("6.2 position", now - 30 * 60000 <= pos <= now - 29 * 60000, True)
-    # 2: more samples: late ones (older than each series' newest, after the
-    #    position) and new ones
-    b = [("edge_temp", 1000 + i, json.dumps({"room": "b"}), pos + 5 + i * 37000)
+    pos = dict(conn.execute("SELECT labels, shipped_to FROM ship_position "
+                            "JOIN tsm_series USING (series_id)").fetchall())
+    newest = {l: conn.execute(
+        "SELECT max(ts) + 1 FROM tsm_samples WHERE labels = ? AND ts < ?",
+        (l, p)).fetchone()[0] for l, p in pos.items()}
+    check("6.2 positions: one past the newest sample sent", pos, newest)
+    check("6.2.1", all(now - 30 * 60000 - 10000 < p <= now - 29 * 60000
+                       for p in pos.values()), True)
+    # 2: more samples: late ones (older than the series' newest, after its
+    #    position), the backlog of a device that was offline (room e, times
+    #    before the first run's end) and new ones
+    pb = pos['{"room":"b"}']
+    b = [("edge_temp", 1000 + i, json.dumps({"room": "b"}), pb + 5 + i * 37000)
          for i in range(20)]
+    e = [("edge_temp", 3000 + i, json.dumps({"room": "e"}), now - 35 * 60000 + i * 10000)
+         for i in range(25)]
     c = [("edge_temp", 2000 + i, json.dumps({"room": r}), now - 110000 + i * 1000)
          for r in ("a", "d") for i in range(40)]
-    record(b + c)
+    record(b + e + c)
     # 3: a run during which the server goes away at the third request
     os.unlink(env["SHIM_COUNT"])
     r = ship(60000, kill_at=3, pid=vm.pid)
@@ -556,17 +566,20 @@ def part_ship():
     check("6.4 resumed", (r.returncode, r.stderr), (0, ""))
     r = ship(60000)
     check("6.5 again", (r.returncode, r.stderr), (0, ""))
-    pos = conn.execute("SELECT shipped_to FROM ship_position").fetchone()[0]
     http(url + "/internal/force_flush")
     q = urllib.parse.urlencode({"match[]": '{__name__="edge_temp"}',
                                 "start": (now - 3600000) // 1000, "end": now // 1000 + 60})
     code, text = http(url + "/api/v1/export?" + q)
     got = parse_vm_export(text.decode())
-    want = tsm_samples(conn, "metric='edge_temp' AND ts < ?", (pos,))
+    want = tsm_samples(conn, "metric='edge_temp' AND ts < (SELECT shipped_to "
+                       "FROM ship_position p WHERE p.series_id=tsm_samples.series_id)")
     check("6.6 every sample exactly once", got, want)
     check("6.7", sum(len(s) for s in got.values()),
-          len([x for x in a + b + c if x[3] < pos]))
-    check("6.8 late samples", len([x for x in b if x[3] < pos]), 20)
+          len([x for x in a + b + e + c if x[3] < now - 60000]))
+    check("6.8 late samples and the backlog",
+          [len(got.get(("edge_temp", '{"room":"%s"}' % r), [])) for r in "abcde"],
+          [len([x for x in a + b + e + c if x[3] < now - 60000 and json.loads(x[2])["room"] == r])
+           for r in "abcde"])
     stop(vm)
     conn.close()
 

@@ -15,40 +15,44 @@
 # Environment:
 #   TSM_EXT   the tsm extension to load (default: tsm, found by SQLite)
 #   FORMAT    jsonl, influx or remote_write (default jsonl)
-#   SELECTOR  which series (default '{}': every series)
+#   METRICS   GLOB pattern of the metrics to ship (default '*')
 #   LAG       ms: ship only samples older than now-LAG (default 60000)
-#   SLICE     ms of samples per slice (default 600000)
-#   TARGET    name of this destination's position (default: URL)
-#   SPOOL     directory for the slice in flight (default: DB.ship/<hash>)
+#   TARGET    name of this destination's positions (default: URL)
+#   SPOOL     directory of the run in flight (default: DB.ship/<hash>)
 #
-# How it keeps its place.  The position is a timestamp per target, kept in
-# the store itself in the table ship_position(target, shipped_to): every
-# sample with ts < shipped_to was sent.  A run cuts [shipped_to, now-LAG)
-# into slices.  Each slice is exported once into the spool directory (one
-# file per request) together with its bounds; each file is deleted after
-# the server answered 2xx; when the spool is empty the position moves to
-# the end of the slice, in one transaction.  A run that fails (server down,
-# killed mid-slice, machine off) exits non-zero and leaves the rest of the
-# slice in the spool; the next run sends what is left first.  So a sample
-# is sent once, except a request whose 2xx answer was lost, which is sent
-# again (the server received it twice: VictoriaMetrics keeps both copies
-# unless run with -dedup.minScrapeInterval=1ms; Prometheus and InfluxDB
-# drop an identical sample).
+# How it keeps its place.  The positions are kept in the store itself, in
+# the table ship_position(target, series_id, shipped_to): every sample of
+# that series with ts < shipped_to was sent, and shipped_to is one past the
+# newest sample sent.  A run exports, in one read transaction, each
+# series' samples from its position up to now-LAG into the spool directory
+# (one file per request, requests of at most 64 KiB of text or 5000
+# samples), then writes there the SQL that moves the positions.  Each file
+# is deleted after the server answered 2xx; when none is left the
+# positions move, in one transaction.  A run that fails (server down,
+# killed mid-run, machine off) exits non-zero and leaves the rest in the
+# spool; the next run sends what is left first.  So a sample is sent once,
+# except a request whose 2xx answer was lost, which is sent again (the
+# server got it twice: VictoriaMetrics keeps both copies unless run with
+# -dedup.minScrapeInterval=1ms; Prometheus and InfluxDB drop an identical
+# sample).
 #
-# Late samples.  A sample recorded less than LAG after its timestamp is
-# shipped in time order with the others.  One recorded later than that,
-# with a timestamp before shipped_to, is not sent by later runs: ship such
-# backfills explicitly with FROM/TO (ms), which sends [FROM, TO) again
-# without moving the position:  FROM=... TO=... tsm-ship.sh DB URL
+# Late samples.  A series whose samples arrive late (a device that was
+# offline uploads its backlog) is shipped from its own position, however
+# long after their time they were recorded.  A sample recorded less than
+# LAG after its timestamp is shipped in order even when it arrives out of
+# order within its series.  Only a sample older than the newest one
+# already sent for its series is not sent by later runs; send such
+# backfills explicitly with FROM/TO (ms), which sends [FROM, TO) of the
+# METRICS again without moving the positions:
+#   FROM=... TO=... tsm-ship.sh DB URL
 set -eu
 
 DB=${1:?usage: tsm-ship.sh DB URL}
 URL=${2:?usage: tsm-ship.sh DB URL}
 TSM_EXT=${TSM_EXT:-tsm}
 FORMAT=${FORMAT:-jsonl}
-SELECTOR=${SELECTOR:-'{}'}
+METRICS=${METRICS:-*}
 LAG=${LAG:-60000}
-SLICE=${SLICE:-600000}
 TARGET=${TARGET:-$URL}
 SPOOL=${SPOOL:-$DB.ship/$(printf '%s' "$TARGET" | cksum | cut -d' ' -f1)}
 
@@ -64,23 +68,9 @@ sql() {
   sqlite3 -bail -batch -newline '' -cmd ".load $TSM_EXT" -cmd ".timeout 30000" \
     "$DB" "$@"
 }
+TS_MIN=-62167219200000       # 0000-01-01, the oldest time tsm takes
 
-# Export [$1, $2) into the spool: one file per request, then the bounds.
-spool_slice() {
-  rm -rf "$SPOOL"
-  mkdir -p "$SPOOL"
-  if [ "$FORMAT" = remote_write ]; then
-    sql "SELECT count(writefile(printf('%s/%08d.req', $(lit "$SPOOL"), rowid), data))
-           FROM tsm_export($(lit "$SELECTOR"), $1, $2, 'remote_write');" >/dev/null
-  else
-    sql "SELECT data FROM tsm_export($(lit "$SELECTOR"), $1, $2, '$FORMAT');" \
-      > "$SPOOL/00000001.req"
-    [ -s "$SPOOL/00000001.req" ] || rm -f "$SPOOL/00000001.req"
-  fi
-  echo "$1 $2" > "$SPOOL/slice"
-}
-
-# POST every file left in the spool, oldest first, deleting each on 2xx.
+# POST every file left in the spool, in order, deleting each on 2xx.
 send_spool() {
   for f in "$SPOOL"/*.req; do
     [ -e "$f" ] || continue
@@ -96,40 +86,54 @@ send_spool() {
   done
 }
 
-# A backfill: send [FROM, TO) again, position untouched.
+# A backfill: send [FROM, TO) again, positions untouched.
 if [ -n "${FROM:-}" ]; then
   SPOOL=$SPOOL.backfill
-  spool_slice "$FROM" "${TO:?TO is needed with FROM}"
+  rm -rf "$SPOOL"
+  mkdir -p "$SPOOL"
+  sql "SELECT count(writefile(printf('%s/%012d-%08d.req', $(lit "$SPOOL"), s.series_id, e.rowid), e.data))
+         FROM tsm_series s, tsm_export(s.series_id, $FROM, ${TO:?TO is needed with FROM}, '$FORMAT') e
+        WHERE s.metric GLOB $(lit "$METRICS");" >/dev/null
   send_spool
   rm -rf "$SPOOL"
   exit 0
 fi
 
 sql "CREATE TABLE IF NOT EXISTS ship_position(
-       target TEXT PRIMARY KEY, shipped_to INTEGER NOT NULL);" >/dev/null
-# The end of this run, fixed at its start.
-now=$(sql "SELECT CAST((julianday('now')-2440587.5)*86400000 AS INTEGER);")
-end=$((now - LAG))
+       target TEXT NOT NULL, series_id INTEGER NOT NULL,
+       shipped_to INTEGER NOT NULL, PRIMARY KEY(target, series_id));" >/dev/null
 
-while :; do
-  pos=$(sql "SELECT shipped_to FROM ship_position WHERE target=$(lit "$TARGET");")
-  # A slice in flight: finish it first (unless it was finished already and
-  # only the clean-up was missed).
-  if [ -f "$SPOOL/slice" ]; then
-    read -r from to < "$SPOOL/slice"
-    if [ -z "$pos" ] || [ "$to" -gt "$pos" ]; then
-      send_spool
-      sql "INSERT INTO ship_position(target, shipped_to) VALUES ($(lit "$TARGET"), $to)
-           ON CONFLICT(target) DO UPDATE SET shipped_to=excluded.shipped_to;" >/dev/null
-      pos=$to
-    fi
-    rm -rf "$SPOOL"
-  fi
-  if [ -z "$pos" ]; then
-    pos=$(sql "SELECT coalesce(min(first_ts), $end) FROM tsm_series;")
-  fi
-  [ "$pos" -lt "$end" ] || break
-  to=$((pos + SLICE))
-  [ "$to" -le "$end" ] || to=$end
-  spool_slice "$pos" "$to"
-done
+# 1. The run in flight, if any: finish it.  (A spool without done.sql was
+#    cut short while being written: nothing of it was sent.)
+if [ -f "$SPOOL/done.sql" ]; then
+  send_spool
+  sql ".read $SPOOL/done.sql" >/dev/null
+fi
+rm -rf "$SPOOL"
+mkdir -p "$SPOOL"
+
+# 2. This run: every series from its position to now-LAG, and the new
+#    positions, from one snapshot of the store.
+T=$(lit "$TARGET")
+sql "BEGIN;
+CREATE TEMP TABLE todo AS
+  SELECT s.series_id AS id, coalesce(p.shipped_to, $TS_MIN) AS lo,
+         CAST((julianday('now')-2440587.5)*86400000 AS INTEGER) - $LAG AS hi
+    FROM tsm_series s LEFT JOIN ship_position p ON p.target=$T AND p.series_id=s.series_id
+   WHERE s.metric GLOB $(lit "$METRICS") AND s.last_ts >= coalesce(p.shipped_to, $TS_MIN);
+SELECT count(writefile(printf('%s/%012d-%08d.req', $(lit "$SPOOL"), t.id, e.rowid), e.data))
+  FROM todo t, tsm_export(t.id, t.lo, t.hi, '$FORMAT') e;
+SELECT writefile($(lit "$SPOOL/done.sql.tmp"),
+  'BEGIN;' || char(10) || coalesce(group_concat(printf(
+    'INSERT INTO ship_position VALUES (%Q, %d, %d) ON CONFLICT(target, series_id) DO UPDATE SET shipped_to=excluded.shipped_to;',
+    $T, id, m + 1), char(10)), '') || char(10) || 'COMMIT;' || char(10))
+  FROM (SELECT t.id, (SELECT max(ts) FROM tsm_samples x
+                       WHERE x.series_id=t.id AND x.ts>=t.lo AND x.ts<t.hi) AS m
+          FROM todo t) WHERE m IS NOT NULL;
+COMMIT;" >/dev/null
+mv "$SPOOL/done.sql.tmp" "$SPOOL/done.sql"
+
+# 3. Send it, then move the positions.
+send_spool
+sql ".read $SPOOL/done.sql" >/dev/null
+rm -rf "$SPOOL"

@@ -92,13 +92,17 @@ static int decodeAny(const uint8_t *a, size_t n, int nMax){
 }
 
 /*
-** Samples from fuzz bytes.  a[0]: bit 0 the mode, bits 1-2 the layout:
+** Samples from fuzz bytes.  a[0]: bit 0 the mode, bits 1-2 the layout
+** (bit 3 set: layout 4):
 **   0  16-byte records: int64 timestamp, IEEE bits of the value
 **   1  2-byte records: timestamp step (signed byte, x1000 ms) and a value
 **      step (signed byte) of a decimal with a[1]%8 fraction digits
 **   2  9-byte records: int64 timestamp, value from a table of specials
 **   3  3-byte records: timestamp jitter and a 16-bit pattern in the high
 **      bits of the value (few mantissa bits: the XOR path)
+**   4  1-byte records, 5-minute steps: one of 8 decimals (bits 0-2), one
+**      ulp more (bit 3, a float artefact), a NaN (bit 4), -0.0 (bit 5):
+**      few distinct values, the DICT path
 ** Returns n; sets *peMode.
 */
 static int samplesFrom(const uint8_t *a, size_t nA, int *peMode){
@@ -113,7 +117,7 @@ static int samplesFrom(const uint8_t *a, size_t nA, int *peMode){
   int eLayout, n = 0, i;
   if( nA<2 ) return 0;
   *peMode = a[0] & 1;
-  eLayout = (a[0] >> 1) & 3;
+  eLayout = (a[0] & 8) ? 4 : (a[0] >> 1) & 3;
   switch( eLayout ){
     case 0:
       for(i=0; n<MAXN && (size_t)(2 + 16*i + 16)<=nA; i++, n++){
@@ -139,6 +143,21 @@ static int samplesFrom(const uint8_t *a, size_t nA, int *peMode){
         aVal[n] = ofBits(aSpecial[a[2 + 9*i + 8] & 15]);
       }
       break;
+    case 4: {
+      static const double aDec[8] = {
+        0.066, 0.068, 51.846, -3.25, 1e6, 0.0, 94.79799999999999, 1e15 + 1
+      };
+      for(i=0; n<MAXN && (size_t)(2 + i + 1)<=nA; i++, n++){
+        uint8_t b = a[2 + i];
+        double v = aDec[b & 7];
+        if( b & 8 ) v = ofBits(bitsOf(v) + 1);
+        if( b & 16 ) v = ofBits(0x7ff0000000000002ULL);
+        if( b & 32 ) v = -0.0;
+        aTs[n] = 1767225600000LL + 300000LL*i;
+        aVal[n] = v;
+      }
+      break;
+    }
     default: {
       int64_t t = 0;
       for(i=0; n<MAXN && (size_t)(2 + 3*i + 3)<=nA; i++, n++){

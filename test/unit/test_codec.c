@@ -482,6 +482,192 @@ static void testLegacyDod(void){
   }
 }
 
+/*
+** Golden byte vectors, one per tag: the encoder must write exactly these
+** bytes for these inputs, and the decoder read them back bit for bit.
+** They pin the format of docs/FORMAT.md ("Chunk encoding"); cases 0-5 are
+** version-1 chunks (case 0 with the unordered flag: its timestamps are
+** random), case 6 a version-2 chunk.
+*/
+static int goldenInput(int iCase){
+  uint64_t x = 0x9e3779b97f4a7c15ULL;
+  int i, n = 0;
+  switch( iCase ){
+    case 0:     /* ts RAW, values RAW (BEST), unordered */
+      n = 3;
+      for(i=0; i<n; i++){
+        x = x*6364136223846793005ULL + 1442695040888963407ULL;
+        aTs[i] = (int64_t)x;
+        aVal[i] = ofBits(x);
+      }
+      break;
+    case 1:     /* ts VARDOD, values DECVAR (FAST) */
+    case 2:     /* ts PACKED, values DEC (BEST) */
+      n = 8;
+      for(i=0; i<n; i++){
+        aTs[i] = 1767225600000LL + 1000*i + (i%3);
+        aVal[i] = (double)(i*i) / 100;
+      }
+      break;
+    case 3:     /* values CONST (BEST) */
+      n = 5;
+      for(i=0; i<n; i++){ aTs[i] = 1000*i; aVal[i] = 42.5; }
+      break;
+    case 4:     /* values DECVARC (FAST): a float artefact */
+      n = 4;
+      for(i=0; i<n; i++){ aTs[i] = 1000*i; aVal[i] = i==2 ? 0.1 + 0.2 : i*0.5; }
+      break;
+    case 5:     /* values XOR (BEST): float32 readings */
+      n = 6;
+      for(i=0; i<n; i++){ aTs[i] = 1000*i; aVal[i] = (double)(float)(1.0/(i + 3)); }
+      break;
+    case 6:     /* values DICT (BEST, version 2): three decimals */
+      n = 256;
+      for(i=0; i<n; i++){
+        aTs[i] = 300000LL*i;
+        aVal[i] = i%7==0 ? 0.134 : (i%3 ? 0.066 : 0.068);
+      }
+      break;
+  }
+  return n;
+}
+
+static const uint8_t aGolden0[53] = {
+    0x01, 0x03, 0x03, 0x00, 0x00, 0xbc, 0x46, 0xbf, 0x21, 0xee, 0xea, 0x2c,
+    0x4f, 0x8d, 0x1a, 0x1a, 0x4d, 0x75, 0x80, 0xaa, 0x32, 0x89, 0x27, 0x6d,
+    0x4a, 0x90, 0xc4, 0xb3, 0x00, 0x00, 0xbc, 0x46, 0xbf, 0x21, 0xee, 0xea,
+    0x2c, 0x4f, 0x8d, 0x1a, 0x1a, 0x4d, 0x75, 0x80, 0xaa, 0x32, 0x89, 0x27,
+    0x6d, 0x4a, 0x90, 0xc4, 0xb3,
+};
+static const uint8_t aGolden1[28] = {
+    0x01, 0x00, 0x08, 0x01, 0x80, 0xa0, 0xd5, 0xed, 0xee, 0x66, 0xd2, 0x0f,
+    0x00, 0x05, 0x06, 0x00, 0x05, 0x06, 0x02, 0x02, 0x00, 0x02, 0x06, 0x0a,
+    0x0e, 0x12, 0x16, 0x1a,
+};
+static const uint8_t aGolden2[31] = {
+    0x01, 0x01, 0x08, 0x02, 0x01, 0x80, 0xa0, 0xd5, 0xed, 0xee, 0x66, 0xd0,
+    0x0f, 0x01, 0x00, 0x02, 0x00, 0x49, 0x12, 0x03, 0x02, 0x02, 0x00, 0x01,
+    0x02, 0x04, 0x00, 0x20, 0x64, 0xa8, 0x0c,
+};
+static const uint8_t aGolden3[21] = {
+    0x01, 0x01, 0x05, 0x02, 0x01, 0x00, 0xd0, 0x0f, 0x01, 0x00, 0x00, 0x00,
+    0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x40, 0x45, 0x40,
+};
+static const uint8_t aGolden4[16] = {
+    0x01, 0x00, 0x04, 0x01, 0x00, 0xd0, 0x0f, 0x00, 0x00, 0x05, 0x01, 0x00,
+    0x14, 0x07, 0x02, 0x30,
+};
+static const uint8_t aGolden5[40] = {
+    0x01, 0x01, 0x06, 0x02, 0x01, 0x00, 0xd0, 0x0f, 0x01, 0x00, 0x00, 0x00,
+    0x04, 0x00, 0x00, 0x00, 0x60, 0x55, 0x55, 0xd5, 0x3f, 0x37, 0xd5, 0xaa,
+    0xaa, 0xfa, 0x72, 0x35, 0x33, 0x33, 0x67, 0x66, 0x66, 0x96, 0xe3, 0x38,
+    0x4e, 0x25, 0x49, 0x12,
+};
+static const uint8_t aGolden6[97] = {
+    0x02, 0x01, 0x80, 0x02, 0x02, 0x01, 0x00, 0xc0, 0xcf, 0x24, 0x01, 0x00,
+    0x00, 0x00, 0x06, 0x03, 0x03, 0x03, 0x02, 0x84, 0x01, 0x02, 0x02, 0x06,
+    0x00, 0x00, 0x08, 0x00, 0x04, 0x01, 0x03, 0x02, 0x00, 0x10, 0x24, 0x41,
+    0x18, 0x04, 0x42, 0x90, 0x04, 0x61, 0x10, 0x08, 0x41, 0x12, 0x84, 0x41,
+    0x20, 0x04, 0x49, 0x10, 0x06, 0x81, 0x10, 0x24, 0x41, 0x18, 0x04, 0x42,
+    0x90, 0x04, 0x61, 0x10, 0x08, 0x41, 0x12, 0x84, 0x41, 0x20, 0x04, 0x49,
+    0x10, 0x06, 0x81, 0x10, 0x24, 0x41, 0x18, 0x04, 0x42, 0x90, 0x04, 0x61,
+    0x10, 0x08, 0x41, 0x12, 0x84, 0x41, 0x20, 0x04, 0x49, 0x10, 0x06, 0x81,
+    0x10,
+};
+static const struct { const uint8_t *a; int n; int eMode; } aGolden[] = {
+  { aGolden0, (int)sizeof(aGolden0), TSM_CODEC_BEST },
+  { aGolden1, (int)sizeof(aGolden1), TSM_CODEC_FAST },
+  { aGolden2, (int)sizeof(aGolden2), TSM_CODEC_BEST },
+  { aGolden3, (int)sizeof(aGolden3), TSM_CODEC_BEST },
+  { aGolden4, (int)sizeof(aGolden4), TSM_CODEC_FAST },
+  { aGolden5, (int)sizeof(aGolden5), TSM_CODEC_BEST },
+  { aGolden6, (int)sizeof(aGolden6), TSM_CODEC_BEST },
+};
+
+static void testGolden(void){
+  int c, i;
+  for(c=0; c<(int)(sizeof(aGolden)/sizeof(aGolden[0])); c++){
+    int n = goldenInput(c), nByte, bSame = 1;
+    nByte = tsmCodecEncode(aTs, aVal, n, aGolden[c].eMode, aBuf, sizeof(aBuf));
+    CHECK_EQ_INT(nByte, aGolden[c].n);
+    CHECK(nByte==aGolden[c].n && memcmp(aBuf, aGolden[c].a, (size_t)nByte)==0);
+    CHECK_EQ_INT(tsmCodecDecode(aGolden[c].a, (size_t)aGolden[c].n, aTs2, aVal2,
+                                MAXN), n);
+    for(i=0; i<n; i++){
+      bSame &= aTs2[i]==aTs[i] && bitsOf(aVal2[i])==bitsOf(aVal[i]);
+    }
+    CHECK(bSame);
+  }
+  /* the tags of each vector, where FORMAT.md puts them */
+  CHECK(aGolden0[3]==0 && aGolden0[28]==0);        /* ts RAW, values RAW */
+  CHECK(aGolden1[3]==1 && aGolden1[18]==2);        /* VARDOD, DECVAR */
+  CHECK(aGolden2[3]==2 && aGolden2[19]==3);        /* PACKED, DEC */
+  CHECK(aGolden3[12]==1);                          /* CONST */
+  CHECK(aGolden4[9]==5);                           /* DECVARC */
+  CHECK(aGolden5[12]==4);                          /* XOR */
+  CHECK(aGolden6[0]==2 && aGolden6[14]==6);        /* version 2, DICT */
+  /* DICT is a version-2 tag: in a version-1 chunk it is corrupt */
+  memcpy(aBuf, aGolden6, sizeof(aGolden6));
+  aBuf[0] = 1;
+  CHECK_EQ_INT(tsmCodecDecode(aBuf, sizeof(aGolden6), aTs2, aVal2, MAXN),
+               TSM_CODEC_CORRUPT);
+  aBuf[0] = 3;
+  CHECK_EQ_INT(tsmCodecDecode(aBuf, sizeof(aGolden6), aTs2, aVal2, MAXN),
+               TSM_CODEC_CORRUPT);
+}
+
+/*
+** DICT blocks (chunk version 2): each way the encoder builds the table --
+** the bitmap of decimal integers, the hash table of bit patterns when
+** some integer stands for two values (a float artefact, a NaN) or the
+** range is wide, values that are not decimals -- must round-trip bit for
+** bit and be chosen where they pay; blocks of many distinct values stay
+** version 1.
+*/
+static void testDict(void){
+  static const double aSet[][6] = {
+    { 0.066, 0.068, 0.134, 0.1, 0.102, 0.132 },              /* bitmap */
+    { 51.846, 51.846000000000004, 44.508, 48.56800000000001,
+      46.714, 41.244 },                                      /* artefacts */
+    { 1.5, 2.25, 0.0, 3.0, 4.125, 0.0 },                     /* NaN below */
+    { -12.5, -0.25, 7.75, -3.0, 0.5, 100.0 },                /* negative */
+    { 0.0, 0.0, 1000.5, 2.25, 30.125, 400.0 },               /* -0.0 below */
+    { 1e12+7, 3e12+1, 7e12+13, 2e12+3, 5e12+11, 9e12+5 },    /* wide range */
+  };
+  int nSet = (int)(sizeof(aSet)/sizeof(aSet[0])), s, i, n = 3000, nByte;
+  for(s=0; s<=nSet; s++){
+    char zWhat[32];
+    snprintf(zWhat, sizeof(zWhat), "dict set %d", s);
+    genTs(1, n);
+    for(i=0; i<n; i++){
+      int j = (int)((rnd() >> 33) % 36);
+      j = j<20 ? 0 : j<28 ? 1 : j<32 ? 2 : j<34 ? 3 : j<35 ? 4 : 5;
+      if( s<nSet ){
+        aVal[i] = aSet[s][j];
+      }else{
+        aVal[i] = (double)(float)(1.0/(j + 3));               /* not decimal */
+      }
+    }
+    if( s==2 ) aVal[17] = ofBits(0x7ff0000000000002ULL);     /* stale NaN */
+    if( s==4 ) aVal[5] = -0.0;
+    nByte = roundTrip(n, TSM_CODEC_BEST, zWhat);
+    CHECK(nByte>0 && aBuf[0]==2);
+    if( nByte>0 ) checkExactBuffer(n, TSM_CODEC_BEST, nByte);
+  }
+  /* many distinct values: no DICT */
+  genTs(1, n);
+  for(i=0; i<n; i++) aVal[i] = (double)(rnd() % 1000000) / 1000;
+  nByte = roundTrip(n, TSM_CODEC_BEST, "dict many");
+  CHECK(nByte>0 && aBuf[0]==1);
+  /* a chunk whose blocks differ: DICT, DEC, CONST */
+  for(i=0; i<n; i++){
+    aVal[i] = i<1024 ? aSet[0][rnd() % 6]*1000 + aSet[3][rnd() % 6]
+            : i<2048 ? (double)i/8 : 2.5;
+  }
+  nByte = roundTrip(n, TSM_CODEC_BEST, "dict mixed");
+  CHECK(nByte>0 && aBuf[0]==2);
+}
+
 /* The unordered flag: set exactly when some timestamp is not greater than
 ** the one before; such chunks decode as they were; other flag bits are
 ** still refused. */
@@ -511,6 +697,8 @@ static void testUnordered(void){
 }
 
 int main(void){
+  testGolden();
+  testDict();
   testUnordered();
   testLegacyDod();
   testErrors();
