@@ -944,7 +944,17 @@ static int chunkInsert(TsmCtx *p, int64_t iSeries, const int64_t *aTs,
 ** for 4 KiB pages) in the leaf and fills its one overflow page: leaves hold
 ** eight such rows and overflow pages are full.  So chunks aim at a blob of
 ** p->nChunkBytes and never exceed p->nChunkBytesMax.
+**
+** Slack, in bytes: the aim is CHUNK_SLACK_AIM below the maximum, so that
+** a piece sized from a guess of bytes per sample rarely passes it;
+** chunkSeal adds samples to a piece only while it is more than
+** CHUNK_SLACK_GROW below the aim; the newest chunk is topped up
+** (chunkWarm) only while it is more than CHUNK_SLACK_WARM below the aim,
+** so that a nearly full chunk is not rewritten for a few more samples.
 */
+#define CHUNK_SLACK_AIM   40
+#define CHUNK_SLACK_GROW  80
+#define CHUNK_SLACK_WARM  200
 static void chunkSizing(TsmCtx *p){
   sqlite3_stmt *pStmt = 0;
   int nPage = 4096, nTop;
@@ -955,7 +965,7 @@ static void chunkSizing(TsmCtx *p){
   sqlite3_finalize(pStmt);
   nTop = (nPage-12)*32/255 - 23 + (nPage-4);
   p->nChunkBytesMax = nTop - TSM_CHUNK_META;
-  p->nChunkBytes = p->nChunkBytesMax - 40;
+  p->nChunkBytes = p->nChunkBytesMax - CHUNK_SLACK_AIM;
 }
 
 /*
@@ -987,7 +997,7 @@ static int chunkSeal(TsmCtx *p, int64_t iSeries, const int64_t *aTs,
       nGuess = cFit;
       if( nByte>p->nChunkBytesMax && c>1 ){
         c = cFit<c ? cFit : c-1;              /* too big: fewer samples */
-      }else if( c<nRem && cFit>c && nByte<p->nChunkBytes-80 ){
+      }else if( c<nRem && cFit>c && nByte<p->nChunkBytes-CHUNK_SLACK_GROW ){
         c = cFit<nRem ? cFit : nRem;          /* room left: more samples */
       }else{
         break;
@@ -1034,7 +1044,7 @@ static int chunkWarm(TsmCtx *p, int64_t iSeries, int64_t *piWarm,
   if( p->nChunkBytes==0 ) chunkSizing(p);
   sqlite3_bind_int64(pStmt, 1, iSeries);
   if( sqlite3_step(pStmt)==SQLITE_ROW
-   && sqlite3_column_int(pStmt, 1)<p->nChunkBytes-200
+   && sqlite3_column_int(pStmt, 1)<p->nChunkBytes-CHUNK_SLACK_WARM
    && sqlite3_column_int(pStmt, 2)<TSM_CHUNK_MAX ){
     /* Its bytes per sample tell how many samples a full chunk takes. */
     double nByte = sqlite3_column_int(pStmt, 1);
@@ -1049,14 +1059,6 @@ static int chunkWarm(TsmCtx *p, int64_t iSeries, int64_t *piWarm,
     if( bFound ) *piWarm = iChunk;
   }
   return rc;
-}
-
-/* Seal aTs/aVal[0..n) as chunks (chunkSeal) for retention.c, which
-** rewrites the chunk cut by a prune. */
-int tsmChunkWrite(TsmCtx *p, int64_t iSeries, const int64_t *aTs,
-                  const double *aVal, int n){
-  int nDone = 0;
-  return chunkSeal(p, iSeries, aTs, aVal, n, 0, 0, 0, &nDone);
 }
 
 /*

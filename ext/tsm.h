@@ -5,8 +5,9 @@
 ** Rooms:
 **   tsm.c           entry point; the table of every function and module;
 **                   the error helper
-**   store.c         schema and migrations, every internal statement, series
-**                   registry and cache, chunk reads and the flush (merge of
+**   store.c         schema and migrations, the store's statements
+**                   (TSM_STMT_*), series registry and cache, head cache,
+**                   chunk reads (TsmReader) and the flush (merge of
 **                   buffered samples into chunks), tsm_check, tsm_stats
 **   buffer.c        the per-connection buffer of recorded samples
 **   func.c          scalar SQL functions
@@ -17,14 +18,20 @@
 **   export.c        tsm_prometheus, tsm_export
 **   import.c        tsm_import
 **   rollup.c        rollup tiers: tsm_downsample, the flush hook that marks
-**                   late samples, tsm_quantile, tsm_rank, tsm_sketch_merge
+**                   late samples, tsm_quantile, tsm_rank, tsm_sketch_merge;
+**                   the statements of rollups and retention (TSM_RSTMT_*),
+**                   TsmRun, the transaction helpers
 **   retention.c     policies (matching, parsing), tsm_prune, automatic
 **                   maintenance at commit, tsm_auto
 **   vtab_rollups.c  tsm_rollups (read)
 **   vtab_retention.c  tsm_retention (policies: read, INSERT, UPDATE, DELETE)
 **   metrics.c       tsm_metrics (rules: type, duplicates, help) and the
 **                   lookups of a metric's rule (tsmMetricDup, tsmMetricMeta)
-**   codec.c parse.c sketch.c format.c   pure modules (no SQLite types)
+**   codec.c parse.c sketch.c format.c   pure modules (no SQLite types);
+**                   format.c: the exchange formats of export and import
+**
+** docs/ARCHITECTURE.md is the map: these files as layers, which file owns
+** which table, and where statements on a table are still spread out.
 **
 ** Naming follows FTS5: tsmXxx crosses files, static helpers are lower-case,
 ** TsmXxx are types.  z string, n count, a array, p pointer, b flag, i integer,
@@ -141,7 +148,10 @@ typedef struct TsmAgg {
   double vMin, vMax, vSum, vFirst, vLast;   /* valid when nVal>0 */
 } TsmAgg;
 
-/* Internal statements, one place: the SQL text is in store.c. */
+/* Cached statements of the store tables: the SQL text is in store.c
+** (azStmt).  Not every statement is here yet: rollup.c has its own list
+** below, and other files prepare statements of their own (see
+** docs/ARCHITECTURE.md, "Who touches which table"). */
 enum {
   TSM_STMT_META_GET,
   TSM_STMT_SERIES_FIND,
@@ -400,11 +410,11 @@ int tsmResolutionFromValue(sqlite3_value *pVal, int bRawOk, int64_t *piRes,
 int tsmKeepFromValue(sqlite3_value *pVal, int64_t *piKeep, char **pzErr);
 void tsmDurationFormat(int64_t ms, char *zBuf);    /* zBuf >= 48 bytes */
 int64_t tsmWallClock(void);
-int tsmRollupFlags(TsmCtx *p, int *peFlags);
 int tsmPrune(TsmCtx *p, int bAuto, int64_t *pnRemoved, char **pzErr);
 int tsmRetentionCommit(TsmCtx *p, char **pzErr);
 
 /* rollup.c */
+int tsmRollupFlags(TsmCtx *p, int *peFlags);
 int tsmRStmt(TsmCtx *p, int eStmt, sqlite3_stmt **ppStmt);
 void tsmRollupClose(TsmCtx *p);
 int tsmRollupFlushed(TsmCtx *p, int64_t iSeries, int64_t tsMin,
@@ -491,9 +501,5 @@ const char *tsmDupName(int eDup);
 void tsmRulesFree(TsmCtx *p);
 void tsmRulesChanged(TsmCtx *p);
 extern sqlite3_module tsmRetentionModule;
-
-/* store.c: write one sealed chunk (used by retention.c to trim a chunk) */
-int tsmChunkWrite(TsmCtx *p, int64_t iSeries, const int64_t *aTs,
-                  const double *aVal, int n);
 
 #endif /* TSM_H */
