@@ -341,6 +341,17 @@ static int exportFamily(ExportCursor *pCur){
   return pCur->zFamily ? SQLITE_OK : SQLITE_NOMEM;
 }
 
+/* The first i in [iRow, iRow+n) whose sample has the same timestamp as
+** the next one (a sample a later one at that timestamp supersedes), or
+** iRow+n. */
+static int exportRunEnd(const TsmCols *pC, int iRow, int n){
+  int i;
+  for(i=iRow; i<iRow+n; i++){
+    if( i+1<pC->n && pC->aTs[i]==pC->aTs[i+1] ) break;
+  }
+  return i;
+}
+
 /* Build the next row in pCur->body (and pCur->packed); bEof when there is
 ** none. */
 static int exportStep(ExportCursor *pCur){
@@ -384,6 +395,15 @@ static int exportStep(ExportCursor *pCur){
     if( rc ) break;
     n = pC->n - pCur->iRow;
     if( n>pCur->nLineMax ) n = pCur->nLineMax;
+    if( pCur->eFormat!=TSM_FMT_JSONL ){
+      /* A 'keep' series may hold several samples at one timestamp (never
+      ** split between chunks).  Only jsonl can carry them (VictoriaMetrics
+      ** keeps them all); Prometheus refuses them and InfluxDB keeps the
+      ** last, so the other formats write the last one recorded. */
+      int j = exportRunEnd(pC, pCur->iRow, n);
+      if( j==pCur->iRow ){ pCur->iRow++; continue; }
+      n = j - pCur->iRow;
+    }
     if( pCur->eFormat==TSM_FMT_REMOTE_WRITE
      && n>EXPORT_RW_SAMPLES-pCur->nBodySamples ){
       n = EXPORT_RW_SAMPLES-pCur->nBodySamples;
