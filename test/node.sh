@@ -5,31 +5,15 @@
 # with npm pack and installed from the tarball, and the Node example of
 # README.md run with it from another directory.
 #
-# better-sqlite3 (and sqlite3) come from npm into build/npm (git-ignored).
-# This test installs them only under CI (CI set, as .ci/run is run), or
-# when they are already there; otherwise it skips with the command to run.
+# better-sqlite3 (and sqlite3) come from npm into build/npm (git-ignored),
+# installed by tools/npm-modules.sh (.ci/run runs it); this test never
+# installs anything and skips when they are missing.
 NAME=node.sh
 . "$(dirname "$0")/helpers/client.sh"
 command -v node >/dev/null 2>&1 || skip_all "no node (Debian: nodejs)"
 NPMDIR=$ROOT/build/npm
-if [ ! -d "$NPMDIR/node_modules/better-sqlite3" ]; then
-  [ -n "$CI" ] || skip_all "better-sqlite3 is not installed (CI installs it; or: npm install --prefix build/npm --nodedir=/usr better-sqlite3 sqlite3)"
-  command -v npm >/dev/null 2>&1 || skip_all "no npm (Debian: npm)"
-  # Native modules build from source (no prebuilt download) against
-  # Debian's node headers; node-sqlite3 links Debian's libsqlite3, quicker
-  # than compiling its own copy.
-  npm_install() {
-    mkdir -p "$NPMDIR" &&
-    npm_config_build_from_source=true npm install --prefix "$NPMDIR" \
-      --no-audit --no-fund --nodedir=/usr better-sqlite3 >"$TMP/npm.log" 2>&1 &&
-    npm_config_build_from_source=true npm_config_sqlite=/usr npm install \
-      --prefix "$NPMDIR" --no-audit --no-fund --nodedir=/usr sqlite3 >>"$TMP/npm.log" 2>&1
-  }
-  if ! timed npm-install npm_install; then
-    echo "! $NAME: npm install failed"; tail -20 "$TMP/npm.log"
-    nfail=$((nfail+1)); finish
-  fi
-fi
+[ -d "$NPMDIR/node_modules/better-sqlite3" ] ||
+  skip_all "better-sqlite3 is not installed (sh tools/npm-modules.sh installs it; .ci/run does)"
 
 # 1: the package's tests, with the package linked to this checkout (as
 # `npm install <repo>/bindings/node` does): it loads dist/tsm.so.
