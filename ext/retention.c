@@ -128,11 +128,13 @@ void tsmPatternScore(const char *z, int *pbExact, int *piScore){
   *piScore = iScore;
 }
 
-/* Load every policy of the store (which must exist). */
+/* Load every policy of the store (which must exist; none when it has no
+** table of policies). */
 int tsmPoliciesLoad(TsmCtx *p, TsmPolicies *pSet){
   sqlite3_stmt *pStmt;
   int rc, nAlloc = 0;
   memset(pSet, 0, sizeof(*pSet));
+  if( !tsmStoreHas(p, TSM_HAVE_TIERS) ) return SQLITE_OK;
   rc = tsmRStmt(p, TSM_RSTMT_POLICIES, &pStmt);
   while( rc==SQLITE_OK && sqlite3_step(pStmt)==SQLITE_ROW ){
     TsmPolicy *pP;
@@ -342,6 +344,7 @@ int tsmRetentionUsage(TsmCtx *p, const TsmPolicies *pSet, TsmUsage *aU,
     memset(&aU[i], 0, sizeof(aU[i]));
     aU[i].tsOldest = INT64_MAX;
   }
+  if( !tsmStoreHas(p, TSM_HAVE_SAMPLES) ) return SQLITE_OK;   /* no series */
   rc = tsmRunOpen(p, 0, &pRun, pzErr);
   if( rc ) return rc;
   aRaw = sqlite3_malloc64(sizeof(int)*(tsmRunSeriesCount(pRun)+1));

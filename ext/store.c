@@ -285,7 +285,60 @@ static int storeExec(TsmCtx *p, const char *zSql, char **pzErr){
 }
 
 /*
-** Apply every migration newer than iFrom, each recording its version.
+** Groups of tables created when first needed (format 7).  Each is the
+** text of the migrations that define its tables (all CREATE ... IF NOT
+** EXISTS), run again when the group is created in a format-7 store; a
+** later migration that changes a group's tables must be added to its
+** list (and must itself skip a store without the group).  A group is
+** present when any of its tables is (a store that lost one of them reads
+** as damaged, with "no such table" errors, not as one without the group).
+*/
+static const struct {
+  int mGroup;                /* TSM_HAVE_xxx */
+  const char *azTable[4];    /* its tables, 0 after the last */
+  int aVersion[2];           /* its migrations, 0 for none */
+} aStoreGroup[] = {
+  { TSM_HAVE_SAMPLES, { "tsm_ids", "tsm_heads", "tsm_chunks", "tsm_counts" },
+                      { 1, 3 } },
+  { TSM_HAVE_TIERS,   { "tsm_policies", "tsm_rollup", "tsm_rollup_state", 0 },
+                      { 2, 0 } },
+  { TSM_HAVE_RULES,   { "tsm_metric_rules", 0, 0, 0 }, { 4, 0 } },
+};
+#define TSM_NGROUP ((int)(sizeof(aStoreGroup)/sizeof(aStoreGroup[0])))
+
+/* The first format that creates groups when needed; a store migrated from
+** an earlier one has every group. */
+#define TSM_FORMAT_LAZY 7
+
+/* The table tsm_meta (as in sql/001_init.sql), all a new store has. */
+static const char zStoreMeta[] =
+  "CREATE TABLE IF NOT EXISTS main.tsm_meta(key TEXT PRIMARY KEY, value ANY)"
+  " WITHOUT ROWID";
+
+/* The text of migration iVersion, or NULL. */
+static const char *storeMigration(int iVersion){
+  int i;
+  for(i=0; i<TSM_NMIGRATION; i++){
+    if( aTsmMigration[i].iVersion==iVersion ) return aTsmMigration[i].zSql;
+  }
+  return 0;
+}
+
+/* Record format iVersion in tsm_meta. */
+static int storeFormat(TsmCtx *p, int iVersion, char **pzErr){
+  char *zSql = sqlite3_mprintf(
+    "INSERT OR REPLACE INTO main.tsm_meta(key, value) "
+    "VALUES('format', %d), ('written_by', '%q')", iVersion, TSM_VERSION);
+  int rc = zSql ? storeExec(p, zSql, pzErr) : SQLITE_NOMEM;
+  sqlite3_free(zSql);
+  return rc;
+}
+
+/*
+** Bring the store up to date and create the groups of tables in mGroup:
+** with iFrom < 0, a new store (tsm_meta alone, recorded as of the current
+** format); else apply every migration newer than iFrom, each recording its
+** version.
 **
 ** In a savepoint when SQLite allows one (not while a statement writes in
 ** autocommit mode; then the statement's own transaction covers it).  In
@@ -299,10 +352,10 @@ static int storeExec(TsmCtx *p, const char *zSql, char **pzErr){
 ** retried here fails too, and the connection stays in the transaction
 ** until the application rolls back.
 */
-static int storeMigrate(TsmCtx *p, int iFrom, char **pzErr){
+static int storeMigrate(TsmCtx *p, int iFrom, int mGroup, char **pzErr){
   int bTxn = sqlite3_get_autocommit(p->db);
   sqlite3_stmt *pRelease = 0, *pUndo = 0;
-  int bSavepoint, rc, i;
+  int bSavepoint, rc, i, j;
   rc = sqlite3_prepare_v2(p->db, "RELEASE tsm_migrate", -1, &pRelease, 0);
   if( rc==SQLITE_OK ){
     rc = sqlite3_prepare_v2(p->db, bTxn ? "ROLLBACK" : "ROLLBACK TO tsm_migrate",
@@ -313,16 +366,24 @@ static int storeMigrate(TsmCtx *p, int iFrom, char **pzErr){
     return rc;
   }
   bSavepoint = sqlite3_exec(p->db, "SAVEPOINT tsm_migrate",0,0,0)==0;
-  for(i=0; rc==SQLITE_OK && i<TSM_NMIGRATION; i++){
-    if( aTsmMigration[i].iVersion<=iFrom ) continue;
-    rc = storeExec(p, aTsmMigration[i].zSql, pzErr);
-    if( rc==SQLITE_OK ){
-      char *zSql = sqlite3_mprintf(
-        "INSERT OR REPLACE INTO main.tsm_meta(key, value) "
-        "VALUES('format', %d), ('written_by', '%q')",
-        aTsmMigration[i].iVersion, TSM_VERSION);
-      rc = zSql ? storeExec(p, zSql, pzErr) : SQLITE_NOMEM;
-      sqlite3_free(zSql);
+  if( iFrom<0 ){
+    /* a new store: tsm_meta, as of the current format */
+    rc = storeExec(p, zStoreMeta, pzErr);
+    iFrom = TSM_FORMAT - 1;
+  }else{
+    for(i=0; rc==SQLITE_OK && i<TSM_NMIGRATION; i++){
+      if( aTsmMigration[i].iVersion<=iFrom ) continue;
+      rc = storeExec(p, aTsmMigration[i].zSql, pzErr);
+      if( rc==SQLITE_OK ) rc = storeFormat(p, aTsmMigration[i].iVersion, pzErr);
+    }
+    iFrom = TSM_FORMAT;
+  }
+  if( rc==SQLITE_OK && iFrom<TSM_FORMAT ) rc = storeFormat(p, TSM_FORMAT, pzErr);
+  for(i=0; rc==SQLITE_OK && i<TSM_NGROUP; i++){
+    if( (mGroup & aStoreGroup[i].mGroup)==0 ) continue;
+    for(j=0; rc==SQLITE_OK && j<2 && aStoreGroup[i].aVersion[j]; j++){
+      const char *zSql = storeMigration(aStoreGroup[i].aVersion[j]);
+      if( zSql ) rc = storeExec(p, zSql, pzErr);
     }
   }
   if( bSavepoint && rc==SQLITE_OK ){
@@ -350,52 +411,109 @@ static int storeMigrate(TsmCtx *p, int iFrom, char **pzErr){
 }
 
 /*
-** Make sure the store is there and current.  With bCreate, create it if it
-** is missing; without, report *pbExists=0 and succeed (readers see an
-** empty store).  A store of a newer format is refused.  Errors: *pzErr
-** (from sqlite3_mprintf, "tsm: ...").
+** Which groups of tables the store has (*pmHave, TSM_HAVE_STORE when it
+** exists at all) and its format (*piFormat, 0 without a store).
 */
-int tsmStoreReady(TsmCtx *p, int bCreate, int *pbExists, char **pzErr){
+static int storeLook(TsmCtx *p, int *pmHave, int *piFormat){
   sqlite3_stmt *pStmt = 0;
-  int rc, bExists = 0, iFormat = 0;
-  tsmCacheValidate(p);
-  if( p->bReady ){
-    if( pbExists ) *pbExists = 1;
-    return SQLITE_OK;
-  }
+  int rc, mHave = 0, i;
+  *piFormat = 0;
   rc = sqlite3_prepare_v2(p->db,
-      "SELECT 1 FROM main.sqlite_schema WHERE type='table' AND name='tsm_meta'",
+      "SELECT name FROM main.sqlite_schema WHERE type='table'"
+      " AND name GLOB 'tsm_*'",
       -1, &pStmt, 0);
-  if( rc==SQLITE_OK ){
-    bExists = sqlite3_step(pStmt)==SQLITE_ROW;
-    rc = sqlite3_finalize(pStmt);
+  while( rc==SQLITE_OK && sqlite3_step(pStmt)==SQLITE_ROW ){
+    const char *z = (const char*)sqlite3_column_text(pStmt, 0);
+    if( z && strcmp(z, "tsm_meta")==0 ) mHave |= TSM_HAVE_STORE;
+    for(i=0; z && i<TSM_NGROUP; i++){
+      int j;
+      for(j=0; j<4 && aStoreGroup[i].azTable[j]; j++){
+        if( strcmp(z, aStoreGroup[i].azTable[j])==0 ){
+          mHave |= aStoreGroup[i].mGroup;
+        }
+      }
+    }
   }
-  if( rc==SQLITE_OK && bExists ){
+  if( rc==SQLITE_OK ) rc = sqlite3_finalize(pStmt);
+  else sqlite3_finalize(pStmt);
+  if( rc==SQLITE_OK && (mHave & TSM_HAVE_STORE) ){
     rc = sqlite3_prepare_v2(p->db, azStmt[TSM_STMT_META_GET], -1, &pStmt, 0);
     if( rc==SQLITE_OK ){
-      if( sqlite3_step(pStmt)==SQLITE_ROW ) iFormat = sqlite3_column_int(pStmt, 0);
+      if( sqlite3_step(pStmt)==SQLITE_ROW ) *piFormat = sqlite3_column_int(pStmt, 0);
       rc = sqlite3_finalize(pStmt);
     }
   }
-  if( rc!=SQLITE_OK ){
-    *pzErr = sqlite3_mprintf("tsm: cannot read the store: %s",
-                             sqlite3_errmsg(p->db));
-    return rc;
+  *pmHave = mHave;
+  return rc;
+}
+
+/*
+** Make sure the store is there and current.  mCreate is a mask of the
+** groups of tables to create if they are missing (TSM_HAVE_xxx; the store
+** itself with any of them); 0 creates nothing.  *pbExists is set to
+** whether the store has its sample tables (without them, readers see an
+** empty store).  A store of a newer format is refused.  Errors: *pzErr
+** (from sqlite3_mprintf, "tsm: ...").
+*/
+int tsmStoreReady(TsmCtx *p, int mCreate, int *pbExists, char **pzErr){
+  int rc, iFormat = 0, mNeed;
+  tsmCacheValidate(p);
+  if( p->bReady && p->bGroupMade && sqlite3_get_autocommit(p->db) ){
+    p->bReady = 0;        /* the transaction that made a group has ended,
+                          ** maybe in a rollback: look again */
   }
-  if( bExists && iFormat>TSM_FORMAT ){
-    *pzErr = sqlite3_mprintf("tsm: this store has format %d but this tsm "
-        "(%s) reads formats up to %d: load a newer tsm",
-        iFormat, TSM_VERSION, TSM_FORMAT);
-    return SQLITE_ERROR;
+  if( !p->bReady ){
+    int mHave = 0;
+    p->mHave = 0;
+    p->bGroupMade = 0;
+    rc = storeLook(p, &mHave, &iFormat);
+    if( rc!=SQLITE_OK ){
+      *pzErr = sqlite3_mprintf("tsm: cannot read the store: %s",
+                               sqlite3_errmsg(p->db));
+      return rc;
+    }
+    if( (mHave & TSM_HAVE_STORE) && iFormat>TSM_FORMAT ){
+      *pzErr = sqlite3_mprintf("tsm: this store has format %d but this tsm "
+          "(%s) reads formats up to %d: load a newer tsm",
+          iFormat, TSM_VERSION, TSM_FORMAT);
+      return SQLITE_ERROR;
+    }
+    if( (mHave & TSM_HAVE_STORE) && iFormat<TSM_FORMAT ){
+      /* an older store: it gets every group, as formats before 7 did */
+      rc = storeMigrate(p, iFormat, 0, pzErr);
+      if( rc ) return rc;
+      if( iFormat<TSM_FORMAT_LAZY ){
+        mHave |= TSM_HAVE_SAMPLES | TSM_HAVE_TIERS | TSM_HAVE_RULES;
+      }
+    }
+    p->mHave = mHave;
+    p->bReady = (mHave & TSM_HAVE_STORE)!=0;
   }
-  if( (bExists && iFormat<TSM_FORMAT) || (!bExists && bCreate) ){
-    rc = storeMigrate(p, bExists ? iFormat : 0, pzErr);
+  mNeed = mCreate & ~p->mHave;
+  if( mNeed ){
+    rc = storeMigrate(p, p->bReady ? TSM_FORMAT : -1,
+                      mNeed & ~TSM_HAVE_STORE, pzErr);
     if( rc ) return rc;
-    bExists = 1;
+    p->mHave |= mNeed | TSM_HAVE_STORE;
+    p->bReady = 1;
+    p->bGroupMade = 1;
   }
-  if( pbExists ) *pbExists = bExists;
-  if( bExists ) p->bReady = 1;
+  if( pbExists ) *pbExists = (p->mHave & TSM_HAVE_SAMPLES)!=0;
   return SQLITE_OK;
+}
+
+/*
+** Does the store have the groups of tables in mGroup?  0 also when the
+** store cannot be read (the caller then reads nothing there).
+*/
+int tsmStoreHas(TsmCtx *p, int mGroup){
+  if( !p->bReady || (p->bGroupMade && sqlite3_get_autocommit(p->db)) ){
+    char *zErr = 0;
+    int rc = tsmStoreReady(p, 0, 0, &zErr);
+    sqlite3_free(zErr);
+    if( rc ) return 0;
+  }
+  return (p->mHave & mGroup)==mGroup;
 }
 
 /**************************************************************************
