@@ -305,18 +305,6 @@ static int colsAppend(TsmCols *p, const int64_t *aTs, const double *aVal,
   return rc;
 }
 
-/* The value kept when a sample of value b meets one of value a (earlier)
-** at the same timestamp, under duplicate policy eDup (not TSM_DUP_KEEP). */
-double tsmDupCombine(int eDup, double a, double b){
-  switch( eDup ){
-    case TSM_DUP_SUM:   return a+b;
-    case TSM_DUP_FIRST: return a;
-    case TSM_DUP_MIN:   return isnan(a) ? b : (isnan(b) || a<=b) ? a : b;
-    case TSM_DUP_MAX:   return isnan(a) ? b : (isnan(b) || a>=b) ? a : b;
-  }
-  return b;                  /* TSM_DUP_REPLACE */
-}
-
 /* Append the merge of sorted runs A (stored) and B (newer) to pOut.  On
 ** equal timestamps eDup decides (tsmDupCombine; TSM_DUP_KEEP: the samples of
 ** A, then those of B).  *pnDup counts the timestamps of B that A has. */
