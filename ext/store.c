@@ -1,8 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
-** store.c -- the tsm store: schema and migrations, every internal
-** statement, the series registry and its cache, the flush of buffered
-** samples into chunks, chunk reading, tsm_check and tsm_stats.
+** store.c -- the tsm store: schema and migrations, the store's
+** statements (azStmt) and the statement cache every module uses
+** (tsmStmtCached), transactions of tsm's own (tsmTxnBegin/End), the series
+** registry and its cache, the flush of buffered samples into chunks, chunk
+** reading, tsm_check and tsm_stats.
+**
+** The lowest layer with SQL (docs/ARCHITECTURE.md): it calls up into
+** rollup.c, policy.c and metrics.c only through the hooks of tsm.h
+** (tsmHooks: a flush wrote a range, a series is deleted, tsm_check, close,
+** a metric's duplicate policy, rules to forget).
 **
 ** Tables (sql/001_init.sql, docs/FORMAT.md):
 **   tsm_meta(key, value)          format version and creator
@@ -97,6 +104,9 @@ static const char *const azStmt[TSM_STMT_COUNT] = {
     "DELETE FROM main.tsm_counts WHERE series_id=?1",
   [TSM_STMT_CHUNK_DELETE_SERIES] =
     "DELETE FROM main.tsm_chunks WHERE series_id=?1",
+  [TSM_STMT_BEGIN] = "BEGIN IMMEDIATE",     /* tsmTxnBegin, tsmTxnEnd */
+  [TSM_STMT_COMMIT] = "COMMIT",
+  [TSM_STMT_ROLLBACK] = "ROLLBACK",
 };
 
 /* The chunks of one series that overlap [?2, ?3], in time order: the chunk
@@ -124,20 +134,90 @@ int tsmGuardClose(TsmCtx *p){
   return sqlite3_exec(p->db, "SELECT 0 FROM main.tsm_series WHERE 0", 0,0,0);
 }
 
-/* Return the cached statement eStmt, reset and with no bindings. */
-int tsmStmt(TsmCtx *p, int eStmt, sqlite3_stmt **ppStmt){
+/* The statement cached in *ppSlot (zSql, prepared the first time), reset
+** and with no bindings, in *ppStmt.  Every cache of statements (azStmt
+** here, rollup.c, policy.c) goes through this. */
+int tsmStmtCached(TsmCtx *p, sqlite3_stmt **ppSlot, const char *zSql,
+                  sqlite3_stmt **ppStmt){
   int rc = SQLITE_OK;
-  if( p->aStmt[eStmt]==0 ){
+  if( *ppSlot==0 ){
     rc = tsmGuardClose(p);
     if( rc==SQLITE_OK ){
-      rc = sqlite3_prepare_v3(p->db, azStmt[eStmt], -1,
-                              SQLITE_PREPARE_PERSISTENT, &p->aStmt[eStmt], 0);
+      rc = sqlite3_prepare_v3(p->db, zSql, -1, SQLITE_PREPARE_PERSISTENT,
+                              ppSlot, 0);
     }
   }else{
-    sqlite3_reset(p->aStmt[eStmt]);
-    sqlite3_clear_bindings(p->aStmt[eStmt]);
+    sqlite3_reset(*ppSlot);
+    sqlite3_clear_bindings(*ppSlot);
   }
-  *ppStmt = p->aStmt[eStmt];
+  *ppStmt = *ppSlot;
+  return rc;
+}
+
+/* Return the cached statement eStmt, reset and with no bindings. */
+int tsmStmt(TsmCtx *p, int eStmt, sqlite3_stmt **ppStmt){
+  return tsmStmtCached(p, &p->aStmt[eStmt], azStmt[eStmt], ppStmt);
+}
+
+/* Step a statement that returns no rows (or whose rows do not matter) and
+** reset it; return the reset's result. */
+int tsmStmtRun(sqlite3_stmt *pStmt){
+  while( sqlite3_step(pStmt)==SQLITE_ROW ){}
+  return sqlite3_reset(pStmt);
+}
+
+/* SQLite stores NaN as NULL; bind a double so that NaN becomes NULL. */
+void tsmBindReal(sqlite3_stmt *pStmt, int i, double v){
+  if( isnan(v) ) sqlite3_bind_null(pStmt, i);
+  else sqlite3_bind_double(pStmt, i, v);
+}
+
+/*
+** Own transaction for tsm_downsample() and tsm_prune() called in autocommit
+** mode: BEGIN IMMEDIATE takes the write lock first (two connections that
+** prune at once wait for each other instead of failing on a stale
+** snapshot), and the work is atomic.  Inside a transaction, or under a
+** statement that writes (which would make COMMIT fail), the work simply
+** joins the current transaction.
+**
+** COMMIT and ROLLBACK are prepared before the transaction begins: stepping
+** a prepared ROLLBACK allocates nothing, so no out-of-memory can leave the
+** connection inside this transaction, holding the write lock, with later
+** writes never committed (issue #10).  SQLite does not end it for us: the
+** failing statement (SELECT tsm_prune()) reads no table.
+*/
+int tsmTxnBegin(TsmCtx *p, int *pbOwn){
+  sqlite3_stmt *pStmt;
+  int rc;
+  *pbOwn = 0;
+  if( !sqlite3_get_autocommit(p->db) ) return SQLITE_OK;
+  for(pStmt=sqlite3_next_stmt(p->db, 0); pStmt;
+      pStmt=sqlite3_next_stmt(p->db, pStmt)){
+    if( sqlite3_stmt_busy(pStmt) && !sqlite3_stmt_readonly(pStmt) ){
+      return SQLITE_OK;
+    }
+  }
+  rc = tsmStmt(p, TSM_STMT_COMMIT, &pStmt);
+  if( rc==SQLITE_OK ) rc = tsmStmt(p, TSM_STMT_ROLLBACK, &pStmt);
+  if( rc==SQLITE_OK ) rc = tsmStmt(p, TSM_STMT_BEGIN, &pStmt);
+  if( rc==SQLITE_OK ) rc = tsmStmtRun(pStmt);
+  if( rc==SQLITE_OK ) *pbOwn = 1;
+  return rc;
+}
+
+/* End what tsmTxnBegin began: COMMIT if rc is SQLITE_OK, else ROLLBACK. */
+int tsmTxnEnd(TsmCtx *p, int bOwn, int rc){
+  sqlite3_stmt *pStmt;
+  int i;
+  if( !bOwn ) return rc;
+  if( rc==SQLITE_OK ){
+    rc = tsmStmt(p, TSM_STMT_COMMIT, &pStmt);
+    if( rc==SQLITE_OK ) rc = tsmStmtRun(pStmt);
+    if( rc==SQLITE_OK ) tsmCacheCommitted(p);
+  }
+  for(i=0; rc!=SQLITE_OK && i<3 && !sqlite3_get_autocommit(p->db); i++){
+    if( tsmStmt(p, TSM_STMT_ROLLBACK, &pStmt)==SQLITE_OK ) tsmStmtRun(pStmt);
+  }
   return rc;
 }
 
@@ -169,12 +249,12 @@ void tsmStoreClose(TsmCtx *p){
     p->aStmt[i] = 0;
     sqlite3_finalize(pStmt);
   }
-  tsmRollupClose(p);          /* rollup.c: its cached statements */
+  tsmHooks.xClose(p);         /* rollup.c, policy.c: theirs */
 }
 
 void tsmStoreFree(TsmCtx *p){
   tsmStoreClose(p);
-  tsmRulesFree(p);
+  tsmHooks.xRulesFree(p);
   tsmBufferFree(&p->buf);
   tsmCacheClear(&p->cache);
   sqlite3_free(p->cache.aSlot);
@@ -223,18 +303,6 @@ static int colsAppend(TsmCols *p, const int64_t *aTs, const double *aVal,
     p->n += n;
   }
   return rc;
-}
-
-/* The value kept when a sample of value b meets one of value a (earlier)
-** at the same timestamp, under duplicate policy eDup (not TSM_DUP_KEEP). */
-double tsmDupCombine(int eDup, double a, double b){
-  switch( eDup ){
-    case TSM_DUP_SUM:   return a+b;
-    case TSM_DUP_FIRST: return a;
-    case TSM_DUP_MIN:   return isnan(a) ? b : (isnan(b) || a<=b) ? a : b;
-    case TSM_DUP_MAX:   return isnan(a) ? b : (isnan(b) || a>=b) ? a : b;
-  }
-  return b;                  /* TSM_DUP_REPLACE */
 }
 
 /* Append the merge of sorted runs A (stored) and B (newer) to pOut.  On
@@ -639,7 +707,7 @@ void tsmCacheValidate(TsmCtx *p){
     tsmHeadsForget(p);
     p->bReady = 0;
     p->eRollup = 0;           /* rollup.c: policies or tiers may be new */
-    tsmRulesFree(p);          /* metrics.c: so may the rules */
+    tsmHooks.xRulesFree(p);   /* metrics.c: so may the rules */
     p->iDataVersion = v;
   }
 }
@@ -776,7 +844,7 @@ int tsmSeriesResolve(TsmCtx *p, const char *zMetric, const char *zLabels,
   if( zKey2==0 ){ rc = SQLITE_NOMEM; goto done; }
   if( !cacheFind(&p->cache, zKey2, nKey2, piSeries, peDup) ){
     rc = tsmStoreReady(p, 1, 0, pzErr);
-    if( rc==SQLITE_OK ) rc = tsmMetricDup(p, zM, peDup);   /* metrics.c */
+    if( rc==SQLITE_OK ) rc = tsmHooks.xMetricDup(p, zM, peDup);
     if( rc==SQLITE_OK ) rc = tsmStmt(p, TSM_STMT_SERIES_FIND, &pStmt);
     if( rc==SQLITE_OK ){
       sqlite3_bind_text(pStmt, 1, zM, -1, SQLITE_STATIC);
@@ -856,7 +924,7 @@ int tsmSeriesExists(TsmCtx *p, int64_t iSeries, int *pbExists, int *peDup){
     }
     rc = tsmReset(pStmt, rc);
   }
-  if( rc==SQLITE_OK && zMetric ) rc = tsmMetricDup(p, zMetric, peDup);
+  if( rc==SQLITE_OK && zMetric ) rc = tsmHooks.xMetricDup(p, zMetric, peDup);
   sqlite3_free(zMetric);
   return rc;
 }
@@ -877,7 +945,7 @@ int tsmSeriesDelete(TsmCtx *p, int64_t iSeries){
       rc = sqlite3_reset(pStmt);
     }
   }
-  if( rc==SQLITE_OK ) rc = tsmRollupForget(p, iSeries);  /* its rollups */
+  if( rc==SQLITE_OK ) rc = tsmHooks.xForget(p, iSeries);  /* its rollups */
   tsmCacheClear(&p->cache);
   tsmHeadsForget(p);
   return rc;
@@ -992,12 +1060,6 @@ static int ensureOut(TsmCtx *p, int n){
   return SQLITE_OK;
 }
 
-/* SQLite stores NaN as NULL; bind a double so that NaN becomes NULL. */
-static void bindDouble(sqlite3_stmt *pStmt, int i, double v, int bValid){
-  if( bValid && !isnan(v) ) sqlite3_bind_double(pStmt, i, v);
-  else sqlite3_bind_null(pStmt, i);
-}
-
 /* Encode aTs/aVal[0..n) with TSM_CODEC_BEST into p->aOut; return the size
 ** or a negative number. */
 static int chunkEncode(TsmCtx *p, const int64_t *aTs, const double *aVal,
@@ -1063,11 +1125,11 @@ static int chunkInsert(TsmCtx *p, int64_t iSeries, const int64_t *aTs,
   sqlite3_bind_int64(pStmt, 3, aTs[n-1]);
   sqlite3_bind_int(pStmt, 4, n);
   sqlite3_bind_int(pStmt, 5, agg.nVal);
-  bindDouble(pStmt, 6, agg.vMin, agg.nVal);
-  bindDouble(pStmt, 7, agg.vMax, agg.nVal);
-  bindDouble(pStmt, 8, agg.vSum, agg.nVal);
-  bindDouble(pStmt, 9, agg.vFirst, agg.nVal);
-  bindDouble(pStmt, 10, agg.vLast, agg.nVal);
+  tsmBindReal(pStmt, 6, agg.nVal ? agg.vMin : NAN);
+  tsmBindReal(pStmt, 7, agg.nVal ? agg.vMax : NAN);
+  tsmBindReal(pStmt, 8, agg.nVal ? agg.vSum : NAN);
+  tsmBindReal(pStmt, 9, agg.nVal ? agg.vFirst : NAN);
+  tsmBindReal(pStmt, 10, agg.nVal ? agg.vLast : NAN);
   sqlite3_bind_blob(pStmt, 11, p->aOut, nByte, SQLITE_STATIC);
   sqlite3_step(pStmt);
   return sqlite3_reset(pStmt);
@@ -1429,7 +1491,7 @@ int tsmStoreFlush(TsmCtx *p, int *pnFlushed, char **pzErr){
       if( rc==SQLITE_OK ) rc = storeFlushSeries(p, pS, pzErr);
       /* rollup.c: tiers that folded these times already must refold */
       if( rc==SQLITE_OK ){
-        rc = tsmRollupFlushed(p, pS->iSeries, pS->aTs[0], pS->aTs[pS->n-1]);
+        rc = tsmHooks.xFlushed(p, pS->iSeries, pS->aTs[0], pS->aTs[pS->n-1]);
       }
     }
   }
@@ -1558,65 +1620,6 @@ void tsmReaderClose(TsmReader *pR){
 }
 
 /**************************************************************************
-** Timestamps from SQL values
-*/
-#define TSM_TS_MIN (-62167219200000LL)   /* 0000-01-01T00:00:00Z */
-#define TSM_TS_MAX (253402300799999LL)   /* 9999-12-31T23:59:59.999Z */
-
-/* Convert a SQL value to a timestamp (ms).  NULL means now.  zArg names the
-** argument in errors. */
-int tsmTsFromValue(sqlite3_value *pVal, const char *zArg, int64_t *pTs,
-                   char **pzErr){
-  switch( sqlite3_value_type(pVal) ){
-    case SQLITE_NULL: {
-      sqlite3_int64 iJd = 0;
-      sqlite3_vfs *pVfs = sqlite3_vfs_find(0);
-      if( pVfs && pVfs->iVersion>=2 && pVfs->xCurrentTimeInt64 ){
-        pVfs->xCurrentTimeInt64(pVfs, &iJd);
-      }
-      *pTs = iJd - 210866760000000LL;   /* Julian day ms -> Unix ms */
-      return SQLITE_OK;
-    }
-    case SQLITE_INTEGER:
-      *pTs = sqlite3_value_int64(pVal);
-      break;
-    case SQLITE_FLOAT: {
-      double r = sqlite3_value_double(pVal);
-      if( !(r>=(double)TSM_TS_MIN && r<=(double)TSM_TS_MAX) || r!=floor(r) ){
-        *pzErr = sqlite3_mprintf("tsm: invalid %s %!.17g: must be whole "
-            "milliseconds since the Unix epoch (INTEGER) or ISO-8601 text",
-            zArg, r);
-        return SQLITE_ERROR;
-      }
-      *pTs = (int64_t)r;
-      break;
-    }
-    case SQLITE_TEXT: {
-      char zMsg[256];
-      const char *z;
-      int rc = tsmValueText(pVal, zArg, &z, pzErr);
-      if( rc ) return rc;
-      if( tsmTimeParse(z, pTs, zMsg, sizeof(zMsg)) ){
-        *pzErr = sqlite3_mprintf("tsm: %s: %s", zArg, zMsg);
-        return SQLITE_ERROR;
-      }
-      break;
-    }
-    default:
-      *pzErr = sqlite3_mprintf("tsm: invalid %s: a BLOB is not a time; give "
-          "INTEGER milliseconds since the Unix epoch or ISO-8601 text", zArg);
-      return SQLITE_ERROR;
-  }
-  if( *pTs<TSM_TS_MIN || *pTs>TSM_TS_MAX ){
-    *pzErr = sqlite3_mprintf("tsm: invalid %s %lld: must be between %lld "
-        "(year 0) and %lld (year 9999) milliseconds since the Unix epoch",
-        zArg, (long long)*pTs, TSM_TS_MIN, TSM_TS_MAX);
-    return SQLITE_ERROR;
-  }
-  return SQLITE_OK;
-}
-
-/**************************************************************************
 ** The last sample of a series (tsm_latest, tsm_series, tsm_prometheus):
 ** the head's last, or else the last sealed chunk's.  That one comes from
 ** the chunk's metadata when every sample of the chunk has a value
@@ -1706,7 +1709,7 @@ static void checkSamples(CheckOut *pOut, const char *zWhat, int64_t iSeries,
   }
 }
 
-/* Report a line of tsmRollupCheck() (rollup.c). */
+/* Report a line of tsmHooks.xCheck (rollup.c, policy.c). */
 static void checkLineCb(void *pArg, const char *zLine){
   checkLine((CheckOut*)pArg, "%s", zLine);
 }
@@ -1891,7 +1894,7 @@ int tsmStoreCheck(TsmCtx *p, char **pzOut, char **pzErr){
   rc = tsmFinalize(&pStmt, rc);
 
   /* rollup.c: the buckets of rollup tiers and their state */
-  if( rc==SQLITE_OK ) rc = tsmRollupCheck(p, checkLineCb, &out);
+  if( rc==SQLITE_OK ) rc = tsmHooks.xCheck(p, checkLineCb, &out);
   if( rc ){
     sqlite3_free(out.z);
     if( *pzErr==0 ){
