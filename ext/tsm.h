@@ -224,6 +224,7 @@ struct TsmCtx {
   sqlite3_stmt *aStmt[TSM_STMT_COUNT];
   sqlite3_stmt *pRecord;     /* INSERT INTO tsm_samples, for tsm_record() */
   int bReady;                /* store checked (and migrated) */
+  int bNewInTxn;             /* ... created in the open transaction */
   int bFlushing;             /* inside tsmStoreFlush() */
   int bGuard;                /* tsm_series is connected (see tsmStmt) */
   unsigned int iDataVersion; /* SQLITE_FCNTL_DATA_VERSION cache is valid for */
@@ -327,7 +328,6 @@ int tsmSeriesDelete(TsmCtx *p, int64_t iSeries);
 int tsmSeriesLast(TsmCtx *p, int64_t iSeries, int *pbFound, int64_t *pTs,
                   double *pV, char **pzErr);
 void tsmAggCompute(const double *aVal, int n, TsmAgg *pA);
-double tsmDupCombine(int eDup, double a, double b);
 void tsmCacheClear(TsmCache *pCache);
 void tsmCacheValidate(TsmCtx *p);
 void tsmCacheCommitted(TsmCtx *p);
@@ -423,6 +423,7 @@ int tsmHeadDecode(TsmCtx *p, const TsmHeadRow *pRow, TsmCols *pOut,
                   char **pzErr);
 
 /* buffer.c */
+double tsmDupCombine(int eDup, double a, double b);
 int tsmBufferAdd(TsmBuffer *p, int64_t iSeries, int64_t ts, double v,
                  int eDup);
 void tsmBufferClear(TsmBuffer *p);
