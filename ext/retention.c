@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
-** retention.c -- retention policies, tsm_prune(), and the automatic
-** maintenance at commit with tsm_auto().
+** retention.c -- what retention policies do: tsm_prune(), and the
+** automatic maintenance at commit with tsm_auto().
 **
 **   INSERT INTO tsm_retention(metric, resolution, keep) VALUES
 **     ('*', 'raw', '7d'), ('*', '1m', '90d'), ('*', '1h', NULL);
@@ -9,11 +9,15 @@
 **
 ** Policies (table tsm_policies, written through tsm_retention): a GLOB
 ** pattern over metric names, a resolution (0 = raw samples, else the width
-** of a rollup tier), keep (ms, NULL = forever) and max_bytes.  For each
-** resolution separately, a series follows the most specific pattern that
-** matches its metric: a pattern without wildcards beats any pattern with
-** one; otherwise the higher score wins (2 per literal character, 1 per ?
-** or [...], 0 per *), then the pattern that sorts first.
+** of a rollup tier), keep (ms, NULL = forever) and max_bytes.  policy.c
+** loads them and says which one a series follows (tsmPolicyFor).
+**
+** Layers: tsm_prune() reads top-down.  This file drives rollup.c (TsmRun:
+** the series, their tiers, the fold), which reads the policies through
+** policy.c, which reads the store through store.c.  Nothing below calls
+** back into this file.  Chunks and heads are cut through store.c
+** (tsmChunksDrop, tsmChunksDropAll, tsmHeadGet/Put), which keeps
+** tsm_counts; usage and max_bytes read them through tsmChunksScan.
 **
 ** Now.  Retention counts back from the store's now: the newest sample of
 ** the store, but never later than the wall clock (as Prometheus does), so
@@ -26,7 +30,7 @@
 **      but never those a tier that reads raw samples has not folded yet
 **      (before the lowest of their done_ts).  Whole chunks are deleted;
 **      the one chunk that straddles the cut gets the ts_first and metadata
-**      of what is left (its blob stays: see pruneStraddler); the head is
+**      of what is left (its blob stays: see store.c chunkTrim); the head is
 **      rewritten only when it is older than the cut (a series that
 **      stopped).  raw pruned_ts records the cut for rollup.c.
 **   With no tier, no max_bytes and one keep for every series, pruneBulk()
@@ -89,250 +93,27 @@
 #define TSM_BUCKET_BYTES         64     /* a bucket's row, sketch aside */
 
 /**************************************************************************
-** Policies
-*/
-void tsmPoliciesFree(TsmPolicies *pSet){
-  int i;
-  for(i=0; i<pSet->n; i++) sqlite3_free(pSet->a[i].zPattern);
-  sqlite3_free(pSet->a);
-  sqlite3_free(pSet->aRes);
-  memset(pSet, 0, sizeof(*pSet));
-}
-
-/* Specificity of a valid pattern (see the top of this file); tsm_metrics
-** rules (metrics.c) are matched the same way. */
-void tsmPatternScore(const char *z, int *pbExact, int *piScore){
-  int bExact = 1, iScore = 0;
-  while( *z ){
-    if( *z=='*' ){
-      bExact = 0;
-      z++;
-    }else if( *z=='?' ){
-      bExact = 0;
-      iScore++;
-      z++;
-    }else if( *z=='[' ){
-      bExact = 0;
-      iScore++;
-      z++;
-      if( *z=='^' ) z++;
-      if( *z ) z++;
-      while( *z && *z!=']' ) z++;
-      if( *z ) z++;
-    }else{
-      iScore += 2;
-      z++;
-    }
-  }
-  *pbExact = bExact;
-  *piScore = iScore;
-}
-
-/* Load every policy of the store (which must exist; none when it has no
-** table of policies). */
-int tsmPoliciesLoad(TsmCtx *p, TsmPolicies *pSet){
-  sqlite3_stmt *pStmt;
-  int rc, nAlloc = 0;
-  memset(pSet, 0, sizeof(*pSet));
-  if( !tsmStoreHas(p, TSM_HAVE_TIERS) ) return SQLITE_OK;
-  rc = tsmRStmt(p, TSM_RSTMT_POLICIES, &pStmt);
-  while( rc==SQLITE_OK && sqlite3_step(pStmt)==SQLITE_ROW ){
-    TsmPolicy *pP;
-    if( pSet->n>=nAlloc ){
-      int nNew = nAlloc ? nAlloc*2 : 8;
-      TsmPolicy *aNew = sqlite3_realloc64(pSet->a, sizeof(TsmPolicy)*nNew);
-      int64_t *aRes = sqlite3_realloc64(pSet->aRes, sizeof(int64_t)*nNew);
-      if( aNew ) pSet->a = aNew;
-      if( aRes ) pSet->aRes = aRes;
-      if( aNew==0 || aRes==0 ){ rc = SQLITE_NOMEM; break; }
-      nAlloc = nNew;
-    }
-    pP = &pSet->a[pSet->n];
-    memset(pP, 0, sizeof(*pP));
-    pP->iRowid = sqlite3_column_int64(pStmt, 0);
-    pP->zPattern = sqlite3_mprintf("%s", sqlite3_column_text(pStmt, 1));
-    if( pP->zPattern==0 ){ rc = SQLITE_NOMEM; break; }
-    pP->iRes = sqlite3_column_int64(pStmt, 2);
-    pP->iKeep = sqlite3_column_int64(pStmt, 3);
-    pP->nMaxBytes = sqlite3_column_int64(pStmt, 4);
-    if( pP->iKeep<0 ) pP->iKeep = 0;
-    if( pP->nMaxBytes<0 ) pP->nMaxBytes = 0;
-    tsmPatternScore(pP->zPattern, &pP->bExact, &pP->iScore);
-    pSet->n++;
-    /* Rows come ordered by resolution: distinct tier widths ascending. */
-    if( pP->iRes>0 && (pSet->nRes==0 || pSet->aRes[pSet->nRes-1]!=pP->iRes) ){
-      pSet->aRes[pSet->nRes++] = pP->iRes;
-    }
-  }
-  rc = tsmReset(pStmt, rc);
-  if( rc ) tsmPoliciesFree(pSet);
-  return rc;
-}
-
-/* The policy that zMetric follows at resolution iRes, or -1. */
-int tsmPolicyFor(const TsmPolicies *pSet, const char *zMetric, int64_t iRes){
-  int i, iBest = -1;
-  for(i=0; i<pSet->n; i++){
-    const TsmPolicy *pP = &pSet->a[i], *pB;
-    if( pP->iRes!=iRes ) continue;
-    if( sqlite3_strglob(pP->zPattern, zMetric)!=0 ) continue;
-    if( iBest<0 ){ iBest = i; continue; }
-    pB = &pSet->a[iBest];
-    if( tsmPatternBetter(pP->zPattern, pP->bExact, pP->iScore,
-                         pB->zPattern, pB->bExact, pB->iScore) ){
-      iBest = i;
-    }
-  }
-  return iBest;
-}
-
-/* 1 if pattern A (scored by tsmPatternScore) is more specific than B: an
-** exact name first, then the higher score, then the bytewise smaller. */
-int tsmPatternBetter(const char *zA, int bExactA, int iScoreA,
-                     const char *zB, int bExactB, int iScoreB){
-  if( bExactA!=bExactB ) return bExactA;
-  if( iScoreA!=iScoreB ) return iScoreA>iScoreB;
-  return strcmp(zA, zB)<0;
-}
-
-static int isNameChar(char c){
-  return (c>='a' && c<='z') || (c>='A' && c<='Z') || (c>='0' && c<='9')
-      || c=='_' || c==':';
-}
-
-/* Check a metric pattern: a GLOB over metric names. */
-int tsmPatternCheck(const char *z, char **pzErr){
-  const char *zIn = z;
-  char zQ[TSM_QUOTE_BUF];
-  int n = 0;
-  while( z[0] ){
-    if( z[0]=='[' ){
-      const char *zStart = z++;
-      if( *z=='^' ) z++;
-      if( *z==']' || *z==0 ) goto bad;
-      while( *z && *z!=']' ){
-        if( !isNameChar(*z) && !(*z=='-' && z>zStart+1 && z[1]!=']') ) goto bad;
-        z++;
-      }
-      if( *z!=']' ) goto bad;
-      z++;
-    }else if( z[0]=='*' || z[0]=='?' || isNameChar(z[0]) ){
-      z++;
-    }else{
-      goto bad;
-    }
-    n++;
-  }
-  if( n>0 && (z-zIn)<=TSM_NAME_MAX ) return SQLITE_OK;
- bad:
-  *pzErr = tsmErrMsg("invalid metric pattern %s: must be a GLOB pattern "
-      "over metric names: [a-zA-Z0-9_:] with *, ? and [...]",
-      tsmQuote(zQ, zIn, strlen(zIn)));
-  return SQLITE_ERROR;
-}
-
-/* Parse a duration value (TEXT like '1m', or INTEGER ms > 0). */
-static int durationValue(sqlite3_value *pVal, int64_t *pMs){
-  switch( sqlite3_value_type(pVal) ){
-    case SQLITE_INTEGER:
-      *pMs = sqlite3_value_int64(pVal);
-      return *pMs>0 ? SQLITE_OK : SQLITE_ERROR;
-    case SQLITE_FLOAT: {
-      double r = sqlite3_value_double(pVal);
-      if( !(r>=1.0 && r<9.0e18) || r!=(double)(int64_t)r ) return SQLITE_ERROR;
-      *pMs = (int64_t)r;
-      return SQLITE_OK;
-    }
-    case SQLITE_TEXT: {
-      char zMsg[128];
-      const char *z = (const char*)sqlite3_value_text(pVal);
-      if( z==0 || strlen(z)!=(size_t)sqlite3_value_bytes(pVal) ){
-        return SQLITE_ERROR;          /* (a NUL inside) */
-      }
-      return tsmDurationParse(z, pMs, zMsg, sizeof(zMsg)) ? SQLITE_ERROR
-                                                          : SQLITE_OK;
-    }
-  }
-  return SQLITE_ERROR;
-}
-
-/*
-** A resolution: 'raw' (only with bRawOk; NULL too then) or a duration.
-** *piRes is 0 for raw, else the width in ms.
-*/
-int tsmResolutionFromValue(sqlite3_value *pVal, int bRawOk, int64_t *piRes,
-                           char **pzErr){
-  char zQ[TSM_QUOTE_BUF];
-  if( bRawOk && sqlite3_value_type(pVal)==SQLITE_NULL ){
-    *piRes = 0;
-    return SQLITE_OK;
-  }
-  if( sqlite3_value_type(pVal)==SQLITE_TEXT
-   && sqlite3_value_bytes(pVal)==3
-   && sqlite3_stricmp((const char*)sqlite3_value_text(pVal), "raw")==0 ){
-    if( bRawOk ){
-      *piRes = 0;
-      return SQLITE_OK;
-    }
-    *pzErr = sqlite3_mprintf("tsm: invalid resolution \"raw\": expected a "
-        "rollup resolution like 1m, 1h");
-    return SQLITE_ERROR;
-  }
-  if( durationValue(pVal, piRes)==SQLITE_OK ) return SQLITE_OK;
-  *pzErr = tsmErrMsg("invalid resolution %s: expected %sa duration like 1m, "
-      "1h", tsmValueQuote(zQ, pVal), bRawOk ? "'raw' or " : "");
-  return SQLITE_ERROR;
-}
-
-/* keep: a duration, or NULL for forever (*piKeep = 0). */
-int tsmKeepFromValue(sqlite3_value *pVal, int64_t *piKeep, char **pzErr){
-  char zQ[TSM_QUOTE_BUF];
-  if( sqlite3_value_type(pVal)==SQLITE_NULL ){
-    *piKeep = 0;
-    return SQLITE_OK;
-  }
-  if( durationValue(pVal, piKeep)==SQLITE_OK ) return SQLITE_OK;
-  *pzErr = tsmErrMsg("invalid keep %s: expected a duration like 7d, 90d, or "
-      "NULL to keep forever", tsmValueQuote(zQ, pVal));
-  return SQLITE_ERROR;
-}
-
-/* Format ms as a duration that tsmDurationParse reads back: 1y, 90d,
-** 1h30m, 250ms. */
-void tsmDurationFormat(int64_t ms, char *zBuf){
-  static const struct { const char *z; int64_t ms; } aUnit[] = {
-    { "y", 365*86400000LL }, { "d", 86400000LL }, { "h", 3600000LL },
-    { "m", 60000LL }, { "s", 1000LL }, { "ms", 1LL },
-  };
-  int i, n = 0;
-  zBuf[0] = 0;
-  if( ms<=0 ){
-    sqlite3_snprintf(48, zBuf, "%lldms", (long long)ms);
-    return;
-  }
-  for(i=0; i<6; i++){
-    if( ms>=aUnit[i].ms ){
-      sqlite3_snprintf(48-n, &zBuf[n], "%lld%s",
-                       (long long)(ms/aUnit[i].ms), aUnit[i].z);
-      n += (int)strlen(&zBuf[n]);
-      ms %= aUnit[i].ms;
-    }
-  }
-}
-
-/* Wall clock, ms since the Unix epoch (the VFS's clock, as SQLite's). */
-int64_t tsmWallClock(void){
-  sqlite3_int64 iJd = 0;
-  sqlite3_vfs *pVfs = sqlite3_vfs_find(0);
-  if( pVfs && pVfs->iVersion>=2 && pVfs->xCurrentTimeInt64 ){
-    pVfs->xCurrentTimeInt64(pVfs, &iJd);
-  }
-  return iJd - 210866760000000LL;   /* Julian day ms -> Unix ms */
-}
-
-/**************************************************************************
 ** Usage per policy: the status columns of tsm_retention
 */
+typedef struct UsageScan {
+  TsmRun *pRun;
+  const int *aRaw;           /* raw policy of each series of the run */
+  TsmUsage *aU;
+} UsageScan;
+
+/* Count a chunk in the usage of its series' raw policy. */
+static int usageChunk(void *pArg, const TsmChunk *pChunk){
+  UsageScan *pS = (UsageScan*)pArg;
+  int j = tsmRunFind(pS->pRun, pChunk->iSeries);
+  TsmUsage *pU;
+  if( j<0 || pS->aRaw[j]<0 ) return SQLITE_OK;
+  pU = &pS->aU[pS->aRaw[j]];
+  pU->nSamples += pChunk->n;
+  pU->nBytes += pChunk->nByte;
+  if( pChunk->tsFirst<pU->tsOldest ) pU->tsOldest = pChunk->tsFirst;
+  return SQLITE_OK;
+}
+
 int tsmRetentionUsage(TsmCtx *p, const TsmPolicies *pSet, TsmUsage *aU,
                       char **pzErr){
   TsmRun *pRun = 0;
@@ -371,22 +152,12 @@ int tsmRetentionUsage(TsmCtx *p, const TsmPolicies *pSet, TsmUsage *aU,
 
   /* Chunks. */
   if( rc==SQLITE_OK ){
-    rc = sqlite3_prepare_v2(p->db,
-        "SELECT series_id, sum(n), sum(length(data)), min(ts_first)"
-        " FROM main.tsm_chunks GROUP BY series_id", -1, &pStmt, 0);
+    UsageScan u;
+    u.pRun = pRun;
+    u.aRaw = aRaw;
+    u.aU = aU;
+    rc = tsmChunksScan(p, usageChunk, &u);            /* store.c */
   }
-  while( rc==SQLITE_OK && sqlite3_step(pStmt)==SQLITE_ROW ){
-    int j = tsmRunFind(pRun, sqlite3_column_int64(pStmt, 0));
-    TsmUsage *pU;
-    if( j<0 || aRaw[j]<0 ) continue;
-    pU = &aU[aRaw[j]];
-    pU->nSamples += sqlite3_column_int64(pStmt, 1);
-    pU->nBytes += sqlite3_column_int64(pStmt, 2);
-    if( sqlite3_column_int64(pStmt, 3)<pU->tsOldest ){
-      pU->tsOldest = sqlite3_column_int64(pStmt, 3);
-    }
-  }
-  rc = tsmFinalize(&pStmt, rc);
 
   /* Buckets. */
   if( rc==SQLITE_OK ){
@@ -428,6 +199,8 @@ typedef struct Prune {
   int64_t *aRawCut;          /* max_bytes cut of raw samples per series */
   int64_t *aTierCut;         /* ... of tier j of series i at [i*nRes+j] */
   int nRes;
+  int64_t *aCut, *aOld;      /* per tier of a series: its cut, its oldest
+                             ** bucket (as many as tier widths) */
 } Prune;
 
 static int64_t maxI64(int64_t a, int64_t b){ return a>b ? a : b; }
@@ -435,16 +208,43 @@ static int64_t minI64(int64_t a, int64_t b){ return a<b ? a : b; }
 
 typedef struct Item { int64_t ts; int64_t nByte; } Item;
 
-/* Bind chunk metadata as store.c does: NaN (a sum of +inf and -inf)
-** becomes NULL. */
-static void bindMeta(sqlite3_stmt *pStmt, int i, double v){
-  if( isnan(v) ) sqlite3_bind_null(pStmt, i);
-  else sqlite3_bind_double(pStmt, i, v);
-}
-
 static int cmpItem(const void *a, const void *b){
   int64_t x = ((const Item*)a)->ts, y = ((const Item*)b)->ts;
   return x<y ? -1 : x>y;
+}
+
+/* The chunks (or buckets) of the series that follow one policy. */
+typedef struct ByteCut {
+  TsmRun *pRun;
+  const int *aWin;           /* policy of each series of the run */
+  int iPol;
+  Item *a;
+  int n, nAlloc;
+  int64_t nTotal;            /* bytes */
+} ByteCut;
+
+/* Add the item of series iSeries that ends before ts, nByte bytes. */
+static int byteCutAdd(ByteCut *pB, int64_t iSeries, int64_t ts,
+                      int64_t nByte){
+  int j = tsmRunFind(pB->pRun, iSeries);
+  if( j<0 || pB->aWin[j]!=pB->iPol ) return SQLITE_OK;
+  if( pB->n>=pB->nAlloc ){
+    int nNew = pB->nAlloc ? pB->nAlloc*2 : 256;
+    Item *aNew = sqlite3_realloc64(pB->a, sizeof(Item)*nNew);
+    if( aNew==0 ) return SQLITE_NOMEM;
+    pB->a = aNew;
+    pB->nAlloc = nNew;
+  }
+  pB->a[pB->n].ts = ts;
+  pB->a[pB->n].nByte = nByte;
+  pB->nTotal += nByte;
+  pB->n++;
+  return SQLITE_OK;
+}
+
+static int byteCutChunk(void *pArg, const TsmChunk *pChunk){
+  return byteCutAdd((ByteCut*)pArg, pChunk->iSeries,
+                    tsmAddSat(pChunk->tsLast, 1), pChunk->nByte);
 }
 
 /*
@@ -457,44 +257,37 @@ static int pruneByteCut(Prune *pP, int iPol, const int *aWin){
   const TsmPolicies *pSet = tsmRunPolicies(pRun);
   const TsmPolicy *pPol = &pSet->a[iPol];
   sqlite3_stmt *pStmt = 0;
-  Item *a = 0;
-  int n = 0, nAlloc = 0, i, iRes = -1, rc;
-  int64_t nTotal = 0, tCut = INT64_MIN;
+  ByteCut b;
+  int i, iRes = -1, rc;
+  int64_t tCut = INT64_MIN;
 
+  memset(&b, 0, sizeof(b));
+  b.pRun = pRun;
+  b.aWin = aWin;
+  b.iPol = iPol;
   for(i=0; i<pSet->nRes; i++) if( pSet->aRes[i]==pPol->iRes ) iRes = i;
   if( pPol->iRes==0 ){
     for(i=0; i<tsmRunSeriesCount(pRun); i++){
-      if( aWin[i]==iPol ) nTotal += tsmRunSeriesAt(pRun, i)->nHeadBytes;
+      if( aWin[i]==iPol ) b.nTotal += tsmRunSeriesAt(pRun, i)->nHeadBytes;
     }
-    rc = sqlite3_prepare_v2(pP->p->db, "SELECT series_id, ts_last+1,"
-        " length(data) FROM main.tsm_chunks", -1, &pStmt, 0);
+    rc = tsmChunksScan(pP->p, byteCutChunk, &b);      /* store.c */
   }else{
     rc = sqlite3_prepare_v2(pP->p->db, "SELECT series_id, ts+1,"
         " 64+length(sketch) FROM main.tsm_rollup WHERE resolution=?1",
         -1, &pStmt, 0);
     if( rc==SQLITE_OK ) sqlite3_bind_int64(pStmt, 1, pPol->iRes);
-  }
-  while( rc==SQLITE_OK && sqlite3_step(pStmt)==SQLITE_ROW ){
-    int j = tsmRunFind(pRun, sqlite3_column_int64(pStmt, 0));
-    if( j<0 || aWin[j]!=iPol ) continue;
-    if( n>=nAlloc ){
-      int nNew = nAlloc ? nAlloc*2 : 256;
-      Item *aNew = sqlite3_realloc64(a, sizeof(Item)*nNew);
-      if( aNew==0 ){ rc = SQLITE_NOMEM; break; }
-      a = aNew;
-      nAlloc = nNew;
+    while( rc==SQLITE_OK && sqlite3_step(pStmt)==SQLITE_ROW ){
+      rc = byteCutAdd(&b, sqlite3_column_int64(pStmt, 0),
+                      sqlite3_column_int64(pStmt, 1),
+                      sqlite3_column_int64(pStmt, 2));
     }
-    a[n].ts = sqlite3_column_int64(pStmt, 1);
-    a[n].nByte = sqlite3_column_int64(pStmt, 2);
-    nTotal += a[n].nByte;
-    n++;
+    rc = tsmFinalize(&pStmt, rc);
   }
-  rc = tsmFinalize(&pStmt, rc);
-  if( rc==SQLITE_OK && nTotal>pPol->nMaxBytes ){
-    qsort(a, (size_t)n, sizeof(Item), cmpItem);
-    for(i=0; i<n && nTotal>pPol->nMaxBytes; i++){
-      nTotal -= a[i].nByte;
-      tCut = a[i].ts;
+  if( rc==SQLITE_OK && b.nTotal>pPol->nMaxBytes ){
+    qsort(b.a, (size_t)b.n, sizeof(Item), cmpItem);
+    for(i=0; i<b.n && b.nTotal>pPol->nMaxBytes; i++){
+      b.nTotal -= b.a[i].nByte;
+      tCut = b.a[i].ts;
     }
     for(i=0; i<tsmRunSeriesCount(pRun); i++){
       if( aWin[i]!=iPol ) continue;
@@ -506,7 +299,7 @@ static int pruneByteCut(Prune *pP, int iPol, const int *aWin){
       }
     }
   }
-  sqlite3_free(a);
+  sqlite3_free(b.a);
   return rc;
 }
 
@@ -553,94 +346,18 @@ static int colsKeepFrom(TsmCols *pC, int64_t tCut){
   return i;
 }
 
-/*
-** Cut chunk iChunk of series iSeries, which straddles tCut (ts_last >= tCut,
-** so at least one sample stays): its row gets ts_first and the metadata of
-** the samples from tCut on, and its blob stays as it is.  Every reader
-** decodes through tsmChunkDecode(), which drops the samples before
-** ts_first; the next rewrite of the chunk (a late sample merged into it)
-** or the prune that takes it whole frees their bytes.  Re-encoding what is
-** left instead took two thirds of the time of a prune.
-*/
-static int pruneStraddler(Prune *pP, int64_t iChunk, int64_t iSeries,
-                          int64_t tCut, char **pzErr){
-  TsmCtx *p = pP->p;
-  TsmCols *pC = tsmRunCols(pP->pRun);
-  sqlite3_stmt *pStmt;
-  int bFound = 0;
-  int rc = tsmChunkLoad(p, TSM_STMT_CHUNK_GET, iChunk, iSeries, pC, &bFound,
-                        pzErr);
-  if( rc==SQLITE_OK && bFound ){
-    TsmAgg agg;
-    int i = 0;
-    while( i<pC->n && pC->aTs[i]<tCut ) i++;
-    pP->nBudget--;
-    if( i==0 || i>=pC->n ) return SQLITE_OK;
-    tsmAggCompute(&pC->aVal[i], pC->n-i, &agg);
-    rc = tsmRStmt(p, TSM_RSTMT_CHUNK_TRIM, &pStmt);
-    if( rc ) return rc;
-    sqlite3_bind_int64(pStmt, 1, iChunk);
-    sqlite3_bind_int64(pStmt, 2, pC->aTs[i]);
-    sqlite3_bind_int(pStmt, 3, pC->n-i);
-    sqlite3_bind_int(pStmt, 4, agg.nVal);
-    if( agg.nVal>0 ){
-      bindMeta(pStmt, 5, agg.vMin);
-      bindMeta(pStmt, 6, agg.vMax);
-      bindMeta(pStmt, 7, agg.vSum);
-      bindMeta(pStmt, 8, agg.vFirst);
-      bindMeta(pStmt, 9, agg.vLast);
-    }
-    sqlite3_step(pStmt);
-    rc = sqlite3_reset(pStmt);
-    if( rc==SQLITE_OK ) rc = tsmSeriesCount(p, iSeries, 0, -i);
-  }
-  return rc;
-}
-
 /* Remove the samples of the head of pS before tCut (rewrite the head). */
 static int pruneHead(Prune *pP, TsmRunSeries *pS, int64_t tCut,
                      char **pzErr){
   TsmCtx *p = pP->p;
   TsmCols *pC = tsmRunCols(pP->pRun);
-  sqlite3_stmt *pStmt;
-  int bSealed = 0, nByte = 0, rc;
-  int64_t iSealed = 0;
-  uint8_t *aOut = 0;
-  rc = tsmStmt(p, TSM_STMT_HEAD_GET, &pStmt);
-  if( rc ) return rc;
-  sqlite3_bind_int64(pStmt, 1, pS->iSeries);
-  pC->n = 0;
-  if( sqlite3_step(pStmt)==SQLITE_ROW ){
-    bSealed = sqlite3_column_type(pStmt, 0)!=SQLITE_NULL;
-    iSealed = sqlite3_column_int64(pStmt, 0);
-    rc = tsmChunkDecode(p, pS->iSeries, INT64_MIN, 0,
-                        sqlite3_column_blob(pStmt, 2),
-                        sqlite3_column_bytes(pStmt, 2), pC, pzErr);
-  }
-  rc = tsmReset(pStmt, rc);
+  TsmHeadRow row;
+  int nByte = 0;
+  int rc = tsmHeadGet(p, pS->iSeries, &row, pC, pzErr);     /* store.c */
   if( rc==SQLITE_OK ){
     colsKeepFrom(pC, tCut);
-    if( pC->n>0 ){
-      aOut = sqlite3_malloc64(tsmCodecBound(pC->n));
-      if( aOut==0 ) rc = SQLITE_NOMEM;
-      else{
-        nByte = tsmCodecEncode(pC->aTs, pC->aVal, pC->n, TSM_CODEC_FAST,
-                               aOut, tsmCodecBound(pC->n));
-        if( nByte<0 ) rc = SQLITE_ERROR;
-      }
-    }
+    rc = tsmHeadPut(p, &row, pC, &nByte);
   }
-  if( rc==SQLITE_OK ) rc = tsmStmt(p, TSM_STMT_HEAD_PUT, &pStmt);
-  if( rc==SQLITE_OK ){
-    sqlite3_bind_int64(pStmt, 1, pS->iSeries);
-    if( bSealed ) sqlite3_bind_int64(pStmt, 2, iSealed);
-    sqlite3_bind_int(pStmt, 3, pC->n);
-    if( pC->n>0 ) sqlite3_bind_blob(pStmt, 4, aOut, nByte, SQLITE_STATIC);
-    sqlite3_step(pStmt);
-    rc = sqlite3_reset(pStmt);
-  }
-  sqlite3_free(aOut);
-  tsmHeadsForget(p);          /* store.c: the head cache */
   if( rc==SQLITE_OK ){
     pS->nHead = pC->n;
     pS->nHeadBytes = nByte;
@@ -655,48 +372,13 @@ static int pruneHead(Prune *pP, TsmRunSeries *pS, int64_t tCut,
 ** cut less the slack).  The head of a series that stopped goes too. */
 static int pruneRaw(Prune *pP, TsmRunSeries *pS, int64_t tCut, int64_t tTrim,
                     char **pzErr){
-  TsmCtx *p = pP->p;
-  sqlite3_stmt *pStmt;
+  int nWork = 0;
   int rc;
-  int64_t iChunk = 0;
 
-  /* 1. Whole chunks.  (tsmPrune() counts the samples removed.) */
-  rc = tsmRStmt(p, TSM_RSTMT_CHUNK_DROP_SIZE, &pStmt);
-  if( rc ) return rc;
-  sqlite3_bind_int64(pStmt, 1, pS->iSeries);
-  sqlite3_bind_int64(pStmt, 2, tCut);
-  if( sqlite3_step(pStmt)==SQLITE_ROW && sqlite3_column_int64(pStmt, 0)>0 ){
-    int64_t nDrop = sqlite3_column_int64(pStmt, 0);
-    int64_t nSample = sqlite3_column_int64(pStmt, 1);
-    rc = sqlite3_reset(pStmt);
-    if( rc==SQLITE_OK ) rc = tsmSeriesCount(p, pS->iSeries, -nDrop, -nSample);
-  }else{
-    rc = sqlite3_reset(pStmt);
-  }
-  if( rc ) return rc;
-  rc = tsmRStmt(p, TSM_RSTMT_CHUNK_DROP, &pStmt);
-  if( rc ) return rc;
-  sqlite3_bind_int64(pStmt, 1, pS->iSeries);
-  sqlite3_bind_int64(pStmt, 2, tCut);
-  sqlite3_step(pStmt);
-  rc = sqlite3_reset(pStmt);
-  if( rc==SQLITE_OK ) pP->nBudget -= sqlite3_changes(p->db);
-
-  /* 2. The chunk that straddles the cut. */
-  if( rc==SQLITE_OK ){
-    rc = tsmRStmt(p, TSM_RSTMT_CHUNK_STRADDLE, &pStmt);
-    if( rc ) return rc;
-    sqlite3_bind_int64(pStmt, 1, pS->iSeries);
-    sqlite3_bind_int64(pStmt, 2, tCut);
-    if( sqlite3_step(pStmt)==SQLITE_ROW
-     && sqlite3_column_int64(pStmt, 1)<tTrim ){
-      iChunk = sqlite3_column_int64(pStmt, 0);
-    }
-    rc = sqlite3_reset(pStmt);
-    if( rc==SQLITE_OK && iChunk ){
-      rc = pruneStraddler(pP, iChunk, pS->iSeries, tCut, pzErr);
-    }
-  }
+  /* 1. Whole chunks, 2. the chunk that straddles the cut (store.c).
+  ** (tsmPrune() counts the samples removed.) */
+  rc = tsmChunksDrop(pP->p, pS->iSeries, tCut, tTrim, &nWork, pzErr);
+  pP->nBudget -= nWork;
 
   /* 3. The head, when it is older than the cut too. */
   if( rc==SQLITE_OK && pS->nHead>0 && pS->tsHeadFirst<tCut
@@ -708,30 +390,18 @@ static int pruneRaw(Prune *pP, TsmRunSeries *pS, int64_t tCut, int64_t tTrim,
 
 /* Is series iSeries left without samples and buckets? */
 static int seriesEmpty(TsmCtx *p, TsmRunSeries *pS, int *pbEmpty){
-  static const int aStmt[] = { TSM_RSTMT_CHUNK_ANY, TSM_RSTMT_ROLLUP_ANY };
-  int rc = SQLITE_OK, i;
+  int rc = SQLITE_OK, bAny = 0;
   *pbEmpty = pS->nHead==0;
-  for(i=0; rc==SQLITE_OK && *pbEmpty && i<2; i++){
-    sqlite3_stmt *pStmt;
-    rc = tsmRStmt(p, aStmt[i], &pStmt);
-    if( rc ) break;
-    sqlite3_bind_int64(pStmt, 1, pS->iSeries);
-    if( sqlite3_step(pStmt)==SQLITE_ROW ) *pbEmpty = 0;
-    rc = sqlite3_reset(pStmt);
+  if( *pbEmpty ){
+    int64_t tFirst, tLast;
+    rc = tsmChunkOldest(p, pS->iSeries, &tFirst, &tLast);    /* store.c */
+    if( tFirst!=INT64_MAX ) *pbEmpty = 0;
+  }
+  if( rc==SQLITE_OK && *pbEmpty ){
+    rc = tsmRollupAny(p, pS->iSeries, &bAny);          /* rollup.c */
+    if( bAny ) *pbEmpty = 0;
   }
   return rc;
-}
-
-/* The ts_first of the n-th (0-based) oldest chunk, or INT64_MAX. */
-static int nthOldest(TsmCtx *p, int64_t iSeries, int n, int64_t *pTs){
-  sqlite3_stmt *pStmt;
-  int rc = tsmRStmt(p, TSM_RSTMT_CHUNK_NTH, &pStmt);
-  *pTs = INT64_MAX;
-  if( rc ) return rc;
-  sqlite3_bind_int64(pStmt, 1, iSeries);
-  sqlite3_bind_int(pStmt, 2, n);
-  if( sqlite3_step(pStmt)==SQLITE_ROW ) *pTs = sqlite3_column_int64(pStmt, 0);
-  return sqlite3_reset(pStmt);
 }
 
 /* Prune series i of the run (automatic maintenance: fold its tiers
@@ -743,7 +413,7 @@ static int pruneSeries(Prune *pP, int i, char **pzErr){
   const TsmPolicies *pSet = tsmRunPolicies(pRun);
   TsmRunSeries *pS = tsmRunSeriesAt(pRun, i);
   int64_t tNow = tsmRunNow(pRun);
-  int64_t aCut[64], aOld[64];
+  int64_t *aCut = pP->aCut, *aOld = pP->aOld;
   int64_t tRawCut = INT64_MIN, tRawOld = INT64_MAX, tGuard = INT64_MAX;
   int64_t tTrim = INT64_MAX, tSlack = TSM_AUTO_SLACK_MIN;
   TsmSeriesTiers *pT;
@@ -755,7 +425,6 @@ static int pruneSeries(Prune *pP, int i, char **pzErr){
   }
   rc = tsmRunTiers(pRun, pS, &pT);
   if( rc ) return rc;
-  if( pT->nTier>64 ) pT->nTier = 64;
   if( pP->bAuto && pT->nTier>0 ){
     rc = tsmRunFold(pRun, pS, &nBucket);
     pP->nBudget -= nBucket;
@@ -773,15 +442,9 @@ static int pruneSeries(Prune *pP, int i, char **pzErr){
     rc = tsmRunRawOldest(pRun, pS, &tRawOld);
     if( rc==SQLITE_OK && pP->bAuto ){
       /* Something older than the slack, or a whole chunk before the cut? */
-      int64_t tEnd = INT64_MAX;
-      sqlite3_stmt *pStmt;
+      int64_t tFirst, tEnd;
       tTrim = tRawCut - tSlack;
-      rc = tsmRStmt(p, TSM_RSTMT_CHUNK_OLDEST_END, &pStmt);
-      if( rc==SQLITE_OK ){
-        sqlite3_bind_int64(pStmt, 1, pS->iSeries);
-        if( sqlite3_step(pStmt)==SQLITE_ROW ) tEnd = sqlite3_column_int64(pStmt, 0);
-        rc = sqlite3_reset(pStmt);
-      }
+      rc = tsmChunkOldest(p, pS->iSeries, &tFirst, &tEnd);
       if( tEnd<tRawCut || tRawOld<tTrim
        || (pS->nHead>0 && pS->tsNewest<tRawCut) ){
         bNeed = 1;
@@ -817,7 +480,7 @@ static int pruneSeries(Prune *pP, int i, char **pzErr){
   tRawCut = minI64(tRawCut, tGuard);
   if( pP->bAuto && tRawCut>tRawOld ){
     int64_t tNth;
-    rc = nthOldest(p, pS->iSeries, TSM_PRUNE_SERIES_CHUNKS, &tNth);
+    rc = tsmChunkNth(p, pS->iSeries, TSM_PRUNE_SERIES_CHUNKS, &tNth);
     tRawCut = minI64(tRawCut, tNth);
   }
   if( rc==SQLITE_OK && tRawCut!=INT64_MIN && tRawCut>tRawOld ){
@@ -860,16 +523,7 @@ static int pruneSeries(Prune *pP, int i, char **pzErr){
 
   /* Tiers that no policy declares any more. */
   for(k=0; rc==SQLITE_OK && k<pT->nOrphan; k++){
-    sqlite3_stmt *pStmt;
-    rc = tsmRunDeleteBuckets(pRun, pS->iSeries, pT->aOrphan[k], INT64_MIN,
-                             INT64_MAX, 0);
-    if( rc==SQLITE_OK ) rc = tsmRStmt(p, TSM_RSTMT_STATE_DELETE, &pStmt);
-    if( rc==SQLITE_OK ){
-      sqlite3_bind_int64(pStmt, 1, pS->iSeries);
-      sqlite3_bind_int64(pStmt, 2, pT->aOrphan[k]);
-      sqlite3_step(pStmt);
-      rc = sqlite3_reset(pStmt);
-    }
+    rc = tsmRunDropTier(pRun, pS->iSeries, pT->aOrphan[k]);
   }
 
   /* A series whose samples all expired (and has no buckets) goes. */
@@ -892,10 +546,8 @@ static int pruneBulk(Prune *pP, char **pzErr, int *pbDone){
   TsmCtx *p = pP->p;
   const TsmPolicies *pSet = tsmRunPolicies(pRun);
   int64_t tNow = tsmRunNow(pRun), tCut = INT64_MIN;
-  int64_t *aChunk = 0;       /* (chunk_id, series_id) of each straddler */
-  int n = tsmRunSeriesCount(pRun), i, k, nChunk = 0, nAlloc = 0;
-  sqlite3_stmt *pStmt = 0;
-  int rc = SQLITE_OK;
+  int n = tsmRunSeriesCount(pRun), i, k;
+  int rc;
 
   *pbDone = 0;
   if( pP->bAuto || pSet->nRes>0 || !tsmRunNoState(pRun) || tNow==INT64_MIN ){
@@ -912,49 +564,8 @@ static int pruneBulk(Prune *pP, char **pzErr, int *pbDone){
   }
   *pbDone = 1;
 
-  /* 1. Whole chunks (counted out per series first), 2. the straddlers
-  ** (listed first, cut after). */
-  rc = sqlite3_prepare_v2(p->db,
-      "SELECT series_id, count(*), sum(n) FROM main.tsm_chunks"
-      " WHERE ts_last<?1 GROUP BY series_id", -1, &pStmt, 0);
-  if( rc==SQLITE_OK ) sqlite3_bind_int64(pStmt, 1, tCut);
-  while( rc==SQLITE_OK && sqlite3_step(pStmt)==SQLITE_ROW ){
-    rc = tsmSeriesCount(p, sqlite3_column_int64(pStmt, 0),
-                        -sqlite3_column_int64(pStmt, 1),
-                        -sqlite3_column_int64(pStmt, 2));
-  }
-  rc = tsmFinalize(&pStmt, rc);
-  if( rc==SQLITE_OK ){
-    rc = sqlite3_prepare_v2(p->db,
-        "DELETE FROM main.tsm_chunks WHERE ts_last<?1", -1, &pStmt, 0);
-  }
-  if( rc==SQLITE_OK ){
-    sqlite3_bind_int64(pStmt, 1, tCut);
-    sqlite3_step(pStmt);
-    rc = sqlite3_finalize(pStmt);
-  }
-  if( rc==SQLITE_OK ){
-    rc = sqlite3_prepare_v2(p->db, "SELECT chunk_id, series_id FROM "
-        "main.tsm_chunks WHERE ts_first<?1 AND ts_last>=?1", -1, &pStmt, 0);
-  }
-  if( rc==SQLITE_OK ) sqlite3_bind_int64(pStmt, 1, tCut);
-  while( rc==SQLITE_OK && sqlite3_step(pStmt)==SQLITE_ROW ){
-    if( nChunk>=nAlloc ){
-      int64_t *aNew;
-      nAlloc = nAlloc ? nAlloc*2 : 256;
-      aNew = sqlite3_realloc64(aChunk, sizeof(int64_t)*2*nAlloc);
-      if( aNew==0 ){ rc = SQLITE_NOMEM; break; }
-      aChunk = aNew;
-    }
-    aChunk[2*nChunk] = sqlite3_column_int64(pStmt, 0);
-    aChunk[2*nChunk+1] = sqlite3_column_int64(pStmt, 1);
-    nChunk++;
-  }
-  rc = tsmFinalize(&pStmt, rc);
-  for(k=0; rc==SQLITE_OK && k<nChunk; k++){
-    rc = pruneStraddler(pP, aChunk[2*k], aChunk[2*k+1], tCut, pzErr);
-  }
-  sqlite3_free(aChunk);
+  /* 1. Whole chunks, 2. the straddlers (store.c). */
+  rc = tsmChunksDropAll(p, tCut, pzErr);
 
   /* 3. Heads older than the cut; 4. series left empty. */
   for(i=0; rc==SQLITE_OK && i<n; i++){
@@ -979,13 +590,6 @@ static int pruneBulk(Prune *pP, char **pzErr, int *pbDone){
 ** due is removed.  *pnRemoved: raw samples removed (not counted by
 ** automatic maintenance).  The store must exist.
 */
-static int rawTotal(TsmCtx *p, int64_t *pn){
-  sqlite3_stmt *pStmt;
-  int rc = tsmRStmt(p, TSM_RSTMT_RAW_TOTAL, &pStmt);
-  if( rc ) return rc;
-  if( sqlite3_step(pStmt)==SQLITE_ROW ) *pn = sqlite3_column_int64(pStmt, 0);
-  return sqlite3_reset(pStmt);
-}
 /*
 ** A step of automatic maintenance failed with rc: keep its message for
 ** tsm_stats() and carry on (return SQLITE_OK), unless SQLite rolled the
@@ -1031,6 +635,14 @@ int tsmPrune(TsmCtx *p, int bAuto, int64_t *pnRemoved, char **pzErr){
     tsmRunClose(prune.pRun);
     return SQLITE_OK;
   }
+  /* A series has at most one tier per tier width of the policies. */
+  prune.aCut = sqlite3_malloc64(sizeof(int64_t)*2
+                                *(tsmRunPolicies(prune.pRun)->nRes+1));
+  if( prune.aCut==0 ){
+    tsmRunClose(prune.pRun);
+    return bAuto ? autoFailed(p, SQLITE_NOMEM, pzErr, 0) : SQLITE_NOMEM;
+  }
+  prune.aOld = &prune.aCut[tsmRunPolicies(prune.pRun)->nRes+1];
   if( !bAuto && tsmRunPolicies(prune.pRun)->nRes>0 ){
     for(i=0; rc==SQLITE_OK && i<n; i++){
       rc = tsmRunDownsample(prune.pRun, tsmRunSeriesAt(prune.pRun, i),
@@ -1043,7 +655,7 @@ int tsmPrune(TsmCtx *p, int bAuto, int64_t *pnRemoved, char **pzErr){
     if( i0==n ) i0 = 0;
   }
   if( rc==SQLITE_OK ) rc = pruneByteCuts(&prune);
-  if( rc==SQLITE_OK && !bAuto ) rc = rawTotal(p, &nBefore);
+  if( rc==SQLITE_OK && !bAuto ) rc = tsmSampleTotal(p, &nBefore);
   if( rc==SQLITE_OK ) rc = pruneBulk(&prune, pzErr, &bBulk);
   if( rc && bAuto ) rc = autoFailed(p, rc, pzErr, prune.pRun);
   for(i=0; rc==SQLITE_OK && !bBulk && i<n; i++){
@@ -1065,12 +677,13 @@ int tsmPrune(TsmCtx *p, int bAuto, int64_t *pnRemoved, char **pzErr){
     *tsmRunErr(prune.pRun) = 0;
   }
   if( rc==SQLITE_OK && !bAuto ){
-    rc = rawTotal(p, &nAfter);
+    rc = tsmSampleTotal(p, &nAfter);
     prune.nRemoved = nBefore - nAfter;
   }
   *pnRemoved = prune.nRemoved;
   sqlite3_free(prune.aRawCut);
   sqlite3_free(prune.aTierCut);
+  sqlite3_free(prune.aCut);
   tsmRunClose(prune.pRun);
   return rc;
 }
@@ -1152,14 +765,12 @@ void tsmPruneFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
 
 /* Return the interval of automatic maintenance as tsm_auto() takes it. */
 static void autoResult(sqlite3_context *ctx, int64_t ms){
-  char zBuf[48];
   if( ms<0 ){
     sqlite3_result_text(ctx, "off", -1, SQLITE_STATIC);
   }else if( ms==0 ){
     sqlite3_result_int(ctx, 0);
   }else{
-    tsmDurationFormat(ms, zBuf);
-    sqlite3_result_text(ctx, zBuf, -1, SQLITE_TRANSIENT);
+    tsmResultDuration(ctx, ms);
   }
 }
 
@@ -1186,7 +797,7 @@ void tsmAutoFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
     }else if( (eType==SQLITE_INTEGER && sqlite3_value_int64(pVal)==0)
            || (eType==SQLITE_TEXT && strcmp(z, "0")==0) ){
       ms = 0;
-    }else if( eType==SQLITE_NULL || durationValue(pVal, &ms)!=SQLITE_OK ){
+    }else if( eType==SQLITE_NULL || tsmDurationFromValue(pVal, &ms)!=SQLITE_OK ){
       char zQ[TSM_QUOTE_BUF];
       tsmErr(ctx, "invalid interval %s: expected a duration like 5s, "
              "0 (every commit) or 'off'",

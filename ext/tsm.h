@@ -4,11 +4,16 @@
 **
 ** Rooms:
 **   tsm.c           entry point; the table of every function and module;
-**                   the error helper
+**                   the error helper; tsmHooks (the seam below)
 **   store.c         schema and migrations, the store's statements
-**                   (TSM_STMT_*), series registry and cache, head cache,
-**                   chunk reads (TsmReader) and the flush (merge of
-**                   buffered samples into chunks), tsm_check, tsm_stats
+**                   (TSM_STMT_*), the statement cache (tsmStmtCached),
+**                   transaction helpers, series registry and cache, head cache,
+**                   the flush (merge of buffered samples into chunks);
+**                   the owner of tsm_chunks, tsm_heads and tsm_counts:
+**                   every statement on them is there, and other files
+**                   use the chunk and head API below (TsmChunks,
+**                   TsmReader, tsmHead*, tsmChunksDrop ...); tsm_check,
+**                   tsm_stats
 **   buffer.c        the per-connection buffer of recorded samples
 **   func.c          scalar SQL functions
 **   vtab_samples.c  tsm_samples (read, INSERT) and the transaction hooks
@@ -17,12 +22,13 @@
 **                   tsm_bucket, tsm_selector
 **   export.c        tsm_prometheus, tsm_export
 **   import.c        tsm_import
+**   policy.c        retention policies (tsm_policies: every statement),
+**                   metric patterns, the SQL values of times, durations,
+**                   resolutions; tsmWallClock
 **   rollup.c        rollup tiers: tsm_downsample, the flush hook that marks
 **                   late samples, tsm_quantile, tsm_rank, tsm_sketch_merge;
-**                   the statements of rollups and retention (TSM_RSTMT_*),
-**                   TsmRun, the transaction helpers
-**   retention.c     policies (matching, parsing), tsm_prune, automatic
-**                   maintenance at commit, tsm_auto
+**                   the statements of rollups (TSM_RSTMT_*), TsmRun
+**   retention.c     tsm_prune, automatic maintenance at commit, tsm_auto
 **   vtab_rollups.c  tsm_rollups (read)
 **   vtab_retention.c  tsm_retention (policies: read, INSERT, UPDATE, DELETE)
 **   metrics.c       tsm_metrics (rules: type, duplicates, help) and the
@@ -149,19 +155,22 @@ typedef struct TsmAgg {
 } TsmAgg;
 
 /* Cached statements of the store tables: the SQL text is in store.c
-** (azStmt).  Not every statement is here yet: rollup.c has its own list
-** below, and other files prepare statements of their own (see
-** docs/ARCHITECTURE.md, "Who touches which table"). */
+** (azStmt).  Every statement on tsm_chunks, tsm_heads and tsm_counts is
+** there (or prepared by store.c itself); the rest of ext/ goes through
+** the chunk and head functions below.  tsm_ids is read from a few other
+** files still (see docs/ARCHITECTURE.md, "Who touches which table"). */
 enum {
   TSM_STMT_META_GET,
   TSM_STMT_SERIES_FIND,
   TSM_STMT_SERIES_INSERT,
   TSM_STMT_SERIES_GET,
   TSM_STMT_SERIES_DELETE,
+  TSM_STMT_SERIES_STAT,      /* first_ts, samples, bytes (tsm_series) */
   TSM_STMT_HEAD_GET,
   TSM_STMT_HEAD_PUT,
   TSM_STMT_HEAD_UPDATE,      /* HEAD_PUT for a row known to exist */
   TSM_STMT_HEAD_DELETE,
+  TSM_STMT_HEAD_SCAN,        /* every head, in series order */
   TSM_STMT_CHUNK_AFFECTED,   /* chunks a merge of [a,b] must rewrite */
   TSM_STMT_CHUNK_LAST,
   TSM_STMT_CHUNK_WARM,
@@ -169,17 +178,25 @@ enum {
   TSM_STMT_CHUNK_INSERT,
   TSM_STMT_CHUNK_DELETE,
   TSM_STMT_CHUNK_DELETE_SERIES,
+  TSM_STMT_CHUNK_OLDEST,     /* ts_first, ts_last of the oldest chunk */
+  TSM_STMT_CHUNK_NTH,
+  TSM_STMT_CHUNK_DROP_SIZE,  /* rows and samples TSM_STMT_CHUNK_DROP takes */
+  TSM_STMT_CHUNK_DROP,
+  TSM_STMT_CHUNK_STRADDLE,
+  TSM_STMT_CHUNK_TRIM,       /* new start and metadata of a cut chunk */
+  TSM_STMT_SAMPLE_TOTAL,     /* samples in chunks and heads */
   TSM_STMT_SERIES_COUNT,     /* tsm_counts of ?1: n_chunks, n_sealed += */
   TSM_STMT_COUNT_DELETE,
+  TSM_STMT_BEGIN,            /* tsmTxnBegin, tsmTxnEnd */
+  TSM_STMT_COMMIT,
+  TSM_STMT_ROLLBACK,
   TSM_STMT_COUNT
 };
 
-/* Statements of rollups and retention: the SQL text is in rollup.c. */
+/* Statements of rollups: the SQL text is in rollup.c. */
 enum {
-  TSM_RSTMT_FLAGS,           /* policies exist?  rollup state exists? */
-  TSM_RSTMT_POLICIES,
+  TSM_RSTMT_STATE_ANY,       /* rollup state exists? */
   TSM_RSTMT_IDS,             /* every series: id, metric */
-  TSM_RSTMT_HEADS,           /* every head: id, sealed_last, n, data */
   TSM_RSTMT_STATE_GET,
   TSM_RSTMT_STATE_PUT,
   TSM_RSTMT_STATE_DIRTY,     /* the flush hook: late samples */
@@ -192,20 +209,9 @@ enum {
   TSM_RSTMT_ROLLUP_DELETE_SERIES,
   TSM_RSTMT_ROLLUP_OLDEST,
   TSM_RSTMT_ROLLUP_ANY,
-  TSM_RSTMT_RAW_OLDEST,
-  TSM_RSTMT_CHUNK_NTH,
-  TSM_RSTMT_CHUNK_OLDEST_END,  /* ts_last of the oldest chunk */
-  TSM_RSTMT_RAW_TOTAL,       /* samples in chunks and heads */
-  TSM_RSTMT_CHUNK_DROP_SIZE, /* rows and samples TSM_RSTMT_CHUNK_DROP takes */
-  TSM_RSTMT_CHUNK_DROP,
-  TSM_RSTMT_CHUNK_STRADDLE,
-  TSM_RSTMT_CHUNK_TRIM,      /* new start and metadata of a cut chunk */
-  TSM_RSTMT_CHUNK_ANY,
-  TSM_RSTMT_BEGIN,           /* tsmTxnBegin, tsmTxnEnd */
-  TSM_RSTMT_COMMIT,
-  TSM_RSTMT_ROLLBACK,
   TSM_RSTMT_COUNT
 };
+#define TSM_PSTMT_COUNT 2          /* cached statements of policy.c */
 #define TSM_ROLLUP_KNOWN    0x01   /* eRollup is valid */
 #define TSM_ROLLUP_POLICIES 0x02   /* tsm_policies has rows */
 #define TSM_ROLLUP_STATE    0x04   /* tsm_rollup_state has rows */
@@ -242,6 +248,7 @@ struct TsmCtx {
                              ** 0: every commit; -1: off */
   int64_t iPruneNext;        /* series the next maintenance starts at */
   sqlite3_stmt *aRollupStmt[TSM_RSTMT_COUNT];   /* see rollup.c */
+  sqlite3_stmt *aPolicyStmt[TSM_PSTMT_COUNT];   /* see policy.c */
   struct TsmDoneCache *pDone;        /* rollup.c: highest done_ts per series */
   int64_t nAutoPrune;        /* maintenance runs of this connection */
   double rAutoPruneMs;       /* ... and the time they took (tsm_stats) */
@@ -262,6 +269,33 @@ typedef struct TsmCursor {
   sqlite3_vtab_cursor base;
   TsmCtx *p;
 } TsmCursor;
+
+/*
+** The seam between the store and the layers above it.  store.c (layer 2 in
+** docs/ARCHITECTURE.md) never names a function of rollup.c, policy.c or
+** metrics.c: what it must tell them, or ask them, goes through these
+** hooks, which tsm.c fills in (tsmHooks).
+*/
+typedef struct TsmHooks {
+  /* The flush wrote samples of iSeries from tsMin to tsMax: mark tiers
+  ** that folded some of them dirty (rollup.c tsmRollupFlushed). */
+  int (*xFlushed)(TsmCtx*, int64_t iSeries, int64_t tsMin, int64_t tsMax);
+  /* Series iSeries is being deleted: drop its buckets and tier state
+  ** (rollup.c tsmRollupForget). */
+  int (*xForget)(TsmCtx*, int64_t iSeries);
+  /* tsm_check() of the tables above the store: one call of xLine per
+  ** problem (rollup.c tsmRollupCheck, then policy.c tsmPolicyCheck). */
+  int (*xCheck)(TsmCtx*, void (*xLine)(void*, const char*), void *pArg);
+  /* Finalize cached statements, free caches (tsmStoreClose: rollup.c
+  ** tsmRollupClose, policy.c tsmPolicyClose). */
+  void (*xClose)(TsmCtx*);
+  /* The duplicate policy of a metric, for a series first seen (metrics.c
+  ** tsmMetricDup). */
+  int (*xMetricDup)(TsmCtx*, const char *zMetric, int *peDup);
+  /* Forget the cached rules of tsm_metrics (metrics.c tsmRulesFree). */
+  void (*xRulesFree)(TsmCtx*);
+} TsmHooks;
+extern const TsmHooks tsmHooks;
 
 /* tsm.c */
 char *tsmErrMsg(const char *zFmt, ...);
@@ -290,6 +324,12 @@ void *tsmCursorOpen(sqlite3_vtab *pVtab, size_t nByte,
 int tsmStoreReady(TsmCtx *p, int mCreate, int *pbExists, char **pzErr);
 int tsmStoreHas(TsmCtx *p, int mGroup);
 int tsmStmt(TsmCtx *p, int eStmt, sqlite3_stmt **ppStmt);
+int tsmStmtCached(TsmCtx *p, sqlite3_stmt **ppSlot, const char *zSql,
+                  sqlite3_stmt **ppStmt);
+int tsmStmtRun(sqlite3_stmt *pStmt);
+void tsmBindReal(sqlite3_stmt *pStmt, int i, double v);   /* NaN: NULL */
+int tsmTxnBegin(TsmCtx *p, int *pbOwn);
+int tsmTxnEnd(TsmCtx *p, int bOwn, int rc);
 int tsmGuardClose(TsmCtx *p);
 int tsmFinalize(sqlite3_stmt **ppStmt, int rc);
 int tsmReset(sqlite3_stmt *pStmt, int rc);
@@ -298,17 +338,9 @@ int tsmSeriesResolve(TsmCtx *p, const char *zMetric, const char *zLabels,
 int tsmSeriesExists(TsmCtx *p, int64_t iSeries, int *pbExists, int *peDup);
 int tsmLabelsCanonical(sqlite3_value *pVal, char **pzOut);
 int tsmSeriesDelete(TsmCtx *p, int64_t iSeries);
-int tsmSeriesCount(TsmCtx *p, int64_t iSeries, int64_t dChunks,
-                   int64_t dSamples);
 int tsmSeriesLast(TsmCtx *p, int64_t iSeries, int *pbFound, int64_t *pTs,
                   double *pV, char **pzErr);
 void tsmAggCompute(const double *aVal, int n, TsmAgg *pA);
-double tsmDupCombine(int eDup, double a, double b);
-int tsmChunkLoad(TsmCtx *p, int eStmt, int64_t iKey, int64_t iSeries,
-                 TsmCols *pOut, int *pbFound, char **pzErr);
-int tsmChunkDecode(TsmCtx *p, int64_t iSeries, int64_t tsFirst,
-                   int64_t tsLast, const uint8_t *a, int n, TsmCols *pOut,
-                   char **pzErr);
 void tsmCacheClear(TsmCache *pCache);
 void tsmCacheValidate(TsmCtx *p);
 void tsmCacheCommitted(TsmCtx *p);
@@ -320,8 +352,10 @@ void tsmStoreClose(TsmCtx *p);
 void tsmStoreFree(TsmCtx *p);
 int tsmColsReserve(TsmCols *p, int n);
 void tsmColsFree(TsmCols *p);
-int tsmTsFromValue(sqlite3_value *pVal, const char *zArg, int64_t *pTs,
-                   char **pzErr);
+
+int tsmSeriesStat(TsmCtx *p, int64_t iSeries, int *pbFirst, int64_t *pFirst,
+                  int64_t *pnSamples, int64_t *pnBytes);
+int tsmSampleTotal(TsmCtx *p, int64_t *pn);
 
 /* Reading the samples of one series, chunk by chunk, in time order. */
 int tsmReaderOpen(TsmCtx *p, TsmReader **ppReader);
@@ -329,7 +363,80 @@ int tsmReaderSeek(TsmReader *pR, int64_t iSeries, int64_t lo, int64_t hi);
 int tsmReaderNext(TsmReader *pR, const TsmCols **ppCols, char **pzErr);
 void tsmReaderClose(TsmReader *pR);
 
+/* The sealed chunks of a series (store.c owns tsm_chunks).  A TsmChunks
+** cursor yields each chunk's metadata; tsmChunksDecode() reads and decodes
+** the samples of the chunk it is on, only when asked (the blob is often in
+** an overflow page).  tsmChunksSeek: the chunks that overlap [lo, hi],
+** oldest first; tsmChunksSeekBefore: those starting before ts, newest
+** first.  *ppChunk is NULL at the end; it stays valid until the next call.
+** tsmChunksReset releases the statement before the next seek. */
+typedef struct TsmChunks TsmChunks;
+typedef struct TsmChunk {
+  int64_t iChunk;            /* chunk_id */
+  int64_t iSeries;
+  int64_t tsFirst, tsLast;
+  int n;                     /* samples */
+  int nVal;                  /* samples that are not NaN */
+  int nByte;                 /* bytes of the blob (tsmChunksScan only) */
+  double vMin, vMax, vSum, vFirst, vLast;   /* of those; when nVal>0.  As
+                             ** sqlite3_column_double() reads them: a NULL
+                             ** column (a NaN sum) reads 0.0 */
+} TsmChunk;
+int tsmChunksOpen(TsmCtx *p, TsmChunks **ppC);
+int tsmChunksSeek(TsmChunks *pC, int64_t iSeries, int64_t lo, int64_t hi);
+int tsmChunksSeekBefore(TsmChunks *pC, int64_t iSeries, int64_t ts);
+int tsmChunksNext(TsmChunks *pC, const TsmChunk **ppChunk);
+int tsmChunksDecode(TsmChunks *pC, TsmCols *pOut, char **pzErr);
+void tsmChunksReset(TsmChunks *pC);
+void tsmChunksClose(TsmChunks *pC);
+/* Every chunk of the store, in no order (iSeries, tsFirst, tsLast, n and
+** nByte filled): xChunk returns an SQLite code, not SQLITE_OK stops. */
+int tsmChunksScan(TsmCtx *p, int (*xChunk)(void*, const TsmChunk*),
+                  void *pArg);
+/* ts_first and ts_last of the oldest chunk of iSeries (of the n-th oldest,
+** from 0): INT64_MAX when there is none. */
+int tsmChunkOldest(TsmCtx *p, int64_t iSeries, int64_t *pFirst,
+                   int64_t *pLast);
+int tsmChunkNth(TsmCtx *p, int64_t iSeries, int n, int64_t *pFirst);
+/* Remove the samples before tCut from the sealed chunks of iSeries: whole
+** chunks are deleted, and the chunk that straddles tCut is cut when its
+** ts_first is before tTrim.  *pnWork (may be NULL) gets the rows deleted,
+** plus one when a straddler was read.  tsmChunksDropAll: of every series,
+** cutting every straddler.  tsm_counts is kept. */
+int tsmChunksDrop(TsmCtx *p, int64_t iSeries, int64_t tCut, int64_t tTrim,
+                  int *pnWork, char **pzErr);
+int tsmChunksDropAll(TsmCtx *p, int64_t tCut, char **pzErr);
+
+/* The head row of a series (store.c owns tsm_heads): bRow is 0 when the
+** series has none (then it has no sealed chunk either: bSealed 0).  aData
+** is the blob, valid only inside a tsmHeadScan() callback. */
+typedef struct TsmHeadRow {
+  int64_t iSeries;
+  int bRow;                  /* the row exists */
+  int bSealed;               /* sealed_last is not NULL */
+  int64_t iSealedLast;       /* the ts_last of the newest sealed chunk */
+  int n;                     /* samples (column n) */
+  int nByte;                 /* bytes of the blob */
+  const uint8_t *aData;
+} TsmHeadRow;
+/* The head of iSeries, and its samples decoded into pOut (if not NULL;
+** empty without a row). */
+int tsmHeadGet(TsmCtx *p, int64_t iSeries, TsmHeadRow *pRow, TsmCols *pOut,
+               char **pzErr);
+/* Write the head row of pRow->iSeries (its bSealed and iSealedLast) with
+** the samples of pC, all later than sealed_last (fewer than TSM_HEAD_MAX);
+** *pnByte gets the size of the blob.  The head cache is forgotten. */
+int tsmHeadPut(TsmCtx *p, const TsmHeadRow *pRow, const TsmCols *pC,
+               int *pnByte);
+/* Every head row in series order, then decoded (tsmHeadDecode) if the
+** callback wants: xHead returns an SQLite code, not SQLITE_OK stops. */
+int tsmHeadScan(TsmCtx *p, int (*xHead)(void*, const TsmHeadRow*),
+                void *pArg);
+int tsmHeadDecode(TsmCtx *p, const TsmHeadRow *pRow, TsmCols *pOut,
+                  char **pzErr);
+
 /* buffer.c */
+double tsmDupCombine(int eDup, double a, double b);
 int tsmBufferAdd(TsmBuffer *p, int64_t iSeries, int64_t ts, double v,
                  int eDup);
 void tsmBufferClear(TsmBuffer *p);
@@ -411,19 +518,35 @@ typedef struct TsmPolicies {
   int64_t *aRes;             /* distinct tier widths (> 0), ascending */
 } TsmPolicies;
 
-/* retention.c */
+/* policy.c: policies, patterns, and the SQL values of times, durations,
+** resolutions (below rollup.c and retention.c, above store.c). */
 int tsmPoliciesLoad(TsmCtx *p, TsmPolicies *pSet);
 void tsmPoliciesFree(TsmPolicies *pSet);
 int tsmPolicyFor(const TsmPolicies *pSet, const char *zMetric, int64_t iRes);
+int tsmPoliciesExist(TsmCtx *p, int *pbAny);
+int tsmPolicyFind(TsmCtx *p, const char *zMetric, int64_t iRes,
+                  int64_t *piRowid);
+int tsmPolicyPut(TsmCtx *p, int bInsert, const char *zMetric, int64_t iRes,
+                 int64_t iKeep, int64_t nMaxBytes, int64_t *piRowid);
+int tsmPolicyDelete(TsmCtx *p, int64_t iRowid);
+int tsmPolicyCheck(TsmCtx *p, void (*xLine)(void*, const char*), void *pArg);
+void tsmPolicyClose(TsmCtx *p);
 int tsmPatternCheck(const char *zPattern, char **pzErr);
 void tsmPatternScore(const char *zPattern, int *pbExact, int *piScore);
 int tsmPatternBetter(const char *zA, int bExactA, int iScoreA,
                      const char *zB, int bExactB, int iScoreB);
+int tsmTsFromValue(sqlite3_value *pVal, const char *zArg, int64_t *pTs,
+                   char **pzErr);
+int64_t tsmWallClock(void);
+int tsmDurationFromValue(sqlite3_value *pVal, int64_t *pMs);
 int tsmResolutionFromValue(sqlite3_value *pVal, int bRawOk, int64_t *piRes,
                            char **pzErr);
 int tsmKeepFromValue(sqlite3_value *pVal, int64_t *piKeep, char **pzErr);
-void tsmDurationFormat(int64_t ms, char *zBuf);    /* zBuf >= 48 bytes */
-int64_t tsmWallClock(void);
+#define TSM_DURATION_BUF 48        /* room for any tsmDurationFormat text */
+void tsmDurationFormat(int64_t ms, char *zBuf);   /* TSM_DURATION_BUF bytes */
+void tsmResultDuration(sqlite3_context *ctx, int64_t ms);
+
+/* retention.c */
 int tsmPrune(TsmCtx *p, int bAuto, int64_t *pnRemoved, char **pzErr);
 int tsmRetentionCommit(TsmCtx *p, char **pzErr);
 
@@ -435,8 +558,7 @@ int tsmRollupFlushed(TsmCtx *p, int64_t iSeries, int64_t tsMin,
                      int64_t tsMax);
 int tsmRollupForget(TsmCtx *p, int64_t iSeries);
 int tsmRollupCheck(TsmCtx *p, void (*xLine)(void*, const char*), void *pArg);
-int tsmTxnBegin(TsmCtx *p, int *pbOwn);
-int tsmTxnEnd(TsmCtx *p, int bOwn, int rc);
+int tsmRollupAny(TsmCtx *p, int64_t iSeries, int *pbAny);
 
 /* One series during a downsample or prune run (rollup.c). */
 typedef struct TsmRun TsmRun;
@@ -469,8 +591,8 @@ typedef struct TsmSeriesTiers {
   TsmTier *aTier;            /* ascending width */
   int iRawPolicy;            /* policy of the raw samples, -1 = none */
   int64_t iRawPruned;        /* raw samples before it pruned; INT64_MIN */
-  int nOrphan;
-  int64_t *aOrphan;          /* tiers with state but no policy (at most 64) */
+  int nOrphan, nOrphanAlloc;
+  int64_t *aOrphan;          /* tiers with state but no policy */
 } TsmSeriesTiers;
 
 int tsmRunOpen(TsmCtx *p, int bSkipCorrupt, TsmRun **ppRun, char **pzErr);
@@ -496,6 +618,7 @@ int tsmRunTierOldest(TsmRun *pRun, int64_t iSeries, int64_t iRes,
                      int64_t *pTs);
 int tsmRunDeleteBuckets(TsmRun *pRun, int64_t iSeries, int64_t iRes,
                         int64_t a, int64_t b, int64_t *pn);
+int tsmRunDropTier(TsmRun *pRun, int64_t iSeries, int64_t iRes);
 
 /* The status columns of tsm_retention, per policy (retention.c). */
 typedef struct TsmUsage {
