@@ -341,36 +341,178 @@ static int colsMerge(TsmCols *pOut,
 /**************************************************************************
 ** Schema and migrations
 */
-static int storeExec(TsmCtx *p, const char *zSql, char **pzErr){
-  char *zMsg = 0;
-  int rc = sqlite3_exec(p->db, zSql, 0, 0, &zMsg);
+/* Apply every migration newer than iFrom on db, each recording its
+** version (the caller holds the transaction). */
+static int migrateApply(sqlite3 *db, int iFrom, char **pzErr){
+  int rc = SQLITE_OK, i;
+  for(i=0; rc==SQLITE_OK && i<TSM_NMIGRATION; i++){
+    char *zMsg = 0, *zSql;
+    if( aTsmMigration[i].iVersion<=iFrom ) continue;
+    rc = sqlite3_exec(db, aTsmMigration[i].zSql, 0, 0, &zMsg);
+    if( rc==SQLITE_OK ){
+      zSql = sqlite3_mprintf(
+        "INSERT OR REPLACE INTO main.tsm_meta(key, value) "
+        "VALUES('format', %d), ('written_by', '%q')",
+        aTsmMigration[i].iVersion, TSM_VERSION);
+      rc = zSql ? sqlite3_exec(db, zSql, 0, 0, &zMsg) : SQLITE_NOMEM;
+      sqlite3_free(zSql);
+    }
+    if( rc!=SQLITE_OK ){
+      *pzErr = sqlite3_mprintf("tsm: cannot prepare the store: %s",
+                               zMsg ? zMsg : sqlite3_errstr(rc));
+    }
+    sqlite3_free(zMsg);
+  }
+  return rc;
+}
+
+/* The integer a "PRAGMA main.<zName>" returns on db (0 if none), or its
+** text in zOut (nOut bytes, "" if none).  SQLITE_OK or an error. */
+static int pragmaGet(sqlite3 *db, const char *zName, int *piOut,
+                     char *zOut, int nOut){
+  sqlite3_stmt *pStmt = 0;
+  char *zSql = sqlite3_mprintf("PRAGMA main.%s", zName);
+  int rc = zSql ? sqlite3_prepare_v2(db, zSql, -1, &pStmt, 0) : SQLITE_NOMEM;
+  sqlite3_free(zSql);
+  if( piOut ) *piOut = 0;
+  if( zOut ) zOut[0] = 0;
+  if( rc==SQLITE_OK && sqlite3_step(pStmt)==SQLITE_ROW ){
+    const char *z = (const char*)sqlite3_column_text(pStmt, 0);
+    if( piOut ) *piOut = sqlite3_column_int(pStmt, 0);
+    if( zOut && z ) sqlite3_snprintf(nOut, zOut, "%s", z);
+  }
+  if( rc==SQLITE_OK ) rc = sqlite3_finalize(pStmt);
+  return rc;
+}
+
+/*
+** The migrations on a connection of their own to the same file (same
+** VFS), in a transaction of its own: *pbDone=1 when they were applied
+** there (or another connection had), *pbDone=0 when this way is not
+** open (no file: an in-memory or temporary database).
+**
+** Why: a migration runs inside the application's statement (tsm_init(),
+** tsm_record(), INSERT INTO tsm_samples...).  When an allocation fails
+** inside a running statement, SQLite keeps the connection in its
+** out-of-memory state until that outer statement ends: it refuses to
+** prepare or step anything, even a ROLLBACK prepared in advance, so a
+** transaction tsm began there could not be ended and the connection
+** stayed inside it (issue #10, test/fault/fault.c --kind init).  A
+** connection of its own ends its transaction by closing, whatever
+** failed.  Used only when this connection is in autocommit mode and holds
+** no lock on main (nothing else it could see or block): then the new
+** schema is simply what its next statement reads.  Not when this
+** connection may not write (read-only, PRAGMA query_only): its own
+** attempt gives its own error.
+**
+** A store created on an empty file gets main's pending page_size,
+** auto_vacuum, encoding and WAL mode, which the first write fixes in the
+** file.
+*/
+static int migrateAside(TsmCtx *p, int *pbDone, char **pzErr){
+  const char *zFile = sqlite3_db_filename(p->db, "main");
+  sqlite3_vfs *pVfs = 0;
+  sqlite3 *db = 0;
+  sqlite3_stmt *pStmt = 0;
+  int rc, iFormat = 0, bExists = 0, nPage = 0, iTimeout = 0, bQueryOnly = 0;
+  *pbDone = 0;
+  if( zFile==0 || zFile[0]==0 || sqlite3_db_readonly(p->db, "main")!=0 ){
+    return SQLITE_OK;        /* this connection's own error, if any */
+  }
+  if( sqlite3_file_control(p->db, "main", SQLITE_FCNTL_VFS_POINTER, &pVfs)
+   || pVfs==0 ){
+    return SQLITE_OK;
+  }
+  rc = pragmaGet(p->db, "query_only", &bQueryOnly, 0, 0);
+  if( rc || bQueryOnly ) return rc;
+  rc = pragmaGet(p->db, "busy_timeout", &iTimeout, 0, 0);
+  if( rc==SQLITE_OK ){
+    rc = sqlite3_open_v2(zFile, &db, SQLITE_OPEN_READWRITE, pVfs->zName);
+  }
+  if( rc==SQLITE_OK ){
+    sqlite3_busy_timeout(db, iTimeout);
+    rc = pragmaGet(db, "page_count", &nPage, 0, 0);
+  }
+  if( rc==SQLITE_OK && nPage==0 ){
+    static const char *const azCopy[] = {
+      "page_size", "auto_vacuum", "encoding", "journal_mode"
+    };
+    int i;
+    for(i=0; rc==SQLITE_OK && i<4; i++){
+      char zVal[40];
+      rc = pragmaGet(p->db, azCopy[i], 0, zVal, (int)sizeof(zVal));
+      if( rc==SQLITE_OK && (i<3 || sqlite3_stricmp(zVal, "wal")==0) ){
+        char *zSql = sqlite3_mprintf("PRAGMA main.%s='%q'", azCopy[i], zVal);
+        rc = zSql ? sqlite3_exec(db, zSql, 0, 0, 0) : SQLITE_NOMEM;
+        sqlite3_free(zSql);
+      }
+    }
+  }
+  if( rc==SQLITE_OK ) rc = sqlite3_exec(db, "BEGIN IMMEDIATE", 0, 0, 0);
+  /* Another connection may have created or upgraded it meanwhile. */
+  if( rc==SQLITE_OK ){
+    rc = sqlite3_prepare_v2(db,
+        "SELECT 1 FROM main.sqlite_schema WHERE type='table' "
+        "AND name='tsm_meta'", -1, &pStmt, 0);
+    if( rc==SQLITE_OK ){
+      bExists = sqlite3_step(pStmt)==SQLITE_ROW;
+      rc = sqlite3_finalize(pStmt);
+    }
+  }
+  if( rc==SQLITE_OK && bExists ){
+    rc = sqlite3_prepare_v2(db, azStmt[TSM_STMT_META_GET], -1, &pStmt, 0);
+    if( rc==SQLITE_OK ){
+      if( sqlite3_step(pStmt)==SQLITE_ROW ) iFormat = sqlite3_column_int(pStmt, 0);
+      rc = sqlite3_finalize(pStmt);
+    }
+  }
   if( rc!=SQLITE_OK ){
     *pzErr = sqlite3_mprintf("tsm: cannot prepare the store: %s",
-                             zMsg ? zMsg : sqlite3_errstr(rc));
+                             db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+  }else if( iFormat>TSM_FORMAT ){
+    *pzErr = sqlite3_mprintf("tsm: this store has format %d but this tsm "
+        "(%s) reads formats up to %d: load a newer tsm",
+        iFormat, TSM_VERSION, TSM_FORMAT);
+    rc = SQLITE_ERROR;
+  }else if( iFormat<TSM_FORMAT ){
+    rc = migrateApply(db, iFormat, pzErr);
   }
-  sqlite3_free(zMsg);
+  if( rc==SQLITE_OK ){
+    rc = sqlite3_exec(db, "COMMIT", 0, 0, 0);
+    if( rc ){
+      *pzErr = sqlite3_mprintf("tsm: cannot prepare the store: %s",
+                               sqlite3_errmsg(db));
+    }
+  }
+  sqlite3_close_v2(db);      /* rolls back what did not commit */
+  if( rc==SQLITE_OK ) *pbDone = 1;
   return rc;
 }
 
 /*
 ** Apply every migration newer than iFrom, each recording its version.
 **
-** In a savepoint when SQLite allows one (not while a statement writes in
-** autocommit mode; then the statement's own transaction covers it).  In
-** autocommit mode the savepoint begins a transaction: the statements that
-** end it are prepared first, since stepping a prepared ROLLBACK allocates
-** nothing, so that an out-of-memory does not leave the connection inside
-** it (issue #10).  Not airtight: when the failing statement is DDL, SQLite
-** rolls that statement back and expires every prepared statement, and
-** after an out-of-memory inside a running statement it refuses to prepare
-** any (test/fault/fault.c --kind init shows it); then the ROLLBACK
-** retried here fails too, and the connection stays in the transaction
-** until the application rolls back.
+** On a connection of its own when this one is in autocommit mode and
+** holds no lock (migrateAside).  Otherwise on this connection, in a
+** savepoint when SQLite allows one (not while a statement writes in
+** autocommit mode; then the statement's own transaction covers it); the
+** statements that end it are prepared first, since stepping a prepared
+** ROLLBACK allocates nothing.  Not airtight: after an out-of-memory
+** inside a running statement SQLite refuses to step or prepare anything
+** until that statement ends (see migrateAside).  Inside the
+** application's transaction that is the application's to roll back; in
+** autocommit mode with a read lock held (a reading statement is running)
+** SQLite rolls back the transaction when that statement fails with the
+** out-of-memory error, if the statement reads.
 */
 static int storeMigrate(TsmCtx *p, int iFrom, char **pzErr){
   int bTxn = sqlite3_get_autocommit(p->db);
   sqlite3_stmt *pRelease = 0, *pUndo = 0;
-  int bSavepoint, rc, i;
+  int bSavepoint, rc, i, bDone = 0;
+  if( bTxn && sqlite3_txn_state(p->db, "main")==SQLITE_TXN_NONE ){
+    rc = migrateAside(p, &bDone, pzErr);
+    if( rc || bDone ) return rc;
+  }
   rc = sqlite3_prepare_v2(p->db, "RELEASE tsm_migrate", -1, &pRelease, 0);
   if( rc==SQLITE_OK ){
     rc = sqlite3_prepare_v2(p->db, bTxn ? "ROLLBACK" : "ROLLBACK TO tsm_migrate",
@@ -381,18 +523,7 @@ static int storeMigrate(TsmCtx *p, int iFrom, char **pzErr){
     return rc;
   }
   bSavepoint = sqlite3_exec(p->db, "SAVEPOINT tsm_migrate",0,0,0)==0;
-  for(i=0; rc==SQLITE_OK && i<TSM_NMIGRATION; i++){
-    if( aTsmMigration[i].iVersion<=iFrom ) continue;
-    rc = storeExec(p, aTsmMigration[i].zSql, pzErr);
-    if( rc==SQLITE_OK ){
-      char *zSql = sqlite3_mprintf(
-        "INSERT OR REPLACE INTO main.tsm_meta(key, value) "
-        "VALUES('format', %d), ('written_by', '%q')",
-        aTsmMigration[i].iVersion, TSM_VERSION);
-      rc = zSql ? storeExec(p, zSql, pzErr) : SQLITE_NOMEM;
-      sqlite3_free(zSql);
-    }
-  }
+  rc = migrateApply(p->db, iFrom, pzErr);
   if( bSavepoint && rc==SQLITE_OK ){
     sqlite3_step(pRelease);
     rc = sqlite3_reset(pRelease);
@@ -427,6 +558,13 @@ int tsmStoreReady(TsmCtx *p, int bCreate, int *pbExists, char **pzErr){
   sqlite3_stmt *pStmt = 0;
   int rc, bExists = 0, iFormat = 0;
   tsmCacheValidate(p);
+  if( p->bNewInTxn && sqlite3_get_autocommit(p->db) ){
+    /* The transaction that created the store ended: maybe rolled back
+    ** (tsm_samples' xRollback forgets it too, but tsm_init() and
+    ** tsm_retention have no such hook). */
+    p->bNewInTxn = 0;
+    p->bReady = 0;
+  }
   if( p->bReady ){
     if( pbExists ) *pbExists = 1;
     return SQLITE_OK;
@@ -460,6 +598,7 @@ int tsmStoreReady(TsmCtx *p, int bCreate, int *pbExists, char **pzErr){
     rc = storeMigrate(p, bExists ? iFormat : 0, pzErr);
     if( rc ) return rc;
     bExists = 1;
+    p->bNewInTxn = !sqlite3_get_autocommit(p->db);
   }
   if( pbExists ) *pbExists = bExists;
   if( bExists ) p->bReady = 1;

@@ -222,6 +222,7 @@ struct TsmCtx {
   sqlite3_stmt *aStmt[TSM_STMT_COUNT];
   sqlite3_stmt *pRecord;     /* INSERT INTO tsm_samples, for tsm_record() */
   int bReady;                /* store checked (and migrated) */
+  int bNewInTxn;             /* ... created in the open transaction */
   int bFlushing;             /* inside tsmStoreFlush() */
   int bGuard;                /* tsm_series is connected (see tsmStmt) */
   unsigned int iDataVersion; /* SQLITE_FCNTL_DATA_VERSION cache is valid for */
