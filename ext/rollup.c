@@ -754,6 +754,48 @@ int tsmRollupAny(TsmCtx *p, int64_t iSeries, int *pbAny){
   return sqlite3_reset(pStmt);
 }
 
+/*
+** What the tiers hold, for retention.c (tsm_retention's status columns and
+** the max_bytes cuts): a bucket counts TSM_BUCKET_BYTES plus its sketch.
+** tsmRollupUsage: xTier once per series and tier, with its buckets, their
+** bytes and the oldest bucket.  tsmRollupBuckets: xBucket once per bucket
+** of tier iRes, with its series, ts+1 and bytes.  A callback that fails
+** stops the scan with its error.
+*/
+int tsmRollupUsage(TsmCtx *p, int (*xTier)(void*, int64_t iSeries,
+                   int64_t iRes, int64_t nBucket, int64_t nByte,
+                   int64_t tsOldest), void *pArg){
+  sqlite3_stmt *pStmt = 0;
+  int rc = sqlite3_prepare_v2(p->db,
+      "SELECT series_id, resolution, count(*), total(length(sketch)), min(ts)"
+      " FROM main.tsm_rollup GROUP BY series_id, resolution", -1, &pStmt, 0);
+  while( rc==SQLITE_OK && sqlite3_step(pStmt)==SQLITE_ROW ){
+    int64_t nBucket = sqlite3_column_int64(pStmt, 2);
+    rc = xTier(pArg, sqlite3_column_int64(pStmt, 0),
+               sqlite3_column_int64(pStmt, 1), nBucket,
+               TSM_BUCKET_BYTES*nBucket + sqlite3_column_int64(pStmt, 3),
+               sqlite3_column_int64(pStmt, 4));
+  }
+  return tsmFinalize(&pStmt, rc);
+}
+int tsmRollupBuckets(TsmCtx *p, int64_t iRes, int (*xBucket)(void*,
+                     int64_t iSeries, int64_t tsEnd, int64_t nByte),
+                     void *pArg){
+  sqlite3_stmt *pStmt = 0;
+  int rc = sqlite3_prepare_v2(p->db, "SELECT series_id, ts+1, length(sketch)"
+      " FROM main.tsm_rollup WHERE resolution=?1", -1, &pStmt, 0);
+  if( rc==SQLITE_OK ) sqlite3_bind_int64(pStmt, 1, iRes);
+  while( rc==SQLITE_OK && sqlite3_step(pStmt)==SQLITE_ROW ){
+    int64_t nByte = 0;         /* (no sketch: not counted, as ever) */
+    if( sqlite3_column_type(pStmt, 2)!=SQLITE_NULL ){
+      nByte = TSM_BUCKET_BYTES + sqlite3_column_int64(pStmt, 2);
+    }
+    rc = xBucket(pArg, sqlite3_column_int64(pStmt, 0),
+                 sqlite3_column_int64(pStmt, 1), nByte);
+  }
+  return tsmFinalize(&pStmt, rc);
+}
+
 /* Write the state row of tier pTier (or of raw samples when pTier is 0). */
 int tsmRunStatePut(TsmRun *pRun, int64_t iSeries, const TsmTier *pTier,
                    int64_t iRawPruned){

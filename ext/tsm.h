@@ -475,6 +475,13 @@ int tsmRollupFlushed(TsmCtx *p, int64_t iSeries, int64_t tsMin,
 int tsmRollupForget(TsmCtx *p, int64_t iSeries);
 int tsmRollupCheck(TsmCtx *p, void (*xLine)(void*, const char*), void *pArg);
 int tsmRollupAny(TsmCtx *p, int64_t iSeries, int *pbAny);
+#define TSM_BUCKET_BYTES 64        /* a bucket's row, sketch aside */
+int tsmRollupUsage(TsmCtx *p, int (*xTier)(void*, int64_t iSeries,
+                   int64_t iRes, int64_t nBucket, int64_t nByte,
+                   int64_t tsOldest), void *pArg);
+int tsmRollupBuckets(TsmCtx *p, int64_t iRes, int (*xBucket)(void*,
+                     int64_t iSeries, int64_t tsEnd, int64_t nByte),
+                     void *pArg);
 
 /* One series during a downsample or prune run (rollup.c). */
 typedef struct TsmRun TsmRun;
