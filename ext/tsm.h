@@ -27,7 +27,7 @@
 **                   resolutions; tsmWallClock
 **   rollup.c        rollup tiers: tsm_downsample, the flush hook that marks
 **                   late samples, tsm_quantile, tsm_rank, tsm_sketch_merge;
-**                   the statements of rollups (TSM_RSTMT_*), TsmRun
+**                   the statements of rollups (azRStmt, private), TsmRun
 **   retention.c     tsm_prune, automatic maintenance at commit, tsm_auto
 **   vtab_rollups.c  tsm_rollups (read)
 **   vtab_retention.c  tsm_retention (policies: read, INSERT, UPDATE, DELETE)
@@ -193,24 +193,7 @@ enum {
   TSM_STMT_COUNT
 };
 
-/* Statements of rollups: the SQL text is in rollup.c. */
-enum {
-  TSM_RSTMT_STATE_ANY,       /* rollup state exists? */
-  TSM_RSTMT_IDS,             /* every series: id, metric */
-  TSM_RSTMT_STATE_GET,
-  TSM_RSTMT_STATE_PUT,
-  TSM_RSTMT_STATE_DIRTY,     /* the flush hook: late samples */
-  TSM_RSTMT_STATE_MAX_DONE,  /* the flush hook: highest watermark */
-  TSM_RSTMT_STATE_DELETE,
-  TSM_RSTMT_STATE_DELETE_SERIES,
-  TSM_RSTMT_ROLLUP_INSERT,
-  TSM_RSTMT_ROLLUP_RANGE,
-  TSM_RSTMT_ROLLUP_DELETE_RANGE,
-  TSM_RSTMT_ROLLUP_DELETE_SERIES,
-  TSM_RSTMT_ROLLUP_OLDEST,
-  TSM_RSTMT_ROLLUP_ANY,
-  TSM_RSTMT_COUNT
-};
+#define TSM_RSTMT_COUNT 14         /* cached statements of rollup.c */
 #define TSM_PSTMT_COUNT 2          /* cached statements of policy.c */
 #define TSM_ROLLUP_KNOWN    0x01   /* eRollup is valid */
 #define TSM_ROLLUP_POLICIES 0x02   /* tsm_policies has rows */
@@ -539,7 +522,6 @@ int tsmRetentionCommit(TsmCtx *p, char **pzErr);
 
 /* rollup.c */
 int tsmRollupFlags(TsmCtx *p, int *peFlags);
-int tsmRStmt(TsmCtx *p, int eStmt, sqlite3_stmt **ppStmt);
 void tsmRollupClose(TsmCtx *p);
 int tsmRollupFlushed(TsmCtx *p, int64_t iSeries, int64_t tsMin,
                      int64_t tsMax);
