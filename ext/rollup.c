@@ -56,7 +56,7 @@
 ** (azRStmt, tsm_check's, and the scans retention.c needs for the usage
 ** and max_bytes: tsmRollupUsage, tsmRollupBuckets), but for the reads of
 ** query.c and vtab_rollups.c (see docs/ARCHITECTURE.md).  Raw samples and
-** heads come from store.c (TsmReader, tsmHeadScan, tsmChunkOldest).
+** heads come from store.c (TsmReader, tsmHeadScan, tsmChunkNth).
 ** Policies come from policy.c, now from tsmWallClock
 ** (policy.c), transactions from store.c (tsmTxnBegin).  Nothing here
 ** calls retention.c; store.c calls this file only through tsmHooks
@@ -836,7 +836,7 @@ int tsmRunStatePut(TsmRun *pRun, int64_t iSeries, const TsmTier *pTier,
 /* Oldest raw sample of a series, or INT64_MAX. */
 int tsmRunRawOldest(TsmRun *pRun, TsmRunSeries *pS, int64_t *pTs){
   int64_t tFirst, tLast;
-  int rc = tsmChunkOldest(pRun->p, pS->iSeries, &tFirst, &tLast);
+  int rc = tsmChunkNth(pRun->p, pS->iSeries, 0, &tFirst, &tLast);
   *pTs = tFirst<pS->tsHeadFirst ? tFirst : pS->tsHeadFirst;
   return rc;
 }
