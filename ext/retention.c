@@ -393,7 +393,7 @@ static int seriesEmpty(TsmCtx *p, TsmRunSeries *pS, int *pbEmpty){
   *pbEmpty = pS->nHead==0;
   if( *pbEmpty ){
     int64_t tFirst, tLast;
-    rc = tsmChunkOldest(p, pS->iSeries, &tFirst, &tLast);    /* store.c */
+    rc = tsmChunkNth(p, pS->iSeries, 0, &tFirst, &tLast);    /* store.c */
     if( tFirst!=INT64_MAX ) *pbEmpty = 0;
   }
   if( rc==SQLITE_OK && *pbEmpty ){
@@ -443,7 +443,7 @@ static int pruneSeries(Prune *pP, int i, char **pzErr){
       /* Something older than the slack, or a whole chunk before the cut? */
       int64_t tFirst, tEnd;
       tTrim = tRawCut - tSlack;
-      rc = tsmChunkOldest(p, pS->iSeries, &tFirst, &tEnd);
+      rc = tsmChunkNth(p, pS->iSeries, 0, &tFirst, &tEnd);
       if( tEnd<tRawCut || tRawOld<tTrim
        || (pS->nHead>0 && pS->tsNewest<tRawCut) ){
         bNeed = 1;
@@ -478,8 +478,9 @@ static int pruneSeries(Prune *pP, int i, char **pzErr){
   }
   tRawCut = minI64(tRawCut, tGuard);
   if( pP->bAuto && tRawCut>tRawOld ){
-    int64_t tNth;
-    rc = tsmChunkNth(p, pS->iSeries, TSM_PRUNE_SERIES_CHUNKS, &tNth);
+    int64_t tNth, tNthLast;
+    rc = tsmChunkNth(p, pS->iSeries, TSM_PRUNE_SERIES_CHUNKS, &tNth,
+                     &tNthLast);
     tRawCut = minI64(tRawCut, tNth);
   }
   if( rc==SQLITE_OK && tRawCut!=INT64_MIN && tRawCut>tRawOld ){

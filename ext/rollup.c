@@ -55,7 +55,7 @@
 ** Every statement on tsm_rollup and tsm_rollup_state is in azRStmt below
 ** (but for the reads of query.c, vtab_rollups.c and the usage and
 ** max_bytes of retention.c: see docs/ARCHITECTURE.md).  Raw samples and
-** heads come from store.c (TsmReader, tsmHeadScan, tsmChunkOldest).
+** heads come from store.c (TsmReader, tsmHeadScan, tsmChunkNth).
 ** Policies come from policy.c, now from tsmWallClock
 ** (policy.c), transactions from store.c (tsmTxnBegin).  Nothing here
 ** calls retention.c; store.c calls this file only through tsmHooks
@@ -770,7 +770,7 @@ int tsmRunStatePut(TsmRun *pRun, int64_t iSeries, const TsmTier *pTier,
 /* Oldest raw sample of a series, or INT64_MAX. */
 int tsmRunRawOldest(TsmRun *pRun, TsmRunSeries *pS, int64_t *pTs){
   int64_t tFirst, tLast;
-  int rc = tsmChunkOldest(pRun->p, pS->iSeries, &tFirst, &tLast);
+  int rc = tsmChunkNth(pRun->p, pS->iSeries, 0, &tFirst, &tLast);
   *pTs = tFirst<pS->tsHeadFirst ? tFirst : pS->tsHeadFirst;
   return rc;
 }

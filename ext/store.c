@@ -12,7 +12,7 @@
 ** (chunk metadata, then tsmChunksDecode on demand; zChunksOverlap is the
 ** one "chunks overlapping a range" statement), TsmReader (samples in a
 ** range), tsmHeadGet/Put/Scan (TsmHeadRow: bRow, bSealed), the questions
-** of rollups and retention (tsmChunkOldest, tsmChunkNth, tsmChunksScan,
+** of rollups and retention (tsmChunkNth, tsmChunksScan,
 ** tsmSampleTotal, tsmSeriesStat) and the prune's deletes (tsmChunksDrop,
 ** tsmChunksDropAll), which keep tsm_counts themselves.
 **
@@ -139,11 +139,8 @@ static const char *const azStmt[TSM_STMT_COUNT] = {
     "DELETE FROM main.tsm_counts WHERE series_id=?1",
   [TSM_STMT_CHUNK_DELETE_SERIES] =
     "DELETE FROM main.tsm_chunks WHERE series_id=?1",
-  [TSM_STMT_CHUNK_OLDEST] =
-    "SELECT ts_first, ts_last FROM main.tsm_chunks WHERE series_id=?1"
-    " ORDER BY ts_first LIMIT 1",
   [TSM_STMT_CHUNK_NTH] =
-    "SELECT ts_first FROM main.tsm_chunks WHERE series_id=?1"
+    "SELECT ts_first, ts_last FROM main.tsm_chunks WHERE series_id=?1"
     " ORDER BY ts_first LIMIT 1 OFFSET ?2",
   [TSM_STMT_CHUNK_DROP_SIZE] =
     "SELECT count(*), coalesce(sum(n), 0) FROM main.tsm_chunks"
@@ -1738,28 +1735,18 @@ int tsmChunksScan(TsmCtx *p, int (*xChunk)(void*, const TsmChunk*),
   return tsmFinalize(&pStmt, rc);
 }
 
-int tsmChunkOldest(TsmCtx *p, int64_t iSeries, int64_t *pFirst,
-                   int64_t *pLast){
+int tsmChunkNth(TsmCtx *p, int64_t iSeries, int n, int64_t *pFirst,
+                int64_t *pLast){
   sqlite3_stmt *pStmt;
-  int rc = tsmStmt(p, TSM_STMT_CHUNK_OLDEST, &pStmt);
+  int rc = tsmStmt(p, TSM_STMT_CHUNK_NTH, &pStmt);
   *pFirst = *pLast = INT64_MAX;
   if( rc ) return rc;
   sqlite3_bind_int64(pStmt, 1, iSeries);
+  sqlite3_bind_int(pStmt, 2, n);
   if( sqlite3_step(pStmt)==SQLITE_ROW ){
     *pFirst = sqlite3_column_int64(pStmt, 0);
     *pLast = sqlite3_column_int64(pStmt, 1);
   }
-  return sqlite3_reset(pStmt);
-}
-
-int tsmChunkNth(TsmCtx *p, int64_t iSeries, int n, int64_t *pFirst){
-  sqlite3_stmt *pStmt;
-  int rc = tsmStmt(p, TSM_STMT_CHUNK_NTH, &pStmt);
-  *pFirst = INT64_MAX;
-  if( rc ) return rc;
-  sqlite3_bind_int64(pStmt, 1, iSeries);
-  sqlite3_bind_int(pStmt, 2, n);
-  if( sqlite3_step(pStmt)==SQLITE_ROW ) *pFirst = sqlite3_column_int64(pStmt, 0);
   return sqlite3_reset(pStmt);
 }
 

@@ -178,8 +178,7 @@ enum {
   TSM_STMT_CHUNK_INSERT,
   TSM_STMT_CHUNK_DELETE,
   TSM_STMT_CHUNK_DELETE_SERIES,
-  TSM_STMT_CHUNK_OLDEST,     /* ts_first, ts_last of the oldest chunk */
-  TSM_STMT_CHUNK_NTH,
+  TSM_STMT_CHUNK_NTH,        /* ts_first, ts_last of the n-th oldest */
   TSM_STMT_CHUNK_DROP_SIZE,  /* rows and samples TSM_STMT_CHUNK_DROP takes */
   TSM_STMT_CHUNK_DROP,
   TSM_STMT_CHUNK_STRADDLE,
@@ -380,11 +379,10 @@ void tsmChunksClose(TsmChunks *pC);
 ** nByte filled): xChunk returns an SQLite code, not SQLITE_OK stops. */
 int tsmChunksScan(TsmCtx *p, int (*xChunk)(void*, const TsmChunk*),
                   void *pArg);
-/* ts_first and ts_last of the oldest chunk of iSeries (of the n-th oldest,
-** from 0): INT64_MAX when there is none. */
-int tsmChunkOldest(TsmCtx *p, int64_t iSeries, int64_t *pFirst,
-                   int64_t *pLast);
-int tsmChunkNth(TsmCtx *p, int64_t iSeries, int n, int64_t *pFirst);
+/* ts_first and ts_last of the n-th oldest chunk of iSeries (0: the
+** oldest): INT64_MAX when there is none. */
+int tsmChunkNth(TsmCtx *p, int64_t iSeries, int n, int64_t *pFirst,
+                int64_t *pLast);
 /* Remove the samples before tCut from the sealed chunks of iSeries: whole
 ** chunks are deleted, and the chunk that straddles tCut is cut when its
 ** ts_first is before tTrim.  *pnWork (may be NULL) gets the rows deleted,
