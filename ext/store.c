@@ -922,8 +922,8 @@ int tsmSeriesResolve(TsmCtx *p, const char *zMetric, const char *zLabels,
  done:
   if( zKey!=aBuf ) sqlite3_free(zKey);
   if( zKey2!=aBuf2 ) sqlite3_free(zKey2);
-  free(zM);
-  free(zL);
+  tsmFree(zM);
+  tsmFree(zL);
   return rc;
 }
 
@@ -2264,7 +2264,7 @@ int tsmStoreCheck(TsmCtx *p, char **pzOut, char **pzErr){
         checkLine(&out, "series %lld: labels in tsm_ids are not canonical "
                   "JSON", iSeries);
       }
-      free(zCanon);
+      tsmFree(zCanon);
       tsmLabelsFree(&labels);
     }
     if( sqlite3_column_int64(pStmt, 3)!=sqlite3_column_int64(pStmt, 5)
