@@ -171,8 +171,8 @@ void tsmLatestFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
       rc = tsmSeriesLast(p, iSeries, &bFound, &ts, &v, &zErr);
     }
   }
-  free(zM);
-  free(zL);
+  tsmFree(zM);
+  tsmFree(zL);
   if( rc ){ tsmResultError(ctx, p, rc, zErr); return; }
   if( bFound ) sqlite3_result_double(ctx, v);
 }

@@ -4,7 +4,7 @@
 ** that tsm's functions and tables take: times, durations, resolutions.
 **
 ** Below rollup.c and retention.c, above store.c: it calls only store.c
-** (cached statements) and the pure parse.c.  Every statement on
+** (cached statements), the pure parse.c and tsm.c's error helpers.  Every statement on
 ** tsm_policies is in this file (azPStmt); vtab_retention.c is the SQL
 ** surface of the table, rollup.c and retention.c read the policies through
 ** tsmPoliciesLoad() and tsmPolicyFor().
@@ -96,7 +96,6 @@ int64_t tsmWallClock(void){
   }
   return iJd - 210866760000000LL;   /* Julian day ms -> Unix ms */
 }
-
 
 /* A duration value (TEXT like '1m', or INTEGER ms > 0; a whole REAL too):
 ** SQLITE_OK, or SQLITE_ERROR with no message. */

@@ -12,7 +12,7 @@
 ** (chunk metadata, then tsmChunksDecode on demand; zChunksOverlap is the
 ** one "chunks overlapping a range" statement), TsmReader (samples in a
 ** range), tsmHeadGet/Put/Scan (TsmHeadRow: bRow, bSealed), the questions
-** of rollups and retention (tsmChunkOldest, tsmChunkNth, tsmChunksScan,
+** of rollups and retention (tsmChunkNth, tsmChunksScan,
 ** tsmSampleTotal, tsmSeriesStat) and the prune's deletes (tsmChunksDrop,
 ** tsmChunksDropAll), which keep tsm_counts themselves.
 **
@@ -142,11 +142,8 @@ static const char *const azStmt[TSM_STMT_COUNT] = {
     "DELETE FROM main.tsm_counts WHERE series_id=?1",
   [TSM_STMT_CHUNK_DELETE_SERIES] =
     "DELETE FROM main.tsm_chunks WHERE series_id=?1",
-  [TSM_STMT_CHUNK_OLDEST] =
-    "SELECT ts_first, ts_last FROM main.tsm_chunks WHERE series_id=?1"
-    " ORDER BY ts_first LIMIT 1",
   [TSM_STMT_CHUNK_NTH] =
-    "SELECT ts_first FROM main.tsm_chunks WHERE series_id=?1"
+    "SELECT ts_first, ts_last FROM main.tsm_chunks WHERE series_id=?1"
     " ORDER BY ts_first LIMIT 1 OFFSET ?2",
   [TSM_STMT_CHUNK_DROP_SIZE] =
     "SELECT count(*), coalesce(sum(n), 0) FROM main.tsm_chunks"
@@ -1053,8 +1050,8 @@ int tsmSeriesResolve(TsmCtx *p, const char *zMetric, const char *zLabels,
  done:
   if( zKey!=aBuf ) sqlite3_free(zKey);
   if( zKey2!=aBuf2 ) sqlite3_free(zKey2);
-  free(zM);
-  free(zL);
+  tsmFree(zM);
+  tsmFree(zL);
   return rc;
 }
 
@@ -1881,28 +1878,18 @@ int tsmChunksScan(TsmCtx *p, int (*xChunk)(void*, const TsmChunk*),
   return tsmFinalize(&pStmt, rc);
 }
 
-int tsmChunkOldest(TsmCtx *p, int64_t iSeries, int64_t *pFirst,
-                   int64_t *pLast){
+int tsmChunkNth(TsmCtx *p, int64_t iSeries, int n, int64_t *pFirst,
+                int64_t *pLast){
   sqlite3_stmt *pStmt;
-  int rc = tsmStmt(p, TSM_STMT_CHUNK_OLDEST, &pStmt);
+  int rc = tsmStmt(p, TSM_STMT_CHUNK_NTH, &pStmt);
   *pFirst = *pLast = INT64_MAX;
   if( rc ) return rc;
   sqlite3_bind_int64(pStmt, 1, iSeries);
+  sqlite3_bind_int(pStmt, 2, n);
   if( sqlite3_step(pStmt)==SQLITE_ROW ){
     *pFirst = sqlite3_column_int64(pStmt, 0);
     *pLast = sqlite3_column_int64(pStmt, 1);
   }
-  return sqlite3_reset(pStmt);
-}
-
-int tsmChunkNth(TsmCtx *p, int64_t iSeries, int n, int64_t *pFirst){
-  sqlite3_stmt *pStmt;
-  int rc = tsmStmt(p, TSM_STMT_CHUNK_NTH, &pStmt);
-  *pFirst = INT64_MAX;
-  if( rc ) return rc;
-  sqlite3_bind_int64(pStmt, 1, iSeries);
-  sqlite3_bind_int(pStmt, 2, n);
-  if( sqlite3_step(pStmt)==SQLITE_ROW ) *pFirst = sqlite3_column_int64(pStmt, 0);
   return sqlite3_reset(pStmt);
 }
 
@@ -2420,7 +2407,7 @@ int tsmStoreCheck(TsmCtx *p, char **pzOut, char **pzErr){
         checkLine(&out, "series %lld: labels in tsm_ids are not canonical "
                   "JSON", iSeries);
       }
-      free(zCanon);
+      tsmFree(zCanon);
       tsmLabelsFree(&labels);
     }
     if( sqlite3_column_int64(pStmt, 3)!=sqlite3_column_int64(pStmt, 5)
