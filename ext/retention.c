@@ -573,19 +573,20 @@ static int pruneStraddler(Prune *pP, int64_t iChunk, int64_t iSeries,
     while( i<pC->n && pC->aTs[i]<tCut ) i++;
     pP->nBudget--;
     if( i==0 || i>=pC->n ) return SQLITE_OK;
-    tsmAggCompute(&pC->aVal[i], pC->n-i, &agg);
+    tsmAggInit(&agg, 0);
+    tsmAggAddRun(&agg, &pC->aTs[i], &pC->aVal[i], pC->n-i);
     rc = tsmRStmt(p, TSM_RSTMT_CHUNK_TRIM, &pStmt);
     if( rc ) return rc;
     sqlite3_bind_int64(pStmt, 1, iChunk);
     sqlite3_bind_int64(pStmt, 2, pC->aTs[i]);
     sqlite3_bind_int(pStmt, 3, pC->n-i);
-    sqlite3_bind_int(pStmt, 4, agg.nVal);
-    if( agg.nVal>0 ){
-      bindMeta(pStmt, 5, agg.vMin);
-      bindMeta(pStmt, 6, agg.vMax);
-      bindMeta(pStmt, 7, agg.vSum);
-      bindMeta(pStmt, 8, agg.vFirst);
-      bindMeta(pStmt, 9, agg.vLast);
+    sqlite3_bind_int64(pStmt, 4, agg.n);
+    if( agg.n>0 ){
+      bindMeta(pStmt, 5, agg.min);
+      bindMeta(pStmt, 6, agg.max);
+      bindMeta(pStmt, 7, agg.sum);
+      bindMeta(pStmt, 8, agg.first);
+      bindMeta(pStmt, 9, agg.last);
     }
     sqlite3_step(pStmt);
     rc = sqlite3_reset(pStmt);

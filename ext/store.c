@@ -801,24 +801,6 @@ int tsmChunkDecode(TsmCtx *p, int64_t iSeries, int64_t tsFirst,
   return SQLITE_OK;
 }
 
-void tsmAggCompute(const double *aVal, int n, TsmAgg *pA){
-  int i;
-  memset(pA, 0, sizeof(*pA));
-  for(i=0; i<n; i++){
-    double v = aVal[i];
-    if( isnan(v) ) continue;
-    if( pA->nVal==0 ){
-      pA->vMin = pA->vMax = pA->vFirst = v;
-    }else{
-      if( v<pA->vMin ) pA->vMin = v;
-      if( v>pA->vMax ) pA->vMax = v;
-    }
-    pA->vSum += v;
-    pA->vLast = v;
-    pA->nVal++;
-  }
-}
-
 /*
 ** Run cached statement eStmt, whose row is (ts_first, ts_last, data), with
 ** ?1 = iKey, and decode the chunk of series iSeries it returns into pOut.
@@ -908,7 +890,8 @@ static int chunkInsert(TsmCtx *p, int64_t iSeries, const int64_t *aTs,
   sqlite3_stmt *pStmt;
   TsmAgg agg;
   int rc;
-  tsmAggCompute(aVal, n, &agg);
+  tsmAggInit(&agg, 0);
+  tsmAggAddRun(&agg, aTs, aVal, n);
   if( iReplace ){
     /* Delete and append rather than update in place: a row that grows in
     ** place splits its leaf page again and again. */
@@ -923,12 +906,12 @@ static int chunkInsert(TsmCtx *p, int64_t iSeries, const int64_t *aTs,
   sqlite3_bind_int64(pStmt, 2, aTs[0]);
   sqlite3_bind_int64(pStmt, 3, aTs[n-1]);
   sqlite3_bind_int(pStmt, 4, n);
-  sqlite3_bind_int(pStmt, 5, agg.nVal);
-  bindDouble(pStmt, 6, agg.vMin, agg.nVal);
-  bindDouble(pStmt, 7, agg.vMax, agg.nVal);
-  bindDouble(pStmt, 8, agg.vSum, agg.nVal);
-  bindDouble(pStmt, 9, agg.vFirst, agg.nVal);
-  bindDouble(pStmt, 10, agg.vLast, agg.nVal);
+  sqlite3_bind_int64(pStmt, 5, agg.n);
+  bindDouble(pStmt, 6, agg.min, agg.n>0);
+  bindDouble(pStmt, 7, agg.max, agg.n>0);
+  bindDouble(pStmt, 8, agg.sum, agg.n>0);
+  bindDouble(pStmt, 9, agg.first, agg.n>0);
+  bindDouble(pStmt, 10, agg.last, agg.n>0);
   sqlite3_bind_blob(pStmt, 11, p->aOut, nByte, SQLITE_STATIC);
   sqlite3_step(pStmt);
   return sqlite3_reset(pStmt);
@@ -1626,13 +1609,14 @@ int tsmStoreCheck(TsmCtx *p, char **pzOut, char **pzErr){
                 "its metadata", (long long)iSeries, zWhat);
     }else{
       TsmAgg agg;
-      tsmAggCompute(cols.aVal, cols.n, &agg);
-      if( agg.nVal!=sqlite3_column_int(pStmt, 4)
-       || !sameReal(pStmt, 5, agg.vMin, agg.nVal)
-       || !sameReal(pStmt, 6, agg.vMax, agg.nVal)
-       || !sameReal(pStmt, 7, agg.vSum, agg.nVal)
-       || !sameReal(pStmt, 8, agg.vFirst, agg.nVal)
-       || !sameReal(pStmt, 9, agg.vLast, agg.nVal) ){
+      tsmAggInit(&agg, 0);
+      tsmAggAddRun(&agg, cols.aTs, cols.aVal, cols.n);
+      if( agg.n!=sqlite3_column_int64(pStmt, 4)
+       || !sameReal(pStmt, 5, agg.min, agg.n>0)
+       || !sameReal(pStmt, 6, agg.max, agg.n>0)
+       || !sameReal(pStmt, 7, agg.sum, agg.n>0)
+       || !sameReal(pStmt, 8, agg.first, agg.n>0)
+       || !sameReal(pStmt, 9, agg.last, agg.n>0) ){
         checkLine(&out, "series %lld: %s: aggregates differ from its "
                   "metadata", (long long)iSeries, zWhat);
       }
