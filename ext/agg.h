@@ -62,10 +62,13 @@ static inline int64_t tsmBucketOf(int64_t ts, int64_t w){
   return b;
 }
 /* ts rounded up to a multiple of w (w > 0); INT64_MAX above that.  The
-** first bucket start at or after ts. */
+** first bucket start at or after ts.  Exact down to INT64_MIN (rounding a
+** negative ts towards zero rounds it up), where tsmBucketOf saturates. */
 static inline int64_t tsmBucketUp(int64_t ts, int64_t w){
-  int64_t b = tsmBucketOf(ts, w);
-  return b==ts ? b : tsmAddSat(b, w);
+  int64_t r = ts % w;
+  if( r==0 ) return ts;
+  if( r<0 ) return ts - r;              /* towards zero: cannot overflow */
+  return tsmAddSat(ts - r, w);
 }
 
 /* The counter increase from sample p to the next sample v: v-p, or v when
