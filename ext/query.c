@@ -26,7 +26,8 @@
 **     v, the later sample, so a bucket's increase includes the step from
 **     the last sample before it (even before start), and the increases of
 **     consecutive buckets add up to the increase over the whole range.
-**     rate = increase / step in seconds.
+**     rate = increase / step in seconds.  (agg.c tsmCounterStep: from
+**     +inf to +inf the step is v-p, NaN, so the increase is NULL.)
 **   - fill: 'none' (default) returns only buckets with samples.  The others
 **     return every bucket from tsm_bucket(start) to the bucket of end-1 for
 **     each series that has at least one bucket in the range; an empty
@@ -43,7 +44,9 @@
 ** chunks.  See querySegments().  Raw chunks whose samples all fall into
 ** one bucket and inside the segment are answered from the chunk metadata
 ** (n_val, v_min, v_max, v_sum, v_first, v_last) without decoding, unless
-** increase, rate or sketch are read (they need every sample).
+** increase, rate or sketch are read (they need every sample).  Buckets are
+** built by agg.c (TsmAgg, with the counter carried across buckets), tier
+** rows merged as the rollup fold merges them.
 **
 ** xBestIndex: every argument is an "=" constraint on a hidden column; they
 ** are passed to xFilter in column order, and idxNum says which:

@@ -24,7 +24,8 @@
 ** of the first and last, the counter increase between them (a drop counts
 ** as a reset from 0) and a DDSketch of the values; a bucket from a finer
 ** tier merges those of the finer buckets (exact, except that floating
-** point sums may round differently).
+** point sums may round differently).  The arithmetic is agg.c's (the same
+** accumulator, bucket alignment and counter rule as tsm_query).
 **
 ** Watermarks.  done_ts (a multiple of r) says that every bucket before it
 ** is complete: folded from every sample recorded before it was folded.  A
