@@ -30,7 +30,8 @@ PURE_SRC = ext/codec.c ext/parse.c ext/sketch.c ext/format.c ext/agg.c
 GLUE_SRC = ext/tsm.c ext/store.c ext/buffer.c ext/func.c \
            ext/vtab_samples.c ext/vtab_series.c
 GLUE_SRC += ext/query.c ext/export.c ext/import.c
-GLUE_SRC += ext/rollup.c ext/retention.c ext/vtab_rollups.c ext/vtab_retention.c
+GLUE_SRC += ext/policy.c ext/rollup.c ext/retention.c ext/vtab_rollups.c \
+            ext/vtab_retention.c
 GLUE_SRC += ext/metrics.c
 SRC      = $(PURE_SRC) $(GLUE_SRC)
 # Libraries from Debian (tools/deps.sh installs their -dev packages):

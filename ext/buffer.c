@@ -11,6 +11,20 @@
 #include "tsm.h"
 #include <stdlib.h>
 #include <string.h>
+#include <math.h>
+
+/* The value kept when a sample of value b meets one of value a (earlier)
+** at the same timestamp, under duplicate policy eDup (not TSM_DUP_KEEP).
+** Used here and by store.c's merge of a flush into stored samples. */
+double tsmDupCombine(int eDup, double a, double b){
+  switch( eDup ){
+    case TSM_DUP_SUM:   return a+b;
+    case TSM_DUP_FIRST: return a;
+    case TSM_DUP_MIN:   return isnan(a) ? b : (isnan(b) || a<=b) ? a : b;
+    case TSM_DUP_MAX:   return isnan(a) ? b : (isnan(b) || a>=b) ? a : b;
+  }
+  return b;                  /* TSM_DUP_REPLACE */
+}
 
 static unsigned bufHash(int64_t iSeries, int nHash){
   uint64_t h = (uint64_t)iSeries * 0x9E3779B97F4A7C15ull;

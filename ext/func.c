@@ -89,6 +89,13 @@ void tsmInitFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
 void tsmRecordFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   TsmCtx *p = sqlite3_user_data(ctx);
   int rc = SQLITE_OK;
+  if( sqlite3_db_readonly(p->db, "main")==1 ){
+    /* INSERT INTO tsm_samples cannot say this: SQLite refuses it before
+    ** calling the table (README "Errors"). */
+    sqlite3_result_error(ctx, "tsm: cannot record: the database is "
+                              "read-only", -1);
+    return;
+  }
   if( p->pRecord==0 ){
     rc = tsmGuardClose(p);
     if( rc==SQLITE_OK ) rc = sqlite3_prepare_v3(p->db,

@@ -18,7 +18,7 @@
 **               'first', 'min', 'max' (TSM_DUP_xxx, see store.c)
 **   help        the text of "# HELP" in tsm_prometheus, or NULL
 ** A metric follows the most specific matching pattern, as for
-** tsm_retention (retention.c tsmPatternBetter): the whole rule of that
+** tsm_retention (policy.c tsmPatternBetter): the whole rule of that
 ** pattern, NULL columns meaning the defaults.  The same pattern twice is a
 ** constraint error; INSERT OR REPLACE replaces, INSERT OR IGNORE skips.
 **

@@ -240,19 +240,12 @@ static int unicodeEscape(const char *z, size_t *pi, unsigned *pc){
 /**************************************************************************
 ** 3. Metric and label names.
 */
-static int isNameStart(char c){
-  return (c>='a' && c<='z') || (c>='A' && c<='Z') || c=='_';
-}
-static int isNameChar(char c){
-  return isNameStart(c) || (c>='0' && c<='9');
-}
-
 int tsmMetricValid(const char *z, size_t n){
   size_t i;
   if( z==0 || n==0 || n>TSM_NAME_MAX ) return 0;
-  if( !isNameStart(z[0]) && z[0]!=':' ) return 0;
+  if( !tsmNameChar(z[0], 1, 1) ) return 0;
   for(i=1; i<n; i++){
-    if( !isNameChar(z[i]) && z[i]!=':' ) return 0;
+    if( !tsmNameChar(z[i], 1, 0) ) return 0;
   }
   return 1;
 }
@@ -261,9 +254,9 @@ int tsmMetricValid(const char *z, size_t n){
 static int labelNameSyntax(const char *z, size_t n){
   size_t i;
   if( z==0 || n==0 || n>TSM_NAME_MAX ) return 0;
-  if( !isNameStart(z[0]) ) return 0;
+  if( !tsmNameChar(z[0], 0, 1) ) return 0;
   for(i=1; i<n; i++){
-    if( !isNameChar(z[i]) ) return 0;
+    if( !tsmNameChar(z[i], 0, 0) ) return 0;
   }
   return 1;
 }
@@ -965,9 +958,9 @@ static int selParse(SelParse *p, TsmSelector *pSel){
   int bBrace = 0;
   int nAlloc = 0;
 
-  if( isNameStart(z[i]) || z[i]==':' ){
+  if( tsmNameChar(z[i], 1, 1) ){
     size_t iStart = i;
-    while( isNameChar(z[i]) || z[i]==':' ) i++;
+    while( tsmNameChar(z[i], 1, 0) ) i++;
     if( i-iStart>TSM_NAME_MAX ){
       selErr(p, "metric name at position %zu is longer than %d bytes",
              iStart, TSM_NAME_MAX);
@@ -985,11 +978,11 @@ static int selParse(SelParse *p, TsmSelector *pSel){
       int eOp;
       long nVal;
       TsmMatcher *pM;
-      if( !isNameStart(z[i]) ){
+      if( !tsmNameChar(z[i], 0, 1) ){
         selErr(p, "expected a label name or '}' at position %zu", i);
         return -1;
       }
-      while( isNameChar(z[i]) ) i++;
+      while( tsmNameChar(z[i], 0, 0) ) i++;
       nName = i - iName;
       if( nName>TSM_NAME_MAX ){
         selErr(p, "label name at position %zu is longer than %d bytes",

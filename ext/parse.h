@@ -35,6 +35,15 @@ const char *tsmQuote(char *zOut, const char *z, size_t n);
 ** above U+10FFFF, no truncated sequence.  (NUL bytes are valid UTF-8.) */
 int tsmUtf8Valid(const char *z, size_t n);
 
+/* The one definition of the characters of names (../shared/tsm-api.md):
+** metric names [a-zA-Z_:][a-zA-Z0-9_:]*, label names [a-zA-Z_][a-zA-Z0-9_]*.
+** bMetric: of a metric name (':' too); bFirst: the first character (not a
+** digit).  Metric patterns (policy.c tsmPatternCheck) use it too. */
+static inline int tsmNameChar(char c, int bMetric, int bFirst){
+  return (c>='a' && c<='z') || (c>='A' && c<='Z') || c=='_'
+      || (!bFirst && c>='0' && c<='9') || (bMetric && c==':');
+}
+
 /* 1 if z[0..n) matches [a-zA-Z_:][a-zA-Z0-9_:]* (and n <= TSM_NAME_MAX). */
 int tsmMetricValid(const char *z, size_t n);
 

@@ -1195,7 +1195,7 @@ static int queryFilter(sqlite3_vtab_cursor *pCursor, int idxNum,
     int64_t nBucket = (pCur->tsLastBucket
                        - tsmBucketOf(pCur->iStart, pCur->iStep))/pCur->iStep + 1;
     if( nBucket>TSM_QUERY_BUCKETS_MAX ){
-      char zStep[48];
+      char zStep[TSM_DURATION_BUF];
       tsmDurationFormat(pCur->iStep, zStep);
       zErr = tsmErrMsg("invalid range: %lld buckets of %s per series from "
           "start to end, more than the limit of %d: use a larger step or a "

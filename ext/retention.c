@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
-** retention.c -- retention policies, tsm_prune(), and the automatic
-** maintenance at commit with tsm_auto().
+** retention.c -- what retention policies do: tsm_prune(), and the
+** automatic maintenance at commit with tsm_auto().
 **
 **   INSERT INTO tsm_retention(metric, resolution, keep) VALUES
 **     ('*', 'raw', '7d'), ('*', '1m', '90d'), ('*', '1h', NULL);
@@ -9,11 +9,15 @@
 **
 ** Policies (table tsm_policies, written through tsm_retention): a GLOB
 ** pattern over metric names, a resolution (0 = raw samples, else the width
-** of a rollup tier), keep (ms, NULL = forever) and max_bytes.  For each
-** resolution separately, a series follows the most specific pattern that
-** matches its metric: a pattern without wildcards beats any pattern with
-** one; otherwise the higher score wins (2 per literal character, 1 per ?
-** or [...], 0 per *), then the pattern that sorts first.
+** of a rollup tier), keep (ms, NULL = forever) and max_bytes.  policy.c
+** loads them and says which one a series follows (tsmPolicyFor).
+**
+** Layers: tsm_prune() reads top-down.  This file drives rollup.c (TsmRun:
+** the series, their tiers, the fold), which reads the policies through
+** policy.c, which reads the store through store.c.  Nothing below calls
+** back into this file.  (The statements on tsm_chunks that the prune uses
+** are still in rollup.c's azRStmt, TSM_RSTMT_CHUNK_*: issue #11 item 1
+** moves them behind store.c.)
 **
 ** Now.  Retention counts back from the store's now: the newest sample of
 ** the store, but never later than the wall clock (as Prometheus does), so
@@ -87,246 +91,6 @@
 #define TSM_PRUNE_SERIES_CHUNKS  64
 #define TSM_PRUNE_SERIES_BUCKETS 4096
 #define TSM_BUCKET_BYTES         64     /* a bucket's row, sketch aside */
-
-/**************************************************************************
-** Policies
-*/
-void tsmPoliciesFree(TsmPolicies *pSet){
-  int i;
-  for(i=0; i<pSet->n; i++) sqlite3_free(pSet->a[i].zPattern);
-  sqlite3_free(pSet->a);
-  sqlite3_free(pSet->aRes);
-  memset(pSet, 0, sizeof(*pSet));
-}
-
-/* Specificity of a valid pattern (see the top of this file); tsm_metrics
-** rules (metrics.c) are matched the same way. */
-void tsmPatternScore(const char *z, int *pbExact, int *piScore){
-  int bExact = 1, iScore = 0;
-  while( *z ){
-    if( *z=='*' ){
-      bExact = 0;
-      z++;
-    }else if( *z=='?' ){
-      bExact = 0;
-      iScore++;
-      z++;
-    }else if( *z=='[' ){
-      bExact = 0;
-      iScore++;
-      z++;
-      if( *z=='^' ) z++;
-      if( *z ) z++;
-      while( *z && *z!=']' ) z++;
-      if( *z ) z++;
-    }else{
-      iScore += 2;
-      z++;
-    }
-  }
-  *pbExact = bExact;
-  *piScore = iScore;
-}
-
-/* Load every policy of the store (which must exist). */
-int tsmPoliciesLoad(TsmCtx *p, TsmPolicies *pSet){
-  sqlite3_stmt *pStmt;
-  int rc, nAlloc = 0;
-  memset(pSet, 0, sizeof(*pSet));
-  rc = tsmRStmt(p, TSM_RSTMT_POLICIES, &pStmt);
-  while( rc==SQLITE_OK && sqlite3_step(pStmt)==SQLITE_ROW ){
-    TsmPolicy *pP;
-    if( pSet->n>=nAlloc ){
-      int nNew = nAlloc ? nAlloc*2 : 8;
-      TsmPolicy *aNew = sqlite3_realloc64(pSet->a, sizeof(TsmPolicy)*nNew);
-      int64_t *aRes = sqlite3_realloc64(pSet->aRes, sizeof(int64_t)*nNew);
-      if( aNew ) pSet->a = aNew;
-      if( aRes ) pSet->aRes = aRes;
-      if( aNew==0 || aRes==0 ){ rc = SQLITE_NOMEM; break; }
-      nAlloc = nNew;
-    }
-    pP = &pSet->a[pSet->n];
-    memset(pP, 0, sizeof(*pP));
-    pP->iRowid = sqlite3_column_int64(pStmt, 0);
-    pP->zPattern = sqlite3_mprintf("%s", sqlite3_column_text(pStmt, 1));
-    if( pP->zPattern==0 ){ rc = SQLITE_NOMEM; break; }
-    pP->iRes = sqlite3_column_int64(pStmt, 2);
-    pP->iKeep = sqlite3_column_int64(pStmt, 3);
-    pP->nMaxBytes = sqlite3_column_int64(pStmt, 4);
-    if( pP->iKeep<0 ) pP->iKeep = 0;
-    if( pP->nMaxBytes<0 ) pP->nMaxBytes = 0;
-    tsmPatternScore(pP->zPattern, &pP->bExact, &pP->iScore);
-    pSet->n++;
-    /* Rows come ordered by resolution: distinct tier widths ascending. */
-    if( pP->iRes>0 && (pSet->nRes==0 || pSet->aRes[pSet->nRes-1]!=pP->iRes) ){
-      pSet->aRes[pSet->nRes++] = pP->iRes;
-    }
-  }
-  rc = tsmReset(pStmt, rc);
-  if( rc ) tsmPoliciesFree(pSet);
-  return rc;
-}
-
-/* The policy that zMetric follows at resolution iRes, or -1. */
-int tsmPolicyFor(const TsmPolicies *pSet, const char *zMetric, int64_t iRes){
-  int i, iBest = -1;
-  for(i=0; i<pSet->n; i++){
-    const TsmPolicy *pP = &pSet->a[i], *pB;
-    if( pP->iRes!=iRes ) continue;
-    if( sqlite3_strglob(pP->zPattern, zMetric)!=0 ) continue;
-    if( iBest<0 ){ iBest = i; continue; }
-    pB = &pSet->a[iBest];
-    if( tsmPatternBetter(pP->zPattern, pP->bExact, pP->iScore,
-                         pB->zPattern, pB->bExact, pB->iScore) ){
-      iBest = i;
-    }
-  }
-  return iBest;
-}
-
-/* 1 if pattern A (scored by tsmPatternScore) is more specific than B: an
-** exact name first, then the higher score, then the bytewise smaller. */
-int tsmPatternBetter(const char *zA, int bExactA, int iScoreA,
-                     const char *zB, int bExactB, int iScoreB){
-  if( bExactA!=bExactB ) return bExactA;
-  if( iScoreA!=iScoreB ) return iScoreA>iScoreB;
-  return strcmp(zA, zB)<0;
-}
-
-static int isNameChar(char c){
-  return (c>='a' && c<='z') || (c>='A' && c<='Z') || (c>='0' && c<='9')
-      || c=='_' || c==':';
-}
-
-/* Check a metric pattern: a GLOB over metric names. */
-int tsmPatternCheck(const char *z, char **pzErr){
-  const char *zIn = z;
-  char zQ[TSM_QUOTE_BUF];
-  int n = 0;
-  while( z[0] ){
-    if( z[0]=='[' ){
-      const char *zStart = z++;
-      if( *z=='^' ) z++;
-      if( *z==']' || *z==0 ) goto bad;
-      while( *z && *z!=']' ){
-        if( !isNameChar(*z) && !(*z=='-' && z>zStart+1 && z[1]!=']') ) goto bad;
-        z++;
-      }
-      if( *z!=']' ) goto bad;
-      z++;
-    }else if( z[0]=='*' || z[0]=='?' || isNameChar(z[0]) ){
-      z++;
-    }else{
-      goto bad;
-    }
-    n++;
-  }
-  if( n>0 && (z-zIn)<=TSM_NAME_MAX ) return SQLITE_OK;
- bad:
-  *pzErr = tsmErrMsg("invalid metric pattern %s: must be a GLOB pattern "
-      "over metric names: [a-zA-Z0-9_:] with *, ? and [...]",
-      tsmQuote(zQ, zIn, strlen(zIn)));
-  return SQLITE_ERROR;
-}
-
-/* Parse a duration value (TEXT like '1m', or INTEGER ms > 0). */
-static int durationValue(sqlite3_value *pVal, int64_t *pMs){
-  switch( sqlite3_value_type(pVal) ){
-    case SQLITE_INTEGER:
-      *pMs = sqlite3_value_int64(pVal);
-      return *pMs>0 ? SQLITE_OK : SQLITE_ERROR;
-    case SQLITE_FLOAT: {
-      double r = sqlite3_value_double(pVal);
-      if( !(r>=1.0 && r<9.0e18) || r!=(double)(int64_t)r ) return SQLITE_ERROR;
-      *pMs = (int64_t)r;
-      return SQLITE_OK;
-    }
-    case SQLITE_TEXT: {
-      char zMsg[128];
-      const char *z = (const char*)sqlite3_value_text(pVal);
-      if( z==0 || strlen(z)!=(size_t)sqlite3_value_bytes(pVal) ){
-        return SQLITE_ERROR;          /* (a NUL inside) */
-      }
-      return tsmDurationParse(z, pMs, zMsg, sizeof(zMsg)) ? SQLITE_ERROR
-                                                          : SQLITE_OK;
-    }
-  }
-  return SQLITE_ERROR;
-}
-
-/*
-** A resolution: 'raw' (only with bRawOk; NULL too then) or a duration.
-** *piRes is 0 for raw, else the width in ms.
-*/
-int tsmResolutionFromValue(sqlite3_value *pVal, int bRawOk, int64_t *piRes,
-                           char **pzErr){
-  char zQ[TSM_QUOTE_BUF];
-  if( bRawOk && sqlite3_value_type(pVal)==SQLITE_NULL ){
-    *piRes = 0;
-    return SQLITE_OK;
-  }
-  if( sqlite3_value_type(pVal)==SQLITE_TEXT
-   && sqlite3_value_bytes(pVal)==3
-   && sqlite3_stricmp((const char*)sqlite3_value_text(pVal), "raw")==0 ){
-    if( bRawOk ){
-      *piRes = 0;
-      return SQLITE_OK;
-    }
-    *pzErr = sqlite3_mprintf("tsm: invalid resolution \"raw\": expected a "
-        "rollup resolution like 1m, 1h");
-    return SQLITE_ERROR;
-  }
-  if( durationValue(pVal, piRes)==SQLITE_OK ) return SQLITE_OK;
-  *pzErr = tsmErrMsg("invalid resolution %s: expected %sa duration like 1m, "
-      "1h", tsmValueQuote(zQ, pVal), bRawOk ? "'raw' or " : "");
-  return SQLITE_ERROR;
-}
-
-/* keep: a duration, or NULL for forever (*piKeep = 0). */
-int tsmKeepFromValue(sqlite3_value *pVal, int64_t *piKeep, char **pzErr){
-  char zQ[TSM_QUOTE_BUF];
-  if( sqlite3_value_type(pVal)==SQLITE_NULL ){
-    *piKeep = 0;
-    return SQLITE_OK;
-  }
-  if( durationValue(pVal, piKeep)==SQLITE_OK ) return SQLITE_OK;
-  *pzErr = tsmErrMsg("invalid keep %s: expected a duration like 7d, 90d, or "
-      "NULL to keep forever", tsmValueQuote(zQ, pVal));
-  return SQLITE_ERROR;
-}
-
-/* Format ms as a duration that tsmDurationParse reads back: 1y, 90d,
-** 1h30m, 250ms. */
-void tsmDurationFormat(int64_t ms, char *zBuf){
-  static const struct { const char *z; int64_t ms; } aUnit[] = {
-    { "y", 365*86400000LL }, { "d", 86400000LL }, { "h", 3600000LL },
-    { "m", 60000LL }, { "s", 1000LL }, { "ms", 1LL },
-  };
-  int i, n = 0;
-  zBuf[0] = 0;
-  if( ms<=0 ){
-    sqlite3_snprintf(48, zBuf, "%lldms", (long long)ms);
-    return;
-  }
-  for(i=0; i<6; i++){
-    if( ms>=aUnit[i].ms ){
-      sqlite3_snprintf(48-n, &zBuf[n], "%lld%s",
-                       (long long)(ms/aUnit[i].ms), aUnit[i].z);
-      n += (int)strlen(&zBuf[n]);
-      ms %= aUnit[i].ms;
-    }
-  }
-}
-
-/* Wall clock, ms since the Unix epoch (the VFS's clock, as SQLite's). */
-int64_t tsmWallClock(void){
-  sqlite3_int64 iJd = 0;
-  sqlite3_vfs *pVfs = sqlite3_vfs_find(0);
-  if( pVfs && pVfs->iVersion>=2 && pVfs->xCurrentTimeInt64 ){
-    pVfs->xCurrentTimeInt64(pVfs, &iJd);
-  }
-  return iJd - 210866760000000LL;   /* Julian day ms -> Unix ms */
-}
 
 /**************************************************************************
 ** Usage per policy: the status columns of tsm_retention
@@ -425,19 +189,14 @@ typedef struct Prune {
   int64_t *aRawCut;          /* max_bytes cut of raw samples per series */
   int64_t *aTierCut;         /* ... of tier j of series i at [i*nRes+j] */
   int nRes;
+  int64_t *aCut, *aOld;      /* per tier of a series: its cut, its oldest
+                             ** bucket (as many as tier widths) */
 } Prune;
 
 static int64_t maxI64(int64_t a, int64_t b){ return a>b ? a : b; }
 static int64_t minI64(int64_t a, int64_t b){ return a<b ? a : b; }
 
 typedef struct Item { int64_t ts; int64_t nByte; } Item;
-
-/* Bind chunk metadata as store.c does: NaN (a sum of +inf and -inf)
-** becomes NULL. */
-static void bindMeta(sqlite3_stmt *pStmt, int i, double v){
-  if( isnan(v) ) sqlite3_bind_null(pStmt, i);
-  else sqlite3_bind_double(pStmt, i, v);
-}
 
 static int cmpItem(const void *a, const void *b){
   int64_t x = ((const Item*)a)->ts, y = ((const Item*)b)->ts;
@@ -582,11 +341,11 @@ static int pruneStraddler(Prune *pP, int64_t iChunk, int64_t iSeries,
     sqlite3_bind_int(pStmt, 3, pC->n-i);
     sqlite3_bind_int64(pStmt, 4, agg.n);
     if( agg.n>0 ){
-      bindMeta(pStmt, 5, agg.min);
-      bindMeta(pStmt, 6, agg.max);
-      bindMeta(pStmt, 7, agg.sum);
-      bindMeta(pStmt, 8, agg.first);
-      bindMeta(pStmt, 9, agg.last);
+      tsmBindReal(pStmt, 5, agg.min);
+      tsmBindReal(pStmt, 6, agg.max);
+      tsmBindReal(pStmt, 7, agg.sum);
+      tsmBindReal(pStmt, 8, agg.first);
+      tsmBindReal(pStmt, 9, agg.last);
     }
     sqlite3_step(pStmt);
     rc = sqlite3_reset(pStmt);
@@ -706,16 +465,19 @@ static int pruneRaw(Prune *pP, TsmRunSeries *pS, int64_t tCut, int64_t tTrim,
 
 /* Is series iSeries left without samples and buckets? */
 static int seriesEmpty(TsmCtx *p, TsmRunSeries *pS, int *pbEmpty){
-  static const int aStmt[] = { TSM_RSTMT_CHUNK_ANY, TSM_RSTMT_ROLLUP_ANY };
-  int rc = SQLITE_OK, i;
+  int rc = SQLITE_OK, bAny = 0;
   *pbEmpty = pS->nHead==0;
-  for(i=0; rc==SQLITE_OK && *pbEmpty && i<2; i++){
+  if( *pbEmpty ){
     sqlite3_stmt *pStmt;
-    rc = tsmRStmt(p, aStmt[i], &pStmt);
-    if( rc ) break;
+    rc = tsmRStmt(p, TSM_RSTMT_CHUNK_ANY, &pStmt);
+    if( rc ) return rc;
     sqlite3_bind_int64(pStmt, 1, pS->iSeries);
     if( sqlite3_step(pStmt)==SQLITE_ROW ) *pbEmpty = 0;
     rc = sqlite3_reset(pStmt);
+  }
+  if( rc==SQLITE_OK && *pbEmpty ){
+    rc = tsmRollupAny(p, pS->iSeries, &bAny);          /* rollup.c */
+    if( bAny ) *pbEmpty = 0;
   }
   return rc;
 }
@@ -741,7 +503,7 @@ static int pruneSeries(Prune *pP, int i, char **pzErr){
   const TsmPolicies *pSet = tsmRunPolicies(pRun);
   TsmRunSeries *pS = tsmRunSeriesAt(pRun, i);
   int64_t tNow = tsmRunNow(pRun);
-  int64_t aCut[64], aOld[64];
+  int64_t *aCut = pP->aCut, *aOld = pP->aOld;
   int64_t tRawCut = INT64_MIN, tRawOld = INT64_MAX, tGuard = INT64_MAX;
   int64_t tTrim = INT64_MAX, tSlack = TSM_AUTO_SLACK_MIN;
   TsmSeriesTiers *pT;
@@ -753,7 +515,6 @@ static int pruneSeries(Prune *pP, int i, char **pzErr){
   }
   rc = tsmRunTiers(pRun, pS, &pT);
   if( rc ) return rc;
-  if( pT->nTier>64 ) pT->nTier = 64;
   if( pP->bAuto && pT->nTier>0 ){
     rc = tsmRunFold(pRun, pS, &nBucket);
     pP->nBudget -= nBucket;
@@ -858,16 +619,7 @@ static int pruneSeries(Prune *pP, int i, char **pzErr){
 
   /* Tiers that no policy declares any more. */
   for(k=0; rc==SQLITE_OK && k<pT->nOrphan; k++){
-    sqlite3_stmt *pStmt;
-    rc = tsmRunDeleteBuckets(pRun, pS->iSeries, pT->aOrphan[k], INT64_MIN,
-                             INT64_MAX, 0);
-    if( rc==SQLITE_OK ) rc = tsmRStmt(p, TSM_RSTMT_STATE_DELETE, &pStmt);
-    if( rc==SQLITE_OK ){
-      sqlite3_bind_int64(pStmt, 1, pS->iSeries);
-      sqlite3_bind_int64(pStmt, 2, pT->aOrphan[k]);
-      sqlite3_step(pStmt);
-      rc = sqlite3_reset(pStmt);
-    }
+    rc = tsmRunDropTier(pRun, pS->iSeries, pT->aOrphan[k]);
   }
 
   /* A series whose samples all expired (and has no buckets) goes. */
@@ -1029,6 +781,14 @@ int tsmPrune(TsmCtx *p, int bAuto, int64_t *pnRemoved, char **pzErr){
     tsmRunClose(prune.pRun);
     return SQLITE_OK;
   }
+  /* A series has at most one tier per tier width of the policies. */
+  prune.aCut = sqlite3_malloc64(sizeof(int64_t)*2
+                                *(tsmRunPolicies(prune.pRun)->nRes+1));
+  if( prune.aCut==0 ){
+    tsmRunClose(prune.pRun);
+    return bAuto ? autoFailed(p, SQLITE_NOMEM, pzErr, 0) : SQLITE_NOMEM;
+  }
+  prune.aOld = &prune.aCut[tsmRunPolicies(prune.pRun)->nRes+1];
   if( !bAuto && tsmRunPolicies(prune.pRun)->nRes>0 ){
     for(i=0; rc==SQLITE_OK && i<n; i++){
       rc = tsmRunDownsample(prune.pRun, tsmRunSeriesAt(prune.pRun, i),
@@ -1069,6 +829,7 @@ int tsmPrune(TsmCtx *p, int bAuto, int64_t *pnRemoved, char **pzErr){
   *pnRemoved = prune.nRemoved;
   sqlite3_free(prune.aRawCut);
   sqlite3_free(prune.aTierCut);
+  sqlite3_free(prune.aCut);
   tsmRunClose(prune.pRun);
   return rc;
 }
@@ -1150,14 +911,12 @@ void tsmPruneFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
 
 /* Return the interval of automatic maintenance as tsm_auto() takes it. */
 static void autoResult(sqlite3_context *ctx, int64_t ms){
-  char zBuf[48];
   if( ms<0 ){
     sqlite3_result_text(ctx, "off", -1, SQLITE_STATIC);
   }else if( ms==0 ){
     sqlite3_result_int(ctx, 0);
   }else{
-    tsmDurationFormat(ms, zBuf);
-    sqlite3_result_text(ctx, zBuf, -1, SQLITE_TRANSIENT);
+    tsmResultDuration(ctx, ms);
   }
 }
 
@@ -1184,7 +943,7 @@ void tsmAutoFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
     }else if( (eType==SQLITE_INTEGER && sqlite3_value_int64(pVal)==0)
            || (eType==SQLITE_TEXT && strcmp(z, "0")==0) ){
       ms = 0;
-    }else if( eType==SQLITE_NULL || durationValue(pVal, &ms)!=SQLITE_OK ){
+    }else if( eType==SQLITE_NULL || tsmDurationFromValue(pVal, &ms)!=SQLITE_OK ){
       char zQ[TSM_QUOTE_BUF];
       tsmErr(ctx, "invalid interval %s: expected a duration like 5s, "
              "0 (every commit) or 'off'",

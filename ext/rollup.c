@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
-** rollup.c -- rollup tiers: tsm_downsample(), the flush hook that marks
-** late samples, tsm_quantile() and tsm_sketch_merge().
+** rollup.c -- rollup tiers: tsm_downsample(), the runs that fold tiers
+** (TsmRun, also driven by retention.c), the flush hook that marks late
+** samples, tsm_quantile() and tsm_sketch_merge().
 **
 **   INSERT INTO tsm_retention(metric, resolution, keep)
 **     VALUES ('*', '1m', '90d'), ('*', '1h', NULL);
@@ -52,7 +53,16 @@
 ** they are, so pruning raw samples never loses a bucket.  retention.c
 ** never prunes raw samples (or a finer tier) that a tier has not folded.
 **
-** Every internal statement of rollups and retention is in azRStmt below.
+** Every statement on tsm_rollup and tsm_rollup_state is in azRStmt below
+** (but for the reads of query.c, vtab_rollups.c and the usage and
+** max_bytes of retention.c: see docs/ARCHITECTURE.md); so are, for now,
+** the statements on tsm_chunks and tsm_heads that runs and retention.c
+** use (TSM_RSTMT_CHUNK_*, RAW_*, HEADS; issue #11 item 1 moves them to
+** store.c).  Policies come from policy.c, now from tsmWallClock
+** (policy.c), transactions from store.c (tsmTxnBegin).  Nothing here
+** calls retention.c; store.c calls this file only through tsmHooks
+** (tsm.h): tsmRollupFlushed, tsmRollupForget, tsmRollupCheck,
+** tsmRollupClose.
 */
 #include "tsm.h"
 #include "sketch.h"
@@ -61,12 +71,8 @@
 #include <math.h>
 
 static const char *const azRStmt[TSM_RSTMT_COUNT] = {
-  [TSM_RSTMT_FLAGS] =
-    "SELECT EXISTS(SELECT 1 FROM main.tsm_policies),"
-    " EXISTS(SELECT 1 FROM main.tsm_rollup_state)",
-  [TSM_RSTMT_POLICIES] =
-    "SELECT rowid, metric, resolution, keep, max_bytes FROM main.tsm_policies"
-    " ORDER BY resolution, metric",
+  [TSM_RSTMT_STATE_ANY] =
+    "SELECT EXISTS(SELECT 1 FROM main.tsm_rollup_state)",
   [TSM_RSTMT_IDS] =
     "SELECT series_id, metric FROM main.tsm_ids ORDER BY series_id",
   [TSM_RSTMT_HEADS] =
@@ -131,27 +137,11 @@ static const char *const azRStmt[TSM_RSTMT_COUNT] = {
     " v_max=?6, v_sum=?7, v_first=?8, v_last=?9 WHERE chunk_id=?1",
   [TSM_RSTMT_CHUNK_ANY] =
     "SELECT 1 FROM main.tsm_chunks WHERE series_id=?1 LIMIT 1",
-  [TSM_RSTMT_BEGIN] = "BEGIN IMMEDIATE",
-  [TSM_RSTMT_COMMIT] = "COMMIT",
-  [TSM_RSTMT_ROLLBACK] = "ROLLBACK",
 };
 
 /* Return the cached statement eStmt, reset and with no bindings. */
 int tsmRStmt(TsmCtx *p, int eStmt, sqlite3_stmt **ppStmt){
-  int rc = SQLITE_OK;
-  if( p->aRollupStmt[eStmt]==0 ){
-    rc = tsmGuardClose(p);      /* see store.c */
-    if( rc==SQLITE_OK ){
-      rc = sqlite3_prepare_v3(p->db, azRStmt[eStmt], -1,
-                              SQLITE_PREPARE_PERSISTENT,
-                              &p->aRollupStmt[eStmt], 0);
-    }
-  }else{
-    sqlite3_reset(p->aRollupStmt[eStmt]);
-    sqlite3_clear_bindings(p->aRollupStmt[eStmt]);
-  }
-  *ppStmt = p->aRollupStmt[eStmt];
-  return rc;
+  return tsmStmtCached(p, &p->aRollupStmt[eStmt], azRStmt[eStmt], ppStmt);
 }
 
 /*
@@ -242,12 +232,6 @@ void tsmRollupClose(TsmCtx *p){
   }
 }
 
-/* Step a statement that returns no rows (or whose rows do not matter). */
-static int stmtRun(sqlite3_stmt *pStmt){
-  while( sqlite3_step(pStmt)==SQLITE_ROW ){}
-  return sqlite3_reset(pStmt);
-}
-
 /*
 ** Is there any policy, any tier state?  Cached in p->eRollup until another
 ** connection commits (tsmCacheValidate clears it).  This connection sets
@@ -257,12 +241,14 @@ static int rollupFlagsLoad(TsmCtx *p, int *peFlags){
   sqlite3_stmt *pStmt;
   int rc = SQLITE_OK;
   if( (p->eRollup & TSM_ROLLUP_KNOWN)==0 ){
-    rc = tsmRStmt(p, TSM_RSTMT_FLAGS, &pStmt);
+    int bPolicies = 0;
+    rc = tsmPoliciesExist(p, &bPolicies);          /* policy.c */
+    if( rc==SQLITE_OK ) rc = tsmRStmt(p, TSM_RSTMT_STATE_ANY, &pStmt);
     if( rc==SQLITE_OK ){
       int e = TSM_ROLLUP_KNOWN;
-      if( sqlite3_step(pStmt)==SQLITE_ROW ){
-        if( sqlite3_column_int(pStmt, 0) ) e |= TSM_ROLLUP_POLICIES;
-        if( sqlite3_column_int(pStmt, 1) ) e |= TSM_ROLLUP_STATE;
+      if( bPolicies ) e |= TSM_ROLLUP_POLICIES;
+      if( sqlite3_step(pStmt)==SQLITE_ROW && sqlite3_column_int(pStmt, 0) ){
+        e |= TSM_ROLLUP_STATE;
       }
       rc = sqlite3_reset(pStmt);
       if( rc==SQLITE_OK ) p->eRollup = e;
@@ -311,7 +297,7 @@ int tsmRollupFlushed(TsmCtx *p, int64_t iSeries, int64_t tsMin,
   sqlite3_bind_int64(pStmt, 1, iSeries);
   sqlite3_bind_int64(pStmt, 2, tsMin);
   sqlite3_bind_int64(pStmt, 3, tsMax);
-  return stmtRun(pStmt);
+  return tsmStmtRun(pStmt);
 }
 
 /* A series is deleted (store.c tsmSeriesDelete): drop its rollups. */
@@ -325,7 +311,7 @@ int tsmRollupForget(TsmCtx *p, int64_t iSeries){
     rc = tsmRStmt(p, aStmt[i], &pStmt);
     if( rc==SQLITE_OK ){
       sqlite3_bind_int64(pStmt, 1, iSeries);
-      rc = stmtRun(pStmt);
+      rc = tsmStmtRun(pStmt);
     }
   }
   return rc;
@@ -413,83 +399,6 @@ int tsmRollupCheck(TsmCtx *p, void (*xLine)(void*, const char*), void *pArg){
   }
   rc2 = sqlite3_finalize(pStmt);
   if( rc==SQLITE_OK ) rc = rc2;
-  if( rc ) return rc;
-
-  /* Policies (tsm_retention): what the INSERT checks. */
-  rc = sqlite3_prepare_v2(p->db,
-      "SELECT rowid, metric,"
-      " typeof(metric)='text' AND typeof(resolution)='integer'"
-      "   AND resolution>=0"
-      "   AND (keep IS NULL OR (typeof(keep)='integer' AND keep>0))"
-      "   AND (max_bytes IS NULL OR (typeof(max_bytes)='integer'"
-      "                              AND max_bytes>0))"
-      " FROM main.tsm_policies", -1, &pStmt, 0);
-  while( rc==SQLITE_OK && sqlite3_step(pStmt)==SQLITE_ROW ){
-    char *zErr = 0, *zLine = 0;
-    long long iRow = sqlite3_column_int64(pStmt, 0);
-    const char *zPat = (const char*)sqlite3_column_text(pStmt, 1);
-    if( !sqlite3_column_int(pStmt, 2) || zPat==0 ){
-      zLine = sqlite3_mprintf("policy %lld: a column of the wrong type or "
-                              "out of range", iRow);
-    }else if( (size_t)sqlite3_column_bytes(pStmt, 1)!=strlen(zPat)
-           || tsmPatternCheck(zPat, &zErr) ){
-      zLine = sqlite3_mprintf("policy %lld: %s", iRow,
-                              zErr ? zErr+5 : "metric pattern holds a NUL");
-    }
-    sqlite3_free(zErr);
-    if( zLine ) xLine(pArg, zLine);
-    sqlite3_free(zLine);
-  }
-  rc2 = sqlite3_finalize(pStmt);
-  return rc==SQLITE_OK ? rc2 : rc;
-}
-
-/*
-** Own transaction for tsm_downsample() and tsm_prune() called in autocommit
-** mode: BEGIN IMMEDIATE takes the write lock first (two connections that
-** prune at once wait for each other instead of failing on a stale
-** snapshot), and the work is atomic.  Inside a transaction, or under a
-** statement that writes (which would make COMMIT fail), the work simply
-** joins the current transaction.
-**
-** COMMIT and ROLLBACK are prepared before the transaction begins: stepping
-** a prepared ROLLBACK allocates nothing, so no out-of-memory can leave the
-** connection inside this transaction, holding the write lock, with later
-** writes never committed (issue #10).  SQLite does not end it for us: the
-** failing statement (SELECT tsm_prune()) reads no table.
-*/
-int tsmTxnBegin(TsmCtx *p, int *pbOwn){
-  sqlite3_stmt *pStmt;
-  int rc;
-  *pbOwn = 0;
-  if( !sqlite3_get_autocommit(p->db) ) return SQLITE_OK;
-  for(pStmt=sqlite3_next_stmt(p->db, 0); pStmt;
-      pStmt=sqlite3_next_stmt(p->db, pStmt)){
-    if( sqlite3_stmt_busy(pStmt) && !sqlite3_stmt_readonly(pStmt) ){
-      return SQLITE_OK;
-    }
-  }
-  rc = tsmRStmt(p, TSM_RSTMT_COMMIT, &pStmt);
-  if( rc==SQLITE_OK ) rc = tsmRStmt(p, TSM_RSTMT_ROLLBACK, &pStmt);
-  if( rc==SQLITE_OK ) rc = tsmRStmt(p, TSM_RSTMT_BEGIN, &pStmt);
-  if( rc==SQLITE_OK ) rc = stmtRun(pStmt);
-  if( rc==SQLITE_OK ) *pbOwn = 1;
-  return rc;
-}
-
-/* End what tsmTxnBegin began: COMMIT if rc is SQLITE_OK, else ROLLBACK. */
-int tsmTxnEnd(TsmCtx *p, int bOwn, int rc){
-  sqlite3_stmt *pStmt;
-  int i;
-  if( !bOwn ) return rc;
-  if( rc==SQLITE_OK ){
-    rc = tsmRStmt(p, TSM_RSTMT_COMMIT, &pStmt);
-    if( rc==SQLITE_OK ) rc = stmtRun(pStmt);
-    if( rc==SQLITE_OK ) tsmCacheCommitted(p);
-  }
-  for(i=0; rc!=SQLITE_OK && i<3 && !sqlite3_get_autocommit(p->db); i++){
-    if( tsmRStmt(p, TSM_RSTMT_ROLLBACK, &pStmt)==SQLITE_OK ) stmtRun(pStmt);
-  }
   return rc;
 }
 
@@ -602,8 +511,7 @@ int tsmRunOpen(TsmCtx *p, int bSkipCorrupt, TsmRun **ppRun, char **pzErr){
   if( rc==SQLITE_OK ){
     int n = pRun->pol.nRes>0 ? pRun->pol.nRes : 1;
     pRun->tiers.aTier = sqlite3_malloc64(sizeof(TsmTier)*n);
-    pRun->tiers.aOrphan = sqlite3_malloc64(sizeof(int64_t)*64);
-    if( pRun->tiers.aTier==0 || pRun->tiers.aOrphan==0 ) rc = SQLITE_NOMEM;
+    if( pRun->tiers.aTier==0 ) rc = SQLITE_NOMEM;
   }
 
   /* Every series, in id order. */
@@ -743,7 +651,14 @@ int tsmRunTiers(TsmRun *pRun, TsmRunSeries *pS, TsmSeriesTiers **ppTiers){
       if( pT->aTier[i].iRes==iRes ){ pTier = &pT->aTier[i]; break; }
     }
     if( pTier==0 ){
-      if( pT->nOrphan<64 ) pT->aOrphan[pT->nOrphan++] = iRes;
+      if( pT->nOrphan>=pT->nOrphanAlloc ){
+        int nNew = pT->nOrphanAlloc ? pT->nOrphanAlloc*2 : 8;
+        int64_t *aNew = sqlite3_realloc64(pT->aOrphan, sizeof(int64_t)*nNew);
+        if( aNew==0 ){ rc = SQLITE_NOMEM; break; }
+        pT->aOrphan = aNew;
+        pT->nOrphanAlloc = nNew;
+      }
+      pT->aOrphan[pT->nOrphan++] = iRes;
       continue;
     }
     if( sqlite3_column_type(pStmt, 1)!=SQLITE_NULL ){
@@ -759,9 +674,34 @@ int tsmRunTiers(TsmRun *pRun, TsmRunSeries *pS, TsmSeriesTiers **ppTiers){
       pTier->iPruned = sqlite3_column_int64(pStmt, 4);
     }
   }
-  rc = sqlite3_reset(pStmt);
+  rc = tsmReset(pStmt, rc);          /* rc: SQLITE_NOMEM from the loop */
   *ppTiers = pT;
   return rc;
+}
+
+/* Drop tier iRes of a series (no policy declares it any more): its
+** buckets, then its state row. */
+int tsmRunDropTier(TsmRun *pRun, int64_t iSeries, int64_t iRes){
+  sqlite3_stmt *pStmt;
+  int rc = tsmRunDeleteBuckets(pRun, iSeries, iRes, INT64_MIN, INT64_MAX, 0);
+  if( rc==SQLITE_OK ) rc = tsmRStmt(pRun->p, TSM_RSTMT_STATE_DELETE, &pStmt);
+  if( rc==SQLITE_OK ){
+    sqlite3_bind_int64(pStmt, 1, iSeries);
+    sqlite3_bind_int64(pStmt, 2, iRes);
+    rc = tsmStmtRun(pStmt);
+  }
+  return rc;
+}
+
+/* *pbAny: has series iSeries a bucket in some tier? */
+int tsmRollupAny(TsmCtx *p, int64_t iSeries, int *pbAny){
+  sqlite3_stmt *pStmt;
+  int rc = tsmRStmt(p, TSM_RSTMT_ROLLUP_ANY, &pStmt);
+  *pbAny = 0;
+  if( rc ) return rc;
+  sqlite3_bind_int64(pStmt, 1, iSeries);
+  if( sqlite3_step(pStmt)==SQLITE_ROW ) *pbAny = 1;
+  return sqlite3_reset(pStmt);
 }
 
 /* Write the state row of tier pTier (or of raw samples when pTier is 0). */
@@ -783,7 +723,7 @@ int tsmRunStatePut(TsmRun *pRun, int64_t iSeries, const TsmTier *pTier,
     sqlite3_bind_int64(pStmt, 2, 0);
     sqlite3_bind_int64(pStmt, 6, iRawPruned);
   }
-  rc = stmtRun(pStmt);
+  rc = tsmStmtRun(pStmt);
   if( pTier ) doneCacheClear(pRun->p);   /* watermarks moved */
   if( rc==SQLITE_OK && pTier && pRun->p->eRollup ){
     pRun->p->eRollup |= TSM_ROLLUP_STATE;      /* known: now true */
@@ -832,15 +772,9 @@ int tsmRunDeleteBuckets(TsmRun *pRun, int64_t iSeries, int64_t iRes,
   sqlite3_bind_int64(pStmt, 2, iRes);
   sqlite3_bind_int64(pStmt, 3, a);
   sqlite3_bind_int64(pStmt, 4, b);
-  rc = stmtRun(pStmt);
+  rc = tsmStmtRun(pStmt);
   if( pn ) *pn += sqlite3_changes(pRun->p->db);
   return rc;
-}
-
-/* Bind a double; NaN becomes NULL (as SQLite would store it). */
-static void bindReal(sqlite3_stmt *pStmt, int i, double v){
-  if( isnan(v) ) sqlite3_bind_null(pStmt, i);
-  else sqlite3_bind_double(pStmt, i, v);
 }
 
 /*
@@ -873,16 +807,16 @@ static int runEmit(TsmRun *pRun, int64_t iSeries, int64_t iRes,
   sqlite3_bind_int64(pStmt, 2, iRes);
   sqlite3_bind_int64(pStmt, 3, pA->b);
   sqlite3_bind_int64(pStmt, 4, pA->n);
-  bindReal(pStmt, 5, pA->sum);
-  bindReal(pStmt, 6, pA->min);
-  bindReal(pStmt, 7, pA->max);
-  bindReal(pStmt, 8, pA->first);
-  bindReal(pStmt, 9, pA->last);
+  tsmBindReal(pStmt, 5, pA->sum);
+  tsmBindReal(pStmt, 6, pA->min);
+  tsmBindReal(pStmt, 7, pA->max);
+  tsmBindReal(pStmt, 8, pA->first);
+  tsmBindReal(pStmt, 9, pA->last);
   sqlite3_bind_int64(pStmt, 10, pA->tsFirst);
   sqlite3_bind_int64(pStmt, 11, pA->tsLast);
-  bindReal(pStmt, 12, pA->inc);
+  tsmBindReal(pStmt, 12, pA->inc);
   sqlite3_bind_blob(pStmt, 13, pRun->aSk, nByte, SQLITE_STATIC);
-  rc = stmtRun(pStmt);
+  rc = tsmStmtRun(pStmt);
   if( rc==SQLITE_OK ) (*pnBucket)++;
   return rc;
 }
@@ -1203,7 +1137,7 @@ void tsmDownsampleFunc(sqlite3_context *ctx, int argc,
     if( rc==SQLITE_OK && iRes>0 ){
       for(i=0; i<pRun->pol.nRes && pRun->pol.aRes[i]!=iRes; i++){}
       if( i==pRun->pol.nRes ){
-        char zRes[48];
+        char zRes[TSM_DURATION_BUF];
         tsmDurationFormat(iRes, zRes);
         zErr = sqlite3_mprintf("tsm: invalid resolution \"%s\": no policy "
             "in tsm_retention declares this rollup tier", zRes);

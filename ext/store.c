@@ -1,8 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
-** store.c -- the tsm store: schema and migrations, every internal
-** statement, the series registry and its cache, the flush of buffered
-** samples into chunks, chunk reading, tsm_check and tsm_stats.
+** store.c -- the tsm store: schema and migrations, the store's
+** statements (azStmt) and the statement cache every module uses
+** (tsmStmtCached), transactions of tsm's own (tsmTxnBegin/End), the series
+** registry and its cache, the flush of buffered samples into chunks, chunk
+** reading, tsm_check and tsm_stats.
+**
+** The lowest layer with SQL (docs/ARCHITECTURE.md): it calls up into
+** rollup.c, policy.c and metrics.c only through the hooks of tsm.h
+** (tsmHooks: a flush wrote a range, a series is deleted, tsm_check, close,
+** a metric's duplicate policy, rules to forget).
 **
 ** Tables (sql/001_init.sql, docs/FORMAT.md):
 **   tsm_meta(key, value)          format version and creator
@@ -97,6 +104,9 @@ static const char *const azStmt[TSM_STMT_COUNT] = {
     "DELETE FROM main.tsm_counts WHERE series_id=?1",
   [TSM_STMT_CHUNK_DELETE_SERIES] =
     "DELETE FROM main.tsm_chunks WHERE series_id=?1",
+  [TSM_STMT_BEGIN] = "BEGIN IMMEDIATE",     /* tsmTxnBegin, tsmTxnEnd */
+  [TSM_STMT_COMMIT] = "COMMIT",
+  [TSM_STMT_ROLLBACK] = "ROLLBACK",
 };
 
 /* The chunks of one series that overlap [?2, ?3], in time order: the chunk
@@ -124,20 +134,90 @@ int tsmGuardClose(TsmCtx *p){
   return sqlite3_exec(p->db, "SELECT 0 FROM main.tsm_series WHERE 0", 0,0,0);
 }
 
-/* Return the cached statement eStmt, reset and with no bindings. */
-int tsmStmt(TsmCtx *p, int eStmt, sqlite3_stmt **ppStmt){
+/* The statement cached in *ppSlot (zSql, prepared the first time), reset
+** and with no bindings, in *ppStmt.  Every cache of statements (azStmt
+** here, rollup.c, policy.c) goes through this. */
+int tsmStmtCached(TsmCtx *p, sqlite3_stmt **ppSlot, const char *zSql,
+                  sqlite3_stmt **ppStmt){
   int rc = SQLITE_OK;
-  if( p->aStmt[eStmt]==0 ){
+  if( *ppSlot==0 ){
     rc = tsmGuardClose(p);
     if( rc==SQLITE_OK ){
-      rc = sqlite3_prepare_v3(p->db, azStmt[eStmt], -1,
-                              SQLITE_PREPARE_PERSISTENT, &p->aStmt[eStmt], 0);
+      rc = sqlite3_prepare_v3(p->db, zSql, -1, SQLITE_PREPARE_PERSISTENT,
+                              ppSlot, 0);
     }
   }else{
-    sqlite3_reset(p->aStmt[eStmt]);
-    sqlite3_clear_bindings(p->aStmt[eStmt]);
+    sqlite3_reset(*ppSlot);
+    sqlite3_clear_bindings(*ppSlot);
   }
-  *ppStmt = p->aStmt[eStmt];
+  *ppStmt = *ppSlot;
+  return rc;
+}
+
+/* Return the cached statement eStmt, reset and with no bindings. */
+int tsmStmt(TsmCtx *p, int eStmt, sqlite3_stmt **ppStmt){
+  return tsmStmtCached(p, &p->aStmt[eStmt], azStmt[eStmt], ppStmt);
+}
+
+/* Step a statement that returns no rows (or whose rows do not matter) and
+** reset it; return the reset's result. */
+int tsmStmtRun(sqlite3_stmt *pStmt){
+  while( sqlite3_step(pStmt)==SQLITE_ROW ){}
+  return sqlite3_reset(pStmt);
+}
+
+/* SQLite stores NaN as NULL; bind a double so that NaN becomes NULL. */
+void tsmBindReal(sqlite3_stmt *pStmt, int i, double v){
+  if( isnan(v) ) sqlite3_bind_null(pStmt, i);
+  else sqlite3_bind_double(pStmt, i, v);
+}
+
+/*
+** Own transaction for tsm_downsample() and tsm_prune() called in autocommit
+** mode: BEGIN IMMEDIATE takes the write lock first (two connections that
+** prune at once wait for each other instead of failing on a stale
+** snapshot), and the work is atomic.  Inside a transaction, or under a
+** statement that writes (which would make COMMIT fail), the work simply
+** joins the current transaction.
+**
+** COMMIT and ROLLBACK are prepared before the transaction begins: stepping
+** a prepared ROLLBACK allocates nothing, so no out-of-memory can leave the
+** connection inside this transaction, holding the write lock, with later
+** writes never committed (issue #10).  SQLite does not end it for us: the
+** failing statement (SELECT tsm_prune()) reads no table.
+*/
+int tsmTxnBegin(TsmCtx *p, int *pbOwn){
+  sqlite3_stmt *pStmt;
+  int rc;
+  *pbOwn = 0;
+  if( !sqlite3_get_autocommit(p->db) ) return SQLITE_OK;
+  for(pStmt=sqlite3_next_stmt(p->db, 0); pStmt;
+      pStmt=sqlite3_next_stmt(p->db, pStmt)){
+    if( sqlite3_stmt_busy(pStmt) && !sqlite3_stmt_readonly(pStmt) ){
+      return SQLITE_OK;
+    }
+  }
+  rc = tsmStmt(p, TSM_STMT_COMMIT, &pStmt);
+  if( rc==SQLITE_OK ) rc = tsmStmt(p, TSM_STMT_ROLLBACK, &pStmt);
+  if( rc==SQLITE_OK ) rc = tsmStmt(p, TSM_STMT_BEGIN, &pStmt);
+  if( rc==SQLITE_OK ) rc = tsmStmtRun(pStmt);
+  if( rc==SQLITE_OK ) *pbOwn = 1;
+  return rc;
+}
+
+/* End what tsmTxnBegin began: COMMIT if rc is SQLITE_OK, else ROLLBACK. */
+int tsmTxnEnd(TsmCtx *p, int bOwn, int rc){
+  sqlite3_stmt *pStmt;
+  int i;
+  if( !bOwn ) return rc;
+  if( rc==SQLITE_OK ){
+    rc = tsmStmt(p, TSM_STMT_COMMIT, &pStmt);
+    if( rc==SQLITE_OK ) rc = tsmStmtRun(pStmt);
+    if( rc==SQLITE_OK ) tsmCacheCommitted(p);
+  }
+  for(i=0; rc!=SQLITE_OK && i<3 && !sqlite3_get_autocommit(p->db); i++){
+    if( tsmStmt(p, TSM_STMT_ROLLBACK, &pStmt)==SQLITE_OK ) tsmStmtRun(pStmt);
+  }
   return rc;
 }
 
@@ -169,12 +249,12 @@ void tsmStoreClose(TsmCtx *p){
     p->aStmt[i] = 0;
     sqlite3_finalize(pStmt);
   }
-  tsmRollupClose(p);          /* rollup.c: its cached statements */
+  tsmHooks.xClose(p);         /* rollup.c, policy.c: theirs */
 }
 
 void tsmStoreFree(TsmCtx *p){
   tsmStoreClose(p);
-  tsmRulesFree(p);
+  tsmHooks.xRulesFree(p);
   tsmBufferFree(&p->buf);
   tsmCacheClear(&p->cache);
   sqlite3_free(p->cache.aSlot);
@@ -225,18 +305,6 @@ static int colsAppend(TsmCols *p, const int64_t *aTs, const double *aVal,
   return rc;
 }
 
-/* The value kept when a sample of value b meets one of value a (earlier)
-** at the same timestamp, under duplicate policy eDup (not TSM_DUP_KEEP). */
-double tsmDupCombine(int eDup, double a, double b){
-  switch( eDup ){
-    case TSM_DUP_SUM:   return a+b;
-    case TSM_DUP_FIRST: return a;
-    case TSM_DUP_MIN:   return isnan(a) ? b : (isnan(b) || a<=b) ? a : b;
-    case TSM_DUP_MAX:   return isnan(a) ? b : (isnan(b) || a>=b) ? a : b;
-  }
-  return b;                  /* TSM_DUP_REPLACE */
-}
-
 /* Append the merge of sorted runs A (stored) and B (newer) to pOut.  On
 ** equal timestamps eDup decides (tsmDupCombine; TSM_DUP_KEEP: the samples of
 ** A, then those of B).  *pnDup counts the timestamps of B that A has. */
@@ -273,36 +341,178 @@ static int colsMerge(TsmCols *pOut,
 /**************************************************************************
 ** Schema and migrations
 */
-static int storeExec(TsmCtx *p, const char *zSql, char **pzErr){
-  char *zMsg = 0;
-  int rc = sqlite3_exec(p->db, zSql, 0, 0, &zMsg);
+/* Apply every migration newer than iFrom on db, each recording its
+** version (the caller holds the transaction). */
+static int migrateApply(sqlite3 *db, int iFrom, char **pzErr){
+  int rc = SQLITE_OK, i;
+  for(i=0; rc==SQLITE_OK && i<TSM_NMIGRATION; i++){
+    char *zMsg = 0, *zSql;
+    if( aTsmMigration[i].iVersion<=iFrom ) continue;
+    rc = sqlite3_exec(db, aTsmMigration[i].zSql, 0, 0, &zMsg);
+    if( rc==SQLITE_OK ){
+      zSql = sqlite3_mprintf(
+        "INSERT OR REPLACE INTO main.tsm_meta(key, value) "
+        "VALUES('format', %d), ('written_by', '%q')",
+        aTsmMigration[i].iVersion, TSM_VERSION);
+      rc = zSql ? sqlite3_exec(db, zSql, 0, 0, &zMsg) : SQLITE_NOMEM;
+      sqlite3_free(zSql);
+    }
+    if( rc!=SQLITE_OK ){
+      *pzErr = sqlite3_mprintf("tsm: cannot prepare the store: %s",
+                               zMsg ? zMsg : sqlite3_errstr(rc));
+    }
+    sqlite3_free(zMsg);
+  }
+  return rc;
+}
+
+/* The integer a "PRAGMA main.<zName>" returns on db (0 if none), or its
+** text in zOut (nOut bytes, "" if none).  SQLITE_OK or an error. */
+static int pragmaGet(sqlite3 *db, const char *zName, int *piOut,
+                     char *zOut, int nOut){
+  sqlite3_stmt *pStmt = 0;
+  char *zSql = sqlite3_mprintf("PRAGMA main.%s", zName);
+  int rc = zSql ? sqlite3_prepare_v2(db, zSql, -1, &pStmt, 0) : SQLITE_NOMEM;
+  sqlite3_free(zSql);
+  if( piOut ) *piOut = 0;
+  if( zOut ) zOut[0] = 0;
+  if( rc==SQLITE_OK && sqlite3_step(pStmt)==SQLITE_ROW ){
+    const char *z = (const char*)sqlite3_column_text(pStmt, 0);
+    if( piOut ) *piOut = sqlite3_column_int(pStmt, 0);
+    if( zOut && z ) sqlite3_snprintf(nOut, zOut, "%s", z);
+  }
+  if( rc==SQLITE_OK ) rc = sqlite3_finalize(pStmt);
+  return rc;
+}
+
+/*
+** The migrations on a connection of their own to the same file (same
+** VFS), in a transaction of its own: *pbDone=1 when they were applied
+** there (or another connection had), *pbDone=0 when this way is not
+** open (no file: an in-memory or temporary database).
+**
+** Why: a migration runs inside the application's statement (tsm_init(),
+** tsm_record(), INSERT INTO tsm_samples...).  When an allocation fails
+** inside a running statement, SQLite keeps the connection in its
+** out-of-memory state until that outer statement ends: it refuses to
+** prepare or step anything, even a ROLLBACK prepared in advance, so a
+** transaction tsm began there could not be ended and the connection
+** stayed inside it (issue #10, test/fault/fault.c --kind init).  A
+** connection of its own ends its transaction by closing, whatever
+** failed.  Used only when this connection is in autocommit mode and holds
+** no lock on main (nothing else it could see or block): then the new
+** schema is simply what its next statement reads.  Not when this
+** connection may not write (read-only, PRAGMA query_only): its own
+** attempt gives its own error.
+**
+** A store created on an empty file gets main's pending page_size,
+** auto_vacuum, encoding and WAL mode, which the first write fixes in the
+** file.
+*/
+static int migrateAside(TsmCtx *p, int *pbDone, char **pzErr){
+  const char *zFile = sqlite3_db_filename(p->db, "main");
+  sqlite3_vfs *pVfs = 0;
+  sqlite3 *db = 0;
+  sqlite3_stmt *pStmt = 0;
+  int rc, iFormat = 0, bExists = 0, nPage = 0, iTimeout = 0, bQueryOnly = 0;
+  *pbDone = 0;
+  if( zFile==0 || zFile[0]==0 || sqlite3_db_readonly(p->db, "main")!=0 ){
+    return SQLITE_OK;        /* this connection's own error, if any */
+  }
+  if( sqlite3_file_control(p->db, "main", SQLITE_FCNTL_VFS_POINTER, &pVfs)
+   || pVfs==0 ){
+    return SQLITE_OK;
+  }
+  rc = pragmaGet(p->db, "query_only", &bQueryOnly, 0, 0);
+  if( rc || bQueryOnly ) return rc;
+  rc = pragmaGet(p->db, "busy_timeout", &iTimeout, 0, 0);
+  if( rc==SQLITE_OK ){
+    rc = sqlite3_open_v2(zFile, &db, SQLITE_OPEN_READWRITE, pVfs->zName);
+  }
+  if( rc==SQLITE_OK ){
+    sqlite3_busy_timeout(db, iTimeout);
+    rc = pragmaGet(db, "page_count", &nPage, 0, 0);
+  }
+  if( rc==SQLITE_OK && nPage==0 ){
+    static const char *const azCopy[] = {
+      "page_size", "auto_vacuum", "encoding", "journal_mode"
+    };
+    int i;
+    for(i=0; rc==SQLITE_OK && i<4; i++){
+      char zVal[40];
+      rc = pragmaGet(p->db, azCopy[i], 0, zVal, (int)sizeof(zVal));
+      if( rc==SQLITE_OK && (i<3 || sqlite3_stricmp(zVal, "wal")==0) ){
+        char *zSql = sqlite3_mprintf("PRAGMA main.%s='%q'", azCopy[i], zVal);
+        rc = zSql ? sqlite3_exec(db, zSql, 0, 0, 0) : SQLITE_NOMEM;
+        sqlite3_free(zSql);
+      }
+    }
+  }
+  if( rc==SQLITE_OK ) rc = sqlite3_exec(db, "BEGIN IMMEDIATE", 0, 0, 0);
+  /* Another connection may have created or upgraded it meanwhile. */
+  if( rc==SQLITE_OK ){
+    rc = sqlite3_prepare_v2(db,
+        "SELECT 1 FROM main.sqlite_schema WHERE type='table' "
+        "AND name='tsm_meta'", -1, &pStmt, 0);
+    if( rc==SQLITE_OK ){
+      bExists = sqlite3_step(pStmt)==SQLITE_ROW;
+      rc = sqlite3_finalize(pStmt);
+    }
+  }
+  if( rc==SQLITE_OK && bExists ){
+    rc = sqlite3_prepare_v2(db, azStmt[TSM_STMT_META_GET], -1, &pStmt, 0);
+    if( rc==SQLITE_OK ){
+      if( sqlite3_step(pStmt)==SQLITE_ROW ) iFormat = sqlite3_column_int(pStmt, 0);
+      rc = sqlite3_finalize(pStmt);
+    }
+  }
   if( rc!=SQLITE_OK ){
     *pzErr = sqlite3_mprintf("tsm: cannot prepare the store: %s",
-                             zMsg ? zMsg : sqlite3_errstr(rc));
+                             db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+  }else if( iFormat>TSM_FORMAT ){
+    *pzErr = sqlite3_mprintf("tsm: this store has format %d but this tsm "
+        "(%s) reads formats up to %d: load a newer tsm",
+        iFormat, TSM_VERSION, TSM_FORMAT);
+    rc = SQLITE_ERROR;
+  }else if( iFormat<TSM_FORMAT ){
+    rc = migrateApply(db, iFormat, pzErr);
   }
-  sqlite3_free(zMsg);
+  if( rc==SQLITE_OK ){
+    rc = sqlite3_exec(db, "COMMIT", 0, 0, 0);
+    if( rc ){
+      *pzErr = sqlite3_mprintf("tsm: cannot prepare the store: %s",
+                               sqlite3_errmsg(db));
+    }
+  }
+  sqlite3_close_v2(db);      /* rolls back what did not commit */
+  if( rc==SQLITE_OK ) *pbDone = 1;
   return rc;
 }
 
 /*
 ** Apply every migration newer than iFrom, each recording its version.
 **
-** In a savepoint when SQLite allows one (not while a statement writes in
-** autocommit mode; then the statement's own transaction covers it).  In
-** autocommit mode the savepoint begins a transaction: the statements that
-** end it are prepared first, since stepping a prepared ROLLBACK allocates
-** nothing, so that an out-of-memory does not leave the connection inside
-** it (issue #10).  Not airtight: when the failing statement is DDL, SQLite
-** rolls that statement back and expires every prepared statement, and
-** after an out-of-memory inside a running statement it refuses to prepare
-** any (test/fault/fault.c --kind init shows it); then the ROLLBACK
-** retried here fails too, and the connection stays in the transaction
-** until the application rolls back.
+** On a connection of its own when this one is in autocommit mode and
+** holds no lock (migrateAside).  Otherwise on this connection, in a
+** savepoint when SQLite allows one (not while a statement writes in
+** autocommit mode; then the statement's own transaction covers it); the
+** statements that end it are prepared first, since stepping a prepared
+** ROLLBACK allocates nothing.  Not airtight: after an out-of-memory
+** inside a running statement SQLite refuses to step or prepare anything
+** until that statement ends (see migrateAside).  Inside the
+** application's transaction that is the application's to roll back; in
+** autocommit mode with a read lock held (a reading statement is running)
+** SQLite rolls back the transaction when that statement fails with the
+** out-of-memory error, if the statement reads.
 */
 static int storeMigrate(TsmCtx *p, int iFrom, char **pzErr){
   int bTxn = sqlite3_get_autocommit(p->db);
   sqlite3_stmt *pRelease = 0, *pUndo = 0;
-  int bSavepoint, rc, i;
+  int bSavepoint, rc, i, bDone = 0;
+  if( bTxn && sqlite3_txn_state(p->db, "main")==SQLITE_TXN_NONE ){
+    rc = migrateAside(p, &bDone, pzErr);
+    if( rc || bDone ) return rc;
+  }
   rc = sqlite3_prepare_v2(p->db, "RELEASE tsm_migrate", -1, &pRelease, 0);
   if( rc==SQLITE_OK ){
     rc = sqlite3_prepare_v2(p->db, bTxn ? "ROLLBACK" : "ROLLBACK TO tsm_migrate",
@@ -313,18 +523,7 @@ static int storeMigrate(TsmCtx *p, int iFrom, char **pzErr){
     return rc;
   }
   bSavepoint = sqlite3_exec(p->db, "SAVEPOINT tsm_migrate",0,0,0)==0;
-  for(i=0; rc==SQLITE_OK && i<TSM_NMIGRATION; i++){
-    if( aTsmMigration[i].iVersion<=iFrom ) continue;
-    rc = storeExec(p, aTsmMigration[i].zSql, pzErr);
-    if( rc==SQLITE_OK ){
-      char *zSql = sqlite3_mprintf(
-        "INSERT OR REPLACE INTO main.tsm_meta(key, value) "
-        "VALUES('format', %d), ('written_by', '%q')",
-        aTsmMigration[i].iVersion, TSM_VERSION);
-      rc = zSql ? storeExec(p, zSql, pzErr) : SQLITE_NOMEM;
-      sqlite3_free(zSql);
-    }
-  }
+  rc = migrateApply(p->db, iFrom, pzErr);
   if( bSavepoint && rc==SQLITE_OK ){
     sqlite3_step(pRelease);
     rc = sqlite3_reset(pRelease);
@@ -359,6 +558,13 @@ int tsmStoreReady(TsmCtx *p, int bCreate, int *pbExists, char **pzErr){
   sqlite3_stmt *pStmt = 0;
   int rc, bExists = 0, iFormat = 0;
   tsmCacheValidate(p);
+  if( p->bNewInTxn && sqlite3_get_autocommit(p->db) ){
+    /* The transaction that created the store ended: maybe rolled back
+    ** (tsm_samples' xRollback forgets it too, but tsm_init() and
+    ** tsm_retention have no such hook). */
+    p->bNewInTxn = 0;
+    p->bReady = 0;
+  }
   if( p->bReady ){
     if( pbExists ) *pbExists = 1;
     return SQLITE_OK;
@@ -392,6 +598,7 @@ int tsmStoreReady(TsmCtx *p, int bCreate, int *pbExists, char **pzErr){
     rc = storeMigrate(p, bExists ? iFormat : 0, pzErr);
     if( rc ) return rc;
     bExists = 1;
+    p->bNewInTxn = !sqlite3_get_autocommit(p->db);
   }
   if( pbExists ) *pbExists = bExists;
   if( bExists ) p->bReady = 1;
@@ -500,7 +707,7 @@ void tsmCacheValidate(TsmCtx *p){
     tsmHeadsForget(p);
     p->bReady = 0;
     p->eRollup = 0;           /* rollup.c: policies or tiers may be new */
-    tsmRulesFree(p);          /* metrics.c: so may the rules */
+    tsmHooks.xRulesFree(p);   /* metrics.c: so may the rules */
     p->iDataVersion = v;
   }
 }
@@ -637,7 +844,7 @@ int tsmSeriesResolve(TsmCtx *p, const char *zMetric, const char *zLabels,
   if( zKey2==0 ){ rc = SQLITE_NOMEM; goto done; }
   if( !cacheFind(&p->cache, zKey2, nKey2, piSeries, peDup) ){
     rc = tsmStoreReady(p, 1, 0, pzErr);
-    if( rc==SQLITE_OK ) rc = tsmMetricDup(p, zM, peDup);   /* metrics.c */
+    if( rc==SQLITE_OK ) rc = tsmHooks.xMetricDup(p, zM, peDup);
     if( rc==SQLITE_OK ) rc = tsmStmt(p, TSM_STMT_SERIES_FIND, &pStmt);
     if( rc==SQLITE_OK ){
       sqlite3_bind_text(pStmt, 1, zM, -1, SQLITE_STATIC);
@@ -717,7 +924,7 @@ int tsmSeriesExists(TsmCtx *p, int64_t iSeries, int *pbExists, int *peDup){
     }
     rc = tsmReset(pStmt, rc);
   }
-  if( rc==SQLITE_OK && zMetric ) rc = tsmMetricDup(p, zMetric, peDup);
+  if( rc==SQLITE_OK && zMetric ) rc = tsmHooks.xMetricDup(p, zMetric, peDup);
   sqlite3_free(zMetric);
   return rc;
 }
@@ -738,7 +945,7 @@ int tsmSeriesDelete(TsmCtx *p, int64_t iSeries){
       rc = sqlite3_reset(pStmt);
     }
   }
-  if( rc==SQLITE_OK ) rc = tsmRollupForget(p, iSeries);  /* its rollups */
+  if( rc==SQLITE_OK ) rc = tsmHooks.xForget(p, iSeries);  /* its rollups */
   tsmCacheClear(&p->cache);
   tsmHeadsForget(p);
   return rc;
@@ -835,12 +1042,6 @@ static int ensureOut(TsmCtx *p, int n){
   return SQLITE_OK;
 }
 
-/* SQLite stores NaN as NULL; bind a double so that NaN becomes NULL. */
-static void bindDouble(sqlite3_stmt *pStmt, int i, double v, int bValid){
-  if( bValid && !isnan(v) ) sqlite3_bind_double(pStmt, i, v);
-  else sqlite3_bind_null(pStmt, i);
-}
-
 /* Encode aTs/aVal[0..n) with TSM_CODEC_BEST into p->aOut; return the size
 ** or a negative number. */
 static int chunkEncode(TsmCtx *p, const int64_t *aTs, const double *aVal,
@@ -907,11 +1108,11 @@ static int chunkInsert(TsmCtx *p, int64_t iSeries, const int64_t *aTs,
   sqlite3_bind_int64(pStmt, 3, aTs[n-1]);
   sqlite3_bind_int(pStmt, 4, n);
   sqlite3_bind_int64(pStmt, 5, agg.n);
-  bindDouble(pStmt, 6, agg.min, agg.n>0);
-  bindDouble(pStmt, 7, agg.max, agg.n>0);
-  bindDouble(pStmt, 8, agg.sum, agg.n>0);
-  bindDouble(pStmt, 9, agg.first, agg.n>0);
-  bindDouble(pStmt, 10, agg.last, agg.n>0);
+  tsmBindReal(pStmt, 6, agg.n>0 ? agg.min : NAN);
+  tsmBindReal(pStmt, 7, agg.n>0 ? agg.max : NAN);
+  tsmBindReal(pStmt, 8, agg.n>0 ? agg.sum : NAN);
+  tsmBindReal(pStmt, 9, agg.n>0 ? agg.first : NAN);
+  tsmBindReal(pStmt, 10, agg.n>0 ? agg.last : NAN);
   sqlite3_bind_blob(pStmt, 11, p->aOut, nByte, SQLITE_STATIC);
   sqlite3_step(pStmt);
   return sqlite3_reset(pStmt);
@@ -1273,7 +1474,7 @@ int tsmStoreFlush(TsmCtx *p, int *pnFlushed, char **pzErr){
       if( rc==SQLITE_OK ) rc = storeFlushSeries(p, pS, pzErr);
       /* rollup.c: tiers that folded these times already must refold */
       if( rc==SQLITE_OK ){
-        rc = tsmRollupFlushed(p, pS->iSeries, pS->aTs[0], pS->aTs[pS->n-1]);
+        rc = tsmHooks.xFlushed(p, pS->iSeries, pS->aTs[0], pS->aTs[pS->n-1]);
       }
     }
   }
@@ -1402,65 +1603,6 @@ void tsmReaderClose(TsmReader *pR){
 }
 
 /**************************************************************************
-** Timestamps from SQL values
-*/
-#define TSM_TS_MIN (-62167219200000LL)   /* 0000-01-01T00:00:00Z */
-#define TSM_TS_MAX (253402300799999LL)   /* 9999-12-31T23:59:59.999Z */
-
-/* Convert a SQL value to a timestamp (ms).  NULL means now.  zArg names the
-** argument in errors. */
-int tsmTsFromValue(sqlite3_value *pVal, const char *zArg, int64_t *pTs,
-                   char **pzErr){
-  switch( sqlite3_value_type(pVal) ){
-    case SQLITE_NULL: {
-      sqlite3_int64 iJd = 0;
-      sqlite3_vfs *pVfs = sqlite3_vfs_find(0);
-      if( pVfs && pVfs->iVersion>=2 && pVfs->xCurrentTimeInt64 ){
-        pVfs->xCurrentTimeInt64(pVfs, &iJd);
-      }
-      *pTs = iJd - 210866760000000LL;   /* Julian day ms -> Unix ms */
-      return SQLITE_OK;
-    }
-    case SQLITE_INTEGER:
-      *pTs = sqlite3_value_int64(pVal);
-      break;
-    case SQLITE_FLOAT: {
-      double r = sqlite3_value_double(pVal);
-      if( !(r>=(double)TSM_TS_MIN && r<=(double)TSM_TS_MAX) || r!=floor(r) ){
-        *pzErr = sqlite3_mprintf("tsm: invalid %s %!.17g: must be whole "
-            "milliseconds since the Unix epoch (INTEGER) or ISO-8601 text",
-            zArg, r);
-        return SQLITE_ERROR;
-      }
-      *pTs = (int64_t)r;
-      break;
-    }
-    case SQLITE_TEXT: {
-      char zMsg[256];
-      const char *z;
-      int rc = tsmValueText(pVal, zArg, &z, pzErr);
-      if( rc ) return rc;
-      if( tsmTimeParse(z, pTs, zMsg, sizeof(zMsg)) ){
-        *pzErr = sqlite3_mprintf("tsm: %s: %s", zArg, zMsg);
-        return SQLITE_ERROR;
-      }
-      break;
-    }
-    default:
-      *pzErr = sqlite3_mprintf("tsm: invalid %s: a BLOB is not a time; give "
-          "INTEGER milliseconds since the Unix epoch or ISO-8601 text", zArg);
-      return SQLITE_ERROR;
-  }
-  if( *pTs<TSM_TS_MIN || *pTs>TSM_TS_MAX ){
-    *pzErr = sqlite3_mprintf("tsm: invalid %s %lld: must be between %lld "
-        "(year 0) and %lld (year 9999) milliseconds since the Unix epoch",
-        zArg, (long long)*pTs, TSM_TS_MIN, TSM_TS_MAX);
-    return SQLITE_ERROR;
-  }
-  return SQLITE_OK;
-}
-
-/**************************************************************************
 ** The last sample of a series (tsm_latest, tsm_series, tsm_prometheus):
 ** the head's last, or else the last sealed chunk's.  That one comes from
 ** the chunk's metadata when every sample of the chunk has a value
@@ -1550,7 +1692,7 @@ static void checkSamples(CheckOut *pOut, const char *zWhat, int64_t iSeries,
   }
 }
 
-/* Report a line of tsmRollupCheck() (rollup.c). */
+/* Report a line of tsmHooks.xCheck (rollup.c, policy.c). */
 static void checkLineCb(void *pArg, const char *zLine){
   checkLine((CheckOut*)pArg, "%s", zLine);
 }
@@ -1736,7 +1878,7 @@ int tsmStoreCheck(TsmCtx *p, char **pzOut, char **pzErr){
   rc = tsmFinalize(&pStmt, rc);
 
   /* rollup.c: the buckets of rollup tiers and their state */
-  if( rc==SQLITE_OK ) rc = tsmRollupCheck(p, checkLineCb, &out);
+  if( rc==SQLITE_OK ) rc = tsmHooks.xCheck(p, checkLineCb, &out);
   if( rc ){
     sqlite3_free(out.z);
     if( *pzErr==0 ){

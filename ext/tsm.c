@@ -19,6 +19,29 @@ SQLITE_EXTENSION_INIT1
 #include <stdarg.h>
 #include <string.h>
 
+/*
+** The seam of tsm.h (TsmHooks): what store.c calls in the layers above it.
+** Only this file, which registers everything, knows both sides.
+*/
+static int hookCheck(TsmCtx *p, void (*xLine)(void*, const char*),
+                     void *pArg){
+  int rc = tsmRollupCheck(p, xLine, pArg);
+  if( rc==SQLITE_OK ) rc = tsmPolicyCheck(p, xLine, pArg);
+  return rc;
+}
+static void hookClose(TsmCtx *p){
+  tsmRollupClose(p);
+  tsmPolicyClose(p);
+}
+const TsmHooks tsmHooks = {
+  /* xFlushed   */ tsmRollupFlushed,
+  /* xForget    */ tsmRollupForget,
+  /* xCheck     */ hookCheck,
+  /* xClose     */ hookClose,
+  /* xMetricDup */ tsmMetricDup,
+  /* xRulesFree */ tsmRulesFree,
+};
+
 /* "tsm: <message>" from sqlite3_malloc (NULL if out of memory): the one
 ** place that adds the prefix. */
 static char *errVMsg(const char *zFmt, va_list ap){

@@ -4,9 +4,10 @@
 **
 ** Rooms:
 **   tsm.c           entry point; the table of every function and module;
-**                   the error helper
+**                   the error helper; tsmHooks (the seam below)
 **   store.c         schema and migrations, the store's statements
-**                   (TSM_STMT_*), series registry and cache, head cache,
+**                   (TSM_STMT_*), the statement cache (tsmStmtCached),
+**                   transaction helpers, series registry and cache, head cache,
 **                   chunk reads (TsmReader) and the flush (merge of
 **                   buffered samples into chunks), tsm_check, tsm_stats
 **   buffer.c        the per-connection buffer of recorded samples
@@ -17,12 +18,13 @@
 **                   tsm_bucket, tsm_selector
 **   export.c        tsm_prometheus, tsm_export
 **   import.c        tsm_import
+**   policy.c        retention policies (tsm_policies: every statement),
+**                   metric patterns, the SQL values of times, durations,
+**                   resolutions; tsmWallClock
 **   rollup.c        rollup tiers: tsm_downsample, the flush hook that marks
 **                   late samples, tsm_quantile, tsm_rank, tsm_sketch_merge;
-**                   the statements of rollups and retention (TSM_RSTMT_*),
-**                   TsmRun, the transaction helpers
-**   retention.c     policies (matching, parsing), tsm_prune, automatic
-**                   maintenance at commit, tsm_auto
+**                   the statements of rollups (TSM_RSTMT_*), TsmRun
+**   retention.c     tsm_prune, automatic maintenance at commit, tsm_auto
 **   vtab_rollups.c  tsm_rollups (read)
 **   vtab_retention.c  tsm_retention (policies: read, INSERT, UPDATE, DELETE)
 **   metrics.c       tsm_metrics (rules: type, duplicates, help) and the
@@ -149,13 +151,17 @@ enum {
   TSM_STMT_CHUNK_DELETE_SERIES,
   TSM_STMT_SERIES_COUNT,     /* tsm_counts of ?1: n_chunks, n_sealed += */
   TSM_STMT_COUNT_DELETE,
+  TSM_STMT_BEGIN,            /* tsmTxnBegin, tsmTxnEnd */
+  TSM_STMT_COMMIT,
+  TSM_STMT_ROLLBACK,
   TSM_STMT_COUNT
 };
 
-/* Statements of rollups and retention: the SQL text is in rollup.c. */
+/* Statements of rollups (and, until issue #11 item 1 moves them to
+** store.c, the chunk statements of runs and retention): the SQL text is in
+** rollup.c. */
 enum {
-  TSM_RSTMT_FLAGS,           /* policies exist?  rollup state exists? */
-  TSM_RSTMT_POLICIES,
+  TSM_RSTMT_STATE_ANY,       /* rollup state exists? */
   TSM_RSTMT_IDS,             /* every series: id, metric */
   TSM_RSTMT_HEADS,           /* every head: id, sealed_last, n, data */
   TSM_RSTMT_STATE_GET,
@@ -179,11 +185,9 @@ enum {
   TSM_RSTMT_CHUNK_STRADDLE,
   TSM_RSTMT_CHUNK_TRIM,      /* new start and metadata of a cut chunk */
   TSM_RSTMT_CHUNK_ANY,
-  TSM_RSTMT_BEGIN,           /* tsmTxnBegin, tsmTxnEnd */
-  TSM_RSTMT_COMMIT,
-  TSM_RSTMT_ROLLBACK,
   TSM_RSTMT_COUNT
 };
+#define TSM_PSTMT_COUNT 2          /* cached statements of policy.c */
 #define TSM_ROLLUP_KNOWN    0x01   /* eRollup is valid */
 #define TSM_ROLLUP_POLICIES 0x02   /* tsm_policies has rows */
 #define TSM_ROLLUP_STATE    0x04   /* tsm_rollup_state has rows */
@@ -196,6 +200,7 @@ struct TsmCtx {
   sqlite3_stmt *aStmt[TSM_STMT_COUNT];
   sqlite3_stmt *pRecord;     /* INSERT INTO tsm_samples, for tsm_record() */
   int bReady;                /* store checked (and migrated) */
+  int bNewInTxn;             /* ... created in the open transaction */
   int bFlushing;             /* inside tsmStoreFlush() */
   int bGuard;                /* tsm_series is connected (see tsmStmt) */
   unsigned int iDataVersion; /* SQLITE_FCNTL_DATA_VERSION cache is valid for */
@@ -215,6 +220,7 @@ struct TsmCtx {
                              ** 0: every commit; -1: off */
   int64_t iPruneNext;        /* series the next maintenance starts at */
   sqlite3_stmt *aRollupStmt[TSM_RSTMT_COUNT];   /* see rollup.c */
+  sqlite3_stmt *aPolicyStmt[TSM_PSTMT_COUNT];   /* see policy.c */
   struct TsmDoneCache *pDone;        /* rollup.c: highest done_ts per series */
   int64_t nAutoPrune;        /* maintenance runs of this connection */
   double rAutoPruneMs;       /* ... and the time they took (tsm_stats) */
@@ -236,6 +242,33 @@ typedef struct TsmCursor {
   TsmCtx *p;
 } TsmCursor;
 
+/*
+** The seam between the store and the layers above it.  store.c (layer 2 in
+** docs/ARCHITECTURE.md) never names a function of rollup.c, policy.c or
+** metrics.c: what it must tell them, or ask them, goes through these
+** hooks, which tsm.c fills in (tsmHooks).
+*/
+typedef struct TsmHooks {
+  /* The flush wrote samples of iSeries from tsMin to tsMax: mark tiers
+  ** that folded some of them dirty (rollup.c tsmRollupFlushed). */
+  int (*xFlushed)(TsmCtx*, int64_t iSeries, int64_t tsMin, int64_t tsMax);
+  /* Series iSeries is being deleted: drop its buckets and tier state
+  ** (rollup.c tsmRollupForget). */
+  int (*xForget)(TsmCtx*, int64_t iSeries);
+  /* tsm_check() of the tables above the store: one call of xLine per
+  ** problem (rollup.c tsmRollupCheck, then policy.c tsmPolicyCheck). */
+  int (*xCheck)(TsmCtx*, void (*xLine)(void*, const char*), void *pArg);
+  /* Finalize cached statements, free caches (tsmStoreClose: rollup.c
+  ** tsmRollupClose, policy.c tsmPolicyClose). */
+  void (*xClose)(TsmCtx*);
+  /* The duplicate policy of a metric, for a series first seen (metrics.c
+  ** tsmMetricDup). */
+  int (*xMetricDup)(TsmCtx*, const char *zMetric, int *peDup);
+  /* Forget the cached rules of tsm_metrics (metrics.c tsmRulesFree). */
+  void (*xRulesFree)(TsmCtx*);
+} TsmHooks;
+extern const TsmHooks tsmHooks;
+
 /* tsm.c */
 char *tsmErrMsg(const char *zFmt, ...);
 void tsmErr(sqlite3_context *ctx, const char *zFmt, ...);
@@ -254,6 +287,12 @@ void *tsmCursorOpen(sqlite3_vtab *pVtab, size_t nByte,
 /* store.c */
 int tsmStoreReady(TsmCtx *p, int bCreate, int *pbExists, char **pzErr);
 int tsmStmt(TsmCtx *p, int eStmt, sqlite3_stmt **ppStmt);
+int tsmStmtCached(TsmCtx *p, sqlite3_stmt **ppSlot, const char *zSql,
+                  sqlite3_stmt **ppStmt);
+int tsmStmtRun(sqlite3_stmt *pStmt);
+void tsmBindReal(sqlite3_stmt *pStmt, int i, double v);   /* NaN: NULL */
+int tsmTxnBegin(TsmCtx *p, int *pbOwn);
+int tsmTxnEnd(TsmCtx *p, int bOwn, int rc);
 int tsmGuardClose(TsmCtx *p);
 int tsmFinalize(sqlite3_stmt **ppStmt, int rc);
 int tsmReset(sqlite3_stmt *pStmt, int rc);
@@ -266,7 +305,6 @@ int tsmSeriesCount(TsmCtx *p, int64_t iSeries, int64_t dChunks,
                    int64_t dSamples);
 int tsmSeriesLast(TsmCtx *p, int64_t iSeries, int *pbFound, int64_t *pTs,
                   double *pV, char **pzErr);
-double tsmDupCombine(int eDup, double a, double b);
 int tsmChunkLoad(TsmCtx *p, int eStmt, int64_t iKey, int64_t iSeries,
                  TsmCols *pOut, int *pbFound, char **pzErr);
 int tsmChunkDecode(TsmCtx *p, int64_t iSeries, int64_t tsFirst,
@@ -283,8 +321,6 @@ void tsmStoreClose(TsmCtx *p);
 void tsmStoreFree(TsmCtx *p);
 int tsmColsReserve(TsmCols *p, int n);
 void tsmColsFree(TsmCols *p);
-int tsmTsFromValue(sqlite3_value *pVal, const char *zArg, int64_t *pTs,
-                   char **pzErr);
 
 /* Reading the samples of one series, chunk by chunk, in time order. */
 int tsmReaderOpen(TsmCtx *p, TsmReader **ppReader);
@@ -293,6 +329,7 @@ int tsmReaderNext(TsmReader *pR, const TsmCols **ppCols, char **pzErr);
 void tsmReaderClose(TsmReader *pR);
 
 /* buffer.c */
+double tsmDupCombine(int eDup, double a, double b);
 int tsmBufferAdd(TsmBuffer *p, int64_t iSeries, int64_t ts, double v,
                  int eDup);
 void tsmBufferClear(TsmBuffer *p);
@@ -374,19 +411,35 @@ typedef struct TsmPolicies {
   int64_t *aRes;             /* distinct tier widths (> 0), ascending */
 } TsmPolicies;
 
-/* retention.c */
+/* policy.c: policies, patterns, and the SQL values of times, durations,
+** resolutions (below rollup.c and retention.c, above store.c). */
 int tsmPoliciesLoad(TsmCtx *p, TsmPolicies *pSet);
 void tsmPoliciesFree(TsmPolicies *pSet);
 int tsmPolicyFor(const TsmPolicies *pSet, const char *zMetric, int64_t iRes);
+int tsmPoliciesExist(TsmCtx *p, int *pbAny);
+int tsmPolicyFind(TsmCtx *p, const char *zMetric, int64_t iRes,
+                  int64_t *piRowid);
+int tsmPolicyPut(TsmCtx *p, int bInsert, const char *zMetric, int64_t iRes,
+                 int64_t iKeep, int64_t nMaxBytes, int64_t *piRowid);
+int tsmPolicyDelete(TsmCtx *p, int64_t iRowid);
+int tsmPolicyCheck(TsmCtx *p, void (*xLine)(void*, const char*), void *pArg);
+void tsmPolicyClose(TsmCtx *p);
 int tsmPatternCheck(const char *zPattern, char **pzErr);
 void tsmPatternScore(const char *zPattern, int *pbExact, int *piScore);
 int tsmPatternBetter(const char *zA, int bExactA, int iScoreA,
                      const char *zB, int bExactB, int iScoreB);
+int tsmTsFromValue(sqlite3_value *pVal, const char *zArg, int64_t *pTs,
+                   char **pzErr);
+int64_t tsmWallClock(void);
+int tsmDurationFromValue(sqlite3_value *pVal, int64_t *pMs);
 int tsmResolutionFromValue(sqlite3_value *pVal, int bRawOk, int64_t *piRes,
                            char **pzErr);
 int tsmKeepFromValue(sqlite3_value *pVal, int64_t *piKeep, char **pzErr);
-void tsmDurationFormat(int64_t ms, char *zBuf);    /* zBuf >= 48 bytes */
-int64_t tsmWallClock(void);
+#define TSM_DURATION_BUF 48        /* room for any tsmDurationFormat text */
+void tsmDurationFormat(int64_t ms, char *zBuf);   /* TSM_DURATION_BUF bytes */
+void tsmResultDuration(sqlite3_context *ctx, int64_t ms);
+
+/* retention.c */
 int tsmPrune(TsmCtx *p, int bAuto, int64_t *pnRemoved, char **pzErr);
 int tsmRetentionCommit(TsmCtx *p, char **pzErr);
 
@@ -398,8 +451,7 @@ int tsmRollupFlushed(TsmCtx *p, int64_t iSeries, int64_t tsMin,
                      int64_t tsMax);
 int tsmRollupForget(TsmCtx *p, int64_t iSeries);
 int tsmRollupCheck(TsmCtx *p, void (*xLine)(void*, const char*), void *pArg);
-int tsmTxnBegin(TsmCtx *p, int *pbOwn);
-int tsmTxnEnd(TsmCtx *p, int bOwn, int rc);
+int tsmRollupAny(TsmCtx *p, int64_t iSeries, int *pbAny);
 
 /* One series during a downsample or prune run (rollup.c). */
 typedef struct TsmRun TsmRun;
@@ -432,8 +484,8 @@ typedef struct TsmSeriesTiers {
   TsmTier *aTier;            /* ascending width */
   int iRawPolicy;            /* policy of the raw samples, -1 = none */
   int64_t iRawPruned;        /* raw samples before it pruned; INT64_MIN */
-  int nOrphan;
-  int64_t *aOrphan;          /* tiers with state but no policy (at most 64) */
+  int nOrphan, nOrphanAlloc;
+  int64_t *aOrphan;          /* tiers with state but no policy */
 } TsmSeriesTiers;
 
 int tsmRunOpen(TsmCtx *p, int bSkipCorrupt, TsmRun **ppRun, char **pzErr);
@@ -459,6 +511,7 @@ int tsmRunTierOldest(TsmRun *pRun, int64_t iSeries, int64_t iRes,
                      int64_t *pTs);
 int tsmRunDeleteBuckets(TsmRun *pRun, int64_t iSeries, int64_t iRes,
                         int64_t a, int64_t b, int64_t *pn);
+int tsmRunDropTier(TsmRun *pRun, int64_t iSeries, int64_t iRes);
 
 /* The status columns of tsm_retention, per policy (retention.c). */
 typedef struct TsmUsage {

@@ -22,6 +22,9 @@
 ** REPLACE replaces, INSERT OR IGNORE skips.  Policies and status follow
 ** the transaction like any table.  See retention.c for their meaning.
 **
+** This file is the SQL surface only: it checks the values written and
+** calls policy.c, which holds every statement on tsm_policies.
+**
 ** xBestIndex: idxNum bit 1 = a status column is used.
 */
 #include "tsm.h"
@@ -132,12 +135,6 @@ static int retEof(sqlite3_vtab_cursor *pCursor){
   return pCur->i>=pCur->pol.n;
 }
 
-static void resultDuration(sqlite3_context *ctx, int64_t ms){
-  char zBuf[48];
-  tsmDurationFormat(ms, zBuf);
-  sqlite3_result_text(ctx, zBuf, -1, SQLITE_TRANSIENT);
-}
-
 static int retColumn(sqlite3_vtab_cursor *pCursor, sqlite3_context *ctx,
                      int i){
   RetCursor *pCur = (RetCursor*)pCursor;
@@ -156,10 +153,10 @@ static int retColumn(sqlite3_vtab_cursor *pCursor, sqlite3_context *ctx,
       break;
     case COL_RES:
       if( pP->iRes==0 ) sqlite3_result_text(ctx, "raw", 3, SQLITE_STATIC);
-      else resultDuration(ctx, pP->iRes);
+      else tsmResultDuration(ctx, pP->iRes);
       break;
     case COL_KEEP:
-      if( pP->iKeep>0 ) resultDuration(ctx, pP->iKeep);
+      if( pP->iKeep>0 ) tsmResultDuration(ctx, pP->iKeep);
       break;
     case COL_MAXBYTES:
       if( pP->nMaxBytes>0 ) sqlite3_result_int64(ctx, pP->nMaxBytes);
@@ -186,37 +183,6 @@ static int retRowid(sqlite3_vtab_cursor *pCursor, sqlite3_int64 *piRowid){
   return SQLITE_OK;
 }
 
-/* Run one statement on tsm_policies; *piRowid gets the first column of its
-** first row, if any (or is left alone). */
-static int retExec(TsmCtx *p, const char *zSql, int64_t iRowid,
-                   const char *zMetric, int64_t iRes, int64_t iKeep,
-                   int64_t nMaxBytes, int64_t *piOut){
-  sqlite3_stmt *pStmt = 0;
-  int rc = sqlite3_prepare_v2(p->db, zSql, -1, &pStmt, 0);
-  int i, n;
-  if( rc ) return rc;
-  n = sqlite3_bind_parameter_count(pStmt);
-  for(i=1; i<=n; i++){
-    const char *zName = sqlite3_bind_parameter_name(pStmt, i);
-    if( zName==0 ) continue;
-    if( strcmp(zName, ":rowid")==0 ) sqlite3_bind_int64(pStmt, i, iRowid);
-    else if( strcmp(zName, ":metric")==0 ){
-      sqlite3_bind_text(pStmt, i, zMetric, -1, SQLITE_STATIC);
-    }
-    else if( strcmp(zName, ":res")==0 ) sqlite3_bind_int64(pStmt, i, iRes);
-    else if( strcmp(zName, ":keep")==0 && iKeep>0 ){
-      sqlite3_bind_int64(pStmt, i, iKeep);
-    }
-    else if( strcmp(zName, ":max")==0 && nMaxBytes>0 ){
-      sqlite3_bind_int64(pStmt, i, nMaxBytes);
-    }
-  }
-  if( sqlite3_step(pStmt)==SQLITE_ROW && piOut ){
-    *piOut = sqlite3_column_int64(pStmt, 0);
-  }
-  return sqlite3_finalize(pStmt);
-}
-
 static const char *const azColName[] = {
   "metric", "resolution", "keep", "max_bytes", "series", "samples", "bytes",
   "oldest_ts"
@@ -234,10 +200,7 @@ static int retWrite(sqlite3_vtab *pVtab, int argc, sqlite3_value **argv,
   if( rc ){ retSetErr(pVtab, zErr); return rc; }
 
   if( argc==1 ){
-    rc = retExec(p, "DELETE FROM main.tsm_policies WHERE rowid=:rowid",
-                 sqlite3_value_int64(argv[0]), 0, 0, 0, 0, 0);
-    p->eRollup = 0;                    /* policies may be gone: look again */
-    return rc;
+    return tsmPolicyDelete(p, sqlite3_value_int64(argv[0]));
   }
 
   bInsert = sqlite3_value_type(argv[0])==SQLITE_NULL;
@@ -290,18 +253,15 @@ static int retWrite(sqlite3_vtab *pVtab, int argc, sqlite3_value **argv,
   if( rc ){ retSetErr(pVtab, zErr); return rc; }
 
   /* The same (metric, resolution) in another row? */
-  rc = retExec(p, "SELECT rowid FROM main.tsm_policies "
-               "WHERE metric=:metric AND resolution=:res",
-               0, zMetric, iRes, 0, 0, &iOther);
+  rc = tsmPolicyFind(p, zMetric, iRes, &iOther);
   if( rc ) return rc;
   if( iOther>=0 && (bInsert || iOther!=iOld) ){
     int eConflict = sqlite3_vtab_on_conflict(p->db);
     if( eConflict==SQLITE_REPLACE ){
-      rc = retExec(p, "DELETE FROM main.tsm_policies WHERE rowid=:rowid",
-                   iOther, 0, 0, 0, 0, 0);
+      rc = tsmPolicyDelete(p, iOther);
       if( rc ) return rc;
     }else{
-      char zRes[48];
+      char zRes[TSM_DURATION_BUF];
       if( iRes==0 ) memcpy(zRes, "raw", 4);
       else tsmDurationFormat(iRes, zRes);
       retSetErr(pVtab, sqlite3_mprintf("tsm: a policy for metric \"%s\" and "
@@ -312,17 +272,9 @@ static int retWrite(sqlite3_vtab *pVtab, int argc, sqlite3_value **argv,
   }
 
   if( bInsert ){
-    rc = retExec(p, "INSERT INTO main.tsm_policies(metric, resolution, keep,"
-                 " max_bytes) VALUES(:metric, :res, :keep, :max)"
-                 " RETURNING rowid", 0, zMetric, iRes, iKeep, nMax,
-                 (int64_t*)pRowid);
-  }else{
-    rc = retExec(p, "UPDATE main.tsm_policies SET metric=:metric,"
-                 " resolution=:res, keep=:keep, max_bytes=:max"
-                 " WHERE rowid=:rowid", iOld, zMetric, iRes, iKeep, nMax, 0);
+    return tsmPolicyPut(p, 1, zMetric, iRes, iKeep, nMax, (int64_t*)pRowid);
   }
-  if( rc==SQLITE_OK && p->eRollup ) p->eRollup |= TSM_ROLLUP_POLICIES;
-  return rc;
+  return tsmPolicyPut(p, 0, zMetric, iRes, iKeep, nMax, &iOld);
 }
 
 /* xUpdate: retWrite, and a message for every error. */

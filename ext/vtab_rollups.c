@@ -187,9 +187,7 @@ static int rollupsColumn(sqlite3_vtab_cursor *pCursor, sqlite3_context *ctx,
                          int i){
   RollupsCursor *pCur = (RollupsCursor*)pCursor;
   if( i==COL_RES ){
-    char zBuf[48];
-    tsmDurationFormat(sqlite3_column_int64(pCur->pStmt, i), zBuf);
-    sqlite3_result_text(ctx, zBuf, -1, SQLITE_TRANSIENT);
+    tsmResultDuration(ctx, sqlite3_column_int64(pCur->pStmt, i));
   }else{
     sqlite3_result_value(ctx, sqlite3_column_value(pCur->pStmt, i));
   }
