@@ -291,39 +291,12 @@ void tsmBucketFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
 ** the part it covers and leaves the rest for the next raw segment.
 */
 
-/* Chunks of a series overlapping [?2, ?3], in time order: the chunk
-** starting at or before ?2 and every chunk starting inside.  Metadata only:
-** a chunk's blob (often in an overflow page) is read by zRawData only when
-** the chunk must be decoded. */
-static const char zRawChunks[] =
-  "SELECT ts_first, ts_last, n_val, v_min, v_max, v_sum, v_first, v_last, "
-  "chunk_id FROM main.tsm_chunks "
-  "WHERE series_id=?1 AND ts_first<=?3 AND ts_first>=coalesce("
-  "  (SELECT max(ts_first) FROM main.tsm_chunks"
-  "   WHERE series_id=?1 AND ts_first<=?2), -9223372036854775808) "
-  "ORDER BY ts_first";
-static const char zRawData[] =
-  "SELECT data FROM main.tsm_chunks WHERE chunk_id=?1";
-
-/* Chunks of a series starting before ?2, newest first (for the sample
-** before start). */
-static const char zRawBefore[] =
-  "SELECT ts_first, ts_last, n_val, v_last, data FROM main.tsm_chunks "
-  "WHERE series_id=?1 AND ts_first<?2 ORDER BY ts_first DESC";
-
-static const char zRawHead[] =
-  "SELECT data FROM main.tsm_heads WHERE series_id=?1";
-
 typedef struct QRaw QRaw;
 struct QRaw {
-  sqlite3_stmt *pChunks;     /* zRawChunks */
-  sqlite3_stmt *pData;       /* zRawData */
-  sqlite3_stmt *pBefore;     /* zRawBefore, prepared when needed */
-  sqlite3_stmt *pHead;       /* zRawHead */
+  TsmChunks *pChunks;        /* store.c: chunk metadata, decoded on demand */
+  const TsmChunk *pChunk;    /* a chunk not consumed yet, or NULL */
   int64_t iSeries;
   int eState;                /* 0: stepping pChunks, 1: head next, 2: done */
-  int bRow;                  /* pChunks is on a row not consumed yet */
-  int64_t tsFirst, tsLast;   /* of that row */
   TsmCols cols;              /* decoded samples; [iPos, cols.n) are left */
   int iPos;
 };
@@ -484,12 +457,9 @@ static int queryOpen(sqlite3_vtab *pVtab, sqlite3_vtab_cursor **ppCur){
 }
 
 static void rawReset(QRaw *pRaw){
-  if( pRaw->pChunks ) sqlite3_reset(pRaw->pChunks);
-  if( pRaw->pData ) sqlite3_reset(pRaw->pData);
-  if( pRaw->pBefore ) sqlite3_reset(pRaw->pBefore);
-  if( pRaw->pHead ) sqlite3_reset(pRaw->pHead);
+  if( pRaw->pChunks ) tsmChunksReset(pRaw->pChunks);
   pRaw->eState = 2;
-  pRaw->bRow = 0;
+  pRaw->pChunk = 0;
   pRaw->cols.n = 0;
   pRaw->iPos = 0;
 }
@@ -497,10 +467,7 @@ static void rawReset(QRaw *pRaw){
 static int queryClose(sqlite3_vtab_cursor *pCursor){
   QueryCursor *pCur = (QueryCursor*)pCursor;
   tsmSeriesListFree(&pCur->list);
-  sqlite3_finalize(pCur->raw.pChunks);
-  sqlite3_finalize(pCur->raw.pData);
-  sqlite3_finalize(pCur->raw.pBefore);
-  sqlite3_finalize(pCur->raw.pHead);
+  tsmChunksClose(pCur->raw.pChunks);
   sqlite3_finalize(pCur->pState);
   sqlite3_finalize(pCur->pTier);
   sqlite3_finalize(pCur->pTierBefore);
@@ -535,73 +502,60 @@ static void rawPrevIn(QueryCursor *pCur, const TsmCols *pC){
   }
 }
 
+/* Position the chunks of the raw source on [start, end). */
+static int rawPosition(QueryCursor *pCur){
+  QRaw *pRaw = &pCur->raw;
+  pRaw->eState = 0;
+  return tsmChunksSeek(pRaw->pChunks, pRaw->iSeries, pCur->iStart,
+                       pCur->iEnd-1);
+}
+
 /*
 ** The counter's value before start: the last sample that is not NaN and
-** is earlier than start, from the head or the chunks before start.
+** is earlier than start, from the head or the chunks before start.  The
+** chunks are read through the raw source's cursor, positioned again after.
 */
 static int rawBefore(QueryCursor *pCur, char **pzErr){
   QRaw *pRaw = &pCur->raw;
-  TsmCtx *p = pCur->p;
+  TsmHeadRow head;
   int rc;
   pCur->acc.bPrev = 0;
 
   /* The head: its samples are later than those of every chunk. */
-  rc = rawPrepare(p, zRawHead, &pRaw->pHead);
-  if( rc ) return rc;
-  sqlite3_bind_int64(pRaw->pHead, 1, pRaw->iSeries);
-  if( sqlite3_step(pRaw->pHead)==SQLITE_ROW
-   && sqlite3_column_bytes(pRaw->pHead, 0)>0 ){
-    rc = tsmChunkDecode(p, pRaw->iSeries, INT64_MIN, 0,
-                        sqlite3_column_blob(pRaw->pHead, 0),
-                        sqlite3_column_bytes(pRaw->pHead, 0), &pRaw->cols,
-                        pzErr);
-    if( rc==SQLITE_OK ) rawPrevIn(pCur, &pRaw->cols);
-  }
+  rc = tsmHeadGet(pCur->p, pRaw->iSeries, &head, &pRaw->cols, pzErr);
+  if( rc==SQLITE_OK ) rawPrevIn(pCur, &pRaw->cols);
   pRaw->cols.n = 0;
-  rc = tsmReset(pRaw->pHead, rc);
   if( rc || pCur->acc.bPrev ) return rc;
 
   /* The chunks, newest first, until one has a value before start. */
-  rc = rawPrepare(p, zRawBefore, &pRaw->pBefore);
-  if( rc ) return rc;
-  sqlite3_bind_int64(pRaw->pBefore, 1, pRaw->iSeries);
-  sqlite3_bind_int64(pRaw->pBefore, 2, pCur->iStart);
-  while( rc==SQLITE_OK && !pCur->acc.bPrev
-      && sqlite3_step(pRaw->pBefore)==SQLITE_ROW ){
-    int64_t tsFirst = sqlite3_column_int64(pRaw->pBefore, 0);
-    int64_t tsLast = sqlite3_column_int64(pRaw->pBefore, 1);
-    if( sqlite3_column_int(pRaw->pBefore, 2)==0 ) continue;   /* all NaN */
-    if( tsLast<pCur->iStart ){
+  rc = tsmChunksSeekBefore(pRaw->pChunks, pRaw->iSeries, pCur->iStart);
+  while( rc==SQLITE_OK && !pCur->acc.bPrev ){
+    const TsmChunk *pChunk;
+    rc = tsmChunksNext(pRaw->pChunks, &pChunk);
+    if( rc || pChunk==0 ) break;
+    if( pChunk->nVal==0 ) continue;                 /* all NaN */
+    if( pChunk->tsLast<pCur->iStart ){
       pCur->acc.bPrev = 1;
-      pCur->acc.prev = sqlite3_column_double(pRaw->pBefore, 3);
+      pCur->acc.prev = pChunk->vLast;
       break;
     }
-    rc = tsmChunkDecode(p, pRaw->iSeries, tsFirst, tsLast,
-                        sqlite3_column_blob(pRaw->pBefore, 4),
-                        sqlite3_column_bytes(pRaw->pBefore, 4), &pRaw->cols,
-                        pzErr);
+    rc = tsmChunksDecode(pRaw->pChunks, &pRaw->cols, pzErr);
     if( rc==SQLITE_OK ) rawPrevIn(pCur, &pRaw->cols);
   }
   pRaw->cols.n = 0;
-  rc = tsmReset(pRaw->pBefore, rc);
+  if( rc==SQLITE_OK ) rc = rawPosition(pCur);
   return rc;
 }
 
 /* Position the raw source on series iSeries, range [start, end). */
 static int rawSeek(QueryCursor *pCur, int64_t iSeries){
   QRaw *pRaw = &pCur->raw;
-  int rc;
+  int rc = SQLITE_OK;
   rawReset(pRaw);
-  rc = rawPrepare(pCur->p, zRawChunks, &pRaw->pChunks);
-  if( rc==SQLITE_OK ) rc = rawPrepare(pCur->p, zRawData, &pRaw->pData);
-  if( rc==SQLITE_OK ) rc = rawPrepare(pCur->p, zRawHead, &pRaw->pHead);
+  if( pRaw->pChunks==0 ) rc = tsmChunksOpen(pCur->p, &pRaw->pChunks);
   if( rc ) return rc;
   pRaw->iSeries = iSeries;
-  sqlite3_bind_int64(pRaw->pChunks, 1, iSeries);
-  sqlite3_bind_int64(pRaw->pChunks, 2, pCur->iStart);
-  sqlite3_bind_int64(pRaw->pChunks, 3, pCur->iEnd-1);
-  pRaw->eState = 0;
-  return SQLITE_OK;
+  return rawPosition(pCur);
 }
 
 /*
@@ -629,38 +583,21 @@ static void rawAggregate(QueryCursor *pCur, TsmAgg *a, int64_t lim){
   (void)tsmAggAddLanes(a, &aTs[i], &pRaw->cols.aVal[i], j-i);
 }
 
-/* Merge the metadata of the chunk pChunks is on into a. */
-static void rawAggregateMeta(QRaw *pRaw, TsmAgg *a){
-  sqlite3_stmt *pS = pRaw->pChunks;
+/* Merge the metadata of chunk pC into a. */
+static void rawAggregateMeta(const TsmChunk *pC, TsmAgg *a){
   TsmAggPart part;
-  part.n = sqlite3_column_int64(pS, 2);
-  part.min = sqlite3_column_double(pS, 3);
-  part.max = sqlite3_column_double(pS, 4);
-  part.sum = sqlite3_column_double(pS, 5);
-  part.first = sqlite3_column_double(pS, 6);
-  part.last = sqlite3_column_double(pS, 7);
+  part.n = pC->nVal;
+  part.sum = pC->vSum;
+  part.min = pC->vMin;
+  part.max = pC->vMax;
+  part.first = pC->vFirst;
+  part.last = pC->vLast;
   part.inc = 0.0;
-  part.tsFirst = pRaw->tsFirst;      /* bounds of the chunk: unused here */
-  part.tsLast = pRaw->tsLast;
+  part.tsFirst = pC->tsFirst;        /* bounds of the chunk: unused here */
+  part.tsLast = pC->tsLast;
   part.aSk = 0;
   part.nSk = -1;
   tsmAggAddChunk(a, &part);
-}
-
-/* Decode the chunk pChunks is on into pRaw->cols. */
-static int rawDecode(QueryCursor *pCur, char **pzErr){
-  QRaw *pRaw = &pCur->raw;
-  sqlite3_stmt *pData = pRaw->pData;
-  int rc = SQLITE_OK;
-  pRaw->cols.n = 0;
-  sqlite3_bind_int64(pData, 1, sqlite3_column_int64(pRaw->pChunks, 8));
-  if( sqlite3_step(pData)==SQLITE_ROW ){
-    rc = tsmChunkDecode(pCur->p, pRaw->iSeries, pRaw->tsFirst, pRaw->tsLast,
-                        sqlite3_column_blob(pData, 0),
-                        sqlite3_column_bytes(pData, 0), &pRaw->cols, pzErr);
-  }
-  rc = tsmReset(pData, rc);
-  return rc;
 }
 
 /* Skip decoded samples earlier than lo. */
@@ -712,56 +649,44 @@ static int rawFeed(QueryCursor *pCur, int64_t lo, int64_t hi, int *pbDone,
       continue;
     }
 
-    /* 2. A chunk row not consumed yet. */
-    if( pRaw->bRow ){
-      if( pRaw->tsLast<lo ){ pRaw->bRow = 0; continue; }
-      if( pRaw->tsFirst>=hi ){ *pbDone = 1; return SQLITE_OK; }
-      if( pCur->bMeta && pRaw->tsFirst>=lo && pRaw->tsLast<hi ){
-        int64_t b = tsmBucketOf(pRaw->tsFirst, pCur->iStep);
-        if( b==tsmBucketOf(pRaw->tsLast, pCur->iStep) ){
+    /* 2. A chunk not consumed yet. */
+    if( pRaw->pChunk ){
+      const TsmChunk *pC = pRaw->pChunk;
+      if( pC->tsLast<lo ){ pRaw->pChunk = 0; continue; }
+      if( pC->tsFirst>=hi ){ *pbDone = 1; return SQLITE_OK; }
+      if( pCur->bMeta && pC->tsFirst>=lo && pC->tsLast<hi ){
+        int64_t b = tsmBucketOf(pC->tsFirst, pCur->iStep);
+        if( b==tsmBucketOf(pC->tsLast, pCur->iStep) ){
           if( a->bValid && a->b!=b ){
             if( a->n>0 ){ tsmAggSwap(a, &pCur->next); pCur->bNext = 1; }
             a->bValid = 0;
             if( pCur->bNext ) return SQLITE_OK;
           }
           if( !a->bValid ) tsmAggStart(a, b);
-          rawAggregateMeta(pRaw, a);
-          pRaw->bRow = 0;
+          rawAggregateMeta(pC, a);
+          pRaw->pChunk = 0;
           continue;
         }
       }
-      rc = rawDecode(pCur, pzErr);
+      rc = tsmChunksDecode(pRaw->pChunks, &pRaw->cols, pzErr);
       if( rc ) return rc;
       pRaw->iPos = 0;
-      pRaw->bRow = 0;
+      pRaw->pChunk = 0;
       continue;
     }
 
     /* 3. The next chunk, then the head. */
     if( pRaw->eState==0 ){
-      if( sqlite3_step(pRaw->pChunks)==SQLITE_ROW ){
-        pRaw->tsFirst = sqlite3_column_int64(pRaw->pChunks, 0);
-        pRaw->tsLast = sqlite3_column_int64(pRaw->pChunks, 1);
-        pRaw->bRow = 1;
-      }else{
-        rc = sqlite3_reset(pRaw->pChunks);
-        if( rc ) return rc;
-        pRaw->eState = 1;
-      }
+      rc = tsmChunksNext(pRaw->pChunks, &pRaw->pChunk);
+      if( rc ) return rc;
+      if( pRaw->pChunk==0 ) pRaw->eState = 1;
       continue;
     }
     if( pRaw->eState==1 ){
+      TsmHeadRow head;
       pRaw->eState = 2;
-      sqlite3_bind_int64(pRaw->pHead, 1, pRaw->iSeries);
-      if( sqlite3_step(pRaw->pHead)==SQLITE_ROW
-       && sqlite3_column_bytes(pRaw->pHead, 0)>0 ){
-        rc = tsmChunkDecode(pCur->p, pRaw->iSeries, INT64_MIN, 0,
-                            sqlite3_column_blob(pRaw->pHead, 0),
-                            sqlite3_column_bytes(pRaw->pHead, 0),
-                            &pRaw->cols, pzErr);
-        pRaw->iPos = 0;
-      }
-      rc = tsmReset(pRaw->pHead, rc);
+      rc = tsmHeadGet(pCur->p, pRaw->iSeries, &head, &pRaw->cols, pzErr);
+      pRaw->iPos = 0;
       if( rc ) return rc;
       continue;
     }

@@ -15,9 +15,9 @@
 ** Layers: tsm_prune() reads top-down.  This file drives rollup.c (TsmRun:
 ** the series, their tiers, the fold), which reads the policies through
 ** policy.c, which reads the store through store.c.  Nothing below calls
-** back into this file.  (The statements on tsm_chunks that the prune uses
-** are still in rollup.c's azRStmt, TSM_RSTMT_CHUNK_*: issue #11 item 1
-** moves them behind store.c.)
+** back into this file.  Chunks and heads are cut through store.c
+** (tsmChunksDrop, tsmChunksDropAll, tsmHeadGet/Put), which keeps
+** tsm_counts; usage and max_bytes read them through tsmChunksScan.
 **
 ** Now.  Retention counts back from the store's now: the newest sample of
 ** the store, but never later than the wall clock (as Prometheus does), so
@@ -30,7 +30,7 @@
 **      but never those a tier that reads raw samples has not folded yet
 **      (before the lowest of their done_ts).  Whole chunks are deleted;
 **      the one chunk that straddles the cut gets the ts_first and metadata
-**      of what is left (its blob stays: see pruneStraddler); the head is
+**      of what is left (its blob stays: see store.c chunkTrim); the head is
 **      rewritten only when it is older than the cut (a series that
 **      stopped).  raw pruned_ts records the cut for rollup.c.
 **   With no tier, no max_bytes and one keep for every series, pruneBulk()
@@ -95,6 +95,25 @@
 /**************************************************************************
 ** Usage per policy: the status columns of tsm_retention
 */
+typedef struct UsageScan {
+  TsmRun *pRun;
+  const int *aRaw;           /* raw policy of each series of the run */
+  TsmUsage *aU;
+} UsageScan;
+
+/* Count a chunk in the usage of its series' raw policy. */
+static int usageChunk(void *pArg, const TsmChunk *pChunk){
+  UsageScan *pS = (UsageScan*)pArg;
+  int j = tsmRunFind(pS->pRun, pChunk->iSeries);
+  TsmUsage *pU;
+  if( j<0 || pS->aRaw[j]<0 ) return SQLITE_OK;
+  pU = &pS->aU[pS->aRaw[j]];
+  pU->nSamples += pChunk->n;
+  pU->nBytes += pChunk->nByte;
+  if( pChunk->tsFirst<pU->tsOldest ) pU->tsOldest = pChunk->tsFirst;
+  return SQLITE_OK;
+}
+
 int tsmRetentionUsage(TsmCtx *p, const TsmPolicies *pSet, TsmUsage *aU,
                       char **pzErr){
   TsmRun *pRun = 0;
@@ -132,22 +151,12 @@ int tsmRetentionUsage(TsmCtx *p, const TsmPolicies *pSet, TsmUsage *aU,
 
   /* Chunks. */
   if( rc==SQLITE_OK ){
-    rc = sqlite3_prepare_v2(p->db,
-        "SELECT series_id, sum(n), sum(length(data)), min(ts_first)"
-        " FROM main.tsm_chunks GROUP BY series_id", -1, &pStmt, 0);
+    UsageScan u;
+    u.pRun = pRun;
+    u.aRaw = aRaw;
+    u.aU = aU;
+    rc = tsmChunksScan(p, usageChunk, &u);            /* store.c */
   }
-  while( rc==SQLITE_OK && sqlite3_step(pStmt)==SQLITE_ROW ){
-    int j = tsmRunFind(pRun, sqlite3_column_int64(pStmt, 0));
-    TsmUsage *pU;
-    if( j<0 || aRaw[j]<0 ) continue;
-    pU = &aU[aRaw[j]];
-    pU->nSamples += sqlite3_column_int64(pStmt, 1);
-    pU->nBytes += sqlite3_column_int64(pStmt, 2);
-    if( sqlite3_column_int64(pStmt, 3)<pU->tsOldest ){
-      pU->tsOldest = sqlite3_column_int64(pStmt, 3);
-    }
-  }
-  rc = tsmFinalize(&pStmt, rc);
 
   /* Buckets. */
   if( rc==SQLITE_OK ){
@@ -203,6 +212,40 @@ static int cmpItem(const void *a, const void *b){
   return x<y ? -1 : x>y;
 }
 
+/* The chunks (or buckets) of the series that follow one policy. */
+typedef struct ByteCut {
+  TsmRun *pRun;
+  const int *aWin;           /* policy of each series of the run */
+  int iPol;
+  Item *a;
+  int n, nAlloc;
+  int64_t nTotal;            /* bytes */
+} ByteCut;
+
+/* Add the item of series iSeries that ends before ts, nByte bytes. */
+static int byteCutAdd(ByteCut *pB, int64_t iSeries, int64_t ts,
+                      int64_t nByte){
+  int j = tsmRunFind(pB->pRun, iSeries);
+  if( j<0 || pB->aWin[j]!=pB->iPol ) return SQLITE_OK;
+  if( pB->n>=pB->nAlloc ){
+    int nNew = pB->nAlloc ? pB->nAlloc*2 : 256;
+    Item *aNew = sqlite3_realloc64(pB->a, sizeof(Item)*nNew);
+    if( aNew==0 ) return SQLITE_NOMEM;
+    pB->a = aNew;
+    pB->nAlloc = nNew;
+  }
+  pB->a[pB->n].ts = ts;
+  pB->a[pB->n].nByte = nByte;
+  pB->nTotal += nByte;
+  pB->n++;
+  return SQLITE_OK;
+}
+
+static int byteCutChunk(void *pArg, const TsmChunk *pChunk){
+  return byteCutAdd((ByteCut*)pArg, pChunk->iSeries,
+                    tsmAddSat(pChunk->tsLast, 1), pChunk->nByte);
+}
+
 /*
 ** The max_bytes cuts of policy iPol (resolution iRes): collect the chunks
 ** (or buckets) of the series that follow it, oldest first, and find the
@@ -213,44 +256,37 @@ static int pruneByteCut(Prune *pP, int iPol, const int *aWin){
   const TsmPolicies *pSet = tsmRunPolicies(pRun);
   const TsmPolicy *pPol = &pSet->a[iPol];
   sqlite3_stmt *pStmt = 0;
-  Item *a = 0;
-  int n = 0, nAlloc = 0, i, iRes = -1, rc;
-  int64_t nTotal = 0, tCut = INT64_MIN;
+  ByteCut b;
+  int i, iRes = -1, rc;
+  int64_t tCut = INT64_MIN;
 
+  memset(&b, 0, sizeof(b));
+  b.pRun = pRun;
+  b.aWin = aWin;
+  b.iPol = iPol;
   for(i=0; i<pSet->nRes; i++) if( pSet->aRes[i]==pPol->iRes ) iRes = i;
   if( pPol->iRes==0 ){
     for(i=0; i<tsmRunSeriesCount(pRun); i++){
-      if( aWin[i]==iPol ) nTotal += tsmRunSeriesAt(pRun, i)->nHeadBytes;
+      if( aWin[i]==iPol ) b.nTotal += tsmRunSeriesAt(pRun, i)->nHeadBytes;
     }
-    rc = sqlite3_prepare_v2(pP->p->db, "SELECT series_id, ts_last+1,"
-        " length(data) FROM main.tsm_chunks", -1, &pStmt, 0);
+    rc = tsmChunksScan(pP->p, byteCutChunk, &b);      /* store.c */
   }else{
     rc = sqlite3_prepare_v2(pP->p->db, "SELECT series_id, ts+1,"
         " 64+length(sketch) FROM main.tsm_rollup WHERE resolution=?1",
         -1, &pStmt, 0);
     if( rc==SQLITE_OK ) sqlite3_bind_int64(pStmt, 1, pPol->iRes);
-  }
-  while( rc==SQLITE_OK && sqlite3_step(pStmt)==SQLITE_ROW ){
-    int j = tsmRunFind(pRun, sqlite3_column_int64(pStmt, 0));
-    if( j<0 || aWin[j]!=iPol ) continue;
-    if( n>=nAlloc ){
-      int nNew = nAlloc ? nAlloc*2 : 256;
-      Item *aNew = sqlite3_realloc64(a, sizeof(Item)*nNew);
-      if( aNew==0 ){ rc = SQLITE_NOMEM; break; }
-      a = aNew;
-      nAlloc = nNew;
+    while( rc==SQLITE_OK && sqlite3_step(pStmt)==SQLITE_ROW ){
+      rc = byteCutAdd(&b, sqlite3_column_int64(pStmt, 0),
+                      sqlite3_column_int64(pStmt, 1),
+                      sqlite3_column_int64(pStmt, 2));
     }
-    a[n].ts = sqlite3_column_int64(pStmt, 1);
-    a[n].nByte = sqlite3_column_int64(pStmt, 2);
-    nTotal += a[n].nByte;
-    n++;
+    rc = tsmFinalize(&pStmt, rc);
   }
-  rc = tsmFinalize(&pStmt, rc);
-  if( rc==SQLITE_OK && nTotal>pPol->nMaxBytes ){
-    qsort(a, (size_t)n, sizeof(Item), cmpItem);
-    for(i=0; i<n && nTotal>pPol->nMaxBytes; i++){
-      nTotal -= a[i].nByte;
-      tCut = a[i].ts;
+  if( rc==SQLITE_OK && b.nTotal>pPol->nMaxBytes ){
+    qsort(b.a, (size_t)b.n, sizeof(Item), cmpItem);
+    for(i=0; i<b.n && b.nTotal>pPol->nMaxBytes; i++){
+      b.nTotal -= b.a[i].nByte;
+      tCut = b.a[i].ts;
     }
     for(i=0; i<tsmRunSeriesCount(pRun); i++){
       if( aWin[i]!=iPol ) continue;
@@ -262,7 +298,7 @@ static int pruneByteCut(Prune *pP, int iPol, const int *aWin){
       }
     }
   }
-  sqlite3_free(a);
+  sqlite3_free(b.a);
   return rc;
 }
 
@@ -309,95 +345,18 @@ static int colsKeepFrom(TsmCols *pC, int64_t tCut){
   return i;
 }
 
-/*
-** Cut chunk iChunk of series iSeries, which straddles tCut (ts_last >= tCut,
-** so at least one sample stays): its row gets ts_first and the metadata of
-** the samples from tCut on, and its blob stays as it is.  Every reader
-** decodes through tsmChunkDecode(), which drops the samples before
-** ts_first; the next rewrite of the chunk (a late sample merged into it)
-** or the prune that takes it whole frees their bytes.  Re-encoding what is
-** left instead took two thirds of the time of a prune.
-*/
-static int pruneStraddler(Prune *pP, int64_t iChunk, int64_t iSeries,
-                          int64_t tCut, char **pzErr){
-  TsmCtx *p = pP->p;
-  TsmCols *pC = tsmRunCols(pP->pRun);
-  sqlite3_stmt *pStmt;
-  int bFound = 0;
-  int rc = tsmChunkLoad(p, TSM_STMT_CHUNK_GET, iChunk, iSeries, pC, &bFound,
-                        pzErr);
-  if( rc==SQLITE_OK && bFound ){
-    TsmAgg agg;
-    int i = 0;
-    while( i<pC->n && pC->aTs[i]<tCut ) i++;
-    pP->nBudget--;
-    if( i==0 || i>=pC->n ) return SQLITE_OK;
-    tsmAggInit(&agg, 0);
-    tsmAggAddRun(&agg, &pC->aTs[i], &pC->aVal[i], pC->n-i);
-    rc = tsmRStmt(p, TSM_RSTMT_CHUNK_TRIM, &pStmt);
-    if( rc ) return rc;
-    sqlite3_bind_int64(pStmt, 1, iChunk);
-    sqlite3_bind_int64(pStmt, 2, pC->aTs[i]);
-    sqlite3_bind_int(pStmt, 3, pC->n-i);
-    sqlite3_bind_int64(pStmt, 4, agg.n);
-    if( agg.n>0 ){
-      tsmBindReal(pStmt, 5, agg.min);
-      tsmBindReal(pStmt, 6, agg.max);
-      tsmBindReal(pStmt, 7, agg.sum);
-      tsmBindReal(pStmt, 8, agg.first);
-      tsmBindReal(pStmt, 9, agg.last);
-    }
-    sqlite3_step(pStmt);
-    rc = sqlite3_reset(pStmt);
-    if( rc==SQLITE_OK ) rc = tsmSeriesCount(p, iSeries, 0, -i);
-  }
-  return rc;
-}
-
 /* Remove the samples of the head of pS before tCut (rewrite the head). */
 static int pruneHead(Prune *pP, TsmRunSeries *pS, int64_t tCut,
                      char **pzErr){
   TsmCtx *p = pP->p;
   TsmCols *pC = tsmRunCols(pP->pRun);
-  sqlite3_stmt *pStmt;
-  int bSealed = 0, nByte = 0, rc;
-  int64_t iSealed = 0;
-  uint8_t *aOut = 0;
-  rc = tsmStmt(p, TSM_STMT_HEAD_GET, &pStmt);
-  if( rc ) return rc;
-  sqlite3_bind_int64(pStmt, 1, pS->iSeries);
-  pC->n = 0;
-  if( sqlite3_step(pStmt)==SQLITE_ROW ){
-    bSealed = sqlite3_column_type(pStmt, 0)!=SQLITE_NULL;
-    iSealed = sqlite3_column_int64(pStmt, 0);
-    rc = tsmChunkDecode(p, pS->iSeries, INT64_MIN, 0,
-                        sqlite3_column_blob(pStmt, 2),
-                        sqlite3_column_bytes(pStmt, 2), pC, pzErr);
-  }
-  rc = tsmReset(pStmt, rc);
+  TsmHeadRow row;
+  int nByte = 0;
+  int rc = tsmHeadGet(p, pS->iSeries, &row, pC, pzErr);     /* store.c */
   if( rc==SQLITE_OK ){
     colsKeepFrom(pC, tCut);
-    if( pC->n>0 ){
-      aOut = sqlite3_malloc64(tsmCodecBound(pC->n));
-      if( aOut==0 ) rc = SQLITE_NOMEM;
-      else{
-        nByte = tsmCodecEncode(pC->aTs, pC->aVal, pC->n, TSM_CODEC_FAST,
-                               aOut, tsmCodecBound(pC->n));
-        if( nByte<0 ) rc = SQLITE_ERROR;
-      }
-    }
+    rc = tsmHeadPut(p, &row, pC, &nByte);
   }
-  if( rc==SQLITE_OK ) rc = tsmStmt(p, TSM_STMT_HEAD_PUT, &pStmt);
-  if( rc==SQLITE_OK ){
-    sqlite3_bind_int64(pStmt, 1, pS->iSeries);
-    if( bSealed ) sqlite3_bind_int64(pStmt, 2, iSealed);
-    sqlite3_bind_int(pStmt, 3, pC->n);
-    if( pC->n>0 ) sqlite3_bind_blob(pStmt, 4, aOut, nByte, SQLITE_STATIC);
-    sqlite3_step(pStmt);
-    rc = sqlite3_reset(pStmt);
-  }
-  sqlite3_free(aOut);
-  tsmHeadsForget(p);          /* store.c: the head cache */
   if( rc==SQLITE_OK ){
     pS->nHead = pC->n;
     pS->nHeadBytes = nByte;
@@ -412,48 +371,13 @@ static int pruneHead(Prune *pP, TsmRunSeries *pS, int64_t tCut,
 ** cut less the slack).  The head of a series that stopped goes too. */
 static int pruneRaw(Prune *pP, TsmRunSeries *pS, int64_t tCut, int64_t tTrim,
                     char **pzErr){
-  TsmCtx *p = pP->p;
-  sqlite3_stmt *pStmt;
+  int nWork = 0;
   int rc;
-  int64_t iChunk = 0;
 
-  /* 1. Whole chunks.  (tsmPrune() counts the samples removed.) */
-  rc = tsmRStmt(p, TSM_RSTMT_CHUNK_DROP_SIZE, &pStmt);
-  if( rc ) return rc;
-  sqlite3_bind_int64(pStmt, 1, pS->iSeries);
-  sqlite3_bind_int64(pStmt, 2, tCut);
-  if( sqlite3_step(pStmt)==SQLITE_ROW && sqlite3_column_int64(pStmt, 0)>0 ){
-    int64_t nDrop = sqlite3_column_int64(pStmt, 0);
-    int64_t nSample = sqlite3_column_int64(pStmt, 1);
-    rc = sqlite3_reset(pStmt);
-    if( rc==SQLITE_OK ) rc = tsmSeriesCount(p, pS->iSeries, -nDrop, -nSample);
-  }else{
-    rc = sqlite3_reset(pStmt);
-  }
-  if( rc ) return rc;
-  rc = tsmRStmt(p, TSM_RSTMT_CHUNK_DROP, &pStmt);
-  if( rc ) return rc;
-  sqlite3_bind_int64(pStmt, 1, pS->iSeries);
-  sqlite3_bind_int64(pStmt, 2, tCut);
-  sqlite3_step(pStmt);
-  rc = sqlite3_reset(pStmt);
-  if( rc==SQLITE_OK ) pP->nBudget -= sqlite3_changes(p->db);
-
-  /* 2. The chunk that straddles the cut. */
-  if( rc==SQLITE_OK ){
-    rc = tsmRStmt(p, TSM_RSTMT_CHUNK_STRADDLE, &pStmt);
-    if( rc ) return rc;
-    sqlite3_bind_int64(pStmt, 1, pS->iSeries);
-    sqlite3_bind_int64(pStmt, 2, tCut);
-    if( sqlite3_step(pStmt)==SQLITE_ROW
-     && sqlite3_column_int64(pStmt, 1)<tTrim ){
-      iChunk = sqlite3_column_int64(pStmt, 0);
-    }
-    rc = sqlite3_reset(pStmt);
-    if( rc==SQLITE_OK && iChunk ){
-      rc = pruneStraddler(pP, iChunk, pS->iSeries, tCut, pzErr);
-    }
-  }
+  /* 1. Whole chunks, 2. the chunk that straddles the cut (store.c).
+  ** (tsmPrune() counts the samples removed.) */
+  rc = tsmChunksDrop(pP->p, pS->iSeries, tCut, tTrim, &nWork, pzErr);
+  pP->nBudget -= nWork;
 
   /* 3. The head, when it is older than the cut too. */
   if( rc==SQLITE_OK && pS->nHead>0 && pS->tsHeadFirst<tCut
@@ -468,30 +392,15 @@ static int seriesEmpty(TsmCtx *p, TsmRunSeries *pS, int *pbEmpty){
   int rc = SQLITE_OK, bAny = 0;
   *pbEmpty = pS->nHead==0;
   if( *pbEmpty ){
-    sqlite3_stmt *pStmt;
-    rc = tsmRStmt(p, TSM_RSTMT_CHUNK_ANY, &pStmt);
-    if( rc ) return rc;
-    sqlite3_bind_int64(pStmt, 1, pS->iSeries);
-    if( sqlite3_step(pStmt)==SQLITE_ROW ) *pbEmpty = 0;
-    rc = sqlite3_reset(pStmt);
+    int64_t tFirst, tLast;
+    rc = tsmChunkOldest(p, pS->iSeries, &tFirst, &tLast);    /* store.c */
+    if( tFirst!=INT64_MAX ) *pbEmpty = 0;
   }
   if( rc==SQLITE_OK && *pbEmpty ){
     rc = tsmRollupAny(p, pS->iSeries, &bAny);          /* rollup.c */
     if( bAny ) *pbEmpty = 0;
   }
   return rc;
-}
-
-/* The ts_first of the n-th (0-based) oldest chunk, or INT64_MAX. */
-static int nthOldest(TsmCtx *p, int64_t iSeries, int n, int64_t *pTs){
-  sqlite3_stmt *pStmt;
-  int rc = tsmRStmt(p, TSM_RSTMT_CHUNK_NTH, &pStmt);
-  *pTs = INT64_MAX;
-  if( rc ) return rc;
-  sqlite3_bind_int64(pStmt, 1, iSeries);
-  sqlite3_bind_int(pStmt, 2, n);
-  if( sqlite3_step(pStmt)==SQLITE_ROW ) *pTs = sqlite3_column_int64(pStmt, 0);
-  return sqlite3_reset(pStmt);
 }
 
 /* Prune series i of the run (automatic maintenance: fold its tiers
@@ -532,15 +441,9 @@ static int pruneSeries(Prune *pP, int i, char **pzErr){
     rc = tsmRunRawOldest(pRun, pS, &tRawOld);
     if( rc==SQLITE_OK && pP->bAuto ){
       /* Something older than the slack, or a whole chunk before the cut? */
-      int64_t tEnd = INT64_MAX;
-      sqlite3_stmt *pStmt;
+      int64_t tFirst, tEnd;
       tTrim = tRawCut - tSlack;
-      rc = tsmRStmt(p, TSM_RSTMT_CHUNK_OLDEST_END, &pStmt);
-      if( rc==SQLITE_OK ){
-        sqlite3_bind_int64(pStmt, 1, pS->iSeries);
-        if( sqlite3_step(pStmt)==SQLITE_ROW ) tEnd = sqlite3_column_int64(pStmt, 0);
-        rc = sqlite3_reset(pStmt);
-      }
+      rc = tsmChunkOldest(p, pS->iSeries, &tFirst, &tEnd);
       if( tEnd<tRawCut || tRawOld<tTrim
        || (pS->nHead>0 && pS->tsNewest<tRawCut) ){
         bNeed = 1;
@@ -576,7 +479,7 @@ static int pruneSeries(Prune *pP, int i, char **pzErr){
   tRawCut = minI64(tRawCut, tGuard);
   if( pP->bAuto && tRawCut>tRawOld ){
     int64_t tNth;
-    rc = nthOldest(p, pS->iSeries, TSM_PRUNE_SERIES_CHUNKS, &tNth);
+    rc = tsmChunkNth(p, pS->iSeries, TSM_PRUNE_SERIES_CHUNKS, &tNth);
     tRawCut = minI64(tRawCut, tNth);
   }
   if( rc==SQLITE_OK && tRawCut!=INT64_MIN && tRawCut>tRawOld ){
@@ -642,10 +545,8 @@ static int pruneBulk(Prune *pP, char **pzErr, int *pbDone){
   TsmCtx *p = pP->p;
   const TsmPolicies *pSet = tsmRunPolicies(pRun);
   int64_t tNow = tsmRunNow(pRun), tCut = INT64_MIN;
-  int64_t *aChunk = 0;       /* (chunk_id, series_id) of each straddler */
-  int n = tsmRunSeriesCount(pRun), i, k, nChunk = 0, nAlloc = 0;
-  sqlite3_stmt *pStmt = 0;
-  int rc = SQLITE_OK;
+  int n = tsmRunSeriesCount(pRun), i, k;
+  int rc;
 
   *pbDone = 0;
   if( pP->bAuto || pSet->nRes>0 || !tsmRunNoState(pRun) || tNow==INT64_MIN ){
@@ -662,49 +563,8 @@ static int pruneBulk(Prune *pP, char **pzErr, int *pbDone){
   }
   *pbDone = 1;
 
-  /* 1. Whole chunks (counted out per series first), 2. the straddlers
-  ** (listed first, cut after). */
-  rc = sqlite3_prepare_v2(p->db,
-      "SELECT series_id, count(*), sum(n) FROM main.tsm_chunks"
-      " WHERE ts_last<?1 GROUP BY series_id", -1, &pStmt, 0);
-  if( rc==SQLITE_OK ) sqlite3_bind_int64(pStmt, 1, tCut);
-  while( rc==SQLITE_OK && sqlite3_step(pStmt)==SQLITE_ROW ){
-    rc = tsmSeriesCount(p, sqlite3_column_int64(pStmt, 0),
-                        -sqlite3_column_int64(pStmt, 1),
-                        -sqlite3_column_int64(pStmt, 2));
-  }
-  rc = tsmFinalize(&pStmt, rc);
-  if( rc==SQLITE_OK ){
-    rc = sqlite3_prepare_v2(p->db,
-        "DELETE FROM main.tsm_chunks WHERE ts_last<?1", -1, &pStmt, 0);
-  }
-  if( rc==SQLITE_OK ){
-    sqlite3_bind_int64(pStmt, 1, tCut);
-    sqlite3_step(pStmt);
-    rc = sqlite3_finalize(pStmt);
-  }
-  if( rc==SQLITE_OK ){
-    rc = sqlite3_prepare_v2(p->db, "SELECT chunk_id, series_id FROM "
-        "main.tsm_chunks WHERE ts_first<?1 AND ts_last>=?1", -1, &pStmt, 0);
-  }
-  if( rc==SQLITE_OK ) sqlite3_bind_int64(pStmt, 1, tCut);
-  while( rc==SQLITE_OK && sqlite3_step(pStmt)==SQLITE_ROW ){
-    if( nChunk>=nAlloc ){
-      int64_t *aNew;
-      nAlloc = nAlloc ? nAlloc*2 : 256;
-      aNew = sqlite3_realloc64(aChunk, sizeof(int64_t)*2*nAlloc);
-      if( aNew==0 ){ rc = SQLITE_NOMEM; break; }
-      aChunk = aNew;
-    }
-    aChunk[2*nChunk] = sqlite3_column_int64(pStmt, 0);
-    aChunk[2*nChunk+1] = sqlite3_column_int64(pStmt, 1);
-    nChunk++;
-  }
-  rc = tsmFinalize(&pStmt, rc);
-  for(k=0; rc==SQLITE_OK && k<nChunk; k++){
-    rc = pruneStraddler(pP, aChunk[2*k], aChunk[2*k+1], tCut, pzErr);
-  }
-  sqlite3_free(aChunk);
+  /* 1. Whole chunks, 2. the straddlers (store.c). */
+  rc = tsmChunksDropAll(p, tCut, pzErr);
 
   /* 3. Heads older than the cut; 4. series left empty. */
   for(i=0; rc==SQLITE_OK && i<n; i++){
@@ -729,13 +589,6 @@ static int pruneBulk(Prune *pP, char **pzErr, int *pbDone){
 ** due is removed.  *pnRemoved: raw samples removed (not counted by
 ** automatic maintenance).  The store must exist.
 */
-static int rawTotal(TsmCtx *p, int64_t *pn){
-  sqlite3_stmt *pStmt;
-  int rc = tsmRStmt(p, TSM_RSTMT_RAW_TOTAL, &pStmt);
-  if( rc ) return rc;
-  if( sqlite3_step(pStmt)==SQLITE_ROW ) *pn = sqlite3_column_int64(pStmt, 0);
-  return sqlite3_reset(pStmt);
-}
 /*
 ** A step of automatic maintenance failed with rc: keep its message for
 ** tsm_stats() and carry on (return SQLITE_OK), unless SQLite rolled the
@@ -801,7 +654,7 @@ int tsmPrune(TsmCtx *p, int bAuto, int64_t *pnRemoved, char **pzErr){
     if( i0==n ) i0 = 0;
   }
   if( rc==SQLITE_OK ) rc = pruneByteCuts(&prune);
-  if( rc==SQLITE_OK && !bAuto ) rc = rawTotal(p, &nBefore);
+  if( rc==SQLITE_OK && !bAuto ) rc = tsmSampleTotal(p, &nBefore);
   if( rc==SQLITE_OK ) rc = pruneBulk(&prune, pzErr, &bBulk);
   if( rc && bAuto ) rc = autoFailed(p, rc, pzErr, prune.pRun);
   for(i=0; rc==SQLITE_OK && !bBulk && i<n; i++){
@@ -823,7 +676,7 @@ int tsmPrune(TsmCtx *p, int bAuto, int64_t *pnRemoved, char **pzErr){
     *tsmRunErr(prune.pRun) = 0;
   }
   if( rc==SQLITE_OK && !bAuto ){
-    rc = rawTotal(p, &nAfter);
+    rc = tsmSampleTotal(p, &nAfter);
     prune.nRemoved = nBefore - nAfter;
   }
   *pnRemoved = prune.nRemoved;

@@ -55,10 +55,9 @@
 **
 ** Every statement on tsm_rollup and tsm_rollup_state is in azRStmt below
 ** (but for the reads of query.c, vtab_rollups.c and the usage and
-** max_bytes of retention.c: see docs/ARCHITECTURE.md); so are, for now,
-** the statements on tsm_chunks and tsm_heads that runs and retention.c
-** use (TSM_RSTMT_CHUNK_*, RAW_*, HEADS; issue #11 item 1 moves them to
-** store.c).  Policies come from policy.c, now from tsmWallClock
+** max_bytes of retention.c: see docs/ARCHITECTURE.md).  Raw samples and
+** heads come from store.c (TsmReader, tsmHeadScan, tsmChunkOldest).
+** Policies come from policy.c, now from tsmWallClock
 ** (policy.c), transactions from store.c (tsmTxnBegin).  Nothing here
 ** calls retention.c; store.c calls this file only through tsmHooks
 ** (tsm.h): tsmRollupFlushed, tsmRollupForget, tsmRollupCheck,
@@ -75,9 +74,6 @@ static const char *const azRStmt[TSM_RSTMT_COUNT] = {
     "SELECT EXISTS(SELECT 1 FROM main.tsm_rollup_state)",
   [TSM_RSTMT_IDS] =
     "SELECT series_id, metric FROM main.tsm_ids ORDER BY series_id",
-  [TSM_RSTMT_HEADS] =
-    "SELECT series_id, sealed_last, n, data FROM main.tsm_heads"
-    " ORDER BY series_id",
   [TSM_RSTMT_STATE_GET] =
     "SELECT resolution, done_ts, dirty_from, dirty_to, pruned_ts"
     " FROM main.tsm_rollup_state WHERE series_id=?1 ORDER BY resolution",
@@ -112,31 +108,6 @@ static const char *const azRStmt[TSM_RSTMT_COUNT] = {
     "SELECT min(ts) FROM main.tsm_rollup WHERE series_id=?1 AND resolution=?2",
   [TSM_RSTMT_ROLLUP_ANY] =
     "SELECT 1 FROM main.tsm_rollup WHERE series_id=?1 LIMIT 1",
-  [TSM_RSTMT_RAW_OLDEST] =
-    "SELECT min(ts_first) FROM main.tsm_chunks WHERE series_id=?1",
-  [TSM_RSTMT_CHUNK_NTH] =
-    "SELECT ts_first FROM main.tsm_chunks WHERE series_id=?1"
-    " ORDER BY ts_first LIMIT 1 OFFSET ?2",
-  [TSM_RSTMT_CHUNK_OLDEST_END] =
-    "SELECT ts_last FROM main.tsm_chunks WHERE series_id=?1"
-    " ORDER BY ts_first LIMIT 1",
-  [TSM_RSTMT_RAW_TOTAL] =
-    "SELECT (SELECT total(n) FROM main.tsm_chunks)"
-    " + (SELECT total(n) FROM main.tsm_heads)",
-  [TSM_RSTMT_CHUNK_DROP_SIZE] =
-    "SELECT count(*), coalesce(sum(n), 0) FROM main.tsm_chunks"
-    " WHERE series_id=?1 AND ts_first<?2 AND ts_last<?2",
-  [TSM_RSTMT_CHUNK_DROP] =           /* (RETURNING would cost twice as much) */
-    "DELETE FROM main.tsm_chunks WHERE series_id=?1 AND ts_first<?2"
-    " AND ts_last<?2",
-  [TSM_RSTMT_CHUNK_STRADDLE] =
-    "SELECT chunk_id, ts_first, ts_last, data FROM main.tsm_chunks"
-    " WHERE series_id=?1 AND ts_first<?2 AND ts_last>=?2",
-  [TSM_RSTMT_CHUNK_TRIM] =
-    "UPDATE main.tsm_chunks SET ts_first=?2, n=?3, n_val=?4, v_min=?5,"
-    " v_max=?6, v_sum=?7, v_first=?8, v_last=?9 WHERE chunk_id=?1",
-  [TSM_RSTMT_CHUNK_ANY] =
-    "SELECT 1 FROM main.tsm_chunks WHERE series_id=?1 LIMIT 1",
 };
 
 /* Return the cached statement eStmt, reset and with no bindings. */
@@ -487,6 +458,49 @@ void tsmRunClose(TsmRun *pRun){
   sqlite3_free(pRun);
 }
 
+/* tsmRunOpen's walk over the heads, beside the series (both in order). */
+typedef struct RunHeads {
+  TsmRun *pRun;
+  int i;                     /* series at or before the current head */
+  int bSkipCorrupt;
+  char **pzErr;
+  TsmCols head;
+} RunHeads;
+
+static int runHead(void *pArg, const TsmHeadRow *pRow){
+  RunHeads *pH = (RunHeads*)pArg;
+  TsmRun *pRun = pH->pRun;
+  TsmRunSeries *pS;
+  int rc;
+  while( pH->i<pRun->nSeries && pRun->aSeries[pH->i].iSeries<pRow->iSeries ){
+    pH->i++;
+  }
+  if( pH->i>=pRun->nSeries || pRun->aSeries[pH->i].iSeries!=pRow->iSeries ){
+    return SQLITE_OK;
+  }
+  pS = &pRun->aSeries[pH->i];
+  pS->bHead = 1;
+  if( pRow->bSealed ){
+    pS->bSealed = 1;
+    pS->iSealedLast = pRow->iSealedLast;
+    pS->tsNewest = pS->iSealedLast;
+  }
+  pS->nHeadBytes = pRow->nByte;
+  if( pRow->n>0 && pS->nHeadBytes>0 ){
+    rc = tsmHeadDecode(pRun->p, pRow, &pH->head,
+                       pH->bSkipCorrupt ? &pS->zCorrupt : pH->pzErr);
+    if( rc==SQLITE_CORRUPT && pH->bSkipCorrupt ) return SQLITE_OK;
+    if( rc ) return rc;
+    if( pH->head.n>0 ){
+      pS->nHead = pH->head.n;
+      pS->tsHeadFirst = pH->head.aTs[0];
+      pS->tsNewest = pH->head.aTs[pH->head.n-1];
+    }
+  }
+  if( pS->tsNewest>pRun->tsNewest ) pRun->tsNewest = pS->tsNewest;
+  return SQLITE_OK;
+}
+
 /*
 ** Start a run: load the policies, every series with its head, and the
 ** store's now.  The store must exist.  With bSkipCorrupt (automatic
@@ -496,8 +510,7 @@ void tsmRunClose(TsmRun *pRun){
 int tsmRunOpen(TsmCtx *p, int bSkipCorrupt, TsmRun **ppRun, char **pzErr){
   TsmRun *pRun = sqlite3_malloc(sizeof(*pRun));
   sqlite3_stmt *pStmt = 0;
-  int rc, nAlloc = 0, i = 0, eFlags = 0;
-  TsmCols head = {0, 0, 0, 0};
+  int rc, nAlloc = 0, eFlags = 0;
 
   *ppRun = 0;
   if( pRun==0 ) return SQLITE_NOMEM;
@@ -541,42 +554,15 @@ int tsmRunOpen(TsmCtx *p, int bSkipCorrupt, TsmRun **ppRun, char **pzErr){
   }
 
   /* Their heads: the newest sample of each series. */
-  if( rc==SQLITE_OK ) rc = tsmRStmt(p, TSM_RSTMT_HEADS, &pStmt);
-  while( rc==SQLITE_OK && sqlite3_step(pStmt)==SQLITE_ROW ){
-    int64_t iSeries = sqlite3_column_int64(pStmt, 0);
-    TsmRunSeries *pS;
-    while( i<pRun->nSeries && pRun->aSeries[i].iSeries<iSeries ) i++;
-    if( i>=pRun->nSeries || pRun->aSeries[i].iSeries!=iSeries ) continue;
-    pS = &pRun->aSeries[i];
-    pS->bHead = 1;
-    if( sqlite3_column_type(pStmt, 1)!=SQLITE_NULL ){
-      pS->bSealed = 1;
-      pS->iSealedLast = sqlite3_column_int64(pStmt, 1);
-      pS->tsNewest = pS->iSealedLast;
-    }
-    pS->nHeadBytes = sqlite3_column_bytes(pStmt, 3);
-    if( sqlite3_column_int(pStmt, 2)>0 && pS->nHeadBytes>0 ){
-      rc = tsmChunkDecode(p, iSeries, INT64_MIN, 0,
-                          sqlite3_column_blob(pStmt, 3), pS->nHeadBytes,
-                          &head, bSkipCorrupt ? &pS->zCorrupt : pzErr);
-      if( rc==SQLITE_CORRUPT && bSkipCorrupt ){
-        rc = SQLITE_OK;
-        continue;
-      }
-      if( rc ) break;
-      if( head.n>0 ){
-        pS->nHead = head.n;
-        pS->tsHeadFirst = head.aTs[0];
-        pS->tsNewest = head.aTs[head.n-1];
-      }
-    }
-    if( pS->tsNewest>pRun->tsNewest ) pRun->tsNewest = pS->tsNewest;
+  if( rc==SQLITE_OK ){
+    RunHeads h;
+    memset(&h, 0, sizeof(h));
+    h.pRun = pRun;
+    h.bSkipCorrupt = bSkipCorrupt;
+    h.pzErr = pzErr;
+    rc = tsmHeadScan(p, runHead, &h);
+    tsmColsFree(&h.head);
   }
-  if( pStmt ){
-    if( rc==SQLITE_OK ) rc = sqlite3_reset(pStmt);
-    else sqlite3_reset(pStmt);
-  }
-  tsmColsFree(&head);
 
   /* Prometheus-style now: the newest sample, but never after the clock. */
   pRun->tsNow = tsmWallClock();
@@ -733,17 +719,10 @@ int tsmRunStatePut(TsmRun *pRun, int64_t iSeries, const TsmTier *pTier,
 
 /* Oldest raw sample of a series, or INT64_MAX. */
 int tsmRunRawOldest(TsmRun *pRun, TsmRunSeries *pS, int64_t *pTs){
-  sqlite3_stmt *pStmt;
-  int rc = tsmRStmt(pRun->p, TSM_RSTMT_RAW_OLDEST, &pStmt);
-  *pTs = pS->tsHeadFirst;
-  if( rc ) return rc;
-  sqlite3_bind_int64(pStmt, 1, pS->iSeries);
-  if( sqlite3_step(pStmt)==SQLITE_ROW
-   && sqlite3_column_type(pStmt, 0)!=SQLITE_NULL ){
-    int64_t t = sqlite3_column_int64(pStmt, 0);
-    if( t<*pTs ) *pTs = t;
-  }
-  return sqlite3_reset(pStmt);
+  int64_t tFirst, tLast;
+  int rc = tsmChunkOldest(pRun->p, pS->iSeries, &tFirst, &tLast);
+  *pTs = tFirst<pS->tsHeadFirst ? tFirst : pS->tsHeadFirst;
+  return rc;
 }
 
 /* Oldest bucket of one tier of a series, or INT64_MAX. */

@@ -6,6 +6,16 @@
 ** registry and its cache, the flush of buffered samples into chunks, chunk
 ** reading, tsm_check and tsm_stats.
 **
+** The one owner of tsm_chunks, tsm_heads and tsm_counts (as FTS5's
+** fts5_index.c owns %_data): every statement on them is in this file, and
+** the rest of ext/ goes through the API of tsm.h: the TsmChunks cursor
+** (chunk metadata, then tsmChunksDecode on demand; zChunksOverlap is the
+** one "chunks overlapping a range" statement), TsmReader (samples in a
+** range), tsmHeadGet/Put/Scan (TsmHeadRow: bRow, bSealed), the questions
+** of rollups and retention (tsmChunkOldest, tsmChunkNth, tsmChunksScan,
+** tsmSampleTotal, tsmSeriesStat) and the prune's deletes (tsmChunksDrop,
+** tsmChunksDropAll), which keep tsm_counts themselves.
+**
 ** The lowest layer with SQL (docs/ARCHITECTURE.md): it calls up into
 ** rollup.c, policy.c and metrics.c only through the hooks of tsm.h
 ** (tsmHooks: a flush wrote a range, a series is deleted, tsm_check, close,
@@ -20,7 +30,7 @@
 **   tsm_heads(series_id, sealed_last, n, data)
 **
 ** Invariants per series: tsm_counts counts its sealed chunks and their
-** samples (kept by tsmSeriesCount, checked by tsm_check, which so sees a
+** samples (kept by seriesCount, checked by tsm_check, which so sees a
 ** lost chunk row; no row: no chunks); it has one head row from its
 ** first flush on; sealed chunks never overlap, each holds 1 to
 ** TSM_CHUNK_MAX samples in increasing time order (equal timestamps only
@@ -52,6 +62,26 @@ static void headsFree(TsmCtx*);
 #define TSM_NMIGRATION ((int)(sizeof(aTsmMigration)/sizeof(aTsmMigration[0])))
 #define TSM_FORMAT (aTsmMigration[TSM_NMIGRATION-1].iVersion)
 
+/* The columns of a chunk row but its blob, as chunkRow() reads them. */
+#define CHUNK_COLS "chunk_id, series_id, ts_first, ts_last, n, n_val, " \
+                   "v_min, v_max, v_sum, v_first, v_last"
+
+/* The chunks of one series that overlap [?2, ?3], in time order: the chunk
+** starting at or before ?2 (it may reach into the range) and every chunk
+** starting inside it.  The one statement of this: TsmChunks cursors
+** prepare it each, the merge of late samples has it cached. */
+static const char zChunksOverlap[] =
+  "SELECT " CHUNK_COLS " FROM main.tsm_chunks "
+  "WHERE series_id=?1 AND ts_first<=?3 AND ts_first>=coalesce("
+  "  (SELECT max(ts_first) FROM main.tsm_chunks"
+  "   WHERE series_id=?1 AND ts_first<=?2), -9223372036854775808) "
+  "ORDER BY ts_first";
+
+/* The chunks of one series starting before ?2, newest first. */
+static const char zChunksBefore[] =
+  "SELECT " CHUNK_COLS " FROM main.tsm_chunks "
+  "WHERE series_id=?1 AND ts_first<?2 ORDER BY ts_first DESC";
+
 /* Every internal statement, by TSM_STMT_xxx. */
 static const char *const azStmt[TSM_STMT_COUNT] = {
   [TSM_STMT_META_GET] =
@@ -65,8 +95,18 @@ static const char *const azStmt[TSM_STMT_COUNT] = {
     "SELECT metric, labels FROM main.tsm_ids WHERE series_id=?1",
   [TSM_STMT_SERIES_DELETE] =
     "DELETE FROM main.tsm_ids WHERE series_id=?1",
-  [TSM_STMT_HEAD_GET] =
+  [TSM_STMT_SERIES_STAT] =
+    "SELECT (SELECT min(ts_first) FROM main.tsm_chunks WHERE series_id=?1),"
+    " (SELECT total(n) FROM main.tsm_chunks WHERE series_id=?1)"
+    "   + coalesce((SELECT n FROM main.tsm_heads WHERE series_id=?1), 0),"
+    " (SELECT total(length(data)) FROM main.tsm_chunks WHERE series_id=?1)"
+    "   + coalesce((SELECT length(data) FROM main.tsm_heads"
+    "               WHERE series_id=?1), 0)",
+  [TSM_STMT_HEAD_GET] =            /* the columns headRow() reads */
     "SELECT sealed_last, n, data FROM main.tsm_heads WHERE series_id=?1",
+  [TSM_STMT_HEAD_SCAN] =
+    "SELECT sealed_last, n, data, series_id FROM main.tsm_heads"
+    " ORDER BY series_id",
   [TSM_STMT_HEAD_PUT] =          /* an upsert updates in place */
     "INSERT INTO main.tsm_heads(series_id, sealed_last, n, data) "
     "VALUES(?1, ?2, ?3, ?4) ON CONFLICT(series_id) DO UPDATE SET "
@@ -76,12 +116,7 @@ static const char *const azStmt[TSM_STMT_COUNT] = {
     "WHERE series_id=?1",
   [TSM_STMT_HEAD_DELETE] =
     "DELETE FROM main.tsm_heads WHERE series_id=?1",
-  [TSM_STMT_CHUNK_AFFECTED] =
-    "SELECT chunk_id, ts_first FROM main.tsm_chunks "
-    "WHERE series_id=?1 AND ts_first<=?3 AND ts_first>=coalesce("
-    "  (SELECT max(ts_first) FROM main.tsm_chunks"
-    "   WHERE series_id=?1 AND ts_first<=?2), -9223372036854775808) "
-    "ORDER BY ts_first",
+  [TSM_STMT_CHUNK_AFFECTED] = zChunksOverlap,
   [TSM_STMT_CHUNK_LAST] =
     "SELECT ts_first, ts_last, data, n, n_val, v_last FROM main.tsm_chunks "
     "WHERE series_id=?1 ORDER BY ts_first DESC LIMIT 1",
@@ -104,20 +139,31 @@ static const char *const azStmt[TSM_STMT_COUNT] = {
     "DELETE FROM main.tsm_counts WHERE series_id=?1",
   [TSM_STMT_CHUNK_DELETE_SERIES] =
     "DELETE FROM main.tsm_chunks WHERE series_id=?1",
+  [TSM_STMT_CHUNK_OLDEST] =
+    "SELECT ts_first, ts_last FROM main.tsm_chunks WHERE series_id=?1"
+    " ORDER BY ts_first LIMIT 1",
+  [TSM_STMT_CHUNK_NTH] =
+    "SELECT ts_first FROM main.tsm_chunks WHERE series_id=?1"
+    " ORDER BY ts_first LIMIT 1 OFFSET ?2",
+  [TSM_STMT_CHUNK_DROP_SIZE] =
+    "SELECT count(*), coalesce(sum(n), 0) FROM main.tsm_chunks"
+    " WHERE series_id=?1 AND ts_first<?2 AND ts_last<?2",
+  [TSM_STMT_CHUNK_DROP] =          /* (RETURNING would cost twice as much) */
+    "DELETE FROM main.tsm_chunks WHERE series_id=?1 AND ts_first<?2"
+    " AND ts_last<?2",
+  [TSM_STMT_CHUNK_STRADDLE] =
+    "SELECT chunk_id, ts_first FROM main.tsm_chunks"
+    " WHERE series_id=?1 AND ts_first<?2 AND ts_last>=?2",
+  [TSM_STMT_CHUNK_TRIM] =
+    "UPDATE main.tsm_chunks SET ts_first=?2, n=?3, n_val=?4, v_min=?5,"
+    " v_max=?6, v_sum=?7, v_first=?8, v_last=?9 WHERE chunk_id=?1",
+  [TSM_STMT_SAMPLE_TOTAL] =
+    "SELECT (SELECT total(n) FROM main.tsm_chunks)"
+    " + (SELECT total(n) FROM main.tsm_heads)",
   [TSM_STMT_BEGIN] = "BEGIN IMMEDIATE",     /* tsmTxnBegin, tsmTxnEnd */
   [TSM_STMT_COMMIT] = "COMMIT",
   [TSM_STMT_ROLLBACK] = "ROLLBACK",
 };
-
-/* The chunks of one series that overlap [?2, ?3], in time order: the chunk
-** starting at or before ?2 (it may reach into the range) and every chunk
-** starting inside it.  Used by readers, each with its own statement. */
-static const char zReadChunks[] =
-  "SELECT ts_first, ts_last, data FROM main.tsm_chunks "
-  "WHERE series_id=?1 AND ts_first<=?3 AND ts_first>=coalesce("
-  "  (SELECT max(ts_first) FROM main.tsm_chunks"
-  "   WHERE series_id=?1 AND ts_first<=?2), -9223372036854775808) "
-  "ORDER BY ts_first";
 
 /*
 ** Cached statements and sqlite3_close().  sqlite3_close() refuses to close a
@@ -955,11 +1001,11 @@ int tsmSeriesDelete(TsmCtx *p, int64_t iSeries){
 ** Chunks
 */
 
-/* Decode blob a[0..n) into pOut (replacing its contents).  Errors name the
-** series and the time range of the chunk (tsFirst==INT64_MIN: the head). */
-int tsmChunkDecode(TsmCtx *p, int64_t iSeries, int64_t tsFirst,
-                       int64_t tsLast, const uint8_t *a, int n,
-                       TsmCols *pOut, char **pzErr){
+/* Decode blob a[0..n) of chunk pChunk (NULL: the head) of series iSeries
+** into pOut (replacing its contents).  Errors name the series and the time
+** range of the chunk. */
+static int chunkDecode(TsmCtx *p, int64_t iSeries, const TsmChunk *pChunk,
+                       const uint8_t *a, int n, TsmCols *pOut, char **pzErr){
   int nSample = 0, rc;
   rc = tsmCodecPeek(a, (size_t)n, &nSample, 0);
   if( rc==0 ){
@@ -981,13 +1027,13 @@ int tsmChunkDecode(TsmCtx *p, int64_t iSeries, int64_t tsFirst,
   }
   p->nDecoded++;
   if( rc<0 ){
-    char z1[32], z2[32];
-    tsmTimeFormat(tsFirst, z1);
-    tsmTimeFormat(tsLast, z2);
-    if( tsFirst==INT64_MIN ){
+    if( pChunk==0 ){
       *pzErr = sqlite3_mprintf("tsm: corrupt head chunk of series %lld: %s",
           (long long)iSeries, tsmCodecErrstr(rc));
     }else{
+      char z1[32], z2[32];
+      tsmTimeFormat(pChunk->tsFirst, z1);
+      tsmTimeFormat(pChunk->tsLast, z2);
       *pzErr = sqlite3_mprintf("tsm: corrupt chunk of series %lld "
           "from %s to %s: %s", (long long)iSeries, z1, z2,
           tsmCodecErrstr(rc));
@@ -998,9 +1044,9 @@ int tsmChunkDecode(TsmCtx *p, int64_t iSeries, int64_t tsFirst,
   pOut->n = rc;
   /* retention.c: a chunk cut by a prune keeps the samples before its new
   ** ts_first in its blob (not re-encoded); they are gone from the series. */
-  if( tsFirst!=INT64_MIN && rc>0 && pOut->aTs[0]<tsFirst ){
+  if( pChunk && rc>0 && pOut->aTs[0]<pChunk->tsFirst ){
     int i = 1;
-    while( i<rc && pOut->aTs[i]<tsFirst ) i++;
+    while( i<rc && pOut->aTs[i]<pChunk->tsFirst ) i++;
     memmove(pOut->aTs, &pOut->aTs[i], sizeof(int64_t)*(size_t)(rc-i));
     memmove(pOut->aVal, &pOut->aVal[i], sizeof(double)*(size_t)(rc-i));
     pOut->n = rc-i;
@@ -1008,24 +1054,31 @@ int tsmChunkDecode(TsmCtx *p, int64_t iSeries, int64_t tsFirst,
   return SQLITE_OK;
 }
 
-/*
-** Run cached statement eStmt, whose row is (ts_first, ts_last, data), with
-** ?1 = iKey, and decode the chunk of series iSeries it returns into pOut.
-** *pbFound is 0 (and pOut empty) when there is no row.
-*/
-int tsmChunkLoad(TsmCtx *p, int eStmt, int64_t iKey, int64_t iSeries,
-                 TsmCols *pOut, int *pbFound, char **pzErr){
+/* Decode the head blob a[0..n) of series iSeries into pOut. */
+static int headDecode(TsmCtx *p, int64_t iSeries, const uint8_t *a, int n,
+                      TsmCols *pOut, char **pzErr){
+  return chunkDecode(p, iSeries, 0, a, n, pOut, pzErr);
+}
+
+/* Read the row of chunk_id iChunk (series iSeries) and decode it into
+** pOut.  *pbFound is 0 (and pOut empty) when there is no row. */
+static int chunkLoad(TsmCtx *p, int64_t iChunk, int64_t iSeries,
+                     TsmCols *pOut, int *pbFound, char **pzErr){
   sqlite3_stmt *pStmt;
-  int rc = tsmStmt(p, eStmt, &pStmt);
+  int rc = tsmStmt(p, TSM_STMT_CHUNK_GET, &pStmt);
   *pbFound = 0;
   pOut->n = 0;
   if( rc ) return rc;
-  sqlite3_bind_int64(pStmt, 1, iKey);
+  sqlite3_bind_int64(pStmt, 1, iChunk);
   if( sqlite3_step(pStmt)==SQLITE_ROW ){
-    rc = tsmChunkDecode(p, iSeries, sqlite3_column_int64(pStmt, 0),
-                        sqlite3_column_int64(pStmt, 1),
-                        sqlite3_column_blob(pStmt, 2),
-                        sqlite3_column_bytes(pStmt, 2), pOut, pzErr);
+    TsmChunk c;
+    memset(&c, 0, sizeof(c));
+    c.iChunk = iChunk;
+    c.iSeries = iSeries;
+    c.tsFirst = sqlite3_column_int64(pStmt, 0);
+    c.tsLast = sqlite3_column_int64(pStmt, 1);
+    rc = chunkDecode(p, iSeries, &c, sqlite3_column_blob(pStmt, 2),
+                     sqlite3_column_bytes(pStmt, 2), pOut, pzErr);
     *pbFound = rc==SQLITE_OK;
   }
   return tsmReset(pStmt, rc);
@@ -1053,12 +1106,12 @@ static int chunkEncode(TsmCtx *p, const int64_t *aTs, const double *aVal,
 /*
 ** The one place that keeps tsm_counts (n_chunks, n_sealed per series) in
 ** step with tsm_chunks: every path that adds, removes or trims chunk rows (the
-** flush, the merge of late samples, tsm_prune and automatic pruning)
+** flush, the merge of late samples, tsmChunksDrop and tsmChunksDropAll)
 ** reports here the change in rows (dChunks) and in samples (dSamples) of
 ** series iSeries.  tsmSeriesDelete deletes its row.
 */
-int tsmSeriesCount(TsmCtx *p, int64_t iSeries, int64_t dChunks,
-                   int64_t dSamples){
+static int seriesCount(TsmCtx *p, int64_t iSeries, int64_t dChunks,
+                       int64_t dSamples){
   sqlite3_stmt *pStmt;
   int rc = tsmStmt(p, TSM_STMT_SERIES_COUNT, &pStmt);
   if( rc ) return rc;
@@ -1078,7 +1131,7 @@ static int chunkDelete(TsmCtx *p, int64_t iSeries, int64_t iChunk){
   sqlite3_bind_int64(pStmt, 1, iChunk);
   if( sqlite3_step(pStmt)==SQLITE_ROW ) n = sqlite3_column_int64(pStmt, 0);
   rc = sqlite3_reset(pStmt);
-  if( rc==SQLITE_OK && n>=0 ) rc = tsmSeriesCount(p, iSeries, -1, -n);
+  if( rc==SQLITE_OK && n>=0 ) rc = seriesCount(p, iSeries, -1, -n);
   return rc;
 }
 
@@ -1099,7 +1152,7 @@ static int chunkInsert(TsmCtx *p, int64_t iSeries, const int64_t *aTs,
     rc = chunkDelete(p, iSeries, iReplace);
     if( rc ) return rc;
   }
-  rc = tsmSeriesCount(p, iSeries, 1, n);
+  rc = seriesCount(p, iSeries, 1, n);
   if( rc ) return rc;
   rc = tsmStmt(p, TSM_STMT_CHUNK_INSERT, &pStmt);
   if( rc ) return rc;
@@ -1238,8 +1291,7 @@ static int chunkWarm(TsmCtx *p, int64_t iSeries, int64_t *piWarm,
   rc = sqlite3_reset(pStmt);
   if( rc==SQLITE_OK && iChunk ){
     int bFound = 0;
-    rc = tsmChunkLoad(p, TSM_STMT_CHUNK_GET, iChunk, iSeries, &p->chunk,
-                      &bFound, pzErr);
+    rc = chunkLoad(p, iChunk, iSeries, &p->chunk, &bFound, pzErr);
     if( bFound ) *piWarm = iChunk;
   }
   return rc;
@@ -1276,7 +1328,7 @@ static int storeMergeSealed(TsmCtx *p, int64_t iSeries, const int64_t *aTs,
       nAlloc = nNew;
     }
     aId[nAff] = sqlite3_column_int64(pStmt, 0);
-    aFirst[nAff] = sqlite3_column_int64(pStmt, 1);
+    aFirst[nAff] = sqlite3_column_int64(pStmt, 2);     /* CHUNK_COLS */
     nAff++;
   }
   if( rc==SQLITE_OK ) rc = sqlite3_reset(pStmt);
@@ -1287,8 +1339,7 @@ static int storeMergeSealed(TsmCtx *p, int64_t iSeries, const int64_t *aTs,
     int64_t tsLimit = i+1<nAff ? aFirst[i+1] : INT64_MAX;
     int j2 = j;
     int bFound;
-    rc = tsmChunkLoad(p, TSM_STMT_CHUNK_GET, aId[i], iSeries, &p->chunk,
-                      &bFound, pzErr);
+    rc = chunkLoad(p, aId[i], iSeries, &p->chunk, &bFound, pzErr);
     if( rc==SQLITE_OK ) rc = chunkDelete(p, iSeries, aId[i]);
     while( j2<n && aTs[j2]<tsLimit ) j2++;
     if( rc==SQLITE_OK ){
@@ -1348,7 +1399,6 @@ static int headWrite(TsmCtx *p, int bRow, int64_t iSeries, int bSealed,
 }
 
 static int storeFlushSeries(TsmCtx *p, TsmBufSeries *pS, char **pzErr){
-  sqlite3_stmt *pStmt;
   int rc, bSealed = 0, k = 0, off = 0, nByte = 0;
   int64_t iSealedLast = 0;
   TsmCols *pHead = &p->head, *pM = &p->merge;
@@ -1362,23 +1412,12 @@ static int storeFlushSeries(TsmCtx *p, TsmBufSeries *pS, char **pzErr){
     bSealed = pCached->bSealed;
     iSealedLast = pCached->iSealedLast;
   }else{
-    rc = tsmStmt(p, TSM_STMT_HEAD_GET, &pStmt);
+    TsmHeadRow row;
+    rc = tsmHeadGet(p, pS->iSeries, &row, pHead, pzErr);
     if( rc ) return rc;
-    sqlite3_bind_int64(pStmt, 1, pS->iSeries);
-    if( sqlite3_step(pStmt)==SQLITE_ROW ){
-      bRow = 1;
-      if( sqlite3_column_type(pStmt, 0)!=SQLITE_NULL ){
-        bSealed = 1;
-        iSealedLast = sqlite3_column_int64(pStmt, 0);
-      }
-      if( sqlite3_column_bytes(pStmt, 2)>0 ){
-        rc = tsmChunkDecode(p, pS->iSeries, INT64_MIN, 0,
-                         sqlite3_column_blob(pStmt, 2),
-                         sqlite3_column_bytes(pStmt, 2), pHead, pzErr);
-      }
-    }
-    rc = tsmReset(pStmt, rc);
-    if( rc ) return rc;
+    bRow = row.bRow;
+    bSealed = row.bSealed;
+    iSealedLast = row.iSealedLast;
   }
 
   /* 1. Late samples into the sealed chunks. */
@@ -1491,12 +1530,399 @@ int tsmStoreFlush(TsmCtx *p, int *pnFlushed, char **pzErr){
 }
 
 /**************************************************************************
-** Reading one series
+** Head rows
+*/
+static void headRow(sqlite3_stmt *pStmt, TsmHeadRow *pRow){
+  pRow->bRow = 1;
+  pRow->bSealed = sqlite3_column_type(pStmt, 0)!=SQLITE_NULL;
+  pRow->iSealedLast = pRow->bSealed ? sqlite3_column_int64(pStmt, 0) : 0;
+  pRow->n = sqlite3_column_int(pStmt, 1);
+  pRow->aData = sqlite3_column_blob(pStmt, 2);
+  pRow->nByte = sqlite3_column_bytes(pStmt, 2);
+}
+
+int tsmHeadGet(TsmCtx *p, int64_t iSeries, TsmHeadRow *pRow, TsmCols *pOut,
+               char **pzErr){
+  sqlite3_stmt *pStmt;
+  int rc = tsmStmt(p, TSM_STMT_HEAD_GET, &pStmt);
+  memset(pRow, 0, sizeof(*pRow));
+  pRow->iSeries = iSeries;
+  if( pOut ) pOut->n = 0;
+  if( rc ) return rc;
+  sqlite3_bind_int64(pStmt, 1, iSeries);
+  if( sqlite3_step(pStmt)==SQLITE_ROW ){
+    headRow(pStmt, pRow);
+    if( pOut && pRow->nByte>0 ){
+      rc = headDecode(p, iSeries, pRow->aData, pRow->nByte, pOut, pzErr);
+    }
+    pRow->aData = 0;
+  }
+  return tsmReset(pStmt, rc);
+}
+
+int tsmHeadDecode(TsmCtx *p, const TsmHeadRow *pRow, TsmCols *pOut,
+                  char **pzErr){
+  return headDecode(p, pRow->iSeries, pRow->aData, pRow->nByte, pOut, pzErr);
+}
+
+int tsmHeadScan(TsmCtx *p, int (*xHead)(void*, const TsmHeadRow*),
+                void *pArg){
+  sqlite3_stmt *pStmt;
+  int rc = tsmStmt(p, TSM_STMT_HEAD_SCAN, &pStmt);
+  if( rc ) return rc;
+  while( rc==SQLITE_OK && sqlite3_step(pStmt)==SQLITE_ROW ){
+    TsmHeadRow row;
+    memset(&row, 0, sizeof(row));
+    row.iSeries = sqlite3_column_int64(pStmt, 3);
+    headRow(pStmt, &row);
+    rc = xHead(pArg, &row);
+  }
+  return tsmReset(pStmt, rc);
+}
+
+/* Not through the head cache: the rows a prune rewrites are not worth
+** keeping there, so the cache is forgotten. */
+int tsmHeadPut(TsmCtx *p, const TsmHeadRow *pRow, const TsmCols *pC,
+               int *pnByte){
+  int rc = SQLITE_OK, nByte = 0;
+  if( pC->n>0 ){
+    rc = ensureOut(p, pC->n);
+    if( rc ) return rc;
+    nByte = tsmCodecEncode(pC->aTs, pC->aVal, pC->n, TSM_CODEC_FAST,
+                           p->aOut, p->nOut);
+    if( nByte<0 ) return SQLITE_ERROR;
+  }
+  rc = headWrite(p, 0, pRow->iSeries, pRow->bSealed, pRow->iSealedLast,
+                 pC->n, nByte);
+  tsmHeadsForget(p);
+  *pnByte = nByte;
+  return rc;
+}
+
+/**************************************************************************
+** Chunk metadata: the TsmChunks cursor, and the questions rollups and
+** retention ask of a series' chunks.
+*/
+struct TsmChunks {
+  TsmCtx *p;
+  sqlite3_stmt *pOverlap;    /* zChunksOverlap */
+  sqlite3_stmt *pBefore;     /* zChunksBefore, prepared when first needed */
+  sqlite3_stmt *pStmt;       /* the one seeked, NULL at the end */
+  TsmChunk chunk;            /* the row it is on */
+};
+
+/* Read the CHUNK_COLS of pStmt's row into *pC. */
+static void chunkRow(sqlite3_stmt *pStmt, TsmChunk *pC){
+  pC->iChunk = sqlite3_column_int64(pStmt, 0);
+  pC->iSeries = sqlite3_column_int64(pStmt, 1);
+  pC->tsFirst = sqlite3_column_int64(pStmt, 2);
+  pC->tsLast = sqlite3_column_int64(pStmt, 3);
+  pC->n = sqlite3_column_int(pStmt, 4);
+  pC->nVal = sqlite3_column_int(pStmt, 5);
+  pC->nByte = 0;
+  pC->vMin = sqlite3_column_double(pStmt, 6);
+  pC->vMax = sqlite3_column_double(pStmt, 7);
+  pC->vSum = sqlite3_column_double(pStmt, 8);
+  pC->vFirst = sqlite3_column_double(pStmt, 9);
+  pC->vLast = sqlite3_column_double(pStmt, 10);
+}
+
+int tsmChunksOpen(TsmCtx *p, TsmChunks **ppC){
+  TsmChunks *pC = sqlite3_malloc(sizeof(*pC));
+  int rc;
+  *ppC = 0;
+  if( pC==0 ) return SQLITE_NOMEM;
+  memset(pC, 0, sizeof(*pC));
+  pC->p = p;
+  rc = sqlite3_prepare_v3(p->db, zChunksOverlap, -1,
+                          SQLITE_PREPARE_PERSISTENT, &pC->pOverlap, 0);
+  if( rc ){
+    tsmChunksClose(pC);
+    return rc;
+  }
+  *ppC = pC;
+  return SQLITE_OK;
+}
+
+void tsmChunksClose(TsmChunks *pC){
+  if( pC ){
+    sqlite3_finalize(pC->pOverlap);
+    sqlite3_finalize(pC->pBefore);
+    sqlite3_free(pC);
+  }
+}
+
+/* Release the statement (the cursor is at its end until the next seek). */
+void tsmChunksReset(TsmChunks *pC){
+  if( pC->pStmt ) sqlite3_reset(pC->pStmt);
+  pC->pStmt = 0;
+}
+
+int tsmChunksSeek(TsmChunks *pC, int64_t iSeries, int64_t lo, int64_t hi){
+  if( pC->pStmt ) sqlite3_reset(pC->pStmt);
+  pC->pStmt = pC->pOverlap;
+  sqlite3_bind_int64(pC->pStmt, 1, iSeries);
+  sqlite3_bind_int64(pC->pStmt, 2, lo);
+  sqlite3_bind_int64(pC->pStmt, 3, hi);
+  return SQLITE_OK;
+}
+
+int tsmChunksSeekBefore(TsmChunks *pC, int64_t iSeries, int64_t ts){
+  int rc = SQLITE_OK;
+  if( pC->pStmt ) sqlite3_reset(pC->pStmt);
+  pC->pStmt = 0;
+  if( pC->pBefore==0 ){
+    rc = sqlite3_prepare_v3(pC->p->db, zChunksBefore, -1,
+                            SQLITE_PREPARE_PERSISTENT, &pC->pBefore, 0);
+    if( rc ) return rc;
+  }
+  pC->pStmt = pC->pBefore;
+  sqlite3_bind_int64(pC->pStmt, 1, iSeries);
+  sqlite3_bind_int64(pC->pStmt, 2, ts);
+  return rc;
+}
+
+int tsmChunksNext(TsmChunks *pC, const TsmChunk **ppChunk){
+  int rc = SQLITE_OK;
+  *ppChunk = 0;
+  if( pC->pStmt==0 ) return SQLITE_OK;
+  if( sqlite3_step(pC->pStmt)==SQLITE_ROW ){
+    chunkRow(pC->pStmt, &pC->chunk);
+    *ppChunk = &pC->chunk;
+  }else{
+    rc = sqlite3_reset(pC->pStmt);
+    pC->pStmt = 0;
+  }
+  return rc;
+}
+
+/* Decode the chunk the cursor is on (pOut empty if it went meanwhile). */
+int tsmChunksDecode(TsmChunks *pC, TsmCols *pOut, char **pzErr){
+  int bFound;
+  return chunkLoad(pC->p, pC->chunk.iChunk, pC->chunk.iSeries, pOut, &bFound,
+                   pzErr);
+}
+
+int tsmChunksScan(TsmCtx *p, int (*xChunk)(void*, const TsmChunk*),
+                  void *pArg){
+  sqlite3_stmt *pStmt = 0;
+  int rc = sqlite3_prepare_v2(p->db, "SELECT series_id, ts_first, ts_last,"
+      " n, length(data) FROM main.tsm_chunks", -1, &pStmt, 0);
+  while( rc==SQLITE_OK && sqlite3_step(pStmt)==SQLITE_ROW ){
+    TsmChunk c;
+    memset(&c, 0, sizeof(c));
+    c.iSeries = sqlite3_column_int64(pStmt, 0);
+    c.tsFirst = sqlite3_column_int64(pStmt, 1);
+    c.tsLast = sqlite3_column_int64(pStmt, 2);
+    c.n = sqlite3_column_int(pStmt, 3);
+    c.nByte = sqlite3_column_int(pStmt, 4);
+    rc = xChunk(pArg, &c);
+  }
+  return tsmFinalize(&pStmt, rc);
+}
+
+int tsmChunkOldest(TsmCtx *p, int64_t iSeries, int64_t *pFirst,
+                   int64_t *pLast){
+  sqlite3_stmt *pStmt;
+  int rc = tsmStmt(p, TSM_STMT_CHUNK_OLDEST, &pStmt);
+  *pFirst = *pLast = INT64_MAX;
+  if( rc ) return rc;
+  sqlite3_bind_int64(pStmt, 1, iSeries);
+  if( sqlite3_step(pStmt)==SQLITE_ROW ){
+    *pFirst = sqlite3_column_int64(pStmt, 0);
+    *pLast = sqlite3_column_int64(pStmt, 1);
+  }
+  return sqlite3_reset(pStmt);
+}
+
+int tsmChunkNth(TsmCtx *p, int64_t iSeries, int n, int64_t *pFirst){
+  sqlite3_stmt *pStmt;
+  int rc = tsmStmt(p, TSM_STMT_CHUNK_NTH, &pStmt);
+  *pFirst = INT64_MAX;
+  if( rc ) return rc;
+  sqlite3_bind_int64(pStmt, 1, iSeries);
+  sqlite3_bind_int(pStmt, 2, n);
+  if( sqlite3_step(pStmt)==SQLITE_ROW ) *pFirst = sqlite3_column_int64(pStmt, 0);
+  return sqlite3_reset(pStmt);
+}
+
+/* Samples in every chunk and head. */
+int tsmSampleTotal(TsmCtx *p, int64_t *pn){
+  sqlite3_stmt *pStmt;
+  int rc = tsmStmt(p, TSM_STMT_SAMPLE_TOTAL, &pStmt);
+  if( rc ) return rc;
+  if( sqlite3_step(pStmt)==SQLITE_ROW ) *pn = sqlite3_column_int64(pStmt, 0);
+  return sqlite3_reset(pStmt);
+}
+
+/* first_ts (*pbFirst 0: no sealed chunk), samples and bytes of a series,
+** from the metadata (tsm_series). */
+int tsmSeriesStat(TsmCtx *p, int64_t iSeries, int *pbFirst, int64_t *pFirst,
+                  int64_t *pnSamples, int64_t *pnBytes){
+  sqlite3_stmt *pStmt;
+  int rc = tsmStmt(p, TSM_STMT_SERIES_STAT, &pStmt);
+  if( rc ) return rc;
+  sqlite3_bind_int64(pStmt, 1, iSeries);
+  if( sqlite3_step(pStmt)==SQLITE_ROW ){
+    *pbFirst = sqlite3_column_type(pStmt, 0)!=SQLITE_NULL;
+    *pFirst = sqlite3_column_int64(pStmt, 0);
+    *pnSamples = sqlite3_column_int64(pStmt, 1);
+    *pnBytes = sqlite3_column_int64(pStmt, 2);
+  }
+  return sqlite3_reset(pStmt);
+}
+
+/**************************************************************************
+** Dropping chunks (retention.c)
+*/
+
+/*
+** Cut chunk iChunk of series iSeries, which straddles tCut (ts_last >= tCut,
+** so at least one sample stays): its row gets ts_first and the metadata of
+** the samples from tCut on, and its blob stays as it is.  Every reader
+** decodes through chunkDecode(), which drops the samples before ts_first;
+** the next rewrite of the chunk (a late sample merged into it) or the prune
+** that takes it whole frees their bytes.  Re-encoding what is left instead
+** took two thirds of the time of a prune.  *pbFound: the chunk was read.
+*/
+static int chunkTrim(TsmCtx *p, int64_t iChunk, int64_t iSeries,
+                     int64_t tCut, int *pbFound, char **pzErr){
+  TsmCols *pC = &p->chunk;
+  sqlite3_stmt *pStmt;
+  int rc = chunkLoad(p, iChunk, iSeries, pC, pbFound, pzErr);
+  if( rc==SQLITE_OK && *pbFound ){
+    TsmAgg agg;
+    int i = 0;
+    while( i<pC->n && pC->aTs[i]<tCut ) i++;
+    if( i==0 || i>=pC->n ) return SQLITE_OK;
+    tsmAggInit(&agg, 0);
+    tsmAggAddRun(&agg, &pC->aTs[i], &pC->aVal[i], pC->n-i);
+    rc = tsmStmt(p, TSM_STMT_CHUNK_TRIM, &pStmt);
+    if( rc ) return rc;
+    sqlite3_bind_int64(pStmt, 1, iChunk);
+    sqlite3_bind_int64(pStmt, 2, pC->aTs[i]);
+    sqlite3_bind_int(pStmt, 3, pC->n-i);
+    sqlite3_bind_int64(pStmt, 4, agg.n);
+    tsmBindReal(pStmt, 5, agg.n>0 ? agg.min : NAN);
+    tsmBindReal(pStmt, 6, agg.n>0 ? agg.max : NAN);
+    tsmBindReal(pStmt, 7, agg.n>0 ? agg.sum : NAN);
+    tsmBindReal(pStmt, 8, agg.n>0 ? agg.first : NAN);
+    tsmBindReal(pStmt, 9, agg.n>0 ? agg.last : NAN);
+    sqlite3_step(pStmt);
+    rc = sqlite3_reset(pStmt);
+    if( rc==SQLITE_OK ) rc = seriesCount(p, iSeries, 0, -i);
+  }
+  return rc;
+}
+
+int tsmChunksDrop(TsmCtx *p, int64_t iSeries, int64_t tCut, int64_t tTrim,
+                  int *pnWork, char **pzErr){
+  sqlite3_stmt *pStmt;
+  int64_t iChunk = 0;
+  int rc, nWork = 0, bFound = 0;
+
+  /* 1. Whole chunks, counted out first. */
+  rc = tsmStmt(p, TSM_STMT_CHUNK_DROP_SIZE, &pStmt);
+  if( rc ) return rc;
+  sqlite3_bind_int64(pStmt, 1, iSeries);
+  sqlite3_bind_int64(pStmt, 2, tCut);
+  if( sqlite3_step(pStmt)==SQLITE_ROW && sqlite3_column_int64(pStmt, 0)>0 ){
+    int64_t nDrop = sqlite3_column_int64(pStmt, 0);
+    int64_t nSample = sqlite3_column_int64(pStmt, 1);
+    rc = sqlite3_reset(pStmt);
+    if( rc==SQLITE_OK ) rc = seriesCount(p, iSeries, -nDrop, -nSample);
+  }else{
+    rc = sqlite3_reset(pStmt);
+  }
+  if( rc ) return rc;
+  rc = tsmStmt(p, TSM_STMT_CHUNK_DROP, &pStmt);
+  if( rc ) return rc;
+  sqlite3_bind_int64(pStmt, 1, iSeries);
+  sqlite3_bind_int64(pStmt, 2, tCut);
+  sqlite3_step(pStmt);
+  rc = sqlite3_reset(pStmt);
+  if( rc==SQLITE_OK ) nWork = sqlite3_changes(p->db);
+
+  /* 2. The chunk that straddles the cut. */
+  if( rc==SQLITE_OK ) rc = tsmStmt(p, TSM_STMT_CHUNK_STRADDLE, &pStmt);
+  if( rc==SQLITE_OK ){
+    sqlite3_bind_int64(pStmt, 1, iSeries);
+    sqlite3_bind_int64(pStmt, 2, tCut);
+    if( sqlite3_step(pStmt)==SQLITE_ROW
+     && sqlite3_column_int64(pStmt, 1)<tTrim ){
+      iChunk = sqlite3_column_int64(pStmt, 0);
+    }
+    rc = sqlite3_reset(pStmt);
+    if( rc==SQLITE_OK && iChunk ){
+      rc = chunkTrim(p, iChunk, iSeries, tCut, &bFound, pzErr);
+      nWork += bFound;
+    }
+  }
+  if( pnWork ) *pnWork = nWork;
+  return rc;
+}
+
+/* tsm_prune() of every series with one cut: one statement over all chunks
+** instead of a few per series. */
+int tsmChunksDropAll(TsmCtx *p, int64_t tCut, char **pzErr){
+  int64_t *aChunk = 0;       /* (chunk_id, series_id) of each straddler */
+  int nChunk = 0, nAlloc = 0, k;
+  sqlite3_stmt *pStmt = 0;
+  int rc;
+
+  /* 1. Whole chunks (counted out per series first), 2. the straddlers
+  ** (listed first, cut after). */
+  rc = sqlite3_prepare_v2(p->db,
+      "SELECT series_id, count(*), sum(n) FROM main.tsm_chunks"
+      " WHERE ts_last<?1 GROUP BY series_id", -1, &pStmt, 0);
+  if( rc==SQLITE_OK ) sqlite3_bind_int64(pStmt, 1, tCut);
+  while( rc==SQLITE_OK && sqlite3_step(pStmt)==SQLITE_ROW ){
+    rc = seriesCount(p, sqlite3_column_int64(pStmt, 0),
+                     -sqlite3_column_int64(pStmt, 1),
+                     -sqlite3_column_int64(pStmt, 2));
+  }
+  rc = tsmFinalize(&pStmt, rc);
+  if( rc==SQLITE_OK ){
+    rc = sqlite3_prepare_v2(p->db,
+        "DELETE FROM main.tsm_chunks WHERE ts_last<?1", -1, &pStmt, 0);
+  }
+  if( rc==SQLITE_OK ){
+    sqlite3_bind_int64(pStmt, 1, tCut);
+    sqlite3_step(pStmt);
+    rc = sqlite3_finalize(pStmt);
+  }
+  if( rc==SQLITE_OK ){
+    rc = sqlite3_prepare_v2(p->db, "SELECT chunk_id, series_id FROM "
+        "main.tsm_chunks WHERE ts_first<?1 AND ts_last>=?1", -1, &pStmt, 0);
+  }
+  if( rc==SQLITE_OK ) sqlite3_bind_int64(pStmt, 1, tCut);
+  while( rc==SQLITE_OK && sqlite3_step(pStmt)==SQLITE_ROW ){
+    if( nChunk>=nAlloc ){
+      int64_t *aNew;
+      nAlloc = nAlloc ? nAlloc*2 : 256;
+      aNew = sqlite3_realloc64(aChunk, sizeof(int64_t)*2*nAlloc);
+      if( aNew==0 ){ rc = SQLITE_NOMEM; break; }
+      aChunk = aNew;
+    }
+    aChunk[2*nChunk] = sqlite3_column_int64(pStmt, 0);
+    aChunk[2*nChunk+1] = sqlite3_column_int64(pStmt, 1);
+    nChunk++;
+  }
+  rc = tsmFinalize(&pStmt, rc);
+  for(k=0; rc==SQLITE_OK && k<nChunk; k++){
+    int bFound;
+    rc = chunkTrim(p, aChunk[2*k], aChunk[2*k+1], tCut, &bFound, pzErr);
+  }
+  sqlite3_free(aChunk);
+  return rc;
+}
+
+/**************************************************************************
+** Reading one series: the samples of its chunks in range, then its head.
 */
 struct TsmReader {
   TsmCtx *p;
-  sqlite3_stmt *pChunks;     /* zReadChunks */
-  sqlite3_stmt *pHead;       /* the head of the series */
+  TsmChunks *pChunks;
   int64_t iSeries, lo, hi;
   int eState;                /* 0: chunks, 1: head, 2: done */
   TsmCols cols;
@@ -1509,13 +1935,7 @@ int tsmReaderOpen(TsmCtx *p, TsmReader **ppR){
   if( pR==0 ) return SQLITE_NOMEM;
   memset(pR, 0, sizeof(*pR));
   pR->p = p;
-  rc = sqlite3_prepare_v3(p->db, zReadChunks, -1, SQLITE_PREPARE_PERSISTENT,
-                          &pR->pChunks, 0);
-  if( rc==SQLITE_OK ){
-    rc = sqlite3_prepare_v3(p->db,
-        "SELECT n, data FROM main.tsm_heads WHERE series_id=?1",
-        -1, SQLITE_PREPARE_PERSISTENT, &pR->pHead, 0);
-  }
+  rc = tsmChunksOpen(p, &pR->pChunks);
   if( rc ){
     tsmReaderClose(pR);
     return rc;
@@ -1526,15 +1946,11 @@ int tsmReaderOpen(TsmCtx *p, TsmReader **ppR){
 
 /* Position the reader on series iSeries, samples with lo <= ts <= hi. */
 int tsmReaderSeek(TsmReader *pR, int64_t iSeries, int64_t lo, int64_t hi){
-  sqlite3_reset(pR->pChunks);
-  sqlite3_bind_int64(pR->pChunks, 1, iSeries);
-  sqlite3_bind_int64(pR->pChunks, 2, lo);
-  sqlite3_bind_int64(pR->pChunks, 3, hi);
   pR->iSeries = iSeries;
   pR->lo = lo;
   pR->hi = hi;
   pR->eState = 0;
-  return SQLITE_OK;
+  return tsmChunksSeek(pR->pChunks, iSeries, lo, hi);
 }
 
 /* Keep only the samples of pC inside [lo, hi]. */
@@ -1558,45 +1974,34 @@ int tsmReaderNext(TsmReader *pR, const TsmCols **ppCols, char **pzErr){
   int rc = SQLITE_OK;
   *ppCols = 0;
   while( pR->eState==0 ){
-    if( sqlite3_step(pR->pChunks)!=SQLITE_ROW ){
-      rc = sqlite3_reset(pR->pChunks);
-      if( rc ) return rc;
+    const TsmChunk *pChunk;
+    rc = tsmChunksNext(pR->pChunks, &pChunk);
+    if( rc ) return rc;
+    if( pChunk==0 ){
       pR->eState = 1;
       break;
     }
-    if( sqlite3_column_int64(pR->pChunks, 1)<pR->lo ) continue;
-    rc = tsmChunkDecode(pR->p, pR->iSeries, sqlite3_column_int64(pR->pChunks, 0),
-                     sqlite3_column_int64(pR->pChunks, 1),
-                     sqlite3_column_blob(pR->pChunks, 2),
-                     sqlite3_column_bytes(pR->pChunks, 2), &pR->cols, pzErr);
+    if( pChunk->tsLast<pR->lo ) continue;
+    rc = tsmChunksDecode(pR->pChunks, &pR->cols, pzErr);
     if( rc ) return rc;
     colsClip(&pR->cols, pR->lo, pR->hi);
     if( pR->cols.n>0 ){ *ppCols = &pR->cols; return SQLITE_OK; }
   }
   if( pR->eState==1 ){
+    TsmHeadRow row;
     pR->eState = 2;
-    sqlite3_reset(pR->pHead);
-    sqlite3_bind_int64(pR->pHead, 1, pR->iSeries);
-    if( sqlite3_step(pR->pHead)==SQLITE_ROW
-     && sqlite3_column_bytes(pR->pHead, 1)>0 ){
-      rc = tsmChunkDecode(pR->p, pR->iSeries, INT64_MIN, 0,
-                       sqlite3_column_blob(pR->pHead, 1),
-                       sqlite3_column_bytes(pR->pHead, 1), &pR->cols, pzErr);
-      if( rc==SQLITE_OK ){
-        colsClip(&pR->cols, pR->lo, pR->hi);
-        if( pR->cols.n>0 ) *ppCols = &pR->cols;
-      }
+    rc = tsmHeadGet(pR->p, pR->iSeries, &row, &pR->cols, pzErr);
+    if( rc==SQLITE_OK ){
+      colsClip(&pR->cols, pR->lo, pR->hi);
+      if( pR->cols.n>0 ) *ppCols = &pR->cols;
     }
-    if( rc==SQLITE_OK ) rc = sqlite3_reset(pR->pHead);
-    else sqlite3_reset(pR->pHead);
   }
   return rc;
 }
 
 void tsmReaderClose(TsmReader *pR){
   if( pR ){
-    sqlite3_finalize(pR->pChunks);
-    sqlite3_finalize(pR->pHead);
+    tsmChunksClose(pR->pChunks);
     tsmColsFree(&pR->cols);
     sqlite3_free(pR);
   }
@@ -1613,17 +2018,10 @@ void tsmReaderClose(TsmReader *pR){
 int tsmSeriesLast(TsmCtx *p, int64_t iSeries, int *pbFound, int64_t *pTs,
                   double *pV, char **pzErr){
   sqlite3_stmt *pStmt;
-  int rc = tsmStmt(p, TSM_STMT_HEAD_GET, &pStmt);
   TsmCols *pC = &p->chunk;
+  TsmHeadRow row;
+  int rc = tsmHeadGet(p, iSeries, &row, pC, pzErr);
   *pbFound = 0;
-  pC->n = 0;
-  if( rc ) return rc;
-  sqlite3_bind_int64(pStmt, 1, iSeries);
-  if( sqlite3_step(pStmt)==SQLITE_ROW && sqlite3_column_bytes(pStmt, 2)>0 ){
-    rc = tsmChunkDecode(p, iSeries, INT64_MIN, 0, sqlite3_column_blob(pStmt,2),
-                        sqlite3_column_bytes(pStmt, 2), pC, pzErr);
-  }
-  rc = tsmReset(pStmt, rc);
   if( rc==SQLITE_OK && pC->n==0 ){
     rc = tsmStmt(p, TSM_STMT_CHUNK_LAST, &pStmt);
     if( rc ) return rc;
@@ -1636,10 +2034,12 @@ int tsmSeriesLast(TsmCtx *p, int64_t iSeries, int *pbFound, int64_t *pTs,
         *pTs = sqlite3_column_int64(pStmt, 1);
         *pV = vLast;
       }else{
-        rc = tsmChunkDecode(p, iSeries, sqlite3_column_int64(pStmt, 0),
-                            sqlite3_column_int64(pStmt, 1),
-                            sqlite3_column_blob(pStmt, 2),
-                            sqlite3_column_bytes(pStmt, 2), pC, pzErr);
+        TsmChunk c;
+        memset(&c, 0, sizeof(c));
+        c.tsFirst = sqlite3_column_int64(pStmt, 0);
+        c.tsLast = sqlite3_column_int64(pStmt, 1);
+        rc = chunkDecode(p, iSeries, &c, sqlite3_column_blob(pStmt, 2),
+                         sqlite3_column_bytes(pStmt, 2), pC, pzErr);
       }
     }
     rc = tsmReset(pStmt, rc);
@@ -1724,6 +2124,10 @@ int tsmStoreCheck(TsmCtx *p, char **pzOut, char **pzErr){
     char *zErr = 0;
     char zWhat[80];
     char z1[32], z2[32];
+    TsmChunk c;
+    memset(&c, 0, sizeof(c));
+    c.tsFirst = tsFirst;
+    c.tsLast = tsLast;
     tsmTimeFormat(tsFirst, z1);
     tsmTimeFormat(tsLast, z2);
     sqlite3_snprintf(sizeof(zWhat), zWhat, "chunk %s..%s", z1, z2);
@@ -1737,9 +2141,8 @@ int tsmStoreCheck(TsmCtx *p, char **pzOut, char **pzErr){
     }
     iPrevSeries = iSeries;
     iPrevLast = tsLast;
-    if( tsmChunkDecode(p, iSeries, tsFirst, tsLast,
-                       sqlite3_column_blob(pStmt, 10),
-                       sqlite3_column_bytes(pStmt, 10), &cols, &zErr) ){
+    if( chunkDecode(p, iSeries, &c, sqlite3_column_blob(pStmt, 10),
+                    sqlite3_column_bytes(pStmt, 10), &cols, &zErr) ){
       checkLine(&out, "%s", zErr ? zErr+5 : "out of memory");
       sqlite3_free(zErr);
       continue;
@@ -1791,8 +2194,8 @@ int tsmStoreCheck(TsmCtx *p, char **pzOut, char **pzErr){
                 "sealed chunk", (long long)iSeries);
     }
     if( sqlite3_column_bytes(pStmt, 3)>0
-     && tsmChunkDecode(p, iSeries, INT64_MIN, 0, sqlite3_column_blob(pStmt, 3),
-                       sqlite3_column_bytes(pStmt, 3), &cols, &zErr) ){
+     && headDecode(p, iSeries, sqlite3_column_blob(pStmt, 3),
+                   sqlite3_column_bytes(pStmt, 3), &cols, &zErr) ){
       checkLine(&out, "%s", zErr ? zErr+5 : "out of memory");
       sqlite3_free(zErr);
       continue;

@@ -8,8 +8,12 @@
 **   store.c         schema and migrations, the store's statements
 **                   (TSM_STMT_*), the statement cache (tsmStmtCached),
 **                   transaction helpers, series registry and cache, head cache,
-**                   chunk reads (TsmReader) and the flush (merge of
-**                   buffered samples into chunks), tsm_check, tsm_stats
+**                   the flush (merge of buffered samples into chunks);
+**                   the owner of tsm_chunks, tsm_heads and tsm_counts:
+**                   every statement on them is there, and other files
+**                   use the chunk and head API below (TsmChunks,
+**                   TsmReader, tsmHead*, tsmChunksDrop ...); tsm_check,
+**                   tsm_stats
 **   buffer.c        the per-connection buffer of recorded samples
 **   func.c          scalar SQL functions
 **   vtab_samples.c  tsm_samples (read, INSERT) and the transaction hooks
@@ -129,19 +133,22 @@ struct TsmCache {
 };
 
 /* Cached statements of the store tables: the SQL text is in store.c
-** (azStmt).  Not every statement is here yet: rollup.c has its own list
-** below, and other files prepare statements of their own (see
-** docs/ARCHITECTURE.md, "Who touches which table"). */
+** (azStmt).  Every statement on tsm_chunks, tsm_heads and tsm_counts is
+** there (or prepared by store.c itself); the rest of ext/ goes through
+** the chunk and head functions below.  tsm_ids is read from a few other
+** files still (see docs/ARCHITECTURE.md, "Who touches which table"). */
 enum {
   TSM_STMT_META_GET,
   TSM_STMT_SERIES_FIND,
   TSM_STMT_SERIES_INSERT,
   TSM_STMT_SERIES_GET,
   TSM_STMT_SERIES_DELETE,
+  TSM_STMT_SERIES_STAT,      /* first_ts, samples, bytes (tsm_series) */
   TSM_STMT_HEAD_GET,
   TSM_STMT_HEAD_PUT,
   TSM_STMT_HEAD_UPDATE,      /* HEAD_PUT for a row known to exist */
   TSM_STMT_HEAD_DELETE,
+  TSM_STMT_HEAD_SCAN,        /* every head, in series order */
   TSM_STMT_CHUNK_AFFECTED,   /* chunks a merge of [a,b] must rewrite */
   TSM_STMT_CHUNK_LAST,
   TSM_STMT_CHUNK_WARM,
@@ -149,6 +156,13 @@ enum {
   TSM_STMT_CHUNK_INSERT,
   TSM_STMT_CHUNK_DELETE,
   TSM_STMT_CHUNK_DELETE_SERIES,
+  TSM_STMT_CHUNK_OLDEST,     /* ts_first, ts_last of the oldest chunk */
+  TSM_STMT_CHUNK_NTH,
+  TSM_STMT_CHUNK_DROP_SIZE,  /* rows and samples TSM_STMT_CHUNK_DROP takes */
+  TSM_STMT_CHUNK_DROP,
+  TSM_STMT_CHUNK_STRADDLE,
+  TSM_STMT_CHUNK_TRIM,       /* new start and metadata of a cut chunk */
+  TSM_STMT_SAMPLE_TOTAL,     /* samples in chunks and heads */
   TSM_STMT_SERIES_COUNT,     /* tsm_counts of ?1: n_chunks, n_sealed += */
   TSM_STMT_COUNT_DELETE,
   TSM_STMT_BEGIN,            /* tsmTxnBegin, tsmTxnEnd */
@@ -157,13 +171,10 @@ enum {
   TSM_STMT_COUNT
 };
 
-/* Statements of rollups (and, until issue #11 item 1 moves them to
-** store.c, the chunk statements of runs and retention): the SQL text is in
-** rollup.c. */
+/* Statements of rollups: the SQL text is in rollup.c. */
 enum {
   TSM_RSTMT_STATE_ANY,       /* rollup state exists? */
   TSM_RSTMT_IDS,             /* every series: id, metric */
-  TSM_RSTMT_HEADS,           /* every head: id, sealed_last, n, data */
   TSM_RSTMT_STATE_GET,
   TSM_RSTMT_STATE_PUT,
   TSM_RSTMT_STATE_DIRTY,     /* the flush hook: late samples */
@@ -176,15 +187,6 @@ enum {
   TSM_RSTMT_ROLLUP_DELETE_SERIES,
   TSM_RSTMT_ROLLUP_OLDEST,
   TSM_RSTMT_ROLLUP_ANY,
-  TSM_RSTMT_RAW_OLDEST,
-  TSM_RSTMT_CHUNK_NTH,
-  TSM_RSTMT_CHUNK_OLDEST_END,  /* ts_last of the oldest chunk */
-  TSM_RSTMT_RAW_TOTAL,       /* samples in chunks and heads */
-  TSM_RSTMT_CHUNK_DROP_SIZE, /* rows and samples TSM_RSTMT_CHUNK_DROP takes */
-  TSM_RSTMT_CHUNK_DROP,
-  TSM_RSTMT_CHUNK_STRADDLE,
-  TSM_RSTMT_CHUNK_TRIM,      /* new start and metadata of a cut chunk */
-  TSM_RSTMT_CHUNK_ANY,
   TSM_RSTMT_COUNT
 };
 #define TSM_PSTMT_COUNT 2          /* cached statements of policy.c */
@@ -301,15 +303,8 @@ int tsmSeriesResolve(TsmCtx *p, const char *zMetric, const char *zLabels,
 int tsmSeriesExists(TsmCtx *p, int64_t iSeries, int *pbExists, int *peDup);
 int tsmLabelsCanonical(sqlite3_value *pVal, char **pzOut);
 int tsmSeriesDelete(TsmCtx *p, int64_t iSeries);
-int tsmSeriesCount(TsmCtx *p, int64_t iSeries, int64_t dChunks,
-                   int64_t dSamples);
 int tsmSeriesLast(TsmCtx *p, int64_t iSeries, int *pbFound, int64_t *pTs,
                   double *pV, char **pzErr);
-int tsmChunkLoad(TsmCtx *p, int eStmt, int64_t iKey, int64_t iSeries,
-                 TsmCols *pOut, int *pbFound, char **pzErr);
-int tsmChunkDecode(TsmCtx *p, int64_t iSeries, int64_t tsFirst,
-                   int64_t tsLast, const uint8_t *a, int n, TsmCols *pOut,
-                   char **pzErr);
 void tsmCacheClear(TsmCache *pCache);
 void tsmCacheValidate(TsmCtx *p);
 void tsmCacheCommitted(TsmCtx *p);
@@ -322,11 +317,87 @@ void tsmStoreFree(TsmCtx *p);
 int tsmColsReserve(TsmCols *p, int n);
 void tsmColsFree(TsmCols *p);
 
+int tsmSeriesStat(TsmCtx *p, int64_t iSeries, int *pbFirst, int64_t *pFirst,
+                  int64_t *pnSamples, int64_t *pnBytes);
+int tsmSampleTotal(TsmCtx *p, int64_t *pn);
+
 /* Reading the samples of one series, chunk by chunk, in time order. */
 int tsmReaderOpen(TsmCtx *p, TsmReader **ppReader);
 int tsmReaderSeek(TsmReader *pR, int64_t iSeries, int64_t lo, int64_t hi);
 int tsmReaderNext(TsmReader *pR, const TsmCols **ppCols, char **pzErr);
 void tsmReaderClose(TsmReader *pR);
+
+/* The sealed chunks of a series (store.c owns tsm_chunks).  A TsmChunks
+** cursor yields each chunk's metadata; tsmChunksDecode() reads and decodes
+** the samples of the chunk it is on, only when asked (the blob is often in
+** an overflow page).  tsmChunksSeek: the chunks that overlap [lo, hi],
+** oldest first; tsmChunksSeekBefore: those starting before ts, newest
+** first.  *ppChunk is NULL at the end; it stays valid until the next call.
+** tsmChunksReset releases the statement before the next seek. */
+typedef struct TsmChunks TsmChunks;
+typedef struct TsmChunk {
+  int64_t iChunk;            /* chunk_id */
+  int64_t iSeries;
+  int64_t tsFirst, tsLast;
+  int n;                     /* samples */
+  int nVal;                  /* samples that are not NaN */
+  int nByte;                 /* bytes of the blob (tsmChunksScan only) */
+  double vMin, vMax, vSum, vFirst, vLast;   /* of those; when nVal>0.  As
+                             ** sqlite3_column_double() reads them: a NULL
+                             ** column (a NaN sum) reads 0.0 */
+} TsmChunk;
+int tsmChunksOpen(TsmCtx *p, TsmChunks **ppC);
+int tsmChunksSeek(TsmChunks *pC, int64_t iSeries, int64_t lo, int64_t hi);
+int tsmChunksSeekBefore(TsmChunks *pC, int64_t iSeries, int64_t ts);
+int tsmChunksNext(TsmChunks *pC, const TsmChunk **ppChunk);
+int tsmChunksDecode(TsmChunks *pC, TsmCols *pOut, char **pzErr);
+void tsmChunksReset(TsmChunks *pC);
+void tsmChunksClose(TsmChunks *pC);
+/* Every chunk of the store, in no order (iSeries, tsFirst, tsLast, n and
+** nByte filled): xChunk returns an SQLite code, not SQLITE_OK stops. */
+int tsmChunksScan(TsmCtx *p, int (*xChunk)(void*, const TsmChunk*),
+                  void *pArg);
+/* ts_first and ts_last of the oldest chunk of iSeries (of the n-th oldest,
+** from 0): INT64_MAX when there is none. */
+int tsmChunkOldest(TsmCtx *p, int64_t iSeries, int64_t *pFirst,
+                   int64_t *pLast);
+int tsmChunkNth(TsmCtx *p, int64_t iSeries, int n, int64_t *pFirst);
+/* Remove the samples before tCut from the sealed chunks of iSeries: whole
+** chunks are deleted, and the chunk that straddles tCut is cut when its
+** ts_first is before tTrim.  *pnWork (may be NULL) gets the rows deleted,
+** plus one when a straddler was read.  tsmChunksDropAll: of every series,
+** cutting every straddler.  tsm_counts is kept. */
+int tsmChunksDrop(TsmCtx *p, int64_t iSeries, int64_t tCut, int64_t tTrim,
+                  int *pnWork, char **pzErr);
+int tsmChunksDropAll(TsmCtx *p, int64_t tCut, char **pzErr);
+
+/* The head row of a series (store.c owns tsm_heads): bRow is 0 when the
+** series has none (then it has no sealed chunk either: bSealed 0).  aData
+** is the blob, valid only inside a tsmHeadScan() callback. */
+typedef struct TsmHeadRow {
+  int64_t iSeries;
+  int bRow;                  /* the row exists */
+  int bSealed;               /* sealed_last is not NULL */
+  int64_t iSealedLast;       /* the ts_last of the newest sealed chunk */
+  int n;                     /* samples (column n) */
+  int nByte;                 /* bytes of the blob */
+  const uint8_t *aData;
+} TsmHeadRow;
+/* The head of iSeries, and its samples decoded into pOut (if not NULL;
+** empty without a row). */
+int tsmHeadGet(TsmCtx *p, int64_t iSeries, TsmHeadRow *pRow, TsmCols *pOut,
+               char **pzErr);
+/* Write the head row of pRow->iSeries (its bSealed and iSealedLast) with
+** the samples of pC, all later than sealed_last (fewer than TSM_HEAD_MAX);
+** *pnByte gets the size of the blob.  The head cache is forgotten. */
+int tsmHeadPut(TsmCtx *p, const TsmHeadRow *pRow, const TsmCols *pC,
+               int *pnByte);
+/* Every head row in series order, then decoded (tsmHeadDecode) if the
+** callback wants: xHead returns an SQLite code, not SQLITE_OK stops. */
+int tsmHeadScan(TsmCtx *p, int (*xHead)(void*, const TsmHeadRow*),
+                void *pArg);
+int tsmHeadDecode(TsmCtx *p, const TsmHeadRow *pRow, TsmCols *pOut,
+                  char **pzErr);
 
 /* buffer.c */
 double tsmDupCombine(int eDup, double a, double b);

@@ -8,7 +8,8 @@
 **
 ** One row per series; the rowid is the series_id.  The statistics columns
 ** (first_ts .. bytes) are computed only when asked for, from chunk metadata
-** and the head (the last sample is decoded).  DELETE removes the series and
+** and the head (store.c tsmSeriesStat; the last sample is decoded:
+** tsmSeriesLast).  DELETE removes the series and
 ** all its data.  Reading flushes this connection's buffer first.
 **
 ** xBestIndex idxNum: bit 0 series_id =, bit 1 metric =, bit 2 labels =
@@ -26,7 +27,6 @@ typedef struct SeriesCursor {
   sqlite3_vtab_cursor base;
   TsmCtx *p;
   sqlite3_stmt *pList;       /* series_id, metric, labels */
-  sqlite3_stmt *pStat;       /* aggregates of one series */
   int bEof;
   int bStat;                 /* first_ts, samples, bytes are loaded */
   int bLast;                 /* last_ts, last_value are loaded */
@@ -103,7 +103,6 @@ static int seriesOpen(sqlite3_vtab *pVtab, sqlite3_vtab_cursor **ppCur){
 static int seriesClose(sqlite3_vtab_cursor *pCursor){
   SeriesCursor *pCur = (SeriesCursor*)pCursor;
   sqlite3_finalize(pCur->pList);
-  sqlite3_finalize(pCur->pStat);
   sqlite3_free(pCur);
   return SQLITE_OK;
 }
@@ -188,25 +187,8 @@ static int seriesStat(SeriesCursor *pCur){
   int64_t iSeries = sqlite3_column_int64(pCur->pList, 0);
   int rc = SQLITE_OK;
   if( pCur->bStat ) return SQLITE_OK;
-  if( pCur->pStat==0 ){
-    rc = sqlite3_prepare_v2(pCur->p->db,
-        "SELECT (SELECT min(ts_first) FROM main.tsm_chunks WHERE series_id=?1),"
-        " (SELECT total(n) FROM main.tsm_chunks WHERE series_id=?1)"
-        "   + coalesce((SELECT n FROM main.tsm_heads WHERE series_id=?1), 0),"
-        " (SELECT total(length(data)) FROM main.tsm_chunks WHERE series_id=?1)"
-        "   + coalesce((SELECT length(data) FROM main.tsm_heads"
-        "               WHERE series_id=?1), 0)",
-        -1, &pCur->pStat, 0);
-    if( rc ) return rc;
-  }
-  sqlite3_bind_int64(pCur->pStat, 1, iSeries);
-  if( sqlite3_step(pCur->pStat)==SQLITE_ROW ){
-    pCur->bHasFirst = sqlite3_column_type(pCur->pStat, 0)!=SQLITE_NULL;
-    pCur->tsFirst = sqlite3_column_int64(pCur->pStat, 0);
-    pCur->nSamples = sqlite3_column_int64(pCur->pStat, 1);
-    pCur->nBytes = sqlite3_column_int64(pCur->pStat, 2);
-  }
-  rc = sqlite3_reset(pCur->pStat);
+  rc = tsmSeriesStat(pCur->p, iSeries, &pCur->bHasFirst, &pCur->tsFirst,
+                     &pCur->nSamples, &pCur->nBytes);        /* store.c */
   if( rc==SQLITE_OK && !pCur->bHasFirst ){
     /* No sealed chunk: the first sample is the head's. */
     rc = seriesLast(pCur);

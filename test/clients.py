@@ -15,75 +15,13 @@ import random
 import shutil
 import sqlite3
 import struct
-import subprocess
 import sys
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SANITIZE = bool(os.environ.get("TSM_SANITIZE"))
-EXT = os.path.join(ROOT, "dist", "asan" if SANITIZE else "", "tsm")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "helpers"))
+from tsmtest import ROOT, SANITIZE, EXT, check, skip, finish, ensure_asan, bits, connect  # noqa: E402
+
 TMP = os.path.join(ROOT, "build", "tmp", "clients")
-
-n_pass = n_fail = n_skip = 0
-
-
-def check(name, got, want):
-    global n_pass, n_fail
-    if got == want:
-        n_pass += 1
-    else:
-        n_fail += 1
-        print("! clients.py %s failed" % name)
-        print("!   expected: %s" % repr(want)[:400])
-        print("!   got:      %s" % repr(got)[:400])
-
-
-def skip(name, why):
-    global n_skip
-    n_skip += 1
-    print("- clients.py %s skipped: %s" % (name, why))
-
-
-def finish():
-    line = "%d passed, %d failed" % (n_pass, n_fail)
-    if n_skip:
-        line += ", %d skipped" % n_skip
-    print(line)
-    sys.exit(1 if n_fail else 0)
-
-
-def ensure_asan():
-    """Under TSM_SANITIZE, re-run this script with libasan preloaded."""
-    if not SANITIZE or "libasan" in os.environ.get("LD_PRELOAD", ""):
-        return True
-    if os.environ.get("TSM_CLIENTS_REEXEC"):
-        return False
-    try:
-        lib = subprocess.run(["gcc", "-print-file-name=libasan.so"],
-                             capture_output=True, text=True).stdout.strip()
-    except OSError:
-        return False
-    if not lib or not os.path.isabs(lib) or not os.path.exists(lib):
-        return False
-    env = dict(os.environ)
-    env["LD_PRELOAD"] = (lib + " " + env.get("LD_PRELOAD", "")).strip()
-    env["ASAN_OPTIONS"] = ("detect_leaks=0:" + env.get("ASAN_OPTIONS", "")).rstrip(":")
-    env["TSM_CLIENTS_REEXEC"] = "1"
-    sys.stdout.flush()
-    os.execve(sys.executable, [sys.executable] + sys.argv, env)
-
-
-def bits(x):
-    """IEEE-754 bits of a float as a signed 64-bit integer (like value_bits)."""
-    return struct.unpack("<q", struct.pack("<d", x))[0]
-
-
-def connect(path, **kw):
-    conn = sqlite3.connect(path, timeout=10, **kw)
-    conn.enable_load_extension(True)
-    conn.load_extension(EXT)
-    conn.enable_load_extension(False)
-    return conn
 
 
 def error_of(conn, sql, params=()):

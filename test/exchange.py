@@ -28,60 +28,24 @@ import os
 import random
 import shutil
 import socket
-import sqlite3
-import struct
 import subprocess
+import struct
 import sys
 import time
 import urllib.parse
 import urllib.request
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SANITIZE = bool(os.environ.get("TSM_SANITIZE"))
-EXT = os.path.join(ROOT, "dist", "asan" if SANITIZE else "", "tsm")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "helpers"))
+import tsmtest  # noqa: E402
+from tsmtest import ROOT, SANITIZE, EXT, check, skip, finish, bits  # noqa: E402
+
 TMP = os.path.join(ROOT, "build", "tmp", "exchange")
-
-n_pass = n_fail = n_skip = 0
 procs = []
-
-
-def check(name, got, want):
-    global n_pass, n_fail
-    if got == want:
-        n_pass += 1
-    else:
-        n_fail += 1
-        print("! exchange.py %s failed" % name)
-        print("!   expected: %s" % repr(want)[:600])
-        print("!   got:      %s" % repr(got)[:600])
-
-
-def skip(name, why):
-    global n_skip
-    n_skip += 1
-    print("- exchange.py %s skipped: %s" % (name, why))
-
-
-def finish():
-    for p in procs:
-        stop(p)
-    line = "%d passed, %d failed" % (n_pass, n_fail)
-    if n_skip:
-        line += ", %d skipped" % n_skip
-    print(line)
-    sys.exit(1 if n_fail else 0)
-
-
-def bits(x):
-    return struct.unpack("<q", struct.pack("<d", x))[0]
+tsmtest.AT_FINISH.append(lambda: [stop(p) for p in procs])
 
 
 def connect(path):
-    conn = sqlite3.connect(path, timeout=10, isolation_level=None)
-    conn.enable_load_extension(True)
-    conn.load_extension(EXT)
-    conn.enable_load_extension(False)
-    return conn
+    return tsmtest.connect(path, isolation_level=None)
 
 
 def free_port():

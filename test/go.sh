@@ -18,11 +18,7 @@ export GOCACHE="$ROOT/build/go-cache"
 # 1: the README example, as written.
 mkdir -p "$TMP/example"
 snippet go > "$TMP/example/main.go"
-go_build() { (cd "$TMP/example" && go build -o example main.go) >"$TMP/build.log" 2>&1; }
-if ! timed build go_build; then
-  echo "! $NAME 1.0: go build failed"; tail -20 "$TMP/build.log"
-  nfail=$((nfail+1)); finish
-fi
+build_or_finish "go build" sh -c "cd '$TMP/example' && go build -o example main.go"
 mkdir -p "$TMP/run"
 OUT=$(cd "$TMP/run" && "$TMP/example/example" 2>&1)
 check 1.0 "$OUT" '1767225600000 30 145

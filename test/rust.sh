@@ -41,11 +41,7 @@ offline = true
 TOML
 snippet rust > "$P/src/main.rs"
 export CARGO_TARGET_DIR="$ROOT/build/cargo-target"
-cargo_build() { (cd "$P" && "$CARGO" build -q --offline) >"$TMP/build.log" 2>&1; }
-if ! timed build cargo_build; then
-  echo "! $NAME 1.0: cargo build failed ($CARGO)"; tail -20 "$TMP/build.log"
-  nfail=$((nfail+1)); finish
-fi
+build_or_finish "cargo build ($CARGO)" sh -c "cd '$P' && '$CARGO' build -q --offline"
 mkdir -p "$TMP/run"
 OUT=$(cd "$TMP/run" && "$CARGO_TARGET_DIR/debug/tsm-example" 2>&1)
 check 1.0 "$OUT" '1767225600000 30 145

@@ -12,6 +12,9 @@
 #                                       install puts it) replaced by $EXT
 #   finish                              print the result line and exit
 #   timed CASE CMD...                   run CMD, print "# NAME CASE: N s"
+#   build_or_finish WHAT CMD...         timed build of the README example by
+#                                       CMD (output in $TMP/build.log); on
+#                                       failure print the log's end and finish
 cd "$(dirname "$0")/.." || exit 1
 ROOT=$(pwd)
 TMP=$ROOT/build/tmp/$NAME
@@ -68,6 +71,15 @@ timed() {
   _rc=$?
   echo "# $NAME $_case: $(( $(date +%s) - _t0 )) s"
   return $_rc
+}
+
+_to_build_log() { "$@" >"$TMP/build.log" 2>&1; }
+
+build_or_finish() {
+  _what=$1; shift
+  timed build _to_build_log "$@" && return 0
+  echo "! $NAME 1.0: $_what failed"; tail -20 "$TMP/build.log"
+  nfail=$((nfail+1)); finish
 }
 
 # The client tests run the normal build only: under make check (ASan) the

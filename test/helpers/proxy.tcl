@@ -12,30 +12,14 @@
 # SQLITE_BUSY is retried; anything else is an error.
 # Output: "inserted N", then "done".  Errors: "ERROR ..." and exit status 1.
 lassign $argv ext dbfile id nReq T0 gofile
-package require sqlite3
-
-proc fail {msg} {
-  puts "ERROR proxy $::id: $msg"
-  flush stdout
-  exit 1
-}
-if {[catch {
-  sqlite3 db $dbfile
-  db enable_load_extension 1
-  db eval {SELECT load_extension($ext)}
-  db timeout 60000
-  db eval {PRAGMA synchronous=NORMAL}
-  # proxy.test folds the tier itself and counts what that call writes
-  db eval {SELECT tsm_auto('off')}
-} msg]} { fail "open: $msg" }
+source [file join [file dirname [info script]] child.tcl]
+child_open $ext $dbfile 60000
+# proxy.test folds the tier itself and counts what that call writes
+db eval {SELECT tsm_auto('off')}
 
 expr {srand(104729*$id + 3)}
 set models {gpt-4o claude-3 llama-70b "mistral \"large\"" gemini}
-set t0 [clock milliseconds]
-while {![file exists $gofile]} {
-  if {[clock milliseconds] - $t0 > 60000} { fail "no start signal" }
-  after 5
-}
+child_wait $gofile
 set n 0
 for {set i 0} {$i < $nReq} {incr i} {
   set ts [expr {$T0 + ($i/4)*250}]

@@ -11,19 +11,9 @@
 # sum of what its tsm_prune() calls returned), "retries N", then "done".
 # Errors: "ERROR ..." and exit status 1.
 lassign $argv ext dbfile id nIter T0 gofile
-package require sqlite3
-
-proc fail {msg} {
-  puts "ERROR pruner $::id: $msg"
-  flush stdout
-  exit 1
-}
-
-sqlite3 db $dbfile
-db enable_load_extension 1
-if {[catch {db eval {SELECT load_extension($ext)}} msg]} { fail $msg }
-db timeout 20000
-while {![file exists $gofile]} { after 5 }
+source [file join [file dirname [info script]] child.tcl]
+child_open $ext $dbfile 20000
+child_wait $gofile
 
 set removed 0
 set retries 0

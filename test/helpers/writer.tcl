@@ -27,23 +27,9 @@
 # Output: one line per series "S metric labels count sum tssum", then
 # "retries N", then "done".  Errors: "ERROR ..." and exit status 1.
 lassign $argv ext dbfile id nWriters nBatch gofile auto
-package require sqlite3
-
-proc fail {msg} {
-  puts "ERROR writer $::id: $msg"
-  flush stdout
-  exit 1
-}
-
-if {[catch {
-  sqlite3 db $dbfile
-  db enable_load_extension 1
-  db eval {SELECT load_extension($ext)}
-  db timeout 30000
-  # durability is crash.test's business; here: many commits, quickly
-  db eval {PRAGMA synchronous=NORMAL}
-  if {$auto ne ""} { db eval {SELECT tsm_auto($auto)} }
-} msg]} { fail "open: $msg" }
+source [file join [file dirname [info script]] child.tcl]
+child_open $ext $dbfile 30000
+if {$auto ne ""} { db eval {SELECT tsm_auto($auto)} }
 
 expr {srand(7919*$id + 17)}
 set T0 1700000000000
@@ -134,11 +120,7 @@ for {set s 0} {$s < $nSeries} {incr s} {
 }
 
 # Wait for the start signal so that the writers really overlap.
-set t0 [clock milliseconds]
-while {![file exists $gofile]} {
-  if {[clock milliseconds] - $t0 > 60000} { fail "no start signal" }
-  after 5
-}
+child_wait $gofile
 
 for {set b 0} {$b < $nBatch} {incr b} {
   set batch {}
