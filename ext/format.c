@@ -12,6 +12,7 @@
 **   4. Readers
 */
 #include "format.h"
+#include "alloc.h"
 #include <snappy-c.h>
 #include <limits.h>
 #include <math.h>
@@ -29,7 +30,7 @@ static int outReserve(TsmOut *p, size_t n){
     size_t nNew = p->nAlloc ? p->nAlloc*2 : 256;
     char *a;
     while( nNew < p->n+n ) nNew *= 2;
-    a = realloc(p->a, nNew);
+    a = tsmRealloc(p->a, nNew);
     if( a==0 ){ p->bOom = 1; return -1; }
     p->a = a;
     p->nAlloc = nNew;
@@ -62,7 +63,7 @@ static void outPrintf(TsmOut *p, const char *zFmt, ...){
 }
 
 void tsmOutFree(TsmOut *p){
-  free(p->a);
+  tsmFree(p->a);
   memset(p, 0, sizeof(*p));
 }
 
@@ -868,10 +869,10 @@ static int jsonNumbers(Parse *p, int bTs, int *pn){
     while( p->i<p->n && !strchr(",] \t\r", p->z[p->i]) ) p->i++;
     if( n>=p->nArrAlloc ){
       int nNew = p->nArrAlloc ? p->nArrAlloc*2 : 64;
-      int64_t *aTs = realloc(p->aTs, sizeof(int64_t)*(size_t)nNew);
+      int64_t *aTs = tsmRealloc(p->aTs, sizeof(int64_t)*(size_t)nNew);
       double *aVal;
       if( aTs ) p->aTs = aTs;
-      aVal = aTs ? realloc(p->aVal, sizeof(double)*(size_t)nNew) : 0;
+      aVal = aTs ? tsmRealloc(p->aVal, sizeof(double)*(size_t)nNew) : 0;
       if( aVal==0 ) return perr(p, "out of memory");
       p->aVal = aVal;
       p->nArrAlloc = nNew;
@@ -1011,8 +1012,8 @@ int tsmParse(int eFormat, const char *z, size_t n, TsmSampleFn xSample,
   tsmOutFree(&s.name);
   tsmOutFree(&s.value);
   tsmOutFree(&s.metric);
-  free(s.aTs);
-  free(s.aVal);
+  tsmFree(s.aTs);
+  tsmFree(s.aVal);
   if( rc ) return -1;
   return rcCb;
 }

@@ -6,8 +6,8 @@
 **
 ** Pure C (libc, parse.c's label sets, libsnappy): no SQLite types, so it is
 ** unit-tested (test/unit/test_format.c) and fuzzed (test/fuzz/fuzz_format.c)
-** on its own.  Memory: malloc()/free().  Errors: as parse.h, a message
-** without the "tsm: " prefix in (zErr, nErr).
+** on its own.  Memory: tsmMalloc()/tsmFree() (alloc.h).  Errors: as
+** parse.h, a message without the "tsm: " prefix in (zErr, nErr).
 */
 #ifndef TSM_FORMAT_H
 #define TSM_FORMAT_H
@@ -31,7 +31,7 @@ enum {
 #define TSM_TYPE_COUNTER 1
 #define TSM_TYPE_GAUGE   2
 
-/* A growable byte buffer.  bOom is set (and appends stop) when malloc
+/* A growable byte buffer.  bOom is set (and appends stop) when tsmMalloc
 ** fails; the content is not NUL-terminated unless tsmOutStr0 is used. */
 typedef struct TsmOut {
   char *a;

@@ -52,7 +52,7 @@ static int importSamples(void *pArg, const char *zMetric, const TsmLabels *pL,
     if( rc==SQLITE_OK ) pI->nSample++;
   }
   sqlite3_clear_bindings(pI->pInsert);
-  free(zLabels);
+  tsmFree(zLabels);
   return rc;
 }
 
@@ -70,7 +70,8 @@ void tsmImportFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   char zMsg[512];
   char *zErr = 0;
   int64_t iLine = 0;
-  int rc, i, bSavepoint;
+  int rc, i, bSavepoint, bTxn = sqlite3_get_autocommit(db);
+  sqlite3_stmt *pUndo = 0;   /* ROLLBACK, when this call begins the txn */
   (void)argc;
 
   for(i=0; i<3 && (zFormat==0 || strcmp(zFormat, aFormat[i].zName)!=0); i++){}
@@ -93,7 +94,14 @@ void tsmImportFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   rc = sqlite3_prepare_v2(db,
       "INSERT INTO main.tsm_samples(metric, labels, ts, value_bits) "
       "VALUES(?1, ?2, ?3, ?4)", -1, &imp.pInsert, 0);
-  if( rc ){ tsmResultError(ctx, p, rc, 0); return; }
+  if( rc==SQLITE_OK && bTxn ){
+    rc = sqlite3_prepare_v2(db, "ROLLBACK", -1, &pUndo, 0);
+  }
+  if( rc ){
+    sqlite3_finalize(imp.pInsert);
+    tsmResultError(ctx, p, rc, 0);
+    return;
+  }
 
   bSavepoint = sqlite3_exec(db, "SAVEPOINT tsm_import", 0, 0, 0)==SQLITE_OK;
   zMsg[0] = 0;
@@ -114,8 +122,20 @@ void tsmImportFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   if( bSavepoint ){
     if( rc ) sqlite3_exec(db, "ROLLBACK TO tsm_import", 0, 0, 0);
     i = sqlite3_exec(db, "RELEASE tsm_import", 0, 0, 0);
-    if( rc==SQLITE_OK ) rc = i;
+    if( rc==SQLITE_OK && i!=SQLITE_OK ){
+      rc = i;
+      zErr = sqlite3_mprintf("tsm: cannot import: %s", sqlite3_errmsg(db));
+    }
+    /* In autocommit mode the savepoint began a transaction and RELEASE
+    ** committed it: when that fails (an I/O error at the flush or the
+    ** commit), the transaction is still open: end it (the ROLLBACK was
+    ** prepared first, as stepping it allocates nothing). */
+    if( bTxn && !sqlite3_get_autocommit(db) ){
+      sqlite3_step(pUndo);
+      sqlite3_reset(pUndo);
+    }
   }
+  sqlite3_finalize(pUndo);
   if( rc ){
     if( zErr==0 && rc==SQLITE_NOMEM ){ sqlite3_result_error_nomem(ctx); return; }
     tsmResultError(ctx, p, rc, zErr);

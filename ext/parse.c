@@ -27,6 +27,7 @@
 ** text the user gave.
 */
 #include "parse.h"
+#include "alloc.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
@@ -314,10 +315,10 @@ void tsmLabelsInit(TsmLabels *p){
 void tsmLabelsFree(TsmLabels *p){
   int i;
   for(i=0; i<p->n; i++){
-    free(p->a[i].zName);
-    free(p->a[i].zValue);
+    tsmFree(p->a[i].zName);
+    tsmFree(p->a[i].zValue);
   }
-  free(p->a);
+  tsmFree(p->a);
   tsmLabelsInit(p);
 }
 
@@ -342,7 +343,7 @@ static int labelsFind(const TsmLabels *p, const char *z, size_t n){
 }
 
 static char *dupBytes(const char *z, size_t n){
-  char *zNew = malloc(n+1);
+  char *zNew = tsmMalloc(n+1);
   if( zNew ){
     memcpy(zNew, z, n);
     zNew[n] = 0;
@@ -373,7 +374,7 @@ static int labelsAdd(TsmLabels *p, const char *zName, size_t nName,
     int nNew = p->nAlloc ? p->nAlloc*2 : 8;
     TsmLabel *aNew;
     if( nNew>TSM_LABELS_MAX ) nNew = TSM_LABELS_MAX;
-    aNew = realloc(p->a, sizeof(TsmLabel)*(size_t)nNew);
+    aNew = tsmRealloc(p->a, sizeof(TsmLabel)*(size_t)nNew);
     if( aNew==0 ) return LBL_NOMEM;
     p->a = aNew;
     p->nAlloc = nNew;
@@ -381,8 +382,8 @@ static int labelsAdd(TsmLabels *p, const char *zName, size_t nName,
   zN = dupBytes(zName, nName);
   zV = dupBytes(zValue, nValue);
   if( zN==0 || zV==0 ){
-    free(zN);
-    free(zV);
+    tsmFree(zN);
+    tsmFree(zV);
     return LBL_NOMEM;
   }
   memmove(&p->a[i+1], &p->a[i], sizeof(TsmLabel)*(size_t)(p->n-i));
@@ -552,7 +553,7 @@ int tsmLabelsFromJson(TsmLabels *pLabels, const char *zJson, char *zErr,
     parseErr(zErr, nErr, "invalid labels: not a JSON object");
     return -1;
   }
-  zKey = malloc(TSM_NAME_MAX + 4 + TSM_LABEL_VALUE_MAX + 4);
+  zKey = tsmMalloc(TSM_NAME_MAX + 4 + TSM_LABEL_VALUE_MAX + 4);
   if( zKey==0 ){
     parseErr(zErr, nErr, "out of memory");
     return -1;
@@ -641,7 +642,7 @@ int tsmLabelsFromJson(TsmLabels *pLabels, const char *zJson, char *zErr,
       rc = -1;
     }
   }
-  free(zKey);
+  tsmFree(zKey);
   return rc;
 }
 
@@ -702,7 +703,7 @@ char *tsmLabelsToJson(const TsmLabels *p){
   for(i=0; i<p->n; i++){
     nOut += jsonEscapedLen(p->a[i].zName) + jsonEscapedLen(p->a[i].zValue) + 6;
   }
-  zOut = malloc(nOut);
+  zOut = tsmMalloc(nOut);
   if( zOut==0 ) return 0;
   z = zOut;
   *z++ = '{';
@@ -744,6 +745,7 @@ char *tsmLabelsToJson(const TsmLabels *p){
 
 /* The compiled form of one =~ or !~ matcher (TsmMatcher.pRe). */
 typedef struct ParseRe {
+  pcre2_general_context *pGen;    /* PCRE2 allocates through tsmMalloc */
   pcre2_code *pCode;
   pcre2_match_context *pCtx;      /* the limits */
   pcre2_match_data *pData;
@@ -755,8 +757,20 @@ static void reFree(ParseRe *pRe){
     pcre2_match_data_free(pRe->pData);
     pcre2_match_context_free(pRe->pCtx);
     pcre2_code_free(pRe->pCode);
-    free(pRe);
+    pcre2_general_context_free(pRe->pGen);
+    tsmFree(pRe);
   }
+}
+
+/* PCRE2's allocations (the compiled code, the contexts, the match data
+** and the heap frames of a match) through alloc.h. */
+static void *reMalloc(PCRE2_SIZE n, void *pArg){
+  (void)pArg;
+  return tsmMalloc(n);
+}
+static void reMemFree(void *p, void *pArg){
+  (void)pArg;
+  tsmFree(p);
 }
 
 /* Compile regex zRe of the matcher on label zLabel into *ppRe (a
@@ -766,15 +780,23 @@ static int reCompile(const char *zRe, const char *zLabel, void **ppRe,
   char zQ[PARSE_QUOTE_BUF], zQL[PARSE_QUOTE_BUF];
   size_t n = strlen(zRe);
   ParseRe *pRe;
+  pcre2_compile_context *pCompile = 0;
   int iErr = 0;
   PCRE2_SIZE iOff = 0;
   *ppRe = 0;
-  pRe = calloc(1, sizeof(ParseRe));
+  pRe = tsmMallocZero(sizeof(ParseRe));
   if( pRe==0 ) goto nomem;
+  pRe->pGen = pcre2_general_context_create(reMalloc, reMemFree, 0);
+  if( pRe->pGen ) pCompile = pcre2_compile_context_create(pRe->pGen);
+  if( pCompile==0 ){
+    reFree(pRe);
+    goto nomem;
+  }
   pRe->pCode = pcre2_compile((PCRE2_SPTR)zRe, n,
       PCRE2_UTF|PCRE2_MATCH_INVALID_UTF|PCRE2_ANCHORED|PCRE2_ENDANCHORED
       |PCRE2_DOTALL|PCRE2_NO_AUTO_CAPTURE|PCRE2_NEVER_BACKSLASH_C,
-      &iErr, &iOff, 0);
+      &iErr, &iOff, pCompile);
+  pcre2_compile_context_free(pCompile);
   if( pRe->pCode==0 ){
     char zMsg[200];
     reFree(pRe);
@@ -789,8 +811,8 @@ static int reCompile(const char *zRe, const char *zLabel, void **ppRe,
   if( n>PARSE_RE_SCALE ){
     pRe->nLimit = (uint32_t)((uint64_t)PARSE_RE_STEPS*PARSE_RE_SCALE/n);
   }
-  pRe->pCtx = pcre2_match_context_create(0);
-  pRe->pData = pcre2_match_data_create(1, 0);
+  pRe->pCtx = pcre2_match_context_create(pRe->pGen);
+  pRe->pData = pcre2_match_data_create(1, pRe->pGen);
   if( pRe->pCtx==0 || pRe->pData==0 ){
     reFree(pRe);
     goto nomem;
@@ -1038,7 +1060,7 @@ static int selParse(SelParse *p, TsmSelector *pSel){
       if( pSel->nMatch>=nAlloc ){
         int nNew = nAlloc ? nAlloc*2 : 8;
         TsmMatcher *aNew;
-        aNew = realloc(pSel->aMatch, sizeof(TsmMatcher)*(size_t)nNew);
+        aNew = tsmRealloc(pSel->aMatch, sizeof(TsmMatcher)*(size_t)nNew);
         if( aNew==0 ) goto nomem;
         pSel->aMatch = aNew;
         nAlloc = nNew;
@@ -1090,13 +1112,13 @@ void tsmSelectorFree(TsmSelector *p){
   int i;
   for(i=0; i<p->nMatch; i++){
     TsmMatcher *pM = &p->aMatch[i];
-    free(pM->zName);
-    free(pM->zValue);
+    tsmFree(pM->zName);
+    tsmFree(pM->zValue);
     reFree((ParseRe*)pM->pRe);
   }
-  free(p->aMatch);
-  free(p->zMetric);
-  free(p->zText);
+  tsmFree(p->aMatch);
+  tsmFree(p->zMetric);
+  tsmFree(p->zText);
   memset(p, 0, sizeof(*p));
 }
 
@@ -1110,13 +1132,13 @@ static int selParseText(const char *z, int bKey, TsmSelector *pSel,
   s.bKey = bKey;
   s.zErr = zErr;
   s.nErr = nErr;
-  s.zBuf = malloc(TSM_LABEL_VALUE_MAX + 4);
+  s.zBuf = tsmMalloc(TSM_LABEL_VALUE_MAX + 4);
   if( s.zBuf==0 ){
     parseErr(zErr, nErr, "out of memory");
     return -1;
   }
   rc = selParse(&s, pSel);
-  free(s.zBuf);
+  tsmFree(s.zBuf);
   if( rc==0 && !bKey ){
     pSel->zText = dupBytes(s.z, strlen(s.z));
     if( pSel->zText==0 ){
@@ -1211,8 +1233,8 @@ int tsmSeriesKey(const char *zMetric, const char *zJson, char **pzMetric,
     zM = dupBytes(zMetric, nName);
     zL = tsmLabelsToJson(&labels);
     if( zM==0 || zL==0 ){
-      free(zM);
-      free(zL);
+      tsmFree(zM);
+      tsmFree(zL);
       parseErr(zErr, nErr, "out of memory");
       rc = -1;
     }else{
@@ -1249,7 +1271,7 @@ char *tsmSelectorBuild(const char *zMetric, const char *zJson, char *zErr,
   for(i=0; i<labels.n; i++){
     nOut += strlen(labels.a[i].zName) + 6*strlen(labels.a[i].zValue) + 4;
   }
-  zOut = malloc(nOut);
+  zOut = tsmMalloc(nOut);
   if( zOut==0 ){
     parseErr(zErr, nErr, "out of memory");
     tsmLabelsFree(&labels);

@@ -9,12 +9,13 @@
 ** failure write a complete English message there WITHOUT the "tsm: " prefix
 ** (the SQL glue adds it), naming the offending input and the rule, e.g.
 **   invalid metric name "1abc": must match [a-zA-Z_:][a-zA-Z0-9_:]*
-** Memory: everything returned is from malloc() and freed with the matching
-** tsmXxxFree() or free().
+** Memory: everything returned is from tsmMalloc() (alloc.h) and freed with
+** the matching tsmXxxFree() or tsmFree().
 */
 #ifndef TSM_PARSE_H
 #define TSM_PARSE_H
 
+#include "alloc.h"
 #include <stddef.h>
 #include <stdint.h>
 
@@ -77,7 +78,7 @@ int tsmLabelsFromJson(TsmLabels *p, const char *zJson, char *zErr,
 
 /* Canonical JSON text of a label set: {"a":"x","b":"y"} sorted by name, no
 ** spaces, escaping only '"', '\\' and control characters (\n \t \r \b \f
-** or \u00XX); "{}" when empty.  Returns malloc'ed text or NULL on OOM. */
+** or \u00XX); "{}" when empty.  Returns tsmMalloc'ed text or NULL on OOM. */
 char *tsmLabelsToJson(const TsmLabels *p);
 
 /* Selector matchers. */
@@ -130,7 +131,7 @@ int tsmSelectorMatch(const TsmSelector *p, const char *zMetric,
 ** matchers; zJson is an optional JSON object of labels (NULL allowed).
 ** Both label sources are merged (same name with two different values is an
 ** error).  On success *pzMetric is the bare metric name and *pzLabels the
-** canonical JSON (both malloc'ed).  Errors name the argument: "metric" or
+** canonical JSON (both tsmMalloc'ed).  Errors name the argument: "metric" or
 ** "labels".  The name is everything before the '{' (no spaces); the {...}
 ** follows the selector syntax, without "__" labels or anything after '}'.
 ** An empty value ("" in either source) means the label is absent, so it
@@ -145,7 +146,7 @@ int tsmSeriesKey(const char *zMetric, const char *zJson, char **pzMetric,
 ** tsmSelectorParse() and PromQL read it back exactly:
 ** m{a="x",b="y \"q\""}, sorted by label name; {} when both are empty.
 ** A label whose value is "" or null is left out (it means absent).
-** Returns malloc'ed text, or NULL with the message in zErr (bad metric
+** Returns tsmMalloc'ed text, or NULL with the message in zErr (bad metric
 ** name, labels not an object of strings, bad label name).
 */
 char *tsmSelectorBuild(const char *zMetric, const char *zJson, char *zErr,

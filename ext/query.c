@@ -224,7 +224,7 @@ void tsmSelectorFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
     return;
   }
   sqlite3_result_text(ctx, z, -1, SQLITE_TRANSIENT);
-  free(z);
+  tsmFree(z);
 }
 
 /**************************************************************************

@@ -53,10 +53,11 @@
 ** they are, so pruning raw samples never loses a bucket.  retention.c
 ** never prunes raw samples (or a finer tier) that a tier has not folded.
 **
-** Every statement on tsm_rollup and tsm_rollup_state is in azRStmt below
-** (but for the reads of query.c, vtab_rollups.c and the usage and
-** max_bytes of retention.c: see docs/ARCHITECTURE.md).  Raw samples and
-** heads come from store.c (TsmReader, tsmHeadScan, tsmChunkOldest).
+** Every statement on tsm_rollup and tsm_rollup_state is in this file
+** (azRStmt, tsm_check's, and the scans retention.c needs for the usage
+** and max_bytes: tsmRollupUsage, tsmRollupBuckets), but for the reads of
+** query.c and vtab_rollups.c (see docs/ARCHITECTURE.md).  Raw samples and
+** heads come from store.c (TsmReader, tsmHeadScan, tsmChunkNth).
 ** Policies come from policy.c, now from tsmWallClock
 ** (policy.c), transactions from store.c (tsmTxnBegin).  Nothing here
 ** calls retention.c; store.c calls this file only through tsmHooks
@@ -69,49 +70,72 @@
 #include <string.h>
 #include <math.h>
 
-static const char *const azRStmt[TSM_RSTMT_COUNT] = {
-  [TSM_RSTMT_STATE_ANY] =
+/* The cached statements of this file, private to it (retention.c reads
+** the tiers through tsmRun*, tsmRollupUsage and tsmRollupBuckets).  IDS
+** reads tsm_ids, which store.c owns: the one statement here on a table of
+** another module. */
+enum {
+  RSTMT_STATE_ANY,       /* rollup state exists? */
+  RSTMT_IDS,             /* every series: id, metric */
+  RSTMT_STATE_GET,
+  RSTMT_STATE_PUT,
+  RSTMT_STATE_DIRTY,     /* the flush hook: late samples */
+  RSTMT_STATE_MAX_DONE,  /* the flush hook: highest watermark */
+  RSTMT_STATE_DELETE,
+  RSTMT_STATE_DELETE_SERIES,
+  RSTMT_ROLLUP_INSERT,
+  RSTMT_ROLLUP_RANGE,
+  RSTMT_ROLLUP_DELETE_RANGE,
+  RSTMT_ROLLUP_DELETE_SERIES,
+  RSTMT_ROLLUP_OLDEST,
+  RSTMT_ROLLUP_ANY,
+  RSTMT_COUNT
+};
+typedef char rollupStmtsFit[RSTMT_COUNT==TSM_RSTMT_COUNT ? 1 : -1];
+
+static const char *const azRStmt[RSTMT_COUNT] = {
+  [RSTMT_STATE_ANY] =
     "SELECT EXISTS(SELECT 1 FROM main.tsm_rollup_state)",
-  [TSM_RSTMT_IDS] =
+  [RSTMT_IDS] =
     "SELECT series_id, metric FROM main.tsm_ids ORDER BY series_id",
-  [TSM_RSTMT_STATE_GET] =
+  [RSTMT_STATE_GET] =
     "SELECT resolution, done_ts, dirty_from, dirty_to, pruned_ts"
     " FROM main.tsm_rollup_state WHERE series_id=?1 ORDER BY resolution",
-  [TSM_RSTMT_STATE_PUT] =
+  [RSTMT_STATE_PUT] =
     "INSERT OR REPLACE INTO main.tsm_rollup_state(series_id, resolution,"
     " done_ts, dirty_from, dirty_to, pruned_ts) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
-  [TSM_RSTMT_STATE_DIRTY] =
+  [RSTMT_STATE_DIRTY] =
     "UPDATE main.tsm_rollup_state SET dirty_from=min(coalesce(dirty_from,?2),?2),"
     " dirty_to=max(coalesce(dirty_to,min(?3,done_ts-1)),min(?3,done_ts-1))"
     " WHERE series_id=?1 AND done_ts>?2",
-  [TSM_RSTMT_STATE_MAX_DONE] =
+  [RSTMT_STATE_MAX_DONE] =
     "SELECT max(done_ts) FROM main.tsm_rollup_state"
     " WHERE series_id=?1 AND resolution>0",
-  [TSM_RSTMT_STATE_DELETE] =
+  [RSTMT_STATE_DELETE] =
     "DELETE FROM main.tsm_rollup_state WHERE series_id=?1 AND resolution=?2",
-  [TSM_RSTMT_STATE_DELETE_SERIES] =
+  [RSTMT_STATE_DELETE_SERIES] =
     "DELETE FROM main.tsm_rollup_state WHERE series_id=?1",
-  [TSM_RSTMT_ROLLUP_INSERT] =
+  [RSTMT_ROLLUP_INSERT] =
     "INSERT OR REPLACE INTO main.tsm_rollup(series_id, resolution, ts, count,"
     " sum, min, max, first, last, first_ts, last_ts, increase, sketch)"
     " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-  [TSM_RSTMT_ROLLUP_RANGE] =
+  [RSTMT_ROLLUP_RANGE] =
     "SELECT ts, count, sum, min, max, first, last, first_ts, last_ts,"
     " increase, sketch FROM main.tsm_rollup"
     " WHERE series_id=?1 AND resolution=?2 AND ts>=?3 AND ts<?4 ORDER BY ts",
-  [TSM_RSTMT_ROLLUP_DELETE_RANGE] =
+  [RSTMT_ROLLUP_DELETE_RANGE] =
     "DELETE FROM main.tsm_rollup"
     " WHERE series_id=?1 AND resolution=?2 AND ts>=?3 AND ts<?4",
-  [TSM_RSTMT_ROLLUP_DELETE_SERIES] =
+  [RSTMT_ROLLUP_DELETE_SERIES] =
     "DELETE FROM main.tsm_rollup WHERE series_id=?1",
-  [TSM_RSTMT_ROLLUP_OLDEST] =
+  [RSTMT_ROLLUP_OLDEST] =
     "SELECT min(ts) FROM main.tsm_rollup WHERE series_id=?1 AND resolution=?2",
-  [TSM_RSTMT_ROLLUP_ANY] =
+  [RSTMT_ROLLUP_ANY] =
     "SELECT 1 FROM main.tsm_rollup WHERE series_id=?1 LIMIT 1",
 };
 
 /* Return the cached statement eStmt, reset and with no bindings. */
-int tsmRStmt(TsmCtx *p, int eStmt, sqlite3_stmt **ppStmt){
+static int rollupStmt(TsmCtx *p, int eStmt, sqlite3_stmt **ppStmt){
   return tsmStmtCached(p, &p->aRollupStmt[eStmt], azRStmt[eStmt], ppStmt);
 }
 
@@ -191,7 +215,7 @@ static struct TsmDoneEntry *doneCacheFind(TsmCtx *p, int64_t iSeries,
 ** tsmStoreClose). */
 void tsmRollupClose(TsmCtx *p){
   int i;
-  for(i=0; i<TSM_RSTMT_COUNT; i++){
+  for(i=0; i<RSTMT_COUNT; i++){
     sqlite3_stmt *pStmt = p->aRollupStmt[i];
     p->aRollupStmt[i] = 0;
     sqlite3_finalize(pStmt);
@@ -211,10 +235,14 @@ void tsmRollupClose(TsmCtx *p){
 static int rollupFlagsLoad(TsmCtx *p, int *peFlags){
   sqlite3_stmt *pStmt;
   int rc = SQLITE_OK;
+  if( (p->eRollup & TSM_ROLLUP_KNOWN)==0 && !tsmStoreHas(p, TSM_HAVE_TIERS) ){
+    p->eRollup = TSM_ROLLUP_KNOWN;      /* no tables of policies or tiers */
+    doneCacheClear(p);
+  }
   if( (p->eRollup & TSM_ROLLUP_KNOWN)==0 ){
     int bPolicies = 0;
     rc = tsmPoliciesExist(p, &bPolicies);          /* policy.c */
-    if( rc==SQLITE_OK ) rc = tsmRStmt(p, TSM_RSTMT_STATE_ANY, &pStmt);
+    if( rc==SQLITE_OK ) rc = rollupStmt(p, RSTMT_STATE_ANY, &pStmt);
     if( rc==SQLITE_OK ){
       int e = TSM_ROLLUP_KNOWN;
       if( bPolicies ) e |= TSM_ROLLUP_POLICIES;
@@ -251,7 +279,7 @@ int tsmRollupFlushed(TsmCtx *p, int64_t iSeries, int64_t tsMin,
   if( (eFlags & TSM_ROLLUP_STATE)==0 ) return SQLITE_OK;
   pE = doneCacheFind(p, iSeries, 1);
   if( pE && pE->iMax==INT64_MIN ){
-    rc = tsmRStmt(p, TSM_RSTMT_STATE_MAX_DONE, &pStmt);
+    rc = rollupStmt(p, RSTMT_STATE_MAX_DONE, &pStmt);
     if( rc ) return rc;
     sqlite3_bind_int64(pStmt, 1, iSeries);
     pE->iMax = INT64_MIN+1;
@@ -263,7 +291,7 @@ int tsmRollupFlushed(TsmCtx *p, int64_t iSeries, int64_t tsMin,
     if( rc ){ pE->iMax = INT64_MIN; return rc; }
   }
   if( pE && tsMin>=pE->iMax ) return SQLITE_OK;    /* in order: not late */
-  rc = tsmRStmt(p, TSM_RSTMT_STATE_DIRTY, &pStmt);
+  rc = rollupStmt(p, RSTMT_STATE_DIRTY, &pStmt);
   if( rc ) return rc;
   sqlite3_bind_int64(pStmt, 1, iSeries);
   sqlite3_bind_int64(pStmt, 2, tsMin);
@@ -274,12 +302,13 @@ int tsmRollupFlushed(TsmCtx *p, int64_t iSeries, int64_t tsMin,
 /* A series is deleted (store.c tsmSeriesDelete): drop its rollups. */
 int tsmRollupForget(TsmCtx *p, int64_t iSeries){
   static const int aStmt[] = {
-    TSM_RSTMT_ROLLUP_DELETE_SERIES, TSM_RSTMT_STATE_DELETE_SERIES
+    RSTMT_ROLLUP_DELETE_SERIES, RSTMT_STATE_DELETE_SERIES
   };
   int rc = SQLITE_OK, i;
+  if( !tsmStoreHas(p, TSM_HAVE_TIERS) ) return SQLITE_OK;
   for(i=0; rc==SQLITE_OK && i<2; i++){
     sqlite3_stmt *pStmt;
-    rc = tsmRStmt(p, aStmt[i], &pStmt);
+    rc = rollupStmt(p, aStmt[i], &pStmt);
     if( rc==SQLITE_OK ){
       sqlite3_bind_int64(pStmt, 1, iSeries);
       rc = tsmStmtRun(pStmt);
@@ -297,6 +326,7 @@ int tsmRollupForget(TsmCtx *p, int64_t iSeries){
 int tsmRollupCheck(TsmCtx *p, void (*xLine)(void*, const char*), void *pArg){
   sqlite3_stmt *pStmt = 0;
   int rc, rc2;
+  if( !tsmStoreHas(p, TSM_HAVE_TIERS) ) return SQLITE_OK;
   rc = sqlite3_prepare_v2(p->db,
       "SELECT r.series_id, r.resolution, r.ts, r.count, r.sketch,"
       " i.series_id IS NOT NULL, r.resolution>0 AND r.ts % r.resolution=0,"
@@ -390,7 +420,7 @@ static double colReal(sqlite3_stmt *pStmt, int i){
   return sqlite3_column_double(pStmt, i);
 }
 
-/* Merge one finer bucket, the current row of TSM_RSTMT_ROLLUP_RANGE. */
+/* Merge one finer bucket, the current row of RSTMT_ROLLUP_RANGE. */
 static int accBucket(TsmAgg *pA, sqlite3_stmt *pStmt){
   TsmAggPart part;
   part.n = sqlite3_column_int64(pStmt, 1);
@@ -528,7 +558,7 @@ int tsmRunOpen(TsmCtx *p, int bSkipCorrupt, TsmRun **ppRun, char **pzErr){
   }
 
   /* Every series, in id order. */
-  if( rc==SQLITE_OK ) rc = tsmRStmt(p, TSM_RSTMT_IDS, &pStmt);
+  if( rc==SQLITE_OK ) rc = rollupStmt(p, RSTMT_IDS, &pStmt);
   while( rc==SQLITE_OK && sqlite3_step(pStmt)==SQLITE_ROW ){
     TsmRunSeries *pS;
     if( pRun->nSeries>=nAlloc ){
@@ -621,7 +651,7 @@ int tsmRunTiers(TsmRun *pRun, TsmRunSeries *pS, TsmSeriesTiers **ppTiers){
 
   *ppTiers = pT;
   if( pT->nTier==0 && pRun->bNoState ) return SQLITE_OK;  /* nothing to load */
-  rc = tsmRStmt(pRun->p, TSM_RSTMT_STATE_GET, &pStmt);
+  rc = rollupStmt(pRun->p, RSTMT_STATE_GET, &pStmt);
   if( rc ) return rc;
   sqlite3_bind_int64(pStmt, 1, pS->iSeries);
   while( sqlite3_step(pStmt)==SQLITE_ROW ){
@@ -670,7 +700,7 @@ int tsmRunTiers(TsmRun *pRun, TsmRunSeries *pS, TsmSeriesTiers **ppTiers){
 int tsmRunDropTier(TsmRun *pRun, int64_t iSeries, int64_t iRes){
   sqlite3_stmt *pStmt;
   int rc = tsmRunDeleteBuckets(pRun, iSeries, iRes, INT64_MIN, INT64_MAX, 0);
-  if( rc==SQLITE_OK ) rc = tsmRStmt(pRun->p, TSM_RSTMT_STATE_DELETE, &pStmt);
+  if( rc==SQLITE_OK ) rc = rollupStmt(pRun->p, RSTMT_STATE_DELETE, &pStmt);
   if( rc==SQLITE_OK ){
     sqlite3_bind_int64(pStmt, 1, iSeries);
     sqlite3_bind_int64(pStmt, 2, iRes);
@@ -682,7 +712,7 @@ int tsmRunDropTier(TsmRun *pRun, int64_t iSeries, int64_t iRes){
 /* *pbAny: has series iSeries a bucket in some tier? */
 int tsmRollupAny(TsmCtx *p, int64_t iSeries, int *pbAny){
   sqlite3_stmt *pStmt;
-  int rc = tsmRStmt(p, TSM_RSTMT_ROLLUP_ANY, &pStmt);
+  int rc = rollupStmt(p, RSTMT_ROLLUP_ANY, &pStmt);
   *pbAny = 0;
   if( rc ) return rc;
   sqlite3_bind_int64(pStmt, 1, iSeries);
@@ -690,11 +720,53 @@ int tsmRollupAny(TsmCtx *p, int64_t iSeries, int *pbAny){
   return sqlite3_reset(pStmt);
 }
 
+/*
+** What the tiers hold, for retention.c (tsm_retention's status columns and
+** the max_bytes cuts): a bucket counts TSM_BUCKET_BYTES plus its sketch.
+** tsmRollupUsage: xTier once per series and tier, with its buckets, their
+** bytes and the oldest bucket.  tsmRollupBuckets: xBucket once per bucket
+** of tier iRes, with its series, ts+1 and bytes.  A callback that fails
+** stops the scan with its error.
+*/
+int tsmRollupUsage(TsmCtx *p, int (*xTier)(void*, int64_t iSeries,
+                   int64_t iRes, int64_t nBucket, int64_t nByte,
+                   int64_t tsOldest), void *pArg){
+  sqlite3_stmt *pStmt = 0;
+  int rc = sqlite3_prepare_v2(p->db,
+      "SELECT series_id, resolution, count(*), total(length(sketch)), min(ts)"
+      " FROM main.tsm_rollup GROUP BY series_id, resolution", -1, &pStmt, 0);
+  while( rc==SQLITE_OK && sqlite3_step(pStmt)==SQLITE_ROW ){
+    int64_t nBucket = sqlite3_column_int64(pStmt, 2);
+    rc = xTier(pArg, sqlite3_column_int64(pStmt, 0),
+               sqlite3_column_int64(pStmt, 1), nBucket,
+               TSM_BUCKET_BYTES*nBucket + sqlite3_column_int64(pStmt, 3),
+               sqlite3_column_int64(pStmt, 4));
+  }
+  return tsmFinalize(&pStmt, rc);
+}
+int tsmRollupBuckets(TsmCtx *p, int64_t iRes, int (*xBucket)(void*,
+                     int64_t iSeries, int64_t tsEnd, int64_t nByte),
+                     void *pArg){
+  sqlite3_stmt *pStmt = 0;
+  int rc = sqlite3_prepare_v2(p->db, "SELECT series_id, ts+1, length(sketch)"
+      " FROM main.tsm_rollup WHERE resolution=?1", -1, &pStmt, 0);
+  if( rc==SQLITE_OK ) sqlite3_bind_int64(pStmt, 1, iRes);
+  while( rc==SQLITE_OK && sqlite3_step(pStmt)==SQLITE_ROW ){
+    int64_t nByte = 0;         /* (no sketch: not counted, as ever) */
+    if( sqlite3_column_type(pStmt, 2)!=SQLITE_NULL ){
+      nByte = TSM_BUCKET_BYTES + sqlite3_column_int64(pStmt, 2);
+    }
+    rc = xBucket(pArg, sqlite3_column_int64(pStmt, 0),
+                 sqlite3_column_int64(pStmt, 1), nByte);
+  }
+  return tsmFinalize(&pStmt, rc);
+}
+
 /* Write the state row of tier pTier (or of raw samples when pTier is 0). */
 int tsmRunStatePut(TsmRun *pRun, int64_t iSeries, const TsmTier *pTier,
                    int64_t iRawPruned){
   sqlite3_stmt *pStmt;
-  int rc = tsmRStmt(pRun->p, TSM_RSTMT_STATE_PUT, &pStmt);
+  int rc = rollupStmt(pRun->p, RSTMT_STATE_PUT, &pStmt);
   if( rc ) return rc;
   sqlite3_bind_int64(pStmt, 1, iSeries);
   if( pTier ){
@@ -720,7 +792,7 @@ int tsmRunStatePut(TsmRun *pRun, int64_t iSeries, const TsmTier *pTier,
 /* Oldest raw sample of a series, or INT64_MAX. */
 int tsmRunRawOldest(TsmRun *pRun, TsmRunSeries *pS, int64_t *pTs){
   int64_t tFirst, tLast;
-  int rc = tsmChunkOldest(pRun->p, pS->iSeries, &tFirst, &tLast);
+  int rc = tsmChunkNth(pRun->p, pS->iSeries, 0, &tFirst, &tLast);
   *pTs = tFirst<pS->tsHeadFirst ? tFirst : pS->tsHeadFirst;
   return rc;
 }
@@ -729,7 +801,7 @@ int tsmRunRawOldest(TsmRun *pRun, TsmRunSeries *pS, int64_t *pTs){
 int tsmRunTierOldest(TsmRun *pRun, int64_t iSeries, int64_t iRes,
                      int64_t *pTs){
   sqlite3_stmt *pStmt;
-  int rc = tsmRStmt(pRun->p, TSM_RSTMT_ROLLUP_OLDEST, &pStmt);
+  int rc = rollupStmt(pRun->p, RSTMT_ROLLUP_OLDEST, &pStmt);
   *pTs = INT64_MAX;
   if( rc ) return rc;
   sqlite3_bind_int64(pStmt, 1, iSeries);
@@ -745,7 +817,7 @@ int tsmRunTierOldest(TsmRun *pRun, int64_t iSeries, int64_t iRes,
 int tsmRunDeleteBuckets(TsmRun *pRun, int64_t iSeries, int64_t iRes,
                         int64_t a, int64_t b, int64_t *pn){
   sqlite3_stmt *pStmt;
-  int rc = tsmRStmt(pRun->p, TSM_RSTMT_ROLLUP_DELETE_RANGE, &pStmt);
+  int rc = rollupStmt(pRun->p, RSTMT_ROLLUP_DELETE_RANGE, &pStmt);
   if( rc ) return rc;
   sqlite3_bind_int64(pStmt, 1, iSeries);
   sqlite3_bind_int64(pStmt, 2, iRes);
@@ -780,7 +852,7 @@ static int runEmit(TsmRun *pRun, int64_t iSeries, int64_t iRes,
   }
   nByte = tsmSketchSerialize(&pA->sk, pRun->aSk, TSM_SKETCH_MAX_BYTES);
   if( nByte<0 ) return SQLITE_ERROR;
-  rc = tsmRStmt(pRun->p, TSM_RSTMT_ROLLUP_INSERT, &pStmt);
+  rc = rollupStmt(pRun->p, RSTMT_ROLLUP_INSERT, &pStmt);
   if( rc ) return rc;
   sqlite3_bind_int64(pStmt, 1, iSeries);
   sqlite3_bind_int64(pStmt, 2, iRes);
@@ -849,7 +921,7 @@ static int runFoldTier(TsmRun *pRun, TsmRunSeries *pS, int64_t r,
 
   /* The range statement stays open while buckets are written (to another
   ** resolution): a separate statement keeps the cached one free. */
-  rc = sqlite3_prepare_v2(pRun->p->db, azRStmt[TSM_RSTMT_ROLLUP_RANGE], -1,
+  rc = sqlite3_prepare_v2(pRun->p->db, azRStmt[RSTMT_ROLLUP_RANGE], -1,
                           &pStmt, 0);
   if( rc ) return rc;
   sqlite3_bind_int64(pStmt, 1, pS->iSeries);

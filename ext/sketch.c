@@ -52,6 +52,7 @@
 ** including trailing bytes, so the form is canonical.
 */
 #include "sketch.h"
+#include "alloc.h"
 
 #include <float.h>
 #include <math.h>
@@ -194,7 +195,7 @@ static int storePlan(const TsmSketchStore *p, int iLo, int iHi,
     int nNew = p->nAlloc>0 ? p->nAlloc*2 : 16;
     while( nNew<nNeed ) nNew *= 2;
     if( nNew>TSM_SKETCH_MAX_BUCKETS ) nNew = TSM_SKETCH_MAX_BUCKETS;
-    pPlan->aNew = (uint64_t*)calloc((size_t)nNew, sizeof(uint64_t));
+    pPlan->aNew = (uint64_t*)tsmMallocZero((size_t)nNew*sizeof(uint64_t));
     if( pPlan->aNew==0 ) return TSM_SKETCH_NOMEM;
     pPlan->nAlloc = nNew;
   }
@@ -227,7 +228,7 @@ static void storeApply(TsmSketchStore *p, const StorePlan *pPlan){
              &p->aCount[iKeepLo - p->iBase],
              (size_t)(iKeepHi - iKeepLo + 1)*sizeof(uint64_t));
     }
-    free(p->aCount);
+    tsmFree(p->aCount);
     p->aCount = pPlan->aNew;
   }else if( pPlan->iBase!=p->iBase && iKeepLo<=iKeepHi ){
     int iFrom = iKeepLo - pPlan->iBase;
@@ -307,8 +308,8 @@ static int sketchReserve(TsmSketch *p, const SketchDelta *pDelta){
     }
   }
   if( rc!=TSM_SKETCH_OK ){
-    free(aPlan[0].aNew);
-    free(aPlan[1].aNew);
+    tsmFree(aPlan[0].aNew);
+    tsmFree(aPlan[1].aNew);
     return rc;
   }
   for(k=0; k<2; k++){
@@ -332,8 +333,8 @@ void tsmSketchClear(TsmSketch *p){
 }
 
 void tsmSketchFree(TsmSketch *p){
-  free(p->pos.aCount);
-  free(p->neg.aCount);
+  tsmFree(p->pos.aCount);
+  tsmFree(p->neg.aCount);
   tsmSketchInit(p);
 }
 

@@ -50,8 +50,8 @@
 ** serialized form is canonical (one byte string per sketch): deserializing
 ** into an empty sketch and serializing again returns the input bytes.
 **
-** Memory comes from malloc(); a sketch of n buckets per store holds about
-** 8*n bytes per store.  A TsmSketch filled with zero bytes is a valid empty
+** Memory comes from tsmMalloc() (alloc.h); a sketch of n buckets per store
+** holds about 8*n bytes per store.  A TsmSketch filled with zero bytes is a valid empty
 ** sketch (so it may live in memory from sqlite3_aggregate_context()).
 */
 #ifndef TSM_SKETCH_H
@@ -75,7 +75,7 @@
 #define TSM_SKETCH_TOOSMALL (-2)   /* output buffer too small */
 #define TSM_SKETCH_RANGE    (-3)   /* negative count, or the total count
                                    ** would exceed TSM_SKETCH_MAX_COUNT */
-#define TSM_SKETCH_NOMEM    (-4)   /* malloc() failed */
+#define TSM_SKETCH_NOMEM    (-4)   /* tsmMalloc() failed */
 
 /* One store: the buckets of the values of one sign.  Private to sketch.c. */
 typedef struct TsmSketchStore TsmSketchStore;

@@ -194,6 +194,11 @@ static void ctxDestroy(void *pArg){
   tsmStoreFree((TsmCtx*)pArg);
 }
 
+/* The pure modules allocate through SQLite's allocator (alloc.h). */
+static void *sqlMalloc(size_t n){ return sqlite3_malloc64(n); }
+static void *sqlRealloc(void *p, size_t n){ return sqlite3_realloc64(p, n); }
+static void sqlFree(void *p){ sqlite3_free(p); }
+
 /* The one symbol the loadable extension exports (it is built with
 ** -fvisibility=hidden; test/install.sh checks with nm). */
 #if defined(_WIN32)
@@ -203,6 +208,7 @@ __attribute__((visibility("default")))
 #endif
 int sqlite3_tsm_init(sqlite3 *db, char **pzErrMsg,
                      const sqlite3_api_routines *pApi){
+  static const TsmAllocator sAlloc = { sqlMalloc, sqlRealloc, sqlFree };
   /* Every module.  The first one owns p: its destructor runs when the
   ** connection closes, after every table has disconnected. */
   static const struct {
@@ -254,6 +260,7 @@ int sqlite3_tsm_init(sqlite3 *db, char **pzErrMsg,
   TsmCtx *p;
   int rc = SQLITE_OK, i, n;
   SQLITE_EXTENSION_INIT2(pApi);
+  tsmAllocatorSet(&sAlloc);
 
   if( sqlite3_libversion_number()<3038000 ){
     *pzErrMsg = sqlite3_mprintf("tsm: needs SQLite 3.38 or newer, "

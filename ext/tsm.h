@@ -27,7 +27,7 @@
 **                   resolutions; tsmWallClock
 **   rollup.c        rollup tiers: tsm_downsample, the flush hook that marks
 **                   late samples, tsm_quantile, tsm_rank, tsm_sketch_merge;
-**                   the statements of rollups (TSM_RSTMT_*), TsmRun
+**                   the statements of rollups (azRStmt, private), TsmRun
 **   retention.c     tsm_prune, automatic maintenance at commit, tsm_auto
 **   vtab_rollups.c  tsm_rollups (read)
 **   vtab_retention.c  tsm_retention (policies: read, INSERT, UPDATE, DELETE)
@@ -156,8 +156,7 @@ enum {
   TSM_STMT_CHUNK_INSERT,
   TSM_STMT_CHUNK_DELETE,
   TSM_STMT_CHUNK_DELETE_SERIES,
-  TSM_STMT_CHUNK_OLDEST,     /* ts_first, ts_last of the oldest chunk */
-  TSM_STMT_CHUNK_NTH,
+  TSM_STMT_CHUNK_NTH,        /* ts_first, ts_last of the n-th oldest */
   TSM_STMT_CHUNK_DROP_SIZE,  /* rows and samples TSM_STMT_CHUNK_DROP takes */
   TSM_STMT_CHUNK_DROP,
   TSM_STMT_CHUNK_STRADDLE,
@@ -171,24 +170,7 @@ enum {
   TSM_STMT_COUNT
 };
 
-/* Statements of rollups: the SQL text is in rollup.c. */
-enum {
-  TSM_RSTMT_STATE_ANY,       /* rollup state exists? */
-  TSM_RSTMT_IDS,             /* every series: id, metric */
-  TSM_RSTMT_STATE_GET,
-  TSM_RSTMT_STATE_PUT,
-  TSM_RSTMT_STATE_DIRTY,     /* the flush hook: late samples */
-  TSM_RSTMT_STATE_MAX_DONE,  /* the flush hook: highest watermark */
-  TSM_RSTMT_STATE_DELETE,
-  TSM_RSTMT_STATE_DELETE_SERIES,
-  TSM_RSTMT_ROLLUP_INSERT,
-  TSM_RSTMT_ROLLUP_RANGE,
-  TSM_RSTMT_ROLLUP_DELETE_RANGE,
-  TSM_RSTMT_ROLLUP_DELETE_SERIES,
-  TSM_RSTMT_ROLLUP_OLDEST,
-  TSM_RSTMT_ROLLUP_ANY,
-  TSM_RSTMT_COUNT
-};
+#define TSM_RSTMT_COUNT 14         /* cached statements of rollup.c */
 #define TSM_PSTMT_COUNT 2          /* cached statements of policy.c */
 #define TSM_ROLLUP_KNOWN    0x01   /* eRollup is valid */
 #define TSM_ROLLUP_POLICIES 0x02   /* tsm_policies has rows */
@@ -202,7 +184,11 @@ struct TsmCtx {
   sqlite3_stmt *aStmt[TSM_STMT_COUNT];
   sqlite3_stmt *pRecord;     /* INSERT INTO tsm_samples, for tsm_record() */
   int bReady;                /* store checked (and migrated) */
-  int bNewInTxn;             /* ... created in the open transaction */
+  int mHave;                 /* TSM_HAVE_xxx: table groups present (with
+                             ** bReady) */
+  int bGroupMade;            /* this connection created a group in the
+                             ** write transaction still open: look again
+                             ** at every use until it has ended */
   int bFlushing;             /* inside tsmStoreFlush() */
   int bGuard;                /* tsm_series is connected (see tsmStmt) */
   unsigned int iDataVersion; /* SQLITE_FCNTL_DATA_VERSION cache is valid for */
@@ -287,7 +273,16 @@ void *tsmCursorOpen(sqlite3_vtab *pVtab, size_t nByte,
                     sqlite3_vtab_cursor **ppCur);
 
 /* store.c */
-int tsmStoreReady(TsmCtx *p, int bCreate, int *pbExists, char **pzErr);
+/* Groups of tables, each created when first needed (format 7; see
+** docs/FORMAT.md, "Tables created when needed").  The mCreate argument of
+** tsmStoreReady() is a mask of them: 1 (TSM_HAVE_SAMPLES) for every
+** caller that records samples. */
+#define TSM_HAVE_SAMPLES 0x01  /* tsm_ids, tsm_heads, tsm_chunks, tsm_counts */
+#define TSM_HAVE_TIERS   0x02  /* tsm_policies, tsm_rollup, tsm_rollup_state */
+#define TSM_HAVE_RULES   0x04  /* tsm_metric_rules */
+#define TSM_HAVE_STORE   0x08  /* tsm_meta alone: the store (tsm_init) */
+int tsmStoreReady(TsmCtx *p, int mCreate, int *pbExists, char **pzErr);
+int tsmStoreHas(TsmCtx *p, int mGroup);
 int tsmStmt(TsmCtx *p, int eStmt, sqlite3_stmt **ppStmt);
 int tsmStmtCached(TsmCtx *p, sqlite3_stmt **ppSlot, const char *zSql,
                   sqlite3_stmt **ppStmt);
@@ -357,11 +352,10 @@ void tsmChunksClose(TsmChunks *pC);
 ** nByte filled): xChunk returns an SQLite code, not SQLITE_OK stops. */
 int tsmChunksScan(TsmCtx *p, int (*xChunk)(void*, const TsmChunk*),
                   void *pArg);
-/* ts_first and ts_last of the oldest chunk of iSeries (of the n-th oldest,
-** from 0): INT64_MAX when there is none. */
-int tsmChunkOldest(TsmCtx *p, int64_t iSeries, int64_t *pFirst,
-                   int64_t *pLast);
-int tsmChunkNth(TsmCtx *p, int64_t iSeries, int n, int64_t *pFirst);
+/* ts_first and ts_last of the n-th oldest chunk of iSeries (0: the
+** oldest): INT64_MAX when there is none. */
+int tsmChunkNth(TsmCtx *p, int64_t iSeries, int n, int64_t *pFirst,
+                int64_t *pLast);
 /* Remove the samples before tCut from the sealed chunks of iSeries: whole
 ** chunks are deleted, and the chunk that straddles tCut is cut when its
 ** ts_first is before tTrim.  *pnWork (may be NULL) gets the rows deleted,
@@ -516,13 +510,19 @@ int tsmRetentionCommit(TsmCtx *p, char **pzErr);
 
 /* rollup.c */
 int tsmRollupFlags(TsmCtx *p, int *peFlags);
-int tsmRStmt(TsmCtx *p, int eStmt, sqlite3_stmt **ppStmt);
 void tsmRollupClose(TsmCtx *p);
 int tsmRollupFlushed(TsmCtx *p, int64_t iSeries, int64_t tsMin,
                      int64_t tsMax);
 int tsmRollupForget(TsmCtx *p, int64_t iSeries);
 int tsmRollupCheck(TsmCtx *p, void (*xLine)(void*, const char*), void *pArg);
 int tsmRollupAny(TsmCtx *p, int64_t iSeries, int *pbAny);
+#define TSM_BUCKET_BYTES 64        /* a bucket's row, sketch aside */
+int tsmRollupUsage(TsmCtx *p, int (*xTier)(void*, int64_t iSeries,
+                   int64_t iRes, int64_t nBucket, int64_t nByte,
+                   int64_t tsOldest), void *pArg);
+int tsmRollupBuckets(TsmCtx *p, int64_t iRes, int (*xBucket)(void*,
+                     int64_t iSeries, int64_t tsEnd, int64_t nByte),
+                     void *pArg);
 
 /* One series during a downsample or prune run (rollup.c). */
 typedef struct TsmRun TsmRun;

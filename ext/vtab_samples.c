@@ -155,7 +155,7 @@ static void cursorReset(SamplesCursor *pCur){
   sqlite3_free(pCur->zMetric);
   sqlite3_free(pCur->zLabels);
   pCur->zMetric = pCur->zLabels = 0;
-  free(pCur->zWant);
+  tsmFree(pCur->zWant);
   pCur->zWant = 0;
   pCur->pCols = 0;
   pCur->bEof = 1;
@@ -523,8 +523,8 @@ int tsmRecord(TsmCtx *p, sqlite3_value *pMetric, sqlite3_value *pLabels,
         *pzErr = tsmErrMsg("%s", zMsg);
         return SQLITE_ERROR;
       }
-      free(zM);
-      free(zL);
+      tsmFree(zM);
+      tsmFree(zL);
       return SQLITE_OK;
     }
     rc = tsmSeriesResolve(p, zMetric, zLabels, &iSeries, &eDup, pzErr);

@@ -17,6 +17,7 @@
 ** come in that order.
 */
 #include "tsm.h"
+#include "alloc.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -157,7 +158,7 @@ static int seriesFilter(sqlite3_vtab_cursor *pCursor, int idxNum,
       sqlite3_bind_text(pCur->pList, iArg+1, zLabels, -1, SQLITE_TRANSIENT);
     }
   }
-  free(zLabels);
+  tsmFree(zLabels);
   if( rc ) return tsmVtabError(pCursor->pVtab, rc, 0);
   pCur->bEof = 0;
   return seriesNext(pCursor);

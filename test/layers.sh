@@ -33,6 +33,7 @@ fi
 # parse.c; within maintenance, retention.c > rollup.c > policy.c).
 rank() {
   case "$1" in
+    alloc) echo 9 ;;
     codec|parse|sketch) echo 10 ;;
     format|agg) echo 11 ;;
     buffer) echo 20 ;;
@@ -89,5 +90,18 @@ for f in ext/*.c; do
   done < "$TMP/uses"
   if [ $bad = 0 ]; then npass=$((npass+1)); else nfail=$((nfail+1)); fi
 done
+
+# Every allocation reaches SQLite's allocator (issue #10: the fault harness
+# fails them there): only alloc.c calls libc's allocator; the pure modules
+# use alloc.h, the glue sqlite3_malloc or alloc.h.
+libc=$(awk '$1=="U" && $2!="alloc" && $3 ~ /^(malloc|calloc|realloc|free|strdup|strndup|reallocarray|posix_memalign|aligned_alloc)$/ {print $2 ".c: " $3}' \
+  "$TMP/syms" | sort -u)
+if [ -n "$libc" ]; then
+  echo "! layers.sh: libc's allocator used outside alloc.c (use alloc.h):"
+  echo "$libc" | sed 's/^/!   /'
+  nfail=$((nfail+1))
+else
+  npass=$((npass+1))
+fi
 echo "$npass passed, $nfail failed"
 [ $nfail = 0 ]

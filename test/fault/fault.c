@@ -315,6 +315,19 @@ static const Step aStep[] = {
   { "INSERT INTO tsm_samples(metric, labels, ts, value) VALUES"
     "  ('fd', '{\"x\":\"1\"}', " T0 "+1, 1), ('fd', '{\"x\":\"2\"}', "
     T0 "+1, 2), ('fd', NULL, " T0 "+3, 0.1)", 0 },
+  /* the pure modules' allocations (alloc.h): PCRE2, the exchange
+  ** formats, sketches */
+  { "SELECT series_id, ts, count, sum FROM tsm_query("
+    "  '{__name__=~\"f[ab]\", h!~\"(?i)C|x+\"}', " T0 ", " T0 "+3600000, '10m')",
+    1 },
+  { "SELECT data FROM tsm_export('{__name__=~\"f.*\"}', " T0 ", "
+    T0 "+600000, 'openmetrics')", 1 },
+  { "SELECT length(data) FROM tsm_export('fb', " T0 ", " T0 "+20000000, "
+    "  'remote_write')", 1 },
+  { "SELECT tsm_import('{\"metric\":{\"__name__\":\"fi\",\"k\":\"v\"},"
+    "\"values\":[1.5,2],\"timestamps\":[" T0 "," T0 "1]}', 'jsonl')", 1 },
+  { "SELECT series_id, tsm_quantile(tsm_sketch_merge(sketch), 0.9) "
+    "  FROM tsm_rollups GROUP BY 1 ORDER BY 1", 1 },
 };
 #define N_STEP ((int)(sizeof(aStep)/sizeof(aStep[0])))
 
@@ -503,6 +516,12 @@ static void runWorkload(sqlite3 *db, Run *pRun, int (*xArm)(int),
     if( xArm ) xArm(1);
     rc = runScript(db, aStep[i].zSql, &pRun->aOut[i]);
     faultsOff();
+    if( rc!=SQLITE_OK && gM.nFail==0 && gIo.nFail==0
+     && pRun->zProblem[0]==0 ){
+      snprintf(pRun->zProblem, sizeof(pRun->zProblem),
+               "step %d failed without a fault (rc=%d %s)",
+               i, rc, sqlite3_errmsg(db));
+    }
     pRun->aOk[i] = rc==SQLITE_OK;
     if( !sqlite3_get_autocommit(db) ){
       if( !bBegins && pRun->zProblem[0]==0 ){
@@ -721,11 +740,13 @@ static long countCalls(const Kind *pK, const char *zJournal){
   snprintf(zFile, sizeof(zFile), "%s/fault.db", zDir);
   db = openFresh(zFile, zJournal);
   memset(&gIo, 0, sizeof(gIo));
-  gM.nCall = 0;
+  gM.nCall = 0; gM.nFail = 0;
   gM.iFail = gIo.iFail = -1;
   gM.bPersist = gIo.bPersist = 0;
   gpKind = pK;
+  giPoint = 0;
   runWorkload(db, &run, armPoint, 0);
+  if( run.zProblem[0] ) pointFail(zJournal, "%s", run.zProblem);
   sqlite3_close(db);
   runFree(&run);
   return pK->bIo ? gIo.nCall[pK->eOp] : gM.nCall;

@@ -3,7 +3,8 @@
 ** fuzz_agg.c -- libFuzzer target for the bucket accumulator (ext/agg.c).
 **
 **   clang -g -O1 -fsanitize=fuzzer,address,undefined -Iext \
-**         -o build/fuzz_agg test/fuzz/fuzz_agg.c ext/agg.c ext/sketch.c -lm
+**         -o build/fuzz_agg test/fuzz/fuzz_agg.c ext/agg.c ext/sketch.c \
+**         ext/alloc.c -lm
 **   build/fuzz_agg -max_total_time=60
 **
 ** The input is read as a header (where the timestamps start, a bucket
