@@ -224,6 +224,9 @@ struct TsmCtx {
   sqlite3_stmt *pRecord;     /* INSERT INTO tsm_samples, for tsm_record() */
   int bReady;                /* store checked (and migrated) */
   int bNewInTxn;             /* ... created in the open transaction */
+  int bSamplesTxn;           /* tsm_samples is in a transaction: between
+                             ** its xBegin and xCommit/xRollback (only
+                             ** asserts read it) */
   int bFlushing;             /* inside tsmStoreFlush() */
   int bGuard;                /* tsm_series is connected (see tsmStmt) */
   unsigned int iDataVersion; /* SQLITE_FCNTL_DATA_VERSION cache is valid for */
@@ -422,6 +425,9 @@ int tsmHeadDecode(TsmCtx *p, const TsmHeadRow *pRow, TsmCols *pOut,
 
 /* buffer.c */
 double tsmDupCombine(int eDup, double a, double b);
+#ifndef NDEBUG
+int tsmBufferOk(const TsmBuffer*);     /* its invariants (debug builds) */
+#endif
 int tsmBufferAdd(TsmBuffer *p, int64_t iSeries, int64_t ts, double v,
                  int eDup);
 void tsmBufferClear(TsmBuffer *p);
