@@ -4,7 +4,7 @@
 ** that tsm's functions and tables take: times, durations, resolutions.
 **
 ** Below rollup.c and retention.c, above store.c: it calls only store.c
-** (cached statements) and the pure parse.c.  Every statement on
+** (cached statements), the pure parse.c and tsm.c's error helpers.  Every statement on
 ** tsm_policies is in this file (azPStmt); vtab_retention.c is the SQL
 ** surface of the table, rollup.c and retention.c read the policies through
 ** tsmPoliciesLoad() and tsmPolicyFor().
@@ -96,7 +96,6 @@ int64_t tsmWallClock(void){
   }
   return iJd - 210866760000000LL;   /* Julian day ms -> Unix ms */
 }
-
 
 /* A duration value (TEXT like '1m', or INTEGER ms > 0; a whole REAL too):
 ** SQLITE_OK, or SQLITE_ERROR with no message. */
@@ -321,11 +320,12 @@ void tsmPoliciesFree(TsmPolicies *pSet){
   memset(pSet, 0, sizeof(*pSet));
 }
 
-/* Load every policy of the store (which must exist). */
+/* Load every policy of the store (none without the table of policies). */
 int tsmPoliciesLoad(TsmCtx *p, TsmPolicies *pSet){
   sqlite3_stmt *pStmt;
   int rc, nAlloc = 0;
   memset(pSet, 0, sizeof(*pSet));
+  if( !tsmStoreHas(p, TSM_HAVE_TIERS) ) return SQLITE_OK;   /* no table */
   rc = policyStmt(p, POLICY_LOAD, &pStmt);
   while( rc==SQLITE_OK && sqlite3_step(pStmt)==SQLITE_ROW ){
     TsmPolicy *pP;
@@ -456,6 +456,7 @@ int tsmPolicyPut(TsmCtx *p, int bInsert, const char *zMetric, int64_t iRes,
 int tsmPolicyCheck(TsmCtx *p, void (*xLine)(void*, const char*), void *pArg){
   sqlite3_stmt *pStmt = 0;
   int rc, rc2;
+  if( !tsmStoreHas(p, TSM_HAVE_TIERS) ) return SQLITE_OK;
   rc = sqlite3_prepare_v2(p->db,
       "SELECT rowid, metric,"
       " typeof(metric)='text' AND typeof(resolution)='integer'"

@@ -17,7 +17,9 @@
 ** policy.c, which reads the store through store.c.  Nothing below calls
 ** back into this file.  Chunks and heads are cut through store.c
 ** (tsmChunksDrop, tsmChunksDropAll, tsmHeadGet/Put), which keeps
-** tsm_counts; usage and max_bytes read them through tsmChunksScan.
+** tsm_counts; usage and max_bytes read them through tsmChunksScan, and
+** the tiers through rollup.c (tsmRollupUsage, tsmRollupBuckets).  This
+** file runs no SQL statement of its own.
 **
 ** Now.  Retention counts back from the store's now: the newest sample of
 ** the store, but never later than the wall clock (as Prometheus does), so
@@ -90,13 +92,13 @@
 #define TSM_AUTO_SLACK_MIN       3600000   /* 1 hour */
 #define TSM_PRUNE_SERIES_CHUNKS  64
 #define TSM_PRUNE_SERIES_BUCKETS 4096
-#define TSM_BUCKET_BYTES         64     /* a bucket's row, sketch aside */
 
 /**************************************************************************
 ** Usage per policy: the status columns of tsm_retention
 */
 typedef struct UsageScan {
   TsmRun *pRun;
+  const TsmPolicies *pSet;
   const int *aRaw;           /* raw policy of each series of the run */
   TsmUsage *aU;
 } UsageScan;
@@ -114,10 +116,28 @@ static int usageChunk(void *pArg, const TsmChunk *pChunk){
   return SQLITE_OK;
 }
 
+/* Count a tier of a series (rollup.c tsmRollupUsage) in the usage of the
+** policy it follows at that resolution. */
+static int usageTier(void *pArg, int64_t iSeries, int64_t iRes,
+                     int64_t nBucket, int64_t nByte, int64_t tsOldest){
+  UsageScan *pS = (UsageScan*)pArg;
+  int j = tsmRunFind(pS->pRun, iSeries);
+  int iPol;
+  TsmUsage *pU;
+  if( j<0 ) return SQLITE_OK;
+  iPol = tsmPolicyFor(pS->pSet, tsmRunSeriesAt(pS->pRun, j)->zMetric, iRes);
+  if( iPol<0 ) return SQLITE_OK;
+  pU = &pS->aU[iPol];
+  pU->nSamples += nBucket;
+  pU->nBytes += nByte;
+  if( tsOldest<pU->tsOldest ) pU->tsOldest = tsOldest;
+  return SQLITE_OK;
+}
+
 int tsmRetentionUsage(TsmCtx *p, const TsmPolicies *pSet, TsmUsage *aU,
                       char **pzErr){
   TsmRun *pRun = 0;
-  sqlite3_stmt *pStmt = 0;
+  UsageScan u;
   int *aRaw = 0;             /* raw policy of each series of the run */
   int rc, i, k;
 
@@ -125,6 +145,7 @@ int tsmRetentionUsage(TsmCtx *p, const TsmPolicies *pSet, TsmUsage *aU,
     memset(&aU[i], 0, sizeof(aU[i]));
     aU[i].tsOldest = INT64_MAX;
   }
+  if( !tsmStoreHas(p, TSM_HAVE_SAMPLES) ) return SQLITE_OK;   /* no series */
   rc = tsmRunOpen(p, 0, &pRun, pzErr);
   if( rc ) return rc;
   aRaw = sqlite3_malloc64(sizeof(int)*(tsmRunSeriesCount(pRun)+1));
@@ -149,38 +170,13 @@ int tsmRetentionUsage(TsmCtx *p, const TsmPolicies *pSet, TsmUsage *aU,
     }
   }
 
-  /* Chunks. */
-  if( rc==SQLITE_OK ){
-    UsageScan u;
-    u.pRun = pRun;
-    u.aRaw = aRaw;
-    u.aU = aU;
-    rc = tsmChunksScan(p, usageChunk, &u);            /* store.c */
-  }
-
-  /* Buckets. */
-  if( rc==SQLITE_OK ){
-    rc = sqlite3_prepare_v2(p->db,
-        "SELECT series_id, resolution, count(*), total(length(sketch)), min(ts)"
-        " FROM main.tsm_rollup GROUP BY series_id, resolution", -1, &pStmt, 0);
-  }
-  while( rc==SQLITE_OK && sqlite3_step(pStmt)==SQLITE_ROW ){
-    int j = tsmRunFind(pRun, sqlite3_column_int64(pStmt, 0));
-    int iPol;
-    TsmUsage *pU;
-    if( j<0 ) continue;
-    iPol = tsmPolicyFor(pSet, tsmRunSeriesAt(pRun, j)->zMetric,
-                        sqlite3_column_int64(pStmt, 1));
-    if( iPol<0 ) continue;
-    pU = &aU[iPol];
-    pU->nSamples += sqlite3_column_int64(pStmt, 2);
-    pU->nBytes += TSM_BUCKET_BYTES*sqlite3_column_int64(pStmt, 2)
-                + sqlite3_column_int64(pStmt, 3);
-    if( sqlite3_column_int64(pStmt, 4)<pU->tsOldest ){
-      pU->tsOldest = sqlite3_column_int64(pStmt, 4);
-    }
-  }
-  rc = tsmFinalize(&pStmt, rc);
+  /* Chunks, then buckets. */
+  u.pRun = pRun;
+  u.pSet = pSet;
+  u.aRaw = aRaw;
+  u.aU = aU;
+  if( rc==SQLITE_OK ) rc = tsmChunksScan(p, usageChunk, &u);   /* store.c */
+  if( rc==SQLITE_OK ) rc = tsmRollupUsage(p, usageTier, &u);   /* rollup.c */
   sqlite3_free(aRaw);
   tsmRunClose(pRun);
   return rc;
@@ -245,6 +241,10 @@ static int byteCutChunk(void *pArg, const TsmChunk *pChunk){
   return byteCutAdd((ByteCut*)pArg, pChunk->iSeries,
                     tsmAddSat(pChunk->tsLast, 1), pChunk->nByte);
 }
+static int byteCutBucket(void *pArg, int64_t iSeries, int64_t tsEnd,
+                         int64_t nByte){
+  return byteCutAdd((ByteCut*)pArg, iSeries, tsEnd, nByte);
+}
 
 /*
 ** The max_bytes cuts of policy iPol (resolution iRes): collect the chunks
@@ -255,7 +255,6 @@ static int pruneByteCut(Prune *pP, int iPol, const int *aWin){
   TsmRun *pRun = pP->pRun;
   const TsmPolicies *pSet = tsmRunPolicies(pRun);
   const TsmPolicy *pPol = &pSet->a[iPol];
-  sqlite3_stmt *pStmt = 0;
   ByteCut b;
   int i, iRes = -1, rc;
   int64_t tCut = INT64_MIN;
@@ -271,16 +270,7 @@ static int pruneByteCut(Prune *pP, int iPol, const int *aWin){
     }
     rc = tsmChunksScan(pP->p, byteCutChunk, &b);      /* store.c */
   }else{
-    rc = sqlite3_prepare_v2(pP->p->db, "SELECT series_id, ts+1,"
-        " 64+length(sketch) FROM main.tsm_rollup WHERE resolution=?1",
-        -1, &pStmt, 0);
-    if( rc==SQLITE_OK ) sqlite3_bind_int64(pStmt, 1, pPol->iRes);
-    while( rc==SQLITE_OK && sqlite3_step(pStmt)==SQLITE_ROW ){
-      rc = byteCutAdd(&b, sqlite3_column_int64(pStmt, 0),
-                      sqlite3_column_int64(pStmt, 1),
-                      sqlite3_column_int64(pStmt, 2));
-    }
-    rc = tsmFinalize(&pStmt, rc);
+    rc = tsmRollupBuckets(pP->p, pPol->iRes, byteCutBucket, &b); /* rollup.c */
   }
   if( rc==SQLITE_OK && b.nTotal>pPol->nMaxBytes ){
     qsort(b.a, (size_t)b.n, sizeof(Item), cmpItem);

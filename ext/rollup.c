@@ -25,7 +25,8 @@
 ** of the first and last, the counter increase between them (a drop counts
 ** as a reset from 0) and a DDSketch of the values; a bucket from a finer
 ** tier merges those of the finer buckets (exact, except that floating
-** point sums may round differently).
+** point sums may round differently).  The arithmetic is agg.c's (the same
+** accumulator, bucket alignment and counter rule as tsm_query).
 **
 ** Watermarks.  done_ts (a multiple of r) says that every bucket before it
 ** is complete: folded from every sample recorded before it was folded.  A
@@ -52,9 +53,10 @@
 ** they are, so pruning raw samples never loses a bucket.  retention.c
 ** never prunes raw samples (or a finer tier) that a tier has not folded.
 **
-** Every statement on tsm_rollup and tsm_rollup_state is in azRStmt below
-** (but for the reads of query.c, vtab_rollups.c and the usage and
-** max_bytes of retention.c: see docs/ARCHITECTURE.md).  Raw samples and
+** Every statement on tsm_rollup and tsm_rollup_state is in this file
+** (azRStmt, tsm_check's, and the scans retention.c needs for the usage
+** and max_bytes: tsmRollupUsage, tsmRollupBuckets), but for the reads of
+** query.c and vtab_rollups.c (see docs/ARCHITECTURE.md).  Raw samples and
 ** heads come from store.c (TsmReader, tsmHeadScan, tsmChunkNth).
 ** Policies come from policy.c, now from tsmWallClock
 ** (policy.c), transactions from store.c (tsmTxnBegin).  Nothing here
@@ -68,49 +70,72 @@
 #include <string.h>
 #include <math.h>
 
-static const char *const azRStmt[TSM_RSTMT_COUNT] = {
-  [TSM_RSTMT_STATE_ANY] =
+/* The cached statements of this file, private to it (retention.c reads
+** the tiers through tsmRun*, tsmRollupUsage and tsmRollupBuckets).  IDS
+** reads tsm_ids, which store.c owns: the one statement here on a table of
+** another module. */
+enum {
+  RSTMT_STATE_ANY,       /* rollup state exists? */
+  RSTMT_IDS,             /* every series: id, metric */
+  RSTMT_STATE_GET,
+  RSTMT_STATE_PUT,
+  RSTMT_STATE_DIRTY,     /* the flush hook: late samples */
+  RSTMT_STATE_MAX_DONE,  /* the flush hook: highest watermark */
+  RSTMT_STATE_DELETE,
+  RSTMT_STATE_DELETE_SERIES,
+  RSTMT_ROLLUP_INSERT,
+  RSTMT_ROLLUP_RANGE,
+  RSTMT_ROLLUP_DELETE_RANGE,
+  RSTMT_ROLLUP_DELETE_SERIES,
+  RSTMT_ROLLUP_OLDEST,
+  RSTMT_ROLLUP_ANY,
+  RSTMT_COUNT
+};
+typedef char rollupStmtsFit[RSTMT_COUNT==TSM_RSTMT_COUNT ? 1 : -1];
+
+static const char *const azRStmt[RSTMT_COUNT] = {
+  [RSTMT_STATE_ANY] =
     "SELECT EXISTS(SELECT 1 FROM main.tsm_rollup_state)",
-  [TSM_RSTMT_IDS] =
+  [RSTMT_IDS] =
     "SELECT series_id, metric FROM main.tsm_ids ORDER BY series_id",
-  [TSM_RSTMT_STATE_GET] =
+  [RSTMT_STATE_GET] =
     "SELECT resolution, done_ts, dirty_from, dirty_to, pruned_ts"
     " FROM main.tsm_rollup_state WHERE series_id=?1 ORDER BY resolution",
-  [TSM_RSTMT_STATE_PUT] =
+  [RSTMT_STATE_PUT] =
     "INSERT OR REPLACE INTO main.tsm_rollup_state(series_id, resolution,"
     " done_ts, dirty_from, dirty_to, pruned_ts) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
-  [TSM_RSTMT_STATE_DIRTY] =
+  [RSTMT_STATE_DIRTY] =
     "UPDATE main.tsm_rollup_state SET dirty_from=min(coalesce(dirty_from,?2),?2),"
     " dirty_to=max(coalesce(dirty_to,min(?3,done_ts-1)),min(?3,done_ts-1))"
     " WHERE series_id=?1 AND done_ts>?2",
-  [TSM_RSTMT_STATE_MAX_DONE] =
+  [RSTMT_STATE_MAX_DONE] =
     "SELECT max(done_ts) FROM main.tsm_rollup_state"
     " WHERE series_id=?1 AND resolution>0",
-  [TSM_RSTMT_STATE_DELETE] =
+  [RSTMT_STATE_DELETE] =
     "DELETE FROM main.tsm_rollup_state WHERE series_id=?1 AND resolution=?2",
-  [TSM_RSTMT_STATE_DELETE_SERIES] =
+  [RSTMT_STATE_DELETE_SERIES] =
     "DELETE FROM main.tsm_rollup_state WHERE series_id=?1",
-  [TSM_RSTMT_ROLLUP_INSERT] =
+  [RSTMT_ROLLUP_INSERT] =
     "INSERT OR REPLACE INTO main.tsm_rollup(series_id, resolution, ts, count,"
     " sum, min, max, first, last, first_ts, last_ts, increase, sketch)"
     " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-  [TSM_RSTMT_ROLLUP_RANGE] =
+  [RSTMT_ROLLUP_RANGE] =
     "SELECT ts, count, sum, min, max, first, last, first_ts, last_ts,"
     " increase, sketch FROM main.tsm_rollup"
     " WHERE series_id=?1 AND resolution=?2 AND ts>=?3 AND ts<?4 ORDER BY ts",
-  [TSM_RSTMT_ROLLUP_DELETE_RANGE] =
+  [RSTMT_ROLLUP_DELETE_RANGE] =
     "DELETE FROM main.tsm_rollup"
     " WHERE series_id=?1 AND resolution=?2 AND ts>=?3 AND ts<?4",
-  [TSM_RSTMT_ROLLUP_DELETE_SERIES] =
+  [RSTMT_ROLLUP_DELETE_SERIES] =
     "DELETE FROM main.tsm_rollup WHERE series_id=?1",
-  [TSM_RSTMT_ROLLUP_OLDEST] =
+  [RSTMT_ROLLUP_OLDEST] =
     "SELECT min(ts) FROM main.tsm_rollup WHERE series_id=?1 AND resolution=?2",
-  [TSM_RSTMT_ROLLUP_ANY] =
+  [RSTMT_ROLLUP_ANY] =
     "SELECT 1 FROM main.tsm_rollup WHERE series_id=?1 LIMIT 1",
 };
 
 /* Return the cached statement eStmt, reset and with no bindings. */
-int tsmRStmt(TsmCtx *p, int eStmt, sqlite3_stmt **ppStmt){
+static int rollupStmt(TsmCtx *p, int eStmt, sqlite3_stmt **ppStmt){
   return tsmStmtCached(p, &p->aRollupStmt[eStmt], azRStmt[eStmt], ppStmt);
 }
 
@@ -190,7 +215,7 @@ static struct TsmDoneEntry *doneCacheFind(TsmCtx *p, int64_t iSeries,
 ** tsmStoreClose). */
 void tsmRollupClose(TsmCtx *p){
   int i;
-  for(i=0; i<TSM_RSTMT_COUNT; i++){
+  for(i=0; i<RSTMT_COUNT; i++){
     sqlite3_stmt *pStmt = p->aRollupStmt[i];
     p->aRollupStmt[i] = 0;
     sqlite3_finalize(pStmt);
@@ -210,10 +235,14 @@ void tsmRollupClose(TsmCtx *p){
 static int rollupFlagsLoad(TsmCtx *p, int *peFlags){
   sqlite3_stmt *pStmt;
   int rc = SQLITE_OK;
+  if( (p->eRollup & TSM_ROLLUP_KNOWN)==0 && !tsmStoreHas(p, TSM_HAVE_TIERS) ){
+    p->eRollup = TSM_ROLLUP_KNOWN;      /* no tables of policies or tiers */
+    doneCacheClear(p);
+  }
   if( (p->eRollup & TSM_ROLLUP_KNOWN)==0 ){
     int bPolicies = 0;
     rc = tsmPoliciesExist(p, &bPolicies);          /* policy.c */
-    if( rc==SQLITE_OK ) rc = tsmRStmt(p, TSM_RSTMT_STATE_ANY, &pStmt);
+    if( rc==SQLITE_OK ) rc = rollupStmt(p, RSTMT_STATE_ANY, &pStmt);
     if( rc==SQLITE_OK ){
       int e = TSM_ROLLUP_KNOWN;
       if( bPolicies ) e |= TSM_ROLLUP_POLICIES;
@@ -250,7 +279,7 @@ int tsmRollupFlushed(TsmCtx *p, int64_t iSeries, int64_t tsMin,
   if( (eFlags & TSM_ROLLUP_STATE)==0 ) return SQLITE_OK;
   pE = doneCacheFind(p, iSeries, 1);
   if( pE && pE->iMax==INT64_MIN ){
-    rc = tsmRStmt(p, TSM_RSTMT_STATE_MAX_DONE, &pStmt);
+    rc = rollupStmt(p, RSTMT_STATE_MAX_DONE, &pStmt);
     if( rc ) return rc;
     sqlite3_bind_int64(pStmt, 1, iSeries);
     pE->iMax = INT64_MIN+1;
@@ -262,7 +291,7 @@ int tsmRollupFlushed(TsmCtx *p, int64_t iSeries, int64_t tsMin,
     if( rc ){ pE->iMax = INT64_MIN; return rc; }
   }
   if( pE && tsMin>=pE->iMax ) return SQLITE_OK;    /* in order: not late */
-  rc = tsmRStmt(p, TSM_RSTMT_STATE_DIRTY, &pStmt);
+  rc = rollupStmt(p, RSTMT_STATE_DIRTY, &pStmt);
   if( rc ) return rc;
   sqlite3_bind_int64(pStmt, 1, iSeries);
   sqlite3_bind_int64(pStmt, 2, tsMin);
@@ -273,12 +302,13 @@ int tsmRollupFlushed(TsmCtx *p, int64_t iSeries, int64_t tsMin,
 /* A series is deleted (store.c tsmSeriesDelete): drop its rollups. */
 int tsmRollupForget(TsmCtx *p, int64_t iSeries){
   static const int aStmt[] = {
-    TSM_RSTMT_ROLLUP_DELETE_SERIES, TSM_RSTMT_STATE_DELETE_SERIES
+    RSTMT_ROLLUP_DELETE_SERIES, RSTMT_STATE_DELETE_SERIES
   };
   int rc = SQLITE_OK, i;
+  if( !tsmStoreHas(p, TSM_HAVE_TIERS) ) return SQLITE_OK;
   for(i=0; rc==SQLITE_OK && i<2; i++){
     sqlite3_stmt *pStmt;
-    rc = tsmRStmt(p, aStmt[i], &pStmt);
+    rc = rollupStmt(p, aStmt[i], &pStmt);
     if( rc==SQLITE_OK ){
       sqlite3_bind_int64(pStmt, 1, iSeries);
       rc = tsmStmtRun(pStmt);
@@ -296,6 +326,7 @@ int tsmRollupForget(TsmCtx *p, int64_t iSeries){
 int tsmRollupCheck(TsmCtx *p, void (*xLine)(void*, const char*), void *pArg){
   sqlite3_stmt *pStmt = 0;
   int rc, rc2;
+  if( !tsmStoreHas(p, TSM_HAVE_TIERS) ) return SQLITE_OK;
   rc = sqlite3_prepare_v2(p->db,
       "SELECT r.series_id, r.resolution, r.ts, r.count, r.sketch,"
       " i.series_id IS NOT NULL, r.resolution>0 AND r.ts % r.resolution=0,"
@@ -376,51 +407,11 @@ int tsmRollupCheck(TsmCtx *p, void (*xLine)(void*, const char*), void *pArg){
 ** Buckets
 */
 
-/* One bucket being built. */
-typedef struct Acc {
-  int64_t ts;                /* bucket start */
-  int64_t n;                 /* non-NaN samples */
-  double sum, min, max, first, last, inc;
-  int64_t tsFirst, tsLast;
-  TsmSketch sk;
-} Acc;
-
-static void accReset(Acc *pA, int64_t ts){
-  pA->ts = ts;
-  pA->n = 0;
-  pA->sum = pA->min = pA->max = pA->first = pA->last = pA->inc = 0.0;
-  pA->tsFirst = pA->tsLast = 0;
-  tsmSketchClear(&pA->sk);
-}
-
-/* Counter increase from a to b: a drop is a reset from 0. */
-static double counterStep(double a, double b){
-  return b>=a ? b - a : b;
-}
-
 static int sketchRc(int rc){
   if( rc==TSM_SKETCH_OK ) return SQLITE_OK;
   if( rc==TSM_SKETCH_NOMEM ) return SQLITE_NOMEM;
   if( rc==TSM_SKETCH_CORRUPT ) return SQLITE_CORRUPT;
   return SQLITE_RANGE;
-}
-
-static int accSample(Acc *pA, int64_t ts, double v){
-  int rc = sketchRc(tsmSketchAdd(&pA->sk, v));
-  if( rc ) return rc;
-  if( pA->n==0 ){
-    pA->sum = pA->min = pA->max = pA->first = v;
-    pA->tsFirst = ts;
-  }else{
-    pA->sum += v;
-    if( v<pA->min ) pA->min = v;
-    if( v>pA->max ) pA->max = v;
-    pA->inc += counterStep(pA->last, v);
-  }
-  pA->last = v;
-  pA->tsLast = ts;
-  pA->n++;
-  return SQLITE_OK;
 }
 
 /* Column i of pStmt as a double; NULL (a NaN that SQLite stored) is NaN. */
@@ -429,37 +420,25 @@ static double colReal(sqlite3_stmt *pStmt, int i){
   return sqlite3_column_double(pStmt, i);
 }
 
-/* Merge one finer bucket, the current row of TSM_RSTMT_ROLLUP_RANGE. */
-static int accBucket(Acc *pA, sqlite3_stmt *pStmt){
-  int64_t n = sqlite3_column_int64(pStmt, 1);
-  double sum = colReal(pStmt, 2), mn = colReal(pStmt, 3);
-  double mx = colReal(pStmt, 4), first = colReal(pStmt, 5);
-  double last = colReal(pStmt, 6), inc = colReal(pStmt, 9);
-  int rc = SQLITE_OK;
-  if( n<=0 ) return SQLITE_OK;
+/* Merge one finer bucket, the current row of RSTMT_ROLLUP_RANGE. */
+static int accBucket(TsmAgg *pA, sqlite3_stmt *pStmt){
+  TsmAggPart part;
+  part.n = sqlite3_column_int64(pStmt, 1);
+  part.sum = colReal(pStmt, 2);
+  part.min = colReal(pStmt, 3);
+  part.max = colReal(pStmt, 4);
+  part.first = colReal(pStmt, 5);
+  part.last = colReal(pStmt, 6);
+  part.tsFirst = sqlite3_column_int64(pStmt, 7);
+  part.tsLast = sqlite3_column_int64(pStmt, 8);
+  part.inc = colReal(pStmt, 9);
+  part.aSk = 0;
+  part.nSk = -1;
   if( sqlite3_column_type(pStmt, 10)==SQLITE_BLOB ){
-    rc = sketchRc(tsmSketchDeserialize(&pA->sk,
-                     sqlite3_column_blob(pStmt, 10),
-                     (size_t)sqlite3_column_bytes(pStmt, 10)));
-    if( rc ) return rc;
+    part.aSk = sqlite3_column_blob(pStmt, 10);
+    part.nSk = sqlite3_column_bytes(pStmt, 10);
   }
-  if( pA->n==0 ){
-    pA->sum = sum;
-    pA->min = mn;
-    pA->max = mx;
-    pA->first = first;
-    pA->tsFirst = sqlite3_column_int64(pStmt, 7);
-    pA->inc = inc;
-  }else{
-    pA->sum += sum;
-    if( mn<pA->min ) pA->min = mn;
-    if( mx>pA->max ) pA->max = mx;
-    pA->inc += counterStep(pA->last, first) + inc;
-  }
-  pA->last = last;
-  pA->tsLast = sqlite3_column_int64(pStmt, 8);
-  pA->n += n;
-  return SQLITE_OK;
+  return sketchRc(tsmAggMerge(pA, &part));
 }
 
 /**************************************************************************
@@ -474,7 +453,7 @@ struct TsmRun {
   int64_t tsNow;             /* min(wall clock, tsNewest) */
   TsmSeriesTiers tiers;      /* of the series last loaded */
   TsmReader *pReader;        /* raw samples */
-  Acc acc;
+  TsmAgg acc;                /* TSM_AGG_INC|TSM_AGG_SKETCH, no carry */
   uint8_t *aSk;              /* sketch serialization, TSM_SKETCH_MAX_BYTES */
   TsmCols cols;              /* scratch for retention.c */
   char *zErr;                /* first error message, "tsm: ..." */
@@ -502,7 +481,7 @@ void tsmRunClose(TsmRun *pRun){
   sqlite3_free(pRun->tiers.aTier);
   sqlite3_free(pRun->tiers.aOrphan);
   tsmReaderClose(pRun->pReader);
-  tsmSketchFree(&pRun->acc.sk);
+  tsmAggFree(&pRun->acc);
   sqlite3_free(pRun->aSk);
   tsmColsFree(&pRun->cols);
   sqlite3_free(pRun->zErr);
@@ -566,6 +545,7 @@ int tsmRunOpen(TsmCtx *p, int bSkipCorrupt, TsmRun **ppRun, char **pzErr){
   *ppRun = 0;
   if( pRun==0 ) return SQLITE_NOMEM;
   memset(pRun, 0, sizeof(*pRun));
+  tsmAggInit(&pRun->acc, TSM_AGG_INC|TSM_AGG_SKETCH);
   pRun->p = p;
   pRun->tsNewest = INT64_MIN;
   rc = tsmRollupFlags(p, &eFlags);
@@ -578,7 +558,7 @@ int tsmRunOpen(TsmCtx *p, int bSkipCorrupt, TsmRun **ppRun, char **pzErr){
   }
 
   /* Every series, in id order. */
-  if( rc==SQLITE_OK ) rc = tsmRStmt(p, TSM_RSTMT_IDS, &pStmt);
+  if( rc==SQLITE_OK ) rc = rollupStmt(p, RSTMT_IDS, &pStmt);
   while( rc==SQLITE_OK && sqlite3_step(pStmt)==SQLITE_ROW ){
     TsmRunSeries *pS;
     if( pRun->nSeries>=nAlloc ){
@@ -671,7 +651,7 @@ int tsmRunTiers(TsmRun *pRun, TsmRunSeries *pS, TsmSeriesTiers **ppTiers){
 
   *ppTiers = pT;
   if( pT->nTier==0 && pRun->bNoState ) return SQLITE_OK;  /* nothing to load */
-  rc = tsmRStmt(pRun->p, TSM_RSTMT_STATE_GET, &pStmt);
+  rc = rollupStmt(pRun->p, RSTMT_STATE_GET, &pStmt);
   if( rc ) return rc;
   sqlite3_bind_int64(pStmt, 1, pS->iSeries);
   while( sqlite3_step(pStmt)==SQLITE_ROW ){
@@ -720,7 +700,7 @@ int tsmRunTiers(TsmRun *pRun, TsmRunSeries *pS, TsmSeriesTiers **ppTiers){
 int tsmRunDropTier(TsmRun *pRun, int64_t iSeries, int64_t iRes){
   sqlite3_stmt *pStmt;
   int rc = tsmRunDeleteBuckets(pRun, iSeries, iRes, INT64_MIN, INT64_MAX, 0);
-  if( rc==SQLITE_OK ) rc = tsmRStmt(pRun->p, TSM_RSTMT_STATE_DELETE, &pStmt);
+  if( rc==SQLITE_OK ) rc = rollupStmt(pRun->p, RSTMT_STATE_DELETE, &pStmt);
   if( rc==SQLITE_OK ){
     sqlite3_bind_int64(pStmt, 1, iSeries);
     sqlite3_bind_int64(pStmt, 2, iRes);
@@ -732,7 +712,7 @@ int tsmRunDropTier(TsmRun *pRun, int64_t iSeries, int64_t iRes){
 /* *pbAny: has series iSeries a bucket in some tier? */
 int tsmRollupAny(TsmCtx *p, int64_t iSeries, int *pbAny){
   sqlite3_stmt *pStmt;
-  int rc = tsmRStmt(p, TSM_RSTMT_ROLLUP_ANY, &pStmt);
+  int rc = rollupStmt(p, RSTMT_ROLLUP_ANY, &pStmt);
   *pbAny = 0;
   if( rc ) return rc;
   sqlite3_bind_int64(pStmt, 1, iSeries);
@@ -740,11 +720,53 @@ int tsmRollupAny(TsmCtx *p, int64_t iSeries, int *pbAny){
   return sqlite3_reset(pStmt);
 }
 
+/*
+** What the tiers hold, for retention.c (tsm_retention's status columns and
+** the max_bytes cuts): a bucket counts TSM_BUCKET_BYTES plus its sketch.
+** tsmRollupUsage: xTier once per series and tier, with its buckets, their
+** bytes and the oldest bucket.  tsmRollupBuckets: xBucket once per bucket
+** of tier iRes, with its series, ts+1 and bytes.  A callback that fails
+** stops the scan with its error.
+*/
+int tsmRollupUsage(TsmCtx *p, int (*xTier)(void*, int64_t iSeries,
+                   int64_t iRes, int64_t nBucket, int64_t nByte,
+                   int64_t tsOldest), void *pArg){
+  sqlite3_stmt *pStmt = 0;
+  int rc = sqlite3_prepare_v2(p->db,
+      "SELECT series_id, resolution, count(*), total(length(sketch)), min(ts)"
+      " FROM main.tsm_rollup GROUP BY series_id, resolution", -1, &pStmt, 0);
+  while( rc==SQLITE_OK && sqlite3_step(pStmt)==SQLITE_ROW ){
+    int64_t nBucket = sqlite3_column_int64(pStmt, 2);
+    rc = xTier(pArg, sqlite3_column_int64(pStmt, 0),
+               sqlite3_column_int64(pStmt, 1), nBucket,
+               TSM_BUCKET_BYTES*nBucket + sqlite3_column_int64(pStmt, 3),
+               sqlite3_column_int64(pStmt, 4));
+  }
+  return tsmFinalize(&pStmt, rc);
+}
+int tsmRollupBuckets(TsmCtx *p, int64_t iRes, int (*xBucket)(void*,
+                     int64_t iSeries, int64_t tsEnd, int64_t nByte),
+                     void *pArg){
+  sqlite3_stmt *pStmt = 0;
+  int rc = sqlite3_prepare_v2(p->db, "SELECT series_id, ts+1, length(sketch)"
+      " FROM main.tsm_rollup WHERE resolution=?1", -1, &pStmt, 0);
+  if( rc==SQLITE_OK ) sqlite3_bind_int64(pStmt, 1, iRes);
+  while( rc==SQLITE_OK && sqlite3_step(pStmt)==SQLITE_ROW ){
+    int64_t nByte = 0;         /* (no sketch: not counted, as ever) */
+    if( sqlite3_column_type(pStmt, 2)!=SQLITE_NULL ){
+      nByte = TSM_BUCKET_BYTES + sqlite3_column_int64(pStmt, 2);
+    }
+    rc = xBucket(pArg, sqlite3_column_int64(pStmt, 0),
+                 sqlite3_column_int64(pStmt, 1), nByte);
+  }
+  return tsmFinalize(&pStmt, rc);
+}
+
 /* Write the state row of tier pTier (or of raw samples when pTier is 0). */
 int tsmRunStatePut(TsmRun *pRun, int64_t iSeries, const TsmTier *pTier,
                    int64_t iRawPruned){
   sqlite3_stmt *pStmt;
-  int rc = tsmRStmt(pRun->p, TSM_RSTMT_STATE_PUT, &pStmt);
+  int rc = rollupStmt(pRun->p, RSTMT_STATE_PUT, &pStmt);
   if( rc ) return rc;
   sqlite3_bind_int64(pStmt, 1, iSeries);
   if( pTier ){
@@ -779,7 +801,7 @@ int tsmRunRawOldest(TsmRun *pRun, TsmRunSeries *pS, int64_t *pTs){
 int tsmRunTierOldest(TsmRun *pRun, int64_t iSeries, int64_t iRes,
                      int64_t *pTs){
   sqlite3_stmt *pStmt;
-  int rc = tsmRStmt(pRun->p, TSM_RSTMT_ROLLUP_OLDEST, &pStmt);
+  int rc = rollupStmt(pRun->p, RSTMT_ROLLUP_OLDEST, &pStmt);
   *pTs = INT64_MAX;
   if( rc ) return rc;
   sqlite3_bind_int64(pStmt, 1, iSeries);
@@ -795,7 +817,7 @@ int tsmRunTierOldest(TsmRun *pRun, int64_t iSeries, int64_t iRes,
 int tsmRunDeleteBuckets(TsmRun *pRun, int64_t iSeries, int64_t iRes,
                         int64_t a, int64_t b, int64_t *pn){
   sqlite3_stmt *pStmt;
-  int rc = tsmRStmt(pRun->p, TSM_RSTMT_ROLLUP_DELETE_RANGE, &pStmt);
+  int rc = rollupStmt(pRun->p, RSTMT_ROLLUP_DELETE_RANGE, &pStmt);
   if( rc ) return rc;
   sqlite3_bind_int64(pStmt, 1, iSeries);
   sqlite3_bind_int64(pStmt, 2, iRes);
@@ -813,15 +835,15 @@ int tsmRunDeleteBuckets(TsmRun *pRun, int64_t iSeries, int64_t iRes,
 */
 static int runEmit(TsmRun *pRun, int64_t iSeries, int64_t iRes,
                    int64_t *pCursor, int *pnBucket){
-  Acc *pA = &pRun->acc;
+  TsmAgg *pA = &pRun->acc;
   sqlite3_stmt *pStmt;
   int rc = SQLITE_OK, nByte;
   if( pA->n==0 ) return SQLITE_OK;
   if( pCursor ){
-    if( *pCursor<pA->ts ){
-      rc = tsmRunDeleteBuckets(pRun, iSeries, iRes, *pCursor, pA->ts, 0);
+    if( *pCursor<pA->b ){
+      rc = tsmRunDeleteBuckets(pRun, iSeries, iRes, *pCursor, pA->b, 0);
     }
-    *pCursor = pA->ts + iRes;
+    *pCursor = pA->b + iRes;
   }
   if( rc ) return rc;
   if( pRun->aSk==0 ){
@@ -830,11 +852,11 @@ static int runEmit(TsmRun *pRun, int64_t iSeries, int64_t iRes,
   }
   nByte = tsmSketchSerialize(&pA->sk, pRun->aSk, TSM_SKETCH_MAX_BYTES);
   if( nByte<0 ) return SQLITE_ERROR;
-  rc = tsmRStmt(pRun->p, TSM_RSTMT_ROLLUP_INSERT, &pStmt);
+  rc = rollupStmt(pRun->p, RSTMT_ROLLUP_INSERT, &pStmt);
   if( rc ) return rc;
   sqlite3_bind_int64(pStmt, 1, iSeries);
   sqlite3_bind_int64(pStmt, 2, iRes);
-  sqlite3_bind_int64(pStmt, 3, pA->ts);
+  sqlite3_bind_int64(pStmt, 3, pA->b);
   sqlite3_bind_int64(pStmt, 4, pA->n);
   tsmBindReal(pStmt, 5, pA->sum);
   tsmBindReal(pStmt, 6, pA->min);
@@ -853,7 +875,7 @@ static int runEmit(TsmRun *pRun, int64_t iSeries, int64_t iRes,
 /* Fold the raw samples of [a, b) into buckets of width r. */
 static int runFoldRaw(TsmRun *pRun, TsmRunSeries *pS, int64_t r,
                       int64_t a, int64_t b, int bRefold, int *pnBucket){
-  Acc *pA = &pRun->acc;
+  TsmAgg *pA = &pRun->acc;
   int64_t iCursor = a;
   int64_t *pCursor = bRefold ? &iCursor : 0;
   const TsmCols *pC = 0;
@@ -864,7 +886,7 @@ static int runFoldRaw(TsmRun *pRun, TsmRunSeries *pS, int64_t r,
     if( rc ) return rc;
   }
   tsmReaderSeek(pRun->pReader, pS->iSeries, a, b-1);
-  accReset(pA, INT64_MIN);
+  tsmAggStart(pA, INT64_MIN);
   while( rc==SQLITE_OK ){
     rc = tsmReaderNext(pRun->pReader, &pC, &pRun->zErr);
     if( rc || pC==0 ) break;
@@ -873,11 +895,11 @@ static int runFoldRaw(TsmRun *pRun, TsmRunSeries *pS, int64_t r,
       int64_t t;
       if( isnan(v) ) continue;
       t = tsmBucketOf(pC->aTs[i], r);
-      if( t!=pA->ts ){
+      if( t!=pA->b ){
         rc = runEmit(pRun, pS->iSeries, r, pCursor, pnBucket);
-        accReset(pA, t);
+        tsmAggStart(pA, t);
       }
-      if( rc==SQLITE_OK ) rc = accSample(pA, pC->aTs[i], v);
+      if( rc==SQLITE_OK ) rc = sketchRc(tsmAggAdd(pA, pC->aTs[i], v));
     }
   }
   if( rc==SQLITE_OK ) rc = runEmit(pRun, pS->iSeries, r, pCursor, pnBucket);
@@ -891,7 +913,7 @@ static int runFoldRaw(TsmRun *pRun, TsmRunSeries *pS, int64_t r,
 static int runFoldTier(TsmRun *pRun, TsmRunSeries *pS, int64_t r,
                        int64_t iSrcRes, int64_t a, int64_t b, int bRefold,
                        int *pnBucket){
-  Acc *pA = &pRun->acc;
+  TsmAgg *pA = &pRun->acc;
   int64_t iCursor = a;
   int64_t *pCursor = bRefold ? &iCursor : 0;
   sqlite3_stmt *pStmt;
@@ -899,19 +921,19 @@ static int runFoldTier(TsmRun *pRun, TsmRunSeries *pS, int64_t r,
 
   /* The range statement stays open while buckets are written (to another
   ** resolution): a separate statement keeps the cached one free. */
-  rc = sqlite3_prepare_v2(pRun->p->db, azRStmt[TSM_RSTMT_ROLLUP_RANGE], -1,
+  rc = sqlite3_prepare_v2(pRun->p->db, azRStmt[RSTMT_ROLLUP_RANGE], -1,
                           &pStmt, 0);
   if( rc ) return rc;
   sqlite3_bind_int64(pStmt, 1, pS->iSeries);
   sqlite3_bind_int64(pStmt, 2, iSrcRes);
   sqlite3_bind_int64(pStmt, 3, a);
   sqlite3_bind_int64(pStmt, 4, b);
-  accReset(pA, INT64_MIN);
+  tsmAggStart(pA, INT64_MIN);
   while( rc==SQLITE_OK && sqlite3_step(pStmt)==SQLITE_ROW ){
     int64_t t = tsmBucketOf(sqlite3_column_int64(pStmt, 0), r);
-    if( t!=pA->ts ){
+    if( t!=pA->b ){
       rc = runEmit(pRun, pS->iSeries, r, pCursor, pnBucket);
-      accReset(pA, t);
+      tsmAggStart(pA, t);
     }
     if( rc==SQLITE_OK ){
       rc = accBucket(pA, pStmt);

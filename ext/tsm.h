@@ -27,14 +27,16 @@
 **                   resolutions; tsmWallClock
 **   rollup.c        rollup tiers: tsm_downsample, the flush hook that marks
 **                   late samples, tsm_quantile, tsm_rank, tsm_sketch_merge;
-**                   the statements of rollups (TSM_RSTMT_*), TsmRun
+**                   the statements of rollups (azRStmt, private), TsmRun
 **   retention.c     tsm_prune, automatic maintenance at commit, tsm_auto
 **   vtab_rollups.c  tsm_rollups (read)
 **   vtab_retention.c  tsm_retention (policies: read, INSERT, UPDATE, DELETE)
 **   metrics.c       tsm_metrics (rules: type, duplicates, help) and the
 **                   lookups of a metric's rule (tsmMetricDup, tsmMetricMeta)
-**   codec.c parse.c sketch.c format.c   pure modules (no SQLite types);
-**                   format.c: the exchange formats of export and import
+**   codec.c parse.c sketch.c format.c agg.c   pure modules (no SQLite
+**                   types); format.c: the exchange formats of export and
+**                   import; agg.c: the bucket accumulator, bucket
+**                   alignment and the counter-increase rule
 **
 ** docs/ARCHITECTURE.md is the map: these files as layers, which file owns
 ** which table, and where statements on a table are still spread out.
@@ -50,6 +52,7 @@
 SQLITE_EXTENSION_INIT3
 #include <stdint.h>
 #include "codec.h"
+#include "agg.h"
 
 #define TSM_VERSION "0.1.0"
 
@@ -70,25 +73,7 @@ SQLITE_EXTENSION_INIT3
 /* The buffer flushes itself past this many samples (24 bytes each). */
 #define TSM_BUFFER_MAX (256*1024)
 
-/* Time arithmetic that saturates instead of overflowing: timestamps from
-** users are checked (year 0 to 9999), but values read from a damaged store
-** may be anything. */
-static inline int64_t tsmAddSat(int64_t a, int64_t b){
-  if( b>=0 ) return a>INT64_MAX-b ? INT64_MAX : a+b;
-  return a<INT64_MIN-b ? INT64_MIN : a+b;
-}
-/* ts rounded down to a multiple of w (w > 0); INT64_MIN below that. */
-static inline int64_t tsmBucketOf(int64_t ts, int64_t w){
-  int64_t r = ts % w;
-  int64_t b = ts - r;                   /* towards zero: cannot overflow */
-  if( r<0 ) b = tsmAddSat(b, -w);
-  return b;
-}
-/* ts rounded up to a multiple of w (w > 0); INT64_MAX above that. */
-static inline int64_t tsmBucketUp(int64_t ts, int64_t w){
-  int64_t b = tsmBucketOf(ts, w);
-  return b==ts ? b : tsmAddSat(b, w);
-}
+/* tsmAddSat, tsmBucketOf, tsmBucketUp, tsmCounterStep: agg.h. */
 
 typedef struct TsmCtx TsmCtx;
 typedef struct TsmHead TsmHead;
@@ -147,13 +132,6 @@ struct TsmCache {
   } *aSlot;
 };
 
-/* The aggregates kept beside each chunk (and checked by tsm_check):
-** over the samples that are not NaN. */
-typedef struct TsmAgg {
-  int nVal;                  /* samples that are not NaN */
-  double vMin, vMax, vSum, vFirst, vLast;   /* valid when nVal>0 */
-} TsmAgg;
-
 /* Cached statements of the store tables: the SQL text is in store.c
 ** (azStmt).  Every statement on tsm_chunks, tsm_heads and tsm_counts is
 ** there (or prepared by store.c itself); the rest of ext/ goes through
@@ -192,24 +170,7 @@ enum {
   TSM_STMT_COUNT
 };
 
-/* Statements of rollups: the SQL text is in rollup.c. */
-enum {
-  TSM_RSTMT_STATE_ANY,       /* rollup state exists? */
-  TSM_RSTMT_IDS,             /* every series: id, metric */
-  TSM_RSTMT_STATE_GET,
-  TSM_RSTMT_STATE_PUT,
-  TSM_RSTMT_STATE_DIRTY,     /* the flush hook: late samples */
-  TSM_RSTMT_STATE_MAX_DONE,  /* the flush hook: highest watermark */
-  TSM_RSTMT_STATE_DELETE,
-  TSM_RSTMT_STATE_DELETE_SERIES,
-  TSM_RSTMT_ROLLUP_INSERT,
-  TSM_RSTMT_ROLLUP_RANGE,
-  TSM_RSTMT_ROLLUP_DELETE_RANGE,
-  TSM_RSTMT_ROLLUP_DELETE_SERIES,
-  TSM_RSTMT_ROLLUP_OLDEST,
-  TSM_RSTMT_ROLLUP_ANY,
-  TSM_RSTMT_COUNT
-};
+#define TSM_RSTMT_COUNT 14         /* cached statements of rollup.c */
 #define TSM_PSTMT_COUNT 2          /* cached statements of policy.c */
 #define TSM_ROLLUP_KNOWN    0x01   /* eRollup is valid */
 #define TSM_ROLLUP_POLICIES 0x02   /* tsm_policies has rows */
@@ -223,10 +184,14 @@ struct TsmCtx {
   sqlite3_stmt *aStmt[TSM_STMT_COUNT];
   sqlite3_stmt *pRecord;     /* INSERT INTO tsm_samples, for tsm_record() */
   int bReady;                /* store checked (and migrated) */
-  int bNewInTxn;             /* ... created in the open transaction */
   int bSamplesTxn;           /* tsm_samples is in a transaction: between
                              ** its xBegin and xCommit/xRollback (only
                              ** asserts read it) */
+  int mHave;                 /* TSM_HAVE_xxx: table groups present (with
+                             ** bReady) */
+  int bGroupMade;            /* this connection created a group in the
+                             ** write transaction still open: look again
+                             ** at every use until it has ended */
   int bFlushing;             /* inside tsmStoreFlush() */
   int bGuard;                /* tsm_series is connected (see tsmStmt) */
   unsigned int iDataVersion; /* SQLITE_FCNTL_DATA_VERSION cache is valid for */
@@ -311,7 +276,16 @@ void *tsmCursorOpen(sqlite3_vtab *pVtab, size_t nByte,
                     sqlite3_vtab_cursor **ppCur);
 
 /* store.c */
-int tsmStoreReady(TsmCtx *p, int bCreate, int *pbExists, char **pzErr);
+/* Groups of tables, each created when first needed (format 7; see
+** docs/FORMAT.md, "Tables created when needed").  The mCreate argument of
+** tsmStoreReady() is a mask of them: 1 (TSM_HAVE_SAMPLES) for every
+** caller that records samples. */
+#define TSM_HAVE_SAMPLES 0x01  /* tsm_ids, tsm_heads, tsm_chunks, tsm_counts */
+#define TSM_HAVE_TIERS   0x02  /* tsm_policies, tsm_rollup, tsm_rollup_state */
+#define TSM_HAVE_RULES   0x04  /* tsm_metric_rules */
+#define TSM_HAVE_STORE   0x08  /* tsm_meta alone: the store (tsm_init) */
+int tsmStoreReady(TsmCtx *p, int mCreate, int *pbExists, char **pzErr);
+int tsmStoreHas(TsmCtx *p, int mGroup);
 int tsmStmt(TsmCtx *p, int eStmt, sqlite3_stmt **ppStmt);
 int tsmStmtCached(TsmCtx *p, sqlite3_stmt **ppSlot, const char *zSql,
                   sqlite3_stmt **ppStmt);
@@ -329,7 +303,6 @@ int tsmLabelsCanonical(sqlite3_value *pVal, char **pzOut);
 int tsmSeriesDelete(TsmCtx *p, int64_t iSeries);
 int tsmSeriesLast(TsmCtx *p, int64_t iSeries, int *pbFound, int64_t *pTs,
                   double *pV, char **pzErr);
-void tsmAggCompute(const double *aVal, int n, TsmAgg *pA);
 void tsmCacheClear(TsmCache *pCache);
 void tsmCacheValidate(TsmCtx *p);
 void tsmCacheCommitted(TsmCtx *p);
@@ -543,13 +516,19 @@ int tsmRetentionCommit(TsmCtx *p, char **pzErr);
 
 /* rollup.c */
 int tsmRollupFlags(TsmCtx *p, int *peFlags);
-int tsmRStmt(TsmCtx *p, int eStmt, sqlite3_stmt **ppStmt);
 void tsmRollupClose(TsmCtx *p);
 int tsmRollupFlushed(TsmCtx *p, int64_t iSeries, int64_t tsMin,
                      int64_t tsMax);
 int tsmRollupForget(TsmCtx *p, int64_t iSeries);
 int tsmRollupCheck(TsmCtx *p, void (*xLine)(void*, const char*), void *pArg);
 int tsmRollupAny(TsmCtx *p, int64_t iSeries, int *pbAny);
+#define TSM_BUCKET_BYTES 64        /* a bucket's row, sketch aside */
+int tsmRollupUsage(TsmCtx *p, int (*xTier)(void*, int64_t iSeries,
+                   int64_t iRes, int64_t nBucket, int64_t nByte,
+                   int64_t tsOldest), void *pArg);
+int tsmRollupBuckets(TsmCtx *p, int64_t iRes, int (*xBucket)(void*,
+                     int64_t iSeries, int64_t tsEnd, int64_t nByte),
+                     void *pArg);
 
 /* One series during a downsample or prune run (rollup.c). */
 typedef struct TsmRun TsmRun;
