@@ -296,6 +296,7 @@ int tsmStmt(TsmCtx *p, int eStmt, sqlite3_stmt **ppStmt);
 int tsmStmtCached(TsmCtx *p, sqlite3_stmt **ppSlot, const char *zSql,
                   sqlite3_stmt **ppStmt);
 int tsmStmtRun(sqlite3_stmt *pStmt);
+void tsmStmtsFinalize(sqlite3_stmt **aStmt, int n);
 void tsmBindReal(sqlite3_stmt *pStmt, int i, double v);   /* NaN: NULL */
 int tsmTxnBegin(TsmCtx *p, int *pbOwn);
 int tsmTxnEnd(TsmCtx *p, int bOwn, int rc);
