@@ -1920,7 +1920,7 @@ static const uint8_t *codecReadXor(const uint8_t *p, const uint8_t *pEnd,
 ** mX the transforms the integer column may use.
 */
 static int codecValDict(CodecOut *p, const double *aVal, const int64_t *aN,
-                        int e, int n, size_t nBest);
+                        int e, int bCorr, int n, size_t nBest);
 
 static int codecValBest(CodecOut *p, const double *aVal, int n, int bDict,
                         int eHint, int mX){
@@ -1973,7 +1973,7 @@ static int codecValBest(CodecOut *p, const double *aVal, int n, int bDict,
   }
   if( bDict ){
     size_t nBest = nDec<nXor ? nDec : nXor;
-    int rc = codecValDict(p, aVal, e>=0 ? aN : 0, e, n,
+    int rc = codecValDict(p, aVal, e>=0 ? aN : 0, e, bCorr, n,
                           nBest<nRaw ? nBest : nRaw);
     if( rc!=0 ) return rc<0 ? rc : 0;
   }
@@ -2153,6 +2153,10 @@ static void codecDictSort(const uint64_t *aKey, int k, uint16_t *aRank,
 ** of 16 KiB). */
 #define CODEC_DICT_RANGE (1<<17)
 
+/* Ranges below this get a table of ranks (16 KiB, sharing the stack of the
+** larger bitmap) instead of a popcount per value. */
+#define CODEC_DICT_RANK (1<<13)
+
 /* Bits set in v (SWAR: no dependence on a popcount instruction). */
 static int codecPopcount(uint64_t v){
   v = v - ((v >> 1) & 0x5555555555555555ULL);
@@ -2166,16 +2170,25 @@ static int codecPopcount(uint64_t v){
 ** aN[i] / 10^e (plus a correction of a few ulps, when they are not exact)
 ** with a range of at most CODEC_DICT_RANGE: a bitmap over [min, max] gives
 ** the distinct integers in order, and the rank of each, without a hash
-** table or a sort.  That is the order of the values, and each integer
-** must stand for one value: if two values of one integer have different
-** bits (a correction, a NaN), return -1, as for a range too wide.  Set
-** aIdx[], aDict[] and return k; 0 if k > kMax.
+** table or a sort.  The rank of an integer is read from a table filled at
+** the set bits only (ranges under CODEC_DICT_RANK), else counted with a
+** popcount.  That is the order of the values, and each integer must stand
+** for one value: when some value needed a correction (bCorr), every value
+** is compared with the table entry of its integer, and if two values of
+** one integer have different bits (a correction, a NaN), return -1, as for
+** a range too wide.  Without corrections each value is N / 10^e, one value
+** per integer.  Set aIdx[], aDict[] and return k; 0 if k > kMax.
 */
 static int codecDictInts(const int64_t *aN, const double *aVal, int n,
-                         int kMax, int64_t *aIdx, double *aDict){
-  uint64_t aBit[CODEC_DICT_RANGE/64];
-  uint16_t aPre[CODEC_DICT_RANGE/64];
+                         int bCorr, int kMax, int64_t *aIdx, double *aDict){
+  union {
+    struct { uint64_t aBit[CODEC_DICT_RANGE/64];
+             uint16_t aPre[CODEC_DICT_RANGE/64]; } wide;
+    struct { uint64_t aBit[CODEC_DICT_RANK/64];
+             uint16_t aRank[CODEC_DICT_RANK]; } narrow;
+  } u;
   int64_t iMin = aN[0], iMax = aN[0];
+  uint64_t *aBit;
   int i, w, nWord, k = 0;
   for(i=1; i<n; i++){
     iMin = aN[i]<iMin ? aN[i] : iMin;
@@ -2183,24 +2196,43 @@ static int codecDictInts(const int64_t *aN, const double *aVal, int n,
   }
   if( (uint64_t)iMax - (uint64_t)iMin>=CODEC_DICT_RANGE ) return -1;
   nWord = (int)(((uint64_t)iMax - (uint64_t)iMin) >> 6) + 1;
+  aBit = nWord<=CODEC_DICT_RANK/64 ? u.narrow.aBit : u.wide.aBit;
   memset(aBit, 0, sizeof(uint64_t)*(size_t)nWord);
   for(i=0; i<n; i++){
     uint64_t b = (uint64_t)aN[i] - (uint64_t)iMin;
     aBit[b >> 6] |= (uint64_t)1 << (b & 63);
   }
-  for(w=0; w<nWord; w++){
-    aPre[w] = (uint16_t)k;
-    k += codecPopcount(aBit[w]);
+  if( nWord<=CODEC_DICT_RANK/64 ){
+    uint16_t *aRank = u.narrow.aRank;
+    for(w=0; w<nWord; w++){
+      uint64_t m = aBit[w];
+      while( m ){
+        aRank[64*w + codecCtz(m)] = (uint16_t)k++;
+        m &= m - 1;
+      }
+      if( k>kMax ) return 0;
+    }
+    for(i=0; i<n; i++){
+      aIdx[i] = aRank[(uint64_t)aN[i] - (uint64_t)iMin];
+    }
+  }else{
+    uint16_t *aPre = u.wide.aPre;
+    for(w=0; w<nWord; w++){
+      aPre[w] = (uint16_t)k;
+      k += codecPopcount(aBit[w]);
+    }
+    if( k>kMax ) return 0;
+    for(i=0; i<n; i++){
+      uint64_t b = (uint64_t)aN[i] - (uint64_t)iMin;
+      aIdx[i] = aPre[b >> 6]
+              + codecPopcount(aBit[b >> 6] & (((uint64_t)1 << (b & 63)) - 1));
+    }
   }
-  if( k>kMax ) return 0;
-  for(i=0; i<n; i++){
-    uint64_t b = (uint64_t)aN[i] - (uint64_t)iMin;
-    aIdx[i] = aPre[b >> 6]
-            + codecPopcount(aBit[b >> 6] & (((uint64_t)1 << (b & 63)) - 1));
-    aDict[aIdx[i]] = aVal[i];
-  }
-  for(i=0; i<n; i++){
-    if( codecDoubleBits(aDict[aIdx[i]])!=codecDoubleBits(aVal[i]) ) return -1;
+  for(i=0; i<n; i++) aDict[aIdx[i]] = aVal[i];
+  if( bCorr ){
+    for(i=0; i<n; i++){
+      if( codecDoubleBits(aDict[aIdx[i]])!=codecDoubleBits(aVal[i]) ) return -1;
+    }
   }
   return k;
 }
@@ -2242,11 +2274,13 @@ static void codecDictIdxPlan(const int64_t *aIdx, int n, int k,
 
 /*
 ** Write aVal[0..n) as a DICT block if its size is estimated below nBest
+** (aN[] the scaled integers of exponent e and bCorr whether some value
+** needed a correction, or aN NULL)
 ** (the estimate does not depend on the room left).  Return 1 if written, 0
 ** if not (nothing written), or TSM_CODEC_TOOSMALL.
 */
 static int codecValDict(CodecOut *p, const double *aVal, const int64_t *aN,
-                        int e, int n, size_t nBest){
+                        int e, int bCorr, int n, size_t nBest){
   double aDict[CODEC_DICT_MAX];
   int64_t aIdx[CODEC_BLOCK];
   uint8_t aTab[1 + 8*CODEC_DICT_MAX];
@@ -2261,7 +2295,7 @@ static int codecValDict(CodecOut *p, const double *aVal, const int64_t *aN,
    || codecDictRepeats(aVal, n)*kMax < CODEC_DICT_SAMPLE*CODEC_DICT_SAMPLE/4 ){
     return 0;
   }
-  k = aN ? codecDictInts(aN, aVal, n, kMax, aIdx, aDict) : -1;
+  k = aN ? codecDictInts(aN, aVal, n, bCorr, kMax, aIdx, aDict) : -1;
   if( k<0 ){
     /* any values: a hash table of their bits, then a sort */
     uint64_t aKey[CODEC_DICT_MAX];

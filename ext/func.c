@@ -77,7 +77,7 @@ void tsmDebugFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
 void tsmInitFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   TsmCtx *p = sqlite3_user_data(ctx);
   char *zErr = 0;
-  int rc = tsmStoreReady(p, 1, 0, &zErr);
+  int rc = tsmStoreReady(p, TSM_HAVE_STORE, 0, &zErr);
   (void)argc; (void)argv;
   if( rc ){ tsmResultError(ctx, p, rc, zErr); return; }
   sqlite3_result_int(ctx, 1);

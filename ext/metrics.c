@@ -97,9 +97,10 @@ static int rulesRead(TsmCtx *p, TsmRules **ppR){
   pR = sqlite3_malloc(sizeof(*pR));
   if( pR==0 ) return SQLITE_NOMEM;
   memset(pR, 0, sizeof(*pR));
-  rc = tsmStoreReady(p, 0, &bExists, &zErr);
+  rc = tsmStoreReady(p, 0, 0, &zErr);
   sqlite3_free(zErr);
-  if( rc==SQLITE_OK && bExists ){
+  bExists = rc==SQLITE_OK && tsmStoreHas(p, TSM_HAVE_RULES);
+  if( bExists ){
     rc = sqlite3_prepare_v2(p->db, "SELECT rowid, metric, type, duplicates,"
         " help FROM main.tsm_metric_rules ORDER BY metric", -1, &pStmt, 0);
   }
@@ -317,7 +318,7 @@ static int metricsWrite(sqlite3_vtab *pVtab, int argc, sqlite3_value **argv,
   int rc, bInsert, eType = -1, eDup = -1;
   int64_t iOld = 0, iOther = -1;
 
-  rc = tsmStoreReady(p, 1, 0, &zErr);
+  rc = tsmStoreReady(p, TSM_HAVE_RULES, 0, &zErr);
   if( rc ) return tsmVtabError(pVtab, rc, zErr);
   tsmRulesChanged(p);
   if( argc==1 ){

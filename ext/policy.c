@@ -315,11 +315,12 @@ void tsmPoliciesFree(TsmPolicies *pSet){
   memset(pSet, 0, sizeof(*pSet));
 }
 
-/* Load every policy of the store (which must exist). */
+/* Load every policy of the store (none without the table of policies). */
 int tsmPoliciesLoad(TsmCtx *p, TsmPolicies *pSet){
   sqlite3_stmt *pStmt;
   int rc, nAlloc = 0;
   memset(pSet, 0, sizeof(*pSet));
+  if( !tsmStoreHas(p, TSM_HAVE_TIERS) ) return SQLITE_OK;   /* no table */
   rc = policyStmt(p, POLICY_LOAD, &pStmt);
   while( rc==SQLITE_OK && sqlite3_step(pStmt)==SQLITE_ROW ){
     TsmPolicy *pP;
@@ -450,6 +451,7 @@ int tsmPolicyPut(TsmCtx *p, int bInsert, const char *zMetric, int64_t iRes,
 int tsmPolicyCheck(TsmCtx *p, void (*xLine)(void*, const char*), void *pArg){
   sqlite3_stmt *pStmt = 0;
   int rc, rc2;
+  if( !tsmStoreHas(p, TSM_HAVE_TIERS) ) return SQLITE_OK;
   rc = sqlite3_prepare_v2(p->db,
       "SELECT rowid, metric,"
       " typeof(metric)='text' AND typeof(resolution)='integer'"

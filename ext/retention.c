@@ -145,6 +145,7 @@ int tsmRetentionUsage(TsmCtx *p, const TsmPolicies *pSet, TsmUsage *aU,
     memset(&aU[i], 0, sizeof(aU[i]));
     aU[i].tsOldest = INT64_MAX;
   }
+  if( !tsmStoreHas(p, TSM_HAVE_SAMPLES) ) return SQLITE_OK;   /* no series */
   rc = tsmRunOpen(p, 0, &pRun, pzErr);
   if( rc ) return rc;
   aRaw = sqlite3_malloc64(sizeof(int)*(tsmRunSeriesCount(pRun)+1));

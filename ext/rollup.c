@@ -229,6 +229,10 @@ void tsmRollupClose(TsmCtx *p){
 static int rollupFlagsLoad(TsmCtx *p, int *peFlags){
   sqlite3_stmt *pStmt;
   int rc = SQLITE_OK;
+  if( (p->eRollup & TSM_ROLLUP_KNOWN)==0 && !tsmStoreHas(p, TSM_HAVE_TIERS) ){
+    p->eRollup = TSM_ROLLUP_KNOWN;      /* no tables of policies or tiers */
+    doneCacheClear(p);
+  }
   if( (p->eRollup & TSM_ROLLUP_KNOWN)==0 ){
     int bPolicies = 0;
     rc = tsmPoliciesExist(p, &bPolicies);          /* policy.c */
@@ -295,6 +299,7 @@ int tsmRollupForget(TsmCtx *p, int64_t iSeries){
     RSTMT_ROLLUP_DELETE_SERIES, RSTMT_STATE_DELETE_SERIES
   };
   int rc = SQLITE_OK, i;
+  if( !tsmStoreHas(p, TSM_HAVE_TIERS) ) return SQLITE_OK;
   for(i=0; rc==SQLITE_OK && i<2; i++){
     sqlite3_stmt *pStmt;
     rc = rollupStmt(p, aStmt[i], &pStmt);
@@ -315,6 +320,7 @@ int tsmRollupForget(TsmCtx *p, int64_t iSeries){
 int tsmRollupCheck(TsmCtx *p, void (*xLine)(void*, const char*), void *pArg){
   sqlite3_stmt *pStmt = 0;
   int rc, rc2;
+  if( !tsmStoreHas(p, TSM_HAVE_TIERS) ) return SQLITE_OK;
   rc = sqlite3_prepare_v2(p->db,
       "SELECT r.series_id, r.resolution, r.ts, r.count, r.sketch,"
       " i.series_id IS NOT NULL, r.resolution>0 AND r.ts % r.resolution=0,"

@@ -127,8 +127,11 @@ static const char *const azStmt[TSM_STMT_COUNT] = {
     "SELECT ts_first, ts_last, data FROM main.tsm_chunks WHERE chunk_id=?1",
   [TSM_STMT_CHUNK_INSERT] =
     "INSERT INTO main.tsm_chunks(series_id, ts_first, ts_last, n, n_val, "
-    "v_min, v_max, v_sum, v_first, v_last, data) "
-    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    "v_min, v_max, v_sum, v_first, v_last, data, chunk_id) "
+    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, CASE WHEN ?12 "
+    "THEN (SELECT min(coalesce(min(chunk_id), 0), 0) - 1 FROM main.tsm_chunks) "
+    "ELSE (SELECT max(coalesce(max(chunk_id), 0), 0) + 1 FROM main.tsm_chunks) "
+    "END)",
   [TSM_STMT_CHUNK_DELETE] =
     "DELETE FROM main.tsm_chunks WHERE chunk_id=?1 RETURNING n",
   [TSM_STMT_SERIES_COUNT] =
@@ -387,27 +390,92 @@ static int colsMerge(TsmCols *pOut,
 /**************************************************************************
 ** Schema and migrations
 */
-/* Apply every migration newer than iFrom on db, each recording its
-** version (the caller holds the transaction). */
-static int migrateApply(sqlite3 *db, int iFrom, char **pzErr){
-  int rc = SQLITE_OK, i;
-  for(i=0; rc==SQLITE_OK && i<TSM_NMIGRATION; i++){
-    char *zMsg = 0, *zSql;
-    if( aTsmMigration[i].iVersion<=iFrom ) continue;
-    rc = sqlite3_exec(db, aTsmMigration[i].zSql, 0, 0, &zMsg);
-    if( rc==SQLITE_OK ){
-      zSql = sqlite3_mprintf(
-        "INSERT OR REPLACE INTO main.tsm_meta(key, value) "
-        "VALUES('format', %d), ('written_by', '%q')",
-        aTsmMigration[i].iVersion, TSM_VERSION);
-      rc = zSql ? sqlite3_exec(db, zSql, 0, 0, &zMsg) : SQLITE_NOMEM;
-      sqlite3_free(zSql);
+/*
+** Groups of tables created when first needed (format 7).  Each is the
+** text of the migrations that define its tables (all CREATE ... IF NOT
+** EXISTS), run again when the group is created in a format-7 store; a
+** later migration that changes a group's tables must be added to its
+** list (and must itself skip a store without the group).  A group is
+** present when any of its tables is (a store that lost one of them reads
+** as damaged, with "no such table" errors, not as one without the group).
+*/
+static const struct {
+  int mGroup;                /* TSM_HAVE_xxx */
+  const char *azTable[4];    /* its tables, 0 after the last */
+  int aVersion[2];           /* its migrations, 0 for none */
+} aStoreGroup[] = {
+  { TSM_HAVE_SAMPLES, { "tsm_ids", "tsm_heads", "tsm_chunks", "tsm_counts" },
+                      { 1, 3 } },
+  { TSM_HAVE_TIERS,   { "tsm_policies", "tsm_rollup", "tsm_rollup_state", 0 },
+                      { 2, 0 } },
+  { TSM_HAVE_RULES,   { "tsm_metric_rules", 0, 0, 0 }, { 4, 0 } },
+};
+#define TSM_NGROUP ((int)(sizeof(aStoreGroup)/sizeof(aStoreGroup[0])))
+
+/* The first format that creates groups when needed; a store migrated from
+** an earlier one has every group. */
+#define TSM_FORMAT_LAZY 7
+
+/* The table tsm_meta (as in sql/001_init.sql), all a new store has. */
+static const char zStoreMeta[] =
+  "CREATE TABLE IF NOT EXISTS main.tsm_meta(key TEXT PRIMARY KEY, value ANY)"
+  " WITHOUT ROWID";
+
+/* The text of migration iVersion, or NULL. */
+static const char *storeMigration(int iVersion){
+  int i;
+  for(i=0; i<TSM_NMIGRATION; i++){
+    if( aTsmMigration[i].iVersion==iVersion ) return aTsmMigration[i].zSql;
+  }
+  return 0;
+}
+
+/* Run zSql on db; on error set *pzErr. */
+static int migrateExec(sqlite3 *db, const char *zSql, char **pzErr){
+  char *zMsg = 0;
+  int rc = zSql ? sqlite3_exec(db, zSql, 0, 0, &zMsg) : SQLITE_NOMEM;
+  if( rc!=SQLITE_OK ){
+    *pzErr = sqlite3_mprintf("tsm: cannot prepare the store: %s",
+                             zMsg ? zMsg : sqlite3_errstr(rc));
+  }
+  sqlite3_free(zMsg);
+  return rc;
+}
+
+/* Record format iVersion in tsm_meta on db. */
+static int migrateFormat(sqlite3 *db, int iVersion, char **pzErr){
+  char *zSql = sqlite3_mprintf(
+    "INSERT OR REPLACE INTO main.tsm_meta(key, value) "
+    "VALUES('format', %d), ('written_by', '%q')", iVersion, TSM_VERSION);
+  int rc = migrateExec(db, zSql, pzErr);
+  sqlite3_free(zSql);
+  return rc;
+}
+
+/*
+** Bring the store on db up to date and create the groups of tables in
+** mGroup (the caller holds the transaction): with iFrom < 0, a new store
+** (tsm_meta alone, recorded as of the current format); else apply every
+** migration newer than iFrom, each recording its version.
+*/
+static int migrateApply(sqlite3 *db, int iFrom, int mGroup, char **pzErr){
+  int rc = SQLITE_OK, i, j;
+  if( iFrom<0 ){
+    rc = migrateExec(db, zStoreMeta, pzErr);
+    if( rc==SQLITE_OK ) rc = migrateFormat(db, TSM_FORMAT, pzErr);
+  }else{
+    for(i=0; rc==SQLITE_OK && i<TSM_NMIGRATION; i++){
+      if( aTsmMigration[i].iVersion<=iFrom ) continue;
+      rc = migrateExec(db, aTsmMigration[i].zSql, pzErr);
+      if( rc==SQLITE_OK ) rc = migrateFormat(db, aTsmMigration[i].iVersion, pzErr);
     }
-    if( rc!=SQLITE_OK ){
-      *pzErr = sqlite3_mprintf("tsm: cannot prepare the store: %s",
-                               zMsg ? zMsg : sqlite3_errstr(rc));
+  }
+  for(i=0; rc==SQLITE_OK && i<TSM_NGROUP; i++){
+    if( (mGroup & aStoreGroup[i].mGroup)==0 ) continue;
+    for(j=0; rc==SQLITE_OK && j<2 && aStoreGroup[i].aVersion[j]; j++){
+      const char *zSql = storeMigration(aStoreGroup[i].aVersion[j]);
+      if( zSql ) rc = migrateExec(db, zSql, pzErr);
     }
-    sqlite3_free(zMsg);
   }
   return rc;
 }
@@ -455,7 +523,7 @@ static int pragmaGet(sqlite3 *db, const char *zName, int *piOut,
 ** auto_vacuum, encoding and WAL mode, which the first write fixes in the
 ** file.
 */
-static int migrateAside(TsmCtx *p, int *pbDone, char **pzErr){
+static int migrateAside(TsmCtx *p, int mGroup, int *pbDone, char **pzErr){
   const char *zFile = sqlite3_db_filename(p->db, "main");
   sqlite3_vfs *pVfs = 0;
   sqlite3 *db = 0;
@@ -520,8 +588,8 @@ static int migrateAside(TsmCtx *p, int *pbDone, char **pzErr){
         "(%s) reads formats up to %d: load a newer tsm",
         iFormat, TSM_VERSION, TSM_FORMAT);
     rc = SQLITE_ERROR;
-  }else if( iFormat<TSM_FORMAT ){
-    rc = migrateApply(db, iFormat, pzErr);
+  }else{
+    rc = migrateApply(db, bExists ? iFormat : -1, mGroup, pzErr);
   }
   if( rc==SQLITE_OK ){
     rc = sqlite3_exec(db, "COMMIT", 0, 0, 0);
@@ -536,7 +604,10 @@ static int migrateAside(TsmCtx *p, int *pbDone, char **pzErr){
 }
 
 /*
-** Apply every migration newer than iFrom, each recording its version.
+** Bring the store up to date and create the groups of tables in mGroup:
+** with iFrom < 0, a new store (tsm_meta alone, recorded as of the current
+** format); else apply every migration newer than iFrom, each recording its
+** version.
 **
 ** On a connection of its own when this one is in autocommit mode and
 ** holds no lock (migrateAside).  Otherwise on this connection, in a
@@ -551,12 +622,12 @@ static int migrateAside(TsmCtx *p, int *pbDone, char **pzErr){
 ** SQLite rolls back the transaction when that statement fails with the
 ** out-of-memory error, if the statement reads.
 */
-static int storeMigrate(TsmCtx *p, int iFrom, char **pzErr){
+static int storeMigrate(TsmCtx *p, int iFrom, int mGroup, char **pzErr){
   int bTxn = sqlite3_get_autocommit(p->db);
   sqlite3_stmt *pRelease = 0, *pUndo = 0;
   int bSavepoint, rc, i, bDone = 0;
   if( bTxn && sqlite3_txn_state(p->db, "main")==SQLITE_TXN_NONE ){
-    rc = migrateAside(p, &bDone, pzErr);
+    rc = migrateAside(p, mGroup, &bDone, pzErr);
     if( rc || bDone ) return rc;
   }
   rc = sqlite3_prepare_v2(p->db, "RELEASE tsm_migrate", -1, &pRelease, 0);
@@ -569,7 +640,7 @@ static int storeMigrate(TsmCtx *p, int iFrom, char **pzErr){
     return rc;
   }
   bSavepoint = sqlite3_exec(p->db, "SAVEPOINT tsm_migrate",0,0,0)==0;
-  rc = migrateApply(p->db, iFrom, pzErr);
+  rc = migrateApply(p->db, iFrom, mGroup, pzErr);
   if( bSavepoint && rc==SQLITE_OK ){
     sqlite3_step(pRelease);
     rc = sqlite3_reset(pRelease);
@@ -595,60 +666,117 @@ static int storeMigrate(TsmCtx *p, int iFrom, char **pzErr){
 }
 
 /*
-** Make sure the store is there and current.  With bCreate, create it if it
-** is missing; without, report *pbExists=0 and succeed (readers see an
-** empty store).  A store of a newer format is refused.  Errors: *pzErr
-** (from sqlite3_mprintf, "tsm: ...").
+** Which groups of tables the store has (*pmHave, TSM_HAVE_STORE when it
+** exists at all) and its format (*piFormat, 0 without a store).
 */
-int tsmStoreReady(TsmCtx *p, int bCreate, int *pbExists, char **pzErr){
+static int storeLook(TsmCtx *p, int *pmHave, int *piFormat){
   sqlite3_stmt *pStmt = 0;
-  int rc, bExists = 0, iFormat = 0;
-  tsmCacheValidate(p);
-  if( p->bNewInTxn && sqlite3_get_autocommit(p->db) ){
-    /* The transaction that created the store ended: maybe rolled back
-    ** (tsm_samples' xRollback forgets it too, but tsm_init() and
-    ** tsm_retention have no such hook). */
-    p->bNewInTxn = 0;
-    p->bReady = 0;
-  }
-  if( p->bReady ){
-    if( pbExists ) *pbExists = 1;
-    return SQLITE_OK;
-  }
+  int rc, mHave = 0, i;
+  *piFormat = 0;
   rc = sqlite3_prepare_v2(p->db,
-      "SELECT 1 FROM main.sqlite_schema WHERE type='table' AND name='tsm_meta'",
+      "SELECT name FROM main.sqlite_schema WHERE type='table'"
+      " AND name GLOB 'tsm_*'",
       -1, &pStmt, 0);
-  if( rc==SQLITE_OK ){
-    bExists = sqlite3_step(pStmt)==SQLITE_ROW;
-    rc = sqlite3_finalize(pStmt);
+  while( rc==SQLITE_OK && sqlite3_step(pStmt)==SQLITE_ROW ){
+    const char *z = (const char*)sqlite3_column_text(pStmt, 0);
+    if( z && strcmp(z, "tsm_meta")==0 ) mHave |= TSM_HAVE_STORE;
+    for(i=0; z && i<TSM_NGROUP; i++){
+      int j;
+      for(j=0; j<4 && aStoreGroup[i].azTable[j]; j++){
+        if( strcmp(z, aStoreGroup[i].azTable[j])==0 ){
+          mHave |= aStoreGroup[i].mGroup;
+        }
+      }
+    }
   }
-  if( rc==SQLITE_OK && bExists ){
+  if( rc==SQLITE_OK ) rc = sqlite3_finalize(pStmt);
+  else sqlite3_finalize(pStmt);
+  if( rc==SQLITE_OK && (mHave & TSM_HAVE_STORE) ){
     rc = sqlite3_prepare_v2(p->db, azStmt[TSM_STMT_META_GET], -1, &pStmt, 0);
     if( rc==SQLITE_OK ){
-      if( sqlite3_step(pStmt)==SQLITE_ROW ) iFormat = sqlite3_column_int(pStmt, 0);
+      if( sqlite3_step(pStmt)==SQLITE_ROW ) *piFormat = sqlite3_column_int(pStmt, 0);
       rc = sqlite3_finalize(pStmt);
     }
   }
-  if( rc!=SQLITE_OK ){
-    *pzErr = sqlite3_mprintf("tsm: cannot read the store: %s",
-                             sqlite3_errmsg(p->db));
-    return rc;
+  *pmHave = mHave;
+  return rc;
+}
+
+/*
+** Make sure the store is there and current.  mCreate is a mask of the
+** groups of tables to create if they are missing (TSM_HAVE_xxx; the store
+** itself with any of them); 0 creates nothing.  *pbExists is set to
+** whether the store has its sample tables (without them, readers see an
+** empty store).  A store of a newer format is refused.  Errors: *pzErr
+** (from sqlite3_mprintf, "tsm: ...").
+*/
+int tsmStoreReady(TsmCtx *p, int mCreate, int *pbExists, char **pzErr){
+  int rc, iFormat = 0, mNeed;
+  tsmCacheValidate(p);
+  if( p->bReady && p->bGroupMade ){
+    p->bReady = 0;        /* the transaction that made a group may still
+                          ** roll back (its COMMIT may fail): look again,
+                          ** until it has ended */
   }
-  if( bExists && iFormat>TSM_FORMAT ){
-    *pzErr = sqlite3_mprintf("tsm: this store has format %d but this tsm "
-        "(%s) reads formats up to %d: load a newer tsm",
-        iFormat, TSM_VERSION, TSM_FORMAT);
-    return SQLITE_ERROR;
+  if( !p->bReady ){
+    int mHave = 0, mHad = p->mHave;
+    p->mHave = 0;
+    p->bGroupMade = p->bGroupMade
+                 && sqlite3_txn_state(p->db, "main")==SQLITE_TXN_WRITE;
+    rc = storeLook(p, &mHave, &iFormat);
+    if( rc!=SQLITE_OK ){
+      *pzErr = sqlite3_mprintf("tsm: cannot read the store: %s",
+                               sqlite3_errmsg(p->db));
+      return rc;
+    }
+    if( (mHave & TSM_HAVE_STORE) && iFormat>TSM_FORMAT ){
+      *pzErr = sqlite3_mprintf("tsm: this store has format %d but this tsm "
+          "(%s) reads formats up to %d: load a newer tsm",
+          iFormat, TSM_VERSION, TSM_FORMAT);
+      return SQLITE_ERROR;
+    }
+    if( (mHave & TSM_HAVE_STORE) && iFormat<TSM_FORMAT ){
+      /* an older store: it gets every group, as formats before 7 did */
+      rc = storeMigrate(p, iFormat, 0, pzErr);
+      if( rc ) return rc;
+      if( iFormat<TSM_FORMAT_LAZY ){
+        mHave |= TSM_HAVE_SAMPLES | TSM_HAVE_TIERS | TSM_HAVE_RULES;
+      }
+    }
+    if( mHad & ~mHave ){
+      /* a group made by a transaction that rolled back: what this
+      ** connection cached of its tables is gone with it */
+      p->eRollup = 0;
+      tsmHooks.xRulesFree(p);
+    }
+    p->mHave = mHave;
+    p->bReady = (mHave & TSM_HAVE_STORE)!=0;
   }
-  if( (bExists && iFormat<TSM_FORMAT) || (!bExists && bCreate) ){
-    rc = storeMigrate(p, bExists ? iFormat : 0, pzErr);
+  mNeed = mCreate & ~p->mHave;
+  if( mNeed ){
+    rc = storeMigrate(p, p->bReady ? TSM_FORMAT : -1,
+                      mNeed & ~TSM_HAVE_STORE, pzErr);
     if( rc ) return rc;
-    bExists = 1;
-    p->bNewInTxn = !sqlite3_get_autocommit(p->db);
+    p->mHave |= mNeed | TSM_HAVE_STORE;
+    p->bReady = 1;
+    p->bGroupMade = 1;
   }
-  if( pbExists ) *pbExists = bExists;
-  if( bExists ) p->bReady = 1;
+  if( pbExists ) *pbExists = (p->mHave & TSM_HAVE_SAMPLES)!=0;
   return SQLITE_OK;
+}
+
+/*
+** Does the store have the groups of tables in mGroup?  0 also when the
+** store cannot be read (the caller then reads nothing there).
+*/
+int tsmStoreHas(TsmCtx *p, int mGroup){
+  if( !p->bReady || p->bGroupMade ){
+    char *zErr = 0;
+    int rc = tsmStoreReady(p, 0, 0, &zErr);
+    sqlite3_free(zErr);
+    if( rc ) return 0;
+  }
+  return (p->mHave & mGroup)==mGroup;
 }
 
 /**************************************************************************
@@ -1153,9 +1281,14 @@ static int chunkDelete(TsmCtx *p, int64_t iSeries, int64_t iChunk){
   return rc;
 }
 
+/* Slack of a sealed chunk below its aim, in bytes: see chunkSizing. */
+#define CHUNK_SLACK_AIM   40
+#define CHUNK_SLACK_GROW  80
+#define CHUNK_SLACK_WARM  200
+
 /* Insert the chunk of aTs/aVal[0..n), already encoded in p->aOut[0..nByte),
-** with its metadata; or, if iReplace is not 0, update chunk iReplace in
-** place with it. */
+** with its metadata, in place of chunk iReplace (deleted first) if that is
+** not 0. */
 static int chunkInsert(TsmCtx *p, int64_t iSeries, const int64_t *aTs,
                        const double *aVal, int n, int nByte,
                        int64_t iReplace){
@@ -1164,7 +1297,7 @@ static int chunkInsert(TsmCtx *p, int64_t iSeries, const int64_t *aTs,
   int rc;
   tsmAggCompute(aVal, n, &agg);
   if( iReplace ){
-    /* Delete and append rather than update in place: a row that grows in
+    /* Delete and insert rather than update in place: a row that grows in
     ** place splits its leaf page again and again. */
     rc = chunkDelete(p, iSeries, iReplace);
     if( rc ) return rc;
@@ -1184,6 +1317,10 @@ static int chunkInsert(TsmCtx *p, int64_t iSeries, const int64_t *aTs,
   tsmBindReal(pStmt, 9, agg.nVal ? agg.vFirst : NAN);
   tsmBindReal(pStmt, 10, agg.nVal ? agg.vLast : NAN);
   sqlite3_bind_blob(pStmt, 11, p->aOut, nByte, SQLITE_STATIC);
+  /* A chunk that may be topped up (chunkWarm) takes a chunk_id below every
+  ** other, 0 or less; the others one above every other, 1 or more.  See
+  ** chunkSizing. */
+  sqlite3_bind_int(pStmt, 12, nByte<p->nChunkBytes-CHUNK_SLACK_WARM);
   sqlite3_step(pStmt);
   return sqlite3_reset(pStmt);
 }
@@ -1205,10 +1342,16 @@ static int chunkInsert(TsmCtx *p, int64_t iSeries, const int64_t *aTs,
 ** CHUNK_SLACK_GROW below the aim; the newest chunk is topped up
 ** (chunkWarm) only while it is more than CHUNK_SLACK_WARM below the aim,
 ** so that a nearly full chunk is not rewritten for a few more samples.
+**
+** Such a chunk, which may be topped up, deleted and written again, gets a
+** chunk_id below every other (0 or less: chunkInsert), the full ones
+** the next above every other.  So the rows that come and go (a few
+** hundred bytes to a page each, all kept in the leaf) share the leaf
+** pages at the low end of the table, and full chunks (489 bytes in the
+** leaf) fill the pages at the high end; appended among the full ones,
+** the warm rows left holes in their leaf pages when they were replaced
+** (W1 in make bench: 174 leaf pages for 820 chunks, 153 this way).
 */
-#define CHUNK_SLACK_AIM   40
-#define CHUNK_SLACK_GROW  80
-#define CHUNK_SLACK_WARM  200
 static void chunkSizing(TsmCtx *p){
   sqlite3_stmt *pStmt = 0;
   int nPage = 4096, nTop;

@@ -206,7 +206,11 @@ struct TsmCtx {
   sqlite3_stmt *aStmt[TSM_STMT_COUNT];
   sqlite3_stmt *pRecord;     /* INSERT INTO tsm_samples, for tsm_record() */
   int bReady;                /* store checked (and migrated) */
-  int bNewInTxn;             /* ... created in the open transaction */
+  int mHave;                 /* TSM_HAVE_xxx: table groups present (with
+                             ** bReady) */
+  int bGroupMade;            /* this connection created a group in the
+                             ** write transaction still open: look again
+                             ** at every use until it has ended */
   int bFlushing;             /* inside tsmStoreFlush() */
   int bGuard;                /* tsm_series is connected (see tsmStmt) */
   unsigned int iDataVersion; /* SQLITE_FCNTL_DATA_VERSION cache is valid for */
@@ -291,7 +295,16 @@ void *tsmCursorOpen(sqlite3_vtab *pVtab, size_t nByte,
                     sqlite3_vtab_cursor **ppCur);
 
 /* store.c */
-int tsmStoreReady(TsmCtx *p, int bCreate, int *pbExists, char **pzErr);
+/* Groups of tables, each created when first needed (format 7; see
+** docs/FORMAT.md, "Tables created when needed").  The mCreate argument of
+** tsmStoreReady() is a mask of them: 1 (TSM_HAVE_SAMPLES) for every
+** caller that records samples. */
+#define TSM_HAVE_SAMPLES 0x01  /* tsm_ids, tsm_heads, tsm_chunks, tsm_counts */
+#define TSM_HAVE_TIERS   0x02  /* tsm_policies, tsm_rollup, tsm_rollup_state */
+#define TSM_HAVE_RULES   0x04  /* tsm_metric_rules */
+#define TSM_HAVE_STORE   0x08  /* tsm_meta alone: the store (tsm_init) */
+int tsmStoreReady(TsmCtx *p, int mCreate, int *pbExists, char **pzErr);
+int tsmStoreHas(TsmCtx *p, int mGroup);
 int tsmStmt(TsmCtx *p, int eStmt, sqlite3_stmt **ppStmt);
 int tsmStmtCached(TsmCtx *p, sqlite3_stmt **ppSlot, const char *zSql,
                   sqlite3_stmt **ppStmt);

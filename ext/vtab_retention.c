@@ -99,12 +99,12 @@ static int retFilter(sqlite3_vtab_cursor *pCursor, int idxNum,
   RetCursor *pCur = (RetCursor*)pCursor;
   TsmCtx *p = pCur->p;
   char *zErr = 0;
-  int rc, bExists = 0;
+  int rc;
   (void)idxStr; (void)argc; (void)argv;
   retReset(pCur);
   rc = tsmStoreFlush(p, 0, &zErr);
-  if( rc==SQLITE_OK ) rc = tsmStoreReady(p, 0, &bExists, &zErr);
-  if( rc==SQLITE_OK && bExists ) rc = tsmPoliciesLoad(p, &pCur->pol);
+  if( rc==SQLITE_OK ) rc = tsmStoreReady(p, 0, 0, &zErr);
+  if( rc==SQLITE_OK ) rc = tsmPoliciesLoad(p, &pCur->pol);
   pCur->bUsage = (idxNum & 1)!=0;
   return tsmVtabError(pCursor->pVtab, rc, zErr);
 }
@@ -196,7 +196,7 @@ static int retWrite(sqlite3_vtab *pVtab, int argc, sqlite3_value **argv,
   int64_t iRes = 0, iKeep = 0, nMax = 0, iOld = 0, iOther = -1;
   int rc = SQLITE_OK, i, bInsert;
 
-  rc = tsmStoreReady(p, 1, 0, &zErr);
+  rc = tsmStoreReady(p, TSM_HAVE_TIERS, 0, &zErr);
   if( rc ){ retSetErr(pVtab, zErr); return rc; }
 
   if( argc==1 ){

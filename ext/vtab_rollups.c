@@ -135,7 +135,7 @@ static int rollupsFilter(sqlite3_vtab_cursor *pCursor, int idxNum,
   pCur->iRowid = 0;
   rc = tsmStoreReady(p, 0, &bExists, &zErr);
   if( rc ) return tsmVtabError(pCursor->pVtab, rc, zErr);
-  if( !bExists ) return SQLITE_OK;
+  if( !bExists || !tsmStoreHas(p, TSM_HAVE_TIERS) ) return SQLITE_OK;
 
   /* The SQL only holds fixed text; every value is bound. */
   pSql = sqlite3_str_new(p->db);

@@ -618,7 +618,8 @@ static void testGolden(void){
 
 /*
 ** DICT blocks (chunk version 2): each way the encoder builds the table --
-** the bitmap of decimal integers, the hash table of bit patterns when
+** the bitmap of decimal integers (ranks from a table for a narrow range,
+** by popcount for a wider one), the hash table of bit patterns when
 ** some integer stands for two values (a float artefact, a NaN) or the
 ** range is wide, values that are not decimals -- must round-trip bit for
 ** bit and be chosen where they pay; blocks of many distinct values stay
@@ -627,6 +628,7 @@ static void testGolden(void){
 static void testDict(void){
   static const double aSet[][6] = {
     { 0.066, 0.068, 0.134, 0.1, 0.102, 0.132 },              /* bitmap */
+    { 0.5, 3000.5, 8000.5, 12.5, 100.0, 9999.5 },   /* bitmap, popcount ranks */
     { 51.846, 51.846000000000004, 44.508, 48.56800000000001,
       46.714, 41.244 },                                      /* artefacts */
     { 1.5, 2.25, 0.0, 3.0, 4.125, 0.0 },                     /* NaN below */
@@ -648,8 +650,8 @@ static void testDict(void){
         aVal[i] = (double)(float)(1.0/(j + 3));               /* not decimal */
       }
     }
-    if( s==2 ) aVal[17] = ofBits(0x7ff0000000000002ULL);     /* stale NaN */
-    if( s==4 ) aVal[5] = -0.0;
+    if( s==3 ) aVal[17] = ofBits(0x7ff0000000000002ULL);     /* stale NaN */
+    if( s==5 ) aVal[5] = -0.0;
     nByte = roundTrip(n, TSM_CODEC_BEST, zWhat);
     CHECK(nByte>0 && aBuf[0]==2);
     if( nByte>0 ) checkExactBuffer(n, TSM_CODEC_BEST, nByte);

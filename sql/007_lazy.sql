@@ -1,0 +1,13 @@
+-- SPDX-License-Identifier: MIT
+-- 007_lazy.sql: tables created when first needed (format 7).
+-- No table changes in a store migrated from an earlier format: it keeps
+-- every table.  A store created at format 7 starts with tsm_meta alone;
+-- store.c (aStoreGroup, tsmStoreReady) creates each group of tables, with
+-- the text of the migrations that define it, when something first needs
+-- it: the sample tables (001, 003) with the first series, the policy and
+-- tier tables (002) with the first row of tsm_retention, tsm_metric_rules
+-- (004) with the first row of tsm_metrics.  Recording the format makes a
+-- tsm of an earlier format refuse such a store ("load a newer tsm")
+-- instead of failing on a missing table.  See docs/FORMAT.md, "Tables
+-- created when needed".
+SELECT 1;
