@@ -25,7 +25,7 @@ VERSION := $(shell sed -n 's/^\#define TSM_VERSION "\(.*\)"/\1/p' ext/tsm.h)
 SANFLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 # Pure modules: no SQLite types, unit-tested on their own.
-PURE_SRC = ext/alloc.c ext/codec.c ext/parse.c ext/sketch.c ext/format.c
+PURE_SRC = ext/alloc.c ext/codec.c ext/parse.c ext/sketch.c ext/format.c ext/agg.c
 # SQLite glue.
 GLUE_SRC = ext/tsm.c ext/store.c ext/buffer.c ext/func.c \
            ext/vtab_samples.c ext/vtab_series.c

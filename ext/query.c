@@ -26,7 +26,8 @@
 **     v, the later sample, so a bucket's increase includes the step from
 **     the last sample before it (even before start), and the increases of
 **     consecutive buckets add up to the increase over the whole range.
-**     rate = increase / step in seconds.
+**     rate = increase / step in seconds.  (agg.c tsmCounterStep: from
+**     +inf to +inf the step is v-p, NaN, so the increase is NULL.)
 **   - fill: 'none' (default) returns only buckets with samples.  The others
 **     return every bucket from tsm_bucket(start) to the bucket of end-1 for
 **     each series that has at least one bucket in the range; an empty
@@ -43,7 +44,9 @@
 ** chunks.  See querySegments().  Raw chunks whose samples all fall into
 ** one bucket and inside the segment are answered from the chunk metadata
 ** (n_val, v_min, v_max, v_sum, v_first, v_last) without decoding, unless
-** increase, rate or sketch are read (they need every sample).
+** increase, rate or sketch are read (they need every sample).  Buckets are
+** built by agg.c (TsmAgg, with the counter carried across buckets), tier
+** rows merged as the rollup fold merges them.
 **
 ** xBestIndex: every argument is an "=" constraint on a hidden column; they
 ** are passed to xFilter in column order, and idxNum says which:
@@ -283,38 +286,6 @@ void tsmBucketFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
 }
 
 /**************************************************************************
-** Buckets being built
-*/
-typedef struct QAgg QAgg;
-struct QAgg {
-  int64_t b;                 /* bucket start */
-  int bValid;                /* b is set: samples of bucket b go here */
-  int64_t n;                 /* samples that are not NaN */
-  double sum, mn, mx, first, last;
-  double inc;                /* counter increase */
-  TsmSketch sk;
-};
-
-static void aggStart(QAgg *a, int64_t b){
-  a->b = b;
-  a->bValid = 1;
-  a->n = 0;
-  a->sum = 0.0;
-  a->mn = INFINITY;
-  a->mx = -INFINITY;
-  a->first = a->last = 0.0;
-  a->inc = 0.0;
-  tsmSketchClear(&a->sk);
-}
-
-/* Swap two aggregates (the sketches move with them). */
-static void aggSwap(QAgg *a, QAgg *b){
-  QAgg t = *a;
-  *a = *b;
-  *b = t;
-}
-
-/**************************************************************************
 ** The raw source of one series: chunk metadata first, data decoded only
 ** when needed.  Samples and chunks come in time order; a segment consumes
 ** the part it covers and leaves the rest for the next raw segment.
@@ -400,11 +371,10 @@ struct QueryCursor {
   int nSeg, iSeg;
   QSeg aSeg[QSEG_MAX];
   int eTier;                 /* pTier: 0 not bound, 1 stepping, 2 on a row */
-  int bPrev;                 /* prev holds the counter's previous value */
-  double prev;
   int bSrcEof;               /* no more buckets in this series */
-  QAgg acc;                  /* the bucket being built */
-  QAgg next;                 /* next complete bucket (valid if bNext) */
+  TsmAgg acc;                /* the bucket being built; its counter (bPrev,
+                             ** prev) carries across buckets */
+  TsmAgg next;                 /* next complete bucket (valid if bNext) */
   int bNext;
 
   /* Fill */
@@ -416,7 +386,7 @@ struct QueryCursor {
   double aPrevRow[5];        /* min, max, avg, first, last */
 
   /* The current row */
-  QAgg row;                  /* data of the row (row.n==0: a filled row) */
+  TsmAgg row;                  /* data of the row (row.n==0: a filled row) */
   int bFilled;               /* the row is a filled gap */
   int bFillVals;             /* ... with aFill values */
   double aFill[5];           /* min, max, avg, first, last */
@@ -502,9 +472,9 @@ static int queryClose(sqlite3_vtab_cursor *pCursor){
   sqlite3_finalize(pCur->pTier);
   sqlite3_finalize(pCur->pTierBefore);
   tsmColsFree(&pCur->raw.cols);
-  tsmSketchFree(&pCur->acc.sk);
-  tsmSketchFree(&pCur->next.sk);
-  tsmSketchFree(&pCur->row.sk);
+  tsmAggFree(&pCur->acc);
+  tsmAggFree(&pCur->next);
+  tsmAggFree(&pCur->row);
   sqlite3_free(pCur);
   return SQLITE_OK;
 }
@@ -525,8 +495,8 @@ static void rawPrevIn(QueryCursor *pCur, const TsmCols *pC){
   int i;
   for(i=pC->n-1; i>=0; i--){
     if( pC->aTs[i]<pCur->iStart && !isnan(pC->aVal[i]) ){
-      pCur->bPrev = 1;
-      pCur->prev = pC->aVal[i];
+      pCur->acc.bPrev = 1;
+      pCur->acc.prev = pC->aVal[i];
       return;
     }
   }
@@ -549,24 +519,24 @@ static int rawBefore(QueryCursor *pCur, char **pzErr){
   QRaw *pRaw = &pCur->raw;
   TsmHeadRow head;
   int rc;
-  pCur->bPrev = 0;
+  pCur->acc.bPrev = 0;
 
   /* The head: its samples are later than those of every chunk. */
   rc = tsmHeadGet(pCur->p, pRaw->iSeries, &head, &pRaw->cols, pzErr);
   if( rc==SQLITE_OK ) rawPrevIn(pCur, &pRaw->cols);
   pRaw->cols.n = 0;
-  if( rc || pCur->bPrev ) return rc;
+  if( rc || pCur->acc.bPrev ) return rc;
 
   /* The chunks, newest first, until one has a value before start. */
   rc = tsmChunksSeekBefore(pRaw->pChunks, pRaw->iSeries, pCur->iStart);
-  while( rc==SQLITE_OK && !pCur->bPrev ){
+  while( rc==SQLITE_OK && !pCur->acc.bPrev ){
     const TsmChunk *pChunk;
     rc = tsmChunksNext(pRaw->pChunks, &pChunk);
     if( rc || pChunk==0 ) break;
     if( pChunk->nVal==0 ) continue;                 /* all NaN */
     if( pChunk->tsLast<pCur->iStart ){
-      pCur->bPrev = 1;
-      pCur->prev = pChunk->vLast;
+      pCur->acc.bPrev = 1;
+      pCur->acc.prev = pChunk->vLast;
       break;
     }
     rc = tsmChunksDecode(pRaw->pChunks, &pRaw->cols, pzErr);
@@ -591,15 +561,13 @@ static int rawSeek(QueryCursor *pCur, int64_t iSeries){
 /*
 ** Aggregate decoded samples from pRaw->iPos while ts < lim into a;
 ** pRaw->iPos moves past them.  This is the hot loop of a query over raw
-** samples.  Without increase and sketch, a first pass ignores NaN: a NaN
-** never wins a comparison, so min and max come out right, and the sum
-** turns NaN, in which case the run is added up again sample by sample.
+** samples (tsmAggAddLanes: four lanes without increase and sketch).  An
+** error of the sketch leaves the value out of it, as before.
 */
-static void rawAggregate(QueryCursor *pCur, QAgg *a, int64_t lim){
+static void rawAggregate(QueryCursor *pCur, TsmAgg *a, int64_t lim){
   QRaw *pRaw = &pCur->raw;
   const int64_t *aTs = pRaw->cols.aTs;
-  const double *aVal = pRaw->cols.aVal;
-  int i = pRaw->iPos, j, k;
+  int i = pRaw->iPos, j;
 
   /* j: the first sample at or after lim */
   {
@@ -612,71 +580,24 @@ static void rawAggregate(QueryCursor *pCur, QAgg *a, int64_t lim){
   }
   pRaw->iPos = j;
   if( i>=j ) return;
-
-  if( !pCur->bInc && !pCur->bSketch ){
-    /* four lanes, so that additions do not wait on each other */
-    double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0, sum;
-    double n0 = a->mn, n1 = a->mn, n2 = a->mn, n3 = a->mn, mn;
-    double x0 = a->mx, x1 = a->mx, x2 = a->mx, x3 = a->mx, mx;
-    for(k=i; k+4<=j; k+=4){
-      double v0 = aVal[k], v1 = aVal[k+1], v2 = aVal[k+2], v3 = aVal[k+3];
-      s0 += v0; s1 += v1; s2 += v2; s3 += v3;
-      n0 = v0<n0 ? v0 : n0;  n1 = v1<n1 ? v1 : n1;
-      n2 = v2<n2 ? v2 : n2;  n3 = v3<n3 ? v3 : n3;
-      x0 = v0>x0 ? v0 : x0;  x1 = v1>x1 ? v1 : x1;
-      x2 = v2>x2 ? v2 : x2;  x3 = v3>x3 ? v3 : x3;
-    }
-    for(; k<j; k++){
-      double v = aVal[k];
-      s0 += v;
-      n0 = v<n0 ? v : n0;
-      x0 = v>x0 ? v : x0;
-    }
-    sum = a->sum + ((s0 + s1) + (s2 + s3));
-    mn = n0<n1 ? n0 : n1;  mn = n2<mn ? n2 : mn;  mn = n3<mn ? n3 : mn;
-    mx = x0>x1 ? x0 : x1;  mx = x2>mx ? x2 : mx;  mx = x3>mx ? x3 : mx;
-    if( sum==sum ){
-      /* no NaN sample (a NaN sum from inf + -inf takes the slow path,
-      ** which gives the same answer) */
-      if( a->n==0 ) a->first = aVal[i];
-      a->last = aVal[j-1];
-      a->n += j-i;
-      a->sum = sum;
-      a->mn = mn;
-      a->mx = mx;
-      return;
-    }
-  }
-  for(k=i; k<j; k++){
-    double v = aVal[k];
-    if( v!=v ) continue;            /* NaN */
-    if( a->n==0 ) a->first = v;
-    a->last = v;
-    a->n++;
-    a->sum += v;
-    if( v<a->mn ) a->mn = v;
-    if( v>a->mx ) a->mx = v;
-    if( pCur->bInc ){
-      if( pCur->bPrev ){
-        double d = v - pCur->prev;
-        a->inc += d>=0.0 ? d : v;
-      }
-      pCur->bPrev = 1;
-      pCur->prev = v;
-    }
-    if( pCur->bSketch ) tsmSketchAdd(&a->sk, v);
-  }
+  (void)tsmAggAddLanes(a, &aTs[i], &pRaw->cols.aVal[i], j-i);
 }
 
 /* Merge the metadata of chunk pC into a. */
-static void rawAggregateMeta(const TsmChunk *pC, QAgg *a){
-  if( pC->nVal<=0 ) return;
-  if( a->n==0 ) a->first = pC->vFirst;
-  a->last = pC->vLast;
-  a->n += pC->nVal;
-  a->sum += pC->vSum;
-  if( pC->vMin<a->mn ) a->mn = pC->vMin;
-  if( pC->vMax>a->mx ) a->mx = pC->vMax;
+static void rawAggregateMeta(const TsmChunk *pC, TsmAgg *a){
+  TsmAggPart part;
+  part.n = pC->nVal;
+  part.sum = pC->vSum;
+  part.min = pC->vMin;
+  part.max = pC->vMax;
+  part.first = pC->vFirst;
+  part.last = pC->vLast;
+  part.inc = 0.0;
+  part.tsFirst = pC->tsFirst;        /* bounds of the chunk: unused here */
+  part.tsLast = pC->tsLast;
+  part.aSk = 0;
+  part.nSk = -1;
+  tsmAggAddChunk(a, &part);
 }
 
 /* Skip decoded samples earlier than lo. */
@@ -703,7 +624,7 @@ static void rawSkipTo(QRaw *pRaw, int64_t lo){
 static int rawFeed(QueryCursor *pCur, int64_t lo, int64_t hi, int *pbDone,
                    char **pzErr){
   QRaw *pRaw = &pCur->raw;
-  QAgg *a = &pCur->acc;
+  TsmAgg *a = &pCur->acc;
   int rc = SQLITE_OK;
   *pbDone = 0;
   for(;;){
@@ -716,11 +637,11 @@ static int rawFeed(QueryCursor *pCur, int64_t lo, int64_t hi, int *pbDone,
       if( ts>=hi ){ *pbDone = 1; return SQLITE_OK; }
       b = tsmBucketOf(ts, pCur->iStep);
       if( a->bValid && a->b!=b ){
-        if( a->n>0 ){ aggSwap(a, &pCur->next); pCur->bNext = 1; }
+        if( a->n>0 ){ tsmAggSwap(a, &pCur->next); pCur->bNext = 1; }
         a->bValid = 0;
         if( pCur->bNext ) return SQLITE_OK;
       }
-      if( !a->bValid ) aggStart(a, b);
+      if( !a->bValid ) tsmAggStart(a, b);
       {
         int64_t lim = tsmAddSat(b, pCur->iStep);
         rawAggregate(pCur, a, lim<hi ? lim : hi);
@@ -737,11 +658,11 @@ static int rawFeed(QueryCursor *pCur, int64_t lo, int64_t hi, int *pbDone,
         int64_t b = tsmBucketOf(pC->tsFirst, pCur->iStep);
         if( b==tsmBucketOf(pC->tsLast, pCur->iStep) ){
           if( a->bValid && a->b!=b ){
-            if( a->n>0 ){ aggSwap(a, &pCur->next); pCur->bNext = 1; }
+            if( a->n>0 ){ tsmAggSwap(a, &pCur->next); pCur->bNext = 1; }
             a->bValid = 0;
             if( pCur->bNext ) return SQLITE_OK;
           }
-          if( !a->bValid ) aggStart(a, b);
+          if( !a->bValid ) tsmAggStart(a, b);
           rawAggregateMeta(pC, a);
           pRaw->pChunk = 0;
           continue;
@@ -780,7 +701,7 @@ static int rawFeed(QueryCursor *pCur, int64_t lo, int64_t hi, int *pbDone,
 */
 static int tierFeed(QueryCursor *pCur, const QSeg *pSeg, int *pbDone){
   sqlite3_stmt *pS = pCur->pTier;
-  QAgg *a = &pCur->acc;
+  TsmAgg *a = &pCur->acc;
   int rc;
   *pbDone = 0;
   if( pCur->eTier==0 ){
@@ -793,7 +714,7 @@ static int tierFeed(QueryCursor *pCur, const QSeg *pSeg, int *pbDone){
   }
   for(;;){
     int64_t b, n;
-    double mn, mx, first;
+    TsmAggPart part;
     if( pCur->eTier==1 ){
       if( sqlite3_step(pS)!=SQLITE_ROW ){
         pCur->eTier = 0;
@@ -807,35 +728,27 @@ static int tierFeed(QueryCursor *pCur, const QSeg *pSeg, int *pbDone){
     if( n<=0 ){ pCur->eTier = 1; continue; }
     b = tsmBucketOf(sqlite3_column_int64(pS, 0), pCur->iStep);
     if( a->bValid && a->b!=b ){
-      if( a->n>0 ){ aggSwap(a, &pCur->next); pCur->bNext = 1; }
+      if( a->n>0 ){ tsmAggSwap(a, &pCur->next); pCur->bNext = 1; }
       a->bValid = 0;
       if( pCur->bNext ) return SQLITE_OK;     /* this row stays pending */
     }
-    if( !a->bValid ) aggStart(a, b);
-    mn = sqlite3_column_double(pS, 3);
-    mx = sqlite3_column_double(pS, 4);
-    first = sqlite3_column_double(pS, 5);
-    if( a->n==0 ) a->first = first;
-    a->last = sqlite3_column_double(pS, 6);
-    a->n += n;
-    a->sum += sqlite3_column_double(pS, 2);
-    if( mn<a->mn ) a->mn = mn;
-    if( mx>a->mx ) a->mx = mx;
-    if( pCur->bInc ){
-      if( pCur->bPrev ){
-        double d = first - pCur->prev;
-        a->inc += d>=0.0 ? d : first;
-      }
-      a->inc += sqlite3_column_double(pS, 7);
-      pCur->bPrev = 1;
-      pCur->prev = a->last;
-    }
+    if( !a->bValid ) tsmAggStart(a, b);
+    part.n = n;
+    part.sum = sqlite3_column_double(pS, 2);
+    part.min = sqlite3_column_double(pS, 3);
+    part.max = sqlite3_column_double(pS, 4);
+    part.first = sqlite3_column_double(pS, 5);
+    part.last = sqlite3_column_double(pS, 6);
+    part.inc = sqlite3_column_double(pS, 7);
+    part.tsFirst = part.tsLast = b;    /* tsm_query does not read them */
+    part.aSk = 0;
+    part.nSk = -1;
     if( pCur->bSketch && sqlite3_column_bytes(pS, 8)>0 ){
-      int rcSk = tsmSketchDeserialize(&a->sk, sqlite3_column_blob(pS, 8),
-                                      (size_t)sqlite3_column_bytes(pS, 8));
-      if( rcSk==TSM_SKETCH_NOMEM ) return SQLITE_NOMEM;
-      /* a corrupt sketch is left out of the bucket's sketch */
+      part.aSk = sqlite3_column_blob(pS, 8);
+      part.nSk = sqlite3_column_bytes(pS, 8);
     }
+    /* a corrupt sketch is left out of the bucket's sketch */
+    if( tsmAggMerge(a, &part)==TSM_SKETCH_NOMEM ) return SQLITE_NOMEM;
     pCur->eTier = 1;
   }
 }
@@ -860,9 +773,9 @@ static int sourceNext(QueryCursor *pCur, char **pzErr){
       if( rc ) return rc;
       if( bDone ) pCur->iSeg++;
     }else{
-      QAgg *a = &pCur->acc;
+      TsmAgg *a = &pCur->acc;
       if( a->bValid && a->n>0 ){
-        aggSwap(a, &pCur->next);
+        tsmAggSwap(a, &pCur->next);
         pCur->bNext = 1;
       }
       a->bValid = 0;
@@ -872,16 +785,10 @@ static int sourceNext(QueryCursor *pCur, char **pzErr){
   return rc;
 }
 
-/* t rounded up to a multiple of r (t <= 2^62). */
-static int64_t alignUp(int64_t t, int64_t r){
-  int64_t b = tsmBucketOf(t, r);
-  return b==t ? t : tsmAddSat(b, r);
-}
-
 /* The first bucket start c >= t of tier pT that is usable in [.., end):
 ** complete, not dirty, inside the range.  INT64_MAX if none. */
 static int64_t tierNext(const QTier *pT, int64_t t, int64_t end){
-  int64_t c = alignUp(t>pT->lo ? t : pT->lo, pT->r);
+  int64_t c = tsmBucketUp(t>pT->lo ? t : pT->lo, pT->r);
   if( pT->dlo<pT->dhi && c>=pT->dlo && c<pT->dhi ) c = pT->dhi;
   if( c>=pT->hi || tsmAddSat(c, pT->r)>end ) return INT64_MAX;
   return c;
@@ -993,7 +900,7 @@ static int tiersLoad(QueryCursor *pCur){
     ** before that, the tier's bucket is the best there is. */
     QTier *pT = &pCur->aTier[i];
     if( pT->dlo<pT->dhi && pCur->iRawLo>INT64_MIN ){
-      int64_t c = alignUp(pCur->iRawLo, pT->r);
+      int64_t c = tsmBucketUp(pCur->iRawLo, pT->r);
       if( pT->dlo<c ) pT->dlo = c<pT->dhi ? c : pT->dhi;
     }
   }
@@ -1019,8 +926,8 @@ static int tierBefore(QueryCursor *pCur){
      && sqlite3_column_type(pS, 0)!=SQLITE_NULL
      && sqlite3_column_int64(pS, 1)>tsBest ){
       tsBest = sqlite3_column_int64(pS, 1);
-      pCur->bPrev = 1;
-      pCur->prev = sqlite3_column_double(pS, 0);
+      pCur->acc.bPrev = 1;
+      pCur->acc.prev = sqlite3_column_double(pS, 0);
     }
     rc = sqlite3_reset(pS);
   }
@@ -1036,14 +943,14 @@ static int seriesStart(QueryCursor *pCur, char **pzErr){
   pCur->acc.bValid = 0;
   pCur->bAny = 0;
   pCur->bPrevRow = 0;
-  pCur->bPrev = 0;
+  pCur->acc.bPrev = 0;
   pCur->eTier = 0;
   rc = rawSeek(pCur, iSeries);
   if( rc==SQLITE_OK ) rc = tiersLoad(pCur);
   if( rc==SQLITE_OK ) querySegments(pCur);
   if( rc==SQLITE_OK && pCur->bInc ){
     rc = rawBefore(pCur, pzErr);
-    if( rc==SQLITE_OK && !pCur->bPrev && pCur->nTier>0 ) rc = tierBefore(pCur);
+    if( rc==SQLITE_OK && !pCur->acc.bPrev && pCur->nTier>0 ) rc = tierBefore(pCur);
   }
   if( rc==SQLITE_OK ) rc = sourceNext(pCur, pzErr);
   if( rc==SQLITE_OK && pCur->bNext ){
@@ -1064,11 +971,11 @@ static void fillRow(QueryCursor *pCur, int64_t ts){
     pCur->bFillVals = 1;
     memcpy(pCur->aFill, pCur->aPrevRow, sizeof(pCur->aFill));
   }else if( pCur->eFill==FILL_LINEAR && pCur->bPrevRow && pCur->bNext ){
-    const QAgg *n = &pCur->next;
+    const TsmAgg *n = &pCur->next;
     double aNext[5];
     double f = (double)(ts - pCur->tsPrevRow)
              / (double)(n->b - pCur->tsPrevRow);
-    aNext[0] = n->mn; aNext[1] = n->mx; aNext[2] = n->sum/(double)n->n;
+    aNext[0] = n->min; aNext[1] = n->max; aNext[2] = n->sum/(double)n->n;
     aNext[3] = n->first; aNext[4] = n->last;
     pCur->bFillVals = 1;
     for(i=0; i<5; i++){
@@ -1091,7 +998,7 @@ static int queryAdvance(QueryCursor *pCur){
     }
     if( pCur->eFill==FILL_NONE ){
       if( pCur->bNext ){
-        aggSwap(&pCur->row, &pCur->next);
+        tsmAggSwap(&pCur->row, &pCur->next);
         pCur->bFilled = 0;
         rc = sourceNext(pCur, &zErr);
         break;
@@ -1100,13 +1007,13 @@ static int queryAdvance(QueryCursor *pCur){
       int64_t ts = pCur->tsFill;
       pCur->tsFill = tsmAddSat(ts, pCur->iStep);
       if( pCur->bNext && pCur->next.b==ts ){
-        QAgg *r = &pCur->row;
-        aggSwap(r, &pCur->next);
+        TsmAgg *r = &pCur->row;
+        tsmAggSwap(r, &pCur->next);
         pCur->bFilled = 0;
         pCur->bPrevRow = 1;
         pCur->tsPrevRow = ts;
-        pCur->aPrevRow[0] = r->mn;
-        pCur->aPrevRow[1] = r->mx;
+        pCur->aPrevRow[0] = r->min;
+        pCur->aPrevRow[1] = r->max;
         pCur->aPrevRow[2] = r->sum/(double)r->n;
         pCur->aPrevRow[3] = r->first;
         pCur->aPrevRow[4] = r->last;
@@ -1179,6 +1086,9 @@ static int queryFilter(sqlite3_vtab_cursor *pCursor, int idxNum,
   pCur->bSketch = (idxNum & QIDX_SKETCH)!=0;
   pCur->bInc = (idxNum & QIDX_INCREASE)!=0;
   pCur->bMeta = !pCur->bSketch && !pCur->bInc;
+  tsmAggFree(&pCur->acc);
+  tsmAggInit(&pCur->acc, TSM_AGG_CARRY | (pCur->bInc ? TSM_AGG_INC : 0)
+                         | (pCur->bSketch ? TSM_AGG_SKETCH : 0));
 
   /* Arguments, in order, so the first bad one is reported. */
   rc = tsmSelectorFromValue(apArg[0], &sel, &zErr);
@@ -1256,7 +1166,7 @@ static int queryColumn(sqlite3_vtab_cursor *pCursor, sqlite3_context *ctx,
                        int iCol){
   QueryCursor *pCur = (QueryCursor*)pCursor;
   const TsmSeriesItem *pItem = &pCur->list.a[pCur->iSeries];
-  const QAgg *r = &pCur->row;
+  const TsmAgg *r = &pCur->row;
   int iFill = -1;
   if( iCol==QCOL_SERIES ){
     sqlite3_result_int64(ctx, pItem->iSeries);
@@ -1289,8 +1199,8 @@ static int queryColumn(sqlite3_vtab_cursor *pCursor, sqlite3_context *ctx,
   }
   switch( iCol ){
     case QCOL_SUM:      sqlite3_result_double(ctx, r->sum); break;
-    case QCOL_MIN:      sqlite3_result_double(ctx, r->mn); break;
-    case QCOL_MAX:      sqlite3_result_double(ctx, r->mx); break;
+    case QCOL_MIN:      sqlite3_result_double(ctx, r->min); break;
+    case QCOL_MAX:      sqlite3_result_double(ctx, r->max); break;
     case QCOL_AVG:      sqlite3_result_double(ctx, r->sum/(double)r->n); break;
     case QCOL_FIRST:    sqlite3_result_double(ctx, r->first); break;
     case QCOL_LAST:     sqlite3_result_double(ctx, r->last); break;

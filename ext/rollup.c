@@ -25,7 +25,8 @@
 ** of the first and last, the counter increase between them (a drop counts
 ** as a reset from 0) and a DDSketch of the values; a bucket from a finer
 ** tier merges those of the finer buckets (exact, except that floating
-** point sums may round differently).
+** point sums may round differently).  The arithmetic is agg.c's (the same
+** accumulator, bucket alignment and counter rule as tsm_query).
 **
 ** Watermarks.  done_ts (a multiple of r) says that every bucket before it
 ** is complete: folded from every sample recorded before it was folded.  A
@@ -401,51 +402,11 @@ int tsmRollupCheck(TsmCtx *p, void (*xLine)(void*, const char*), void *pArg){
 ** Buckets
 */
 
-/* One bucket being built. */
-typedef struct Acc {
-  int64_t ts;                /* bucket start */
-  int64_t n;                 /* non-NaN samples */
-  double sum, min, max, first, last, inc;
-  int64_t tsFirst, tsLast;
-  TsmSketch sk;
-} Acc;
-
-static void accReset(Acc *pA, int64_t ts){
-  pA->ts = ts;
-  pA->n = 0;
-  pA->sum = pA->min = pA->max = pA->first = pA->last = pA->inc = 0.0;
-  pA->tsFirst = pA->tsLast = 0;
-  tsmSketchClear(&pA->sk);
-}
-
-/* Counter increase from a to b: a drop is a reset from 0. */
-static double counterStep(double a, double b){
-  return b>=a ? b - a : b;
-}
-
 static int sketchRc(int rc){
   if( rc==TSM_SKETCH_OK ) return SQLITE_OK;
   if( rc==TSM_SKETCH_NOMEM ) return SQLITE_NOMEM;
   if( rc==TSM_SKETCH_CORRUPT ) return SQLITE_CORRUPT;
   return SQLITE_RANGE;
-}
-
-static int accSample(Acc *pA, int64_t ts, double v){
-  int rc = sketchRc(tsmSketchAdd(&pA->sk, v));
-  if( rc ) return rc;
-  if( pA->n==0 ){
-    pA->sum = pA->min = pA->max = pA->first = v;
-    pA->tsFirst = ts;
-  }else{
-    pA->sum += v;
-    if( v<pA->min ) pA->min = v;
-    if( v>pA->max ) pA->max = v;
-    pA->inc += counterStep(pA->last, v);
-  }
-  pA->last = v;
-  pA->tsLast = ts;
-  pA->n++;
-  return SQLITE_OK;
 }
 
 /* Column i of pStmt as a double; NULL (a NaN that SQLite stored) is NaN. */
@@ -455,36 +416,24 @@ static double colReal(sqlite3_stmt *pStmt, int i){
 }
 
 /* Merge one finer bucket, the current row of RSTMT_ROLLUP_RANGE. */
-static int accBucket(Acc *pA, sqlite3_stmt *pStmt){
-  int64_t n = sqlite3_column_int64(pStmt, 1);
-  double sum = colReal(pStmt, 2), mn = colReal(pStmt, 3);
-  double mx = colReal(pStmt, 4), first = colReal(pStmt, 5);
-  double last = colReal(pStmt, 6), inc = colReal(pStmt, 9);
-  int rc = SQLITE_OK;
-  if( n<=0 ) return SQLITE_OK;
+static int accBucket(TsmAgg *pA, sqlite3_stmt *pStmt){
+  TsmAggPart part;
+  part.n = sqlite3_column_int64(pStmt, 1);
+  part.sum = colReal(pStmt, 2);
+  part.min = colReal(pStmt, 3);
+  part.max = colReal(pStmt, 4);
+  part.first = colReal(pStmt, 5);
+  part.last = colReal(pStmt, 6);
+  part.tsFirst = sqlite3_column_int64(pStmt, 7);
+  part.tsLast = sqlite3_column_int64(pStmt, 8);
+  part.inc = colReal(pStmt, 9);
+  part.aSk = 0;
+  part.nSk = -1;
   if( sqlite3_column_type(pStmt, 10)==SQLITE_BLOB ){
-    rc = sketchRc(tsmSketchDeserialize(&pA->sk,
-                     sqlite3_column_blob(pStmt, 10),
-                     (size_t)sqlite3_column_bytes(pStmt, 10)));
-    if( rc ) return rc;
+    part.aSk = sqlite3_column_blob(pStmt, 10);
+    part.nSk = sqlite3_column_bytes(pStmt, 10);
   }
-  if( pA->n==0 ){
-    pA->sum = sum;
-    pA->min = mn;
-    pA->max = mx;
-    pA->first = first;
-    pA->tsFirst = sqlite3_column_int64(pStmt, 7);
-    pA->inc = inc;
-  }else{
-    pA->sum += sum;
-    if( mn<pA->min ) pA->min = mn;
-    if( mx>pA->max ) pA->max = mx;
-    pA->inc += counterStep(pA->last, first) + inc;
-  }
-  pA->last = last;
-  pA->tsLast = sqlite3_column_int64(pStmt, 8);
-  pA->n += n;
-  return SQLITE_OK;
+  return sketchRc(tsmAggMerge(pA, &part));
 }
 
 /**************************************************************************
@@ -499,7 +448,7 @@ struct TsmRun {
   int64_t tsNow;             /* min(wall clock, tsNewest) */
   TsmSeriesTiers tiers;      /* of the series last loaded */
   TsmReader *pReader;        /* raw samples */
-  Acc acc;
+  TsmAgg acc;                /* TSM_AGG_INC|TSM_AGG_SKETCH, no carry */
   uint8_t *aSk;              /* sketch serialization, TSM_SKETCH_MAX_BYTES */
   TsmCols cols;              /* scratch for retention.c */
   char *zErr;                /* first error message, "tsm: ..." */
@@ -527,7 +476,7 @@ void tsmRunClose(TsmRun *pRun){
   sqlite3_free(pRun->tiers.aTier);
   sqlite3_free(pRun->tiers.aOrphan);
   tsmReaderClose(pRun->pReader);
-  tsmSketchFree(&pRun->acc.sk);
+  tsmAggFree(&pRun->acc);
   sqlite3_free(pRun->aSk);
   tsmColsFree(&pRun->cols);
   sqlite3_free(pRun->zErr);
@@ -591,6 +540,7 @@ int tsmRunOpen(TsmCtx *p, int bSkipCorrupt, TsmRun **ppRun, char **pzErr){
   *ppRun = 0;
   if( pRun==0 ) return SQLITE_NOMEM;
   memset(pRun, 0, sizeof(*pRun));
+  tsmAggInit(&pRun->acc, TSM_AGG_INC|TSM_AGG_SKETCH);
   pRun->p = p;
   pRun->tsNewest = INT64_MIN;
   rc = tsmRollupFlags(p, &eFlags);
@@ -880,15 +830,15 @@ int tsmRunDeleteBuckets(TsmRun *pRun, int64_t iSeries, int64_t iRes,
 */
 static int runEmit(TsmRun *pRun, int64_t iSeries, int64_t iRes,
                    int64_t *pCursor, int *pnBucket){
-  Acc *pA = &pRun->acc;
+  TsmAgg *pA = &pRun->acc;
   sqlite3_stmt *pStmt;
   int rc = SQLITE_OK, nByte;
   if( pA->n==0 ) return SQLITE_OK;
   if( pCursor ){
-    if( *pCursor<pA->ts ){
-      rc = tsmRunDeleteBuckets(pRun, iSeries, iRes, *pCursor, pA->ts, 0);
+    if( *pCursor<pA->b ){
+      rc = tsmRunDeleteBuckets(pRun, iSeries, iRes, *pCursor, pA->b, 0);
     }
-    *pCursor = pA->ts + iRes;
+    *pCursor = pA->b + iRes;
   }
   if( rc ) return rc;
   if( pRun->aSk==0 ){
@@ -901,7 +851,7 @@ static int runEmit(TsmRun *pRun, int64_t iSeries, int64_t iRes,
   if( rc ) return rc;
   sqlite3_bind_int64(pStmt, 1, iSeries);
   sqlite3_bind_int64(pStmt, 2, iRes);
-  sqlite3_bind_int64(pStmt, 3, pA->ts);
+  sqlite3_bind_int64(pStmt, 3, pA->b);
   sqlite3_bind_int64(pStmt, 4, pA->n);
   tsmBindReal(pStmt, 5, pA->sum);
   tsmBindReal(pStmt, 6, pA->min);
@@ -920,7 +870,7 @@ static int runEmit(TsmRun *pRun, int64_t iSeries, int64_t iRes,
 /* Fold the raw samples of [a, b) into buckets of width r. */
 static int runFoldRaw(TsmRun *pRun, TsmRunSeries *pS, int64_t r,
                       int64_t a, int64_t b, int bRefold, int *pnBucket){
-  Acc *pA = &pRun->acc;
+  TsmAgg *pA = &pRun->acc;
   int64_t iCursor = a;
   int64_t *pCursor = bRefold ? &iCursor : 0;
   const TsmCols *pC = 0;
@@ -931,7 +881,7 @@ static int runFoldRaw(TsmRun *pRun, TsmRunSeries *pS, int64_t r,
     if( rc ) return rc;
   }
   tsmReaderSeek(pRun->pReader, pS->iSeries, a, b-1);
-  accReset(pA, INT64_MIN);
+  tsmAggStart(pA, INT64_MIN);
   while( rc==SQLITE_OK ){
     rc = tsmReaderNext(pRun->pReader, &pC, &pRun->zErr);
     if( rc || pC==0 ) break;
@@ -940,11 +890,11 @@ static int runFoldRaw(TsmRun *pRun, TsmRunSeries *pS, int64_t r,
       int64_t t;
       if( isnan(v) ) continue;
       t = tsmBucketOf(pC->aTs[i], r);
-      if( t!=pA->ts ){
+      if( t!=pA->b ){
         rc = runEmit(pRun, pS->iSeries, r, pCursor, pnBucket);
-        accReset(pA, t);
+        tsmAggStart(pA, t);
       }
-      if( rc==SQLITE_OK ) rc = accSample(pA, pC->aTs[i], v);
+      if( rc==SQLITE_OK ) rc = sketchRc(tsmAggAdd(pA, pC->aTs[i], v));
     }
   }
   if( rc==SQLITE_OK ) rc = runEmit(pRun, pS->iSeries, r, pCursor, pnBucket);
@@ -958,7 +908,7 @@ static int runFoldRaw(TsmRun *pRun, TsmRunSeries *pS, int64_t r,
 static int runFoldTier(TsmRun *pRun, TsmRunSeries *pS, int64_t r,
                        int64_t iSrcRes, int64_t a, int64_t b, int bRefold,
                        int *pnBucket){
-  Acc *pA = &pRun->acc;
+  TsmAgg *pA = &pRun->acc;
   int64_t iCursor = a;
   int64_t *pCursor = bRefold ? &iCursor : 0;
   sqlite3_stmt *pStmt;
@@ -973,12 +923,12 @@ static int runFoldTier(TsmRun *pRun, TsmRunSeries *pS, int64_t r,
   sqlite3_bind_int64(pStmt, 2, iSrcRes);
   sqlite3_bind_int64(pStmt, 3, a);
   sqlite3_bind_int64(pStmt, 4, b);
-  accReset(pA, INT64_MIN);
+  tsmAggStart(pA, INT64_MIN);
   while( rc==SQLITE_OK && sqlite3_step(pStmt)==SQLITE_ROW ){
     int64_t t = tsmBucketOf(sqlite3_column_int64(pStmt, 0), r);
-    if( t!=pA->ts ){
+    if( t!=pA->b ){
       rc = runEmit(pRun, pS->iSeries, r, pCursor, pnBucket);
-      accReset(pA, t);
+      tsmAggStart(pA, t);
     }
     if( rc==SQLITE_OK ){
       rc = accBucket(pA, pStmt);

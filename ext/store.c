@@ -1182,24 +1182,6 @@ static int chunkDecode(TsmCtx *p, int64_t iSeries, const TsmChunk *pChunk,
   return SQLITE_OK;
 }
 
-void tsmAggCompute(const double *aVal, int n, TsmAgg *pA){
-  int i;
-  memset(pA, 0, sizeof(*pA));
-  for(i=0; i<n; i++){
-    double v = aVal[i];
-    if( isnan(v) ) continue;
-    if( pA->nVal==0 ){
-      pA->vMin = pA->vMax = pA->vFirst = v;
-    }else{
-      if( v<pA->vMin ) pA->vMin = v;
-      if( v>pA->vMax ) pA->vMax = v;
-    }
-    pA->vSum += v;
-    pA->vLast = v;
-    pA->nVal++;
-  }
-}
-
 /* Decode the head blob a[0..n) of series iSeries into pOut. */
 static int headDecode(TsmCtx *p, int64_t iSeries, const uint8_t *a, int n,
                       TsmCols *pOut, char **pzErr){
@@ -1295,7 +1277,8 @@ static int chunkInsert(TsmCtx *p, int64_t iSeries, const int64_t *aTs,
   sqlite3_stmt *pStmt;
   TsmAgg agg;
   int rc;
-  tsmAggCompute(aVal, n, &agg);
+  tsmAggInit(&agg, 0);
+  tsmAggAddRun(&agg, aTs, aVal, n);
   if( iReplace ){
     /* Delete and insert rather than update in place: a row that grows in
     ** place splits its leaf page again and again. */
@@ -1310,12 +1293,12 @@ static int chunkInsert(TsmCtx *p, int64_t iSeries, const int64_t *aTs,
   sqlite3_bind_int64(pStmt, 2, aTs[0]);
   sqlite3_bind_int64(pStmt, 3, aTs[n-1]);
   sqlite3_bind_int(pStmt, 4, n);
-  sqlite3_bind_int(pStmt, 5, agg.nVal);
-  tsmBindReal(pStmt, 6, agg.nVal ? agg.vMin : NAN);
-  tsmBindReal(pStmt, 7, agg.nVal ? agg.vMax : NAN);
-  tsmBindReal(pStmt, 8, agg.nVal ? agg.vSum : NAN);
-  tsmBindReal(pStmt, 9, agg.nVal ? agg.vFirst : NAN);
-  tsmBindReal(pStmt, 10, agg.nVal ? agg.vLast : NAN);
+  sqlite3_bind_int64(pStmt, 5, agg.n);
+  tsmBindReal(pStmt, 6, agg.n>0 ? agg.min : NAN);
+  tsmBindReal(pStmt, 7, agg.n>0 ? agg.max : NAN);
+  tsmBindReal(pStmt, 8, agg.n>0 ? agg.sum : NAN);
+  tsmBindReal(pStmt, 9, agg.n>0 ? agg.first : NAN);
+  tsmBindReal(pStmt, 10, agg.n>0 ? agg.last : NAN);
   sqlite3_bind_blob(pStmt, 11, p->aOut, nByte, SQLITE_STATIC);
   /* A chunk that may be topped up (chunkWarm) takes a chunk_id below every
   ** other, 0 or less; the others one above every other, 1 or more.  See
@@ -1945,18 +1928,19 @@ static int chunkTrim(TsmCtx *p, int64_t iChunk, int64_t iSeries,
     int i = 0;
     while( i<pC->n && pC->aTs[i]<tCut ) i++;
     if( i==0 || i>=pC->n ) return SQLITE_OK;
-    tsmAggCompute(&pC->aVal[i], pC->n-i, &agg);
+    tsmAggInit(&agg, 0);
+    tsmAggAddRun(&agg, &pC->aTs[i], &pC->aVal[i], pC->n-i);
     rc = tsmStmt(p, TSM_STMT_CHUNK_TRIM, &pStmt);
     if( rc ) return rc;
     sqlite3_bind_int64(pStmt, 1, iChunk);
     sqlite3_bind_int64(pStmt, 2, pC->aTs[i]);
     sqlite3_bind_int(pStmt, 3, pC->n-i);
-    sqlite3_bind_int(pStmt, 4, agg.nVal);
-    tsmBindReal(pStmt, 5, agg.nVal ? agg.vMin : NAN);
-    tsmBindReal(pStmt, 6, agg.nVal ? agg.vMax : NAN);
-    tsmBindReal(pStmt, 7, agg.nVal ? agg.vSum : NAN);
-    tsmBindReal(pStmt, 8, agg.nVal ? agg.vFirst : NAN);
-    tsmBindReal(pStmt, 9, agg.nVal ? agg.vLast : NAN);
+    sqlite3_bind_int64(pStmt, 4, agg.n);
+    tsmBindReal(pStmt, 5, agg.n>0 ? agg.min : NAN);
+    tsmBindReal(pStmt, 6, agg.n>0 ? agg.max : NAN);
+    tsmBindReal(pStmt, 7, agg.n>0 ? agg.sum : NAN);
+    tsmBindReal(pStmt, 8, agg.n>0 ? agg.first : NAN);
+    tsmBindReal(pStmt, 9, agg.n>0 ? agg.last : NAN);
     sqlite3_step(pStmt);
     rc = sqlite3_reset(pStmt);
     if( rc==SQLITE_OK ) rc = seriesCount(p, iSeries, 0, -i);
@@ -2303,13 +2287,14 @@ int tsmStoreCheck(TsmCtx *p, char **pzOut, char **pzErr){
                 "its metadata", (long long)iSeries, zWhat);
     }else{
       TsmAgg agg;
-      tsmAggCompute(cols.aVal, cols.n, &agg);
-      if( agg.nVal!=sqlite3_column_int(pStmt, 4)
-       || !sameReal(pStmt, 5, agg.vMin, agg.nVal)
-       || !sameReal(pStmt, 6, agg.vMax, agg.nVal)
-       || !sameReal(pStmt, 7, agg.vSum, agg.nVal)
-       || !sameReal(pStmt, 8, agg.vFirst, agg.nVal)
-       || !sameReal(pStmt, 9, agg.vLast, agg.nVal) ){
+      tsmAggInit(&agg, 0);
+      tsmAggAddRun(&agg, cols.aTs, cols.aVal, cols.n);
+      if( agg.n!=sqlite3_column_int64(pStmt, 4)
+       || !sameReal(pStmt, 5, agg.min, agg.n>0)
+       || !sameReal(pStmt, 6, agg.max, agg.n>0)
+       || !sameReal(pStmt, 7, agg.sum, agg.n>0)
+       || !sameReal(pStmt, 8, agg.first, agg.n>0)
+       || !sameReal(pStmt, 9, agg.last, agg.n>0) ){
         checkLine(&out, "series %lld: %s: aggregates differ from its "
                   "metadata", (long long)iSeries, zWhat);
       }

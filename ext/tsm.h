@@ -33,8 +33,10 @@
 **   vtab_retention.c  tsm_retention (policies: read, INSERT, UPDATE, DELETE)
 **   metrics.c       tsm_metrics (rules: type, duplicates, help) and the
 **                   lookups of a metric's rule (tsmMetricDup, tsmMetricMeta)
-**   codec.c parse.c sketch.c format.c   pure modules (no SQLite types);
-**                   format.c: the exchange formats of export and import
+**   codec.c parse.c sketch.c format.c agg.c   pure modules (no SQLite
+**                   types); format.c: the exchange formats of export and
+**                   import; agg.c: the bucket accumulator, bucket
+**                   alignment and the counter-increase rule
 **
 ** docs/ARCHITECTURE.md is the map: these files as layers, which file owns
 ** which table, and where statements on a table are still spread out.
@@ -50,6 +52,7 @@
 SQLITE_EXTENSION_INIT3
 #include <stdint.h>
 #include "codec.h"
+#include "agg.h"
 
 #define TSM_VERSION "0.1.0"
 
@@ -70,25 +73,7 @@ SQLITE_EXTENSION_INIT3
 /* The buffer flushes itself past this many samples (24 bytes each). */
 #define TSM_BUFFER_MAX (256*1024)
 
-/* Time arithmetic that saturates instead of overflowing: timestamps from
-** users are checked (year 0 to 9999), but values read from a damaged store
-** may be anything. */
-static inline int64_t tsmAddSat(int64_t a, int64_t b){
-  if( b>=0 ) return a>INT64_MAX-b ? INT64_MAX : a+b;
-  return a<INT64_MIN-b ? INT64_MIN : a+b;
-}
-/* ts rounded down to a multiple of w (w > 0); INT64_MIN below that. */
-static inline int64_t tsmBucketOf(int64_t ts, int64_t w){
-  int64_t r = ts % w;
-  int64_t b = ts - r;                   /* towards zero: cannot overflow */
-  if( r<0 ) b = tsmAddSat(b, -w);
-  return b;
-}
-/* ts rounded up to a multiple of w (w > 0); INT64_MAX above that. */
-static inline int64_t tsmBucketUp(int64_t ts, int64_t w){
-  int64_t b = tsmBucketOf(ts, w);
-  return b==ts ? b : tsmAddSat(b, w);
-}
+/* tsmAddSat, tsmBucketOf, tsmBucketUp, tsmCounterStep: agg.h. */
 
 typedef struct TsmCtx TsmCtx;
 typedef struct TsmHead TsmHead;
@@ -146,13 +131,6 @@ struct TsmCache {
     int64_t iSeries;
   } *aSlot;
 };
-
-/* The aggregates kept beside each chunk (and checked by tsm_check):
-** over the samples that are not NaN. */
-typedef struct TsmAgg {
-  int nVal;                  /* samples that are not NaN */
-  double vMin, vMax, vSum, vFirst, vLast;   /* valid when nVal>0 */
-} TsmAgg;
 
 /* Cached statements of the store tables: the SQL text is in store.c
 ** (azStmt).  Every statement on tsm_chunks, tsm_heads and tsm_counts is
@@ -323,7 +301,6 @@ int tsmLabelsCanonical(sqlite3_value *pVal, char **pzOut);
 int tsmSeriesDelete(TsmCtx *p, int64_t iSeries);
 int tsmSeriesLast(TsmCtx *p, int64_t iSeries, int *pbFound, int64_t *pTs,
                   double *pV, char **pzErr);
-void tsmAggCompute(const double *aVal, int n, TsmAgg *pA);
 void tsmCacheClear(TsmCache *pCache);
 void tsmCacheValidate(TsmCtx *p);
 void tsmCacheCommitted(TsmCtx *p);
