@@ -337,9 +337,9 @@ typedef struct TsmChunk {
   int n;                     /* samples */
   int nVal;                  /* samples that are not NaN */
   int nByte;                 /* bytes of the blob (tsmChunksScan only) */
-  double vMin, vMax, vSum, vFirst, vLast;   /* of those; when nVal>0.  As
-                             ** sqlite3_column_double() reads them: a NULL
-                             ** column (a NaN sum) reads 0.0 */
+  double vMin, vMax, vSum, vFirst, vLast;   /* of those; when nVal>0.
+                             ** vSum is NaN when its column is NULL (the
+                             ** sum of +inf and -inf) */
 } TsmChunk;
 int tsmChunksOpen(TsmCtx *p, TsmChunks **ppC);
 int tsmChunksSeek(TsmChunks *pC, int64_t iSeries, int64_t lo, int64_t hi);
