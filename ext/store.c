@@ -1765,7 +1765,8 @@ static void chunkRow(sqlite3_stmt *pStmt, TsmChunk *pC){
   pC->nByte = 0;
   pC->vMin = sqlite3_column_double(pStmt, 6);
   pC->vMax = sqlite3_column_double(pStmt, 7);
-  pC->vSum = sqlite3_column_double(pStmt, 8);
+  pC->vSum = sqlite3_column_type(pStmt, 8)==SQLITE_NULL
+             ? NAN : sqlite3_column_double(pStmt, 8);   /* FORMAT.md */
   pC->vFirst = sqlite3_column_double(pStmt, 9);
   pC->vLast = sqlite3_column_double(pStmt, 10);
 }
