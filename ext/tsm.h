@@ -290,6 +290,7 @@ int tsmStmt(TsmCtx *p, int eStmt, sqlite3_stmt **ppStmt);
 int tsmStmtCached(TsmCtx *p, sqlite3_stmt **ppSlot, const char *zSql,
                   sqlite3_stmt **ppStmt);
 int tsmStmtRun(sqlite3_stmt *pStmt);
+void tsmStmtsFinalize(sqlite3_stmt **aStmt, int n);
 void tsmBindReal(sqlite3_stmt *pStmt, int i, double v);   /* NaN: NULL */
 int tsmTxnBegin(TsmCtx *p, int *pbOwn);
 int tsmTxnEnd(TsmCtx *p, int bOwn, int rc);
@@ -340,9 +341,9 @@ typedef struct TsmChunk {
   int n;                     /* samples */
   int nVal;                  /* samples that are not NaN */
   int nByte;                 /* bytes of the blob (tsmChunksScan only) */
-  double vMin, vMax, vSum, vFirst, vLast;   /* of those; when nVal>0.  As
-                             ** sqlite3_column_double() reads them: a NULL
-                             ** column (a NaN sum) reads 0.0 */
+  double vMin, vMax, vSum, vFirst, vLast;   /* of those; when nVal>0.
+                             ** vSum is NaN when its column is NULL (the
+                             ** sum of +inf and -inf) */
 } TsmChunk;
 int tsmChunksOpen(TsmCtx *p, TsmChunks **ppC);
 int tsmChunksSeek(TsmChunks *pC, int64_t iSeries, int64_t lo, int64_t hi);
@@ -564,6 +565,39 @@ typedef struct TsmSeriesTiers {
   int nOrphan, nOrphanAlloc;
   int64_t *aOrphan;          /* tiers with state but no policy */
 } TsmSeriesTiers;
+
+/* rollup.c owns tsm_rollup and tsm_rollup_state: the rest of ext/ reads
+** them through these.  The tables of tiers may not exist yet: callers
+** ask tsmStoreHas(p, TSM_HAVE_TIERS) first.
+**
+** A TsmTierRows cursor yields the buckets of tier iRes of a series (iRes
+** 0: of every tier, by resolution, only with bSketch) with lo <= ts <= hi,
+** in ts order.  part holds the row as the fold merges it: a NULL column
+** (a NaN, stored as NULL) reads NaN; aSk/nSk the sketch, when the cursor
+** was opened with bSketch and the column is a BLOB (else nSk is -1).
+** *ppRow is NULL at the end, and stays valid until the next call. */
+typedef struct TsmTierRows TsmTierRows;
+typedef struct TsmTierRow {
+  int64_t iRes;              /* resolution, ms */
+  int64_t ts;                /* bucket start */
+  TsmAggPart part;           /* count, sum ... first_ts, last_ts, increase,
+                             ** sketch */
+} TsmTierRow;
+int tsmTierRowsOpen(TsmCtx *p, int bSketch, TsmTierRows **ppT);
+int tsmTierRowsSeek(TsmTierRows *pT, int64_t iSeries, int64_t iRes,
+                    int64_t lo, int64_t hi);
+int tsmTierRowsNext(TsmTierRows *pT, const TsmTierRow **ppRow);
+void tsmTierRowsReset(TsmTierRows *pT);
+void tsmTierRowsClose(TsmTierRows *pT);
+/* The state rows of a series by resolution (resolution 0: the raw
+** samples', only iPruned), NULL columns as TsmTier's defaults; xState
+** returns an SQLite code, not SQLITE_OK stops. */
+int tsmTierStateScan(TsmCtx *p, int64_t iSeries,
+                     int (*xState)(void*, const TsmTier*), void *pArg);
+/* The last value of the newest bucket of tier iRes that ends by ts, and
+** its time (*pbFound 0: none, or its last is NULL). */
+int tsmTierLastBefore(TsmCtx *p, int64_t iSeries, int64_t iRes, int64_t ts,
+                      int *pbFound, double *pLast, int64_t *pTsLast);
 
 int tsmRunOpen(TsmCtx *p, int bSkipCorrupt, TsmRun **ppRun, char **pzErr);
 void tsmRunClose(TsmRun *pRun);
