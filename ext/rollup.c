@@ -210,12 +210,7 @@ static struct TsmDoneEntry *doneCacheFind(TsmCtx *p, int64_t iSeries,
 /* Finalize the cached statements, free the cache of watermarks (called by
 ** tsmStoreClose). */
 void tsmRollupClose(TsmCtx *p){
-  int i;
-  for(i=0; i<RSTMT_COUNT; i++){
-    sqlite3_stmt *pStmt = p->aRollupStmt[i];
-    p->aRollupStmt[i] = 0;
-    sqlite3_finalize(pStmt);
-  }
+  tsmStmtsFinalize(p->aRollupStmt, RSTMT_COUNT);
   if( p->pDone ){
     sqlite3_free(p->pDone->a);
     sqlite3_free(p->pDone);

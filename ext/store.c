@@ -205,6 +205,18 @@ int tsmStmt(TsmCtx *p, int eStmt, sqlite3_stmt **ppStmt){
   return tsmStmtCached(p, &p->aStmt[eStmt], azStmt[eStmt], ppStmt);
 }
 
+/* Finalize the n cached statements of a[] and clear them.  Finalizing
+** p->pRecord may disconnect tsm_samples, which closes the store again:
+** each pointer is cleared before its statement is finalized. */
+void tsmStmtsFinalize(sqlite3_stmt **a, int n){
+  int i;
+  for(i=0; i<n; i++){
+    sqlite3_stmt *pStmt = a[i];
+    a[i] = 0;
+    sqlite3_finalize(pStmt);
+  }
+}
+
 /* Step a statement that returns no rows (or whose rows do not matter) and
 ** reset it; return the reset's result. */
 int tsmStmtRun(sqlite3_stmt *pStmt){
@@ -284,17 +296,8 @@ int tsmReset(sqlite3_stmt *pStmt, int rc){
 
 /* Finalize every cached statement (they are prepared again when needed). */
 void tsmStoreClose(TsmCtx *p){
-  /* Finalizing p->pRecord may disconnect tsm_samples, which calls this
-  ** again: clear each pointer before finalizing it. */
-  sqlite3_stmt *pStmt = p->pRecord;
-  int i;
-  p->pRecord = 0;
-  sqlite3_finalize(pStmt);
-  for(i=0; i<TSM_STMT_COUNT; i++){
-    pStmt = p->aStmt[i];
-    p->aStmt[i] = 0;
-    sqlite3_finalize(pStmt);
-  }
+  tsmStmtsFinalize(&p->pRecord, 1);
+  tsmStmtsFinalize(p->aStmt, TSM_STMT_COUNT);
   tsmHooks.xClose(p);         /* rollup.c, policy.c: theirs */
 }
 
@@ -1858,7 +1861,8 @@ static void chunkRow(sqlite3_stmt *pStmt, TsmChunk *pC){
   pC->nByte = 0;
   pC->vMin = sqlite3_column_double(pStmt, 6);
   pC->vMax = sqlite3_column_double(pStmt, 7);
-  pC->vSum = sqlite3_column_double(pStmt, 8);
+  pC->vSum = sqlite3_column_type(pStmt, 8)==SQLITE_NULL
+             ? NAN : sqlite3_column_double(pStmt, 8);   /* FORMAT.md */
   pC->vFirst = sqlite3_column_double(pStmt, 9);
   pC->vLast = sqlite3_column_double(pStmt, 10);
 }

@@ -287,6 +287,7 @@ int tsmStmt(TsmCtx *p, int eStmt, sqlite3_stmt **ppStmt);
 int tsmStmtCached(TsmCtx *p, sqlite3_stmt **ppSlot, const char *zSql,
                   sqlite3_stmt **ppStmt);
 int tsmStmtRun(sqlite3_stmt *pStmt);
+void tsmStmtsFinalize(sqlite3_stmt **aStmt, int n);
 void tsmBindReal(sqlite3_stmt *pStmt, int i, double v);   /* NaN: NULL */
 int tsmTxnBegin(TsmCtx *p, int *pbOwn);
 int tsmTxnEnd(TsmCtx *p, int bOwn, int rc);
@@ -361,9 +362,9 @@ typedef struct TsmChunk {
   int n;                     /* samples */
   int nVal;                  /* samples that are not NaN */
   int nByte;                 /* bytes of the blob (tsmChunksScan only) */
-  double vMin, vMax, vSum, vFirst, vLast;   /* of those; when nVal>0.  As
-                             ** sqlite3_column_double() reads them: a NULL
-                             ** column (a NaN sum) reads 0.0 */
+  double vMin, vMax, vSum, vFirst, vLast;   /* of those; when nVal>0.
+                             ** vSum is NaN when its column is NULL (the
+                             ** sum of +inf and -inf) */
 } TsmChunk;
 int tsmChunksOpen(TsmCtx *p, TsmChunks **ppC);
 int tsmChunksSeek(TsmChunks *pC, int64_t iSeries, int64_t lo, int64_t hi);
