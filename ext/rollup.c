@@ -54,9 +54,10 @@
 ** never prunes raw samples (or a finer tier) that a tier has not folded.
 **
 ** Every statement on tsm_rollup and tsm_rollup_state is in this file
-** (azRStmt, tsm_check's, and the scans retention.c needs for the usage
-** and max_bytes: tsmRollupUsage, tsmRollupBuckets), but for the reads of
-** query.c and vtab_rollups.c (see docs/ARCHITECTURE.md).  Raw samples and
+** (azRStmt, tsm_check's, the scans retention.c needs for the usage and
+** max_bytes: tsmRollupUsage, tsmRollupBuckets, and query.c's readers:
+** TsmTierRows, tsmTierStateScan), but for the read of vtab_rollups.c (see
+** docs/ARCHITECTURE.md).  Raw samples and
 ** heads come from store.c (TsmReader, tsmHeadScan, tsmChunkNth).
 ** Policies come from policy.c, now from tsmWallClock
 ** (policy.c), transactions from store.c (tsmTxnBegin).  Nothing here
