@@ -98,7 +98,8 @@ void tsmSeriesListFree(TsmSeriesList *pList){
 */
 int tsmSeriesSelect(TsmCtx *p, const TsmSelector *pSel, TsmSeriesList *pOut,
                     char **pzErr){
-  sqlite3_stmt *pStmt = 0;
+  TsmSeriesScan *pScan = 0;
+  const TsmSeriesRow *pRow = 0;
   const char *zMetric = pSel->zMetric;
   int rc, i, nAlloc = 0, bLabels = 0;
   TsmLabels labels;
@@ -109,28 +110,25 @@ int tsmSeriesSelect(TsmCtx *p, const TsmSelector *pSel, TsmSeriesList *pOut,
     if( strcmp(pM->zName, "__name__")!=0 ) bLabels = 1;
     else if( pM->eOp==TSM_MATCH_EQ && zMetric==0 ) zMetric = pM->zValue;
   }
-  rc = sqlite3_prepare_v2(p->db, zMetric
-      ? "SELECT series_id, metric, labels FROM main.tsm_ids WHERE metric=?1 "
-        "ORDER BY series_id"
-      : "SELECT series_id, metric, labels FROM main.tsm_ids "
-        "ORDER BY series_id", -1, &pStmt, 0);
-  if( rc==SQLITE_OK && zMetric ){
-    sqlite3_bind_text(pStmt, 1, zMetric, -1, SQLITE_STATIC);
-  }
+  rc = tsmSeriesScanOpen(p, 0, 0, zMetric, 0, &pScan);   /* store.c */
   tsmLabelsInit(&labels);
-  while( rc==SQLITE_OK && sqlite3_step(pStmt)==SQLITE_ROW ){
-    const char *zM = (const char*)sqlite3_column_text(pStmt, 1);
-    const char *zL = (const char*)sqlite3_column_text(pStmt, 2);
-    int nM = sqlite3_column_bytes(pStmt, 1);
-    int nL = sqlite3_column_bytes(pStmt, 2);
+  while( rc==SQLITE_OK ){
+    const char *zM, *zL;
+    int nM, nL;
     TsmSeriesItem *pItem;
+    rc = tsmSeriesScanNext(pScan, &pRow);
+    if( rc || pRow==0 ) break;
+    zM = pRow->zMetric;
+    zL = pRow->zLabels;
+    nM = pRow->nMetric;
+    nL = pRow->nLabels;
     if( zM==0 || zL==0 ){ rc = SQLITE_NOMEM; break; }
     if( bLabels ){
       char zMsg[256];
       tsmLabelsFree(&labels);
       if( tsmLabelsFromJson(&labels, zL, zMsg, sizeof(zMsg)) ){
         *pzErr = sqlite3_mprintf("tsm: corrupt labels of series %lld: %s",
-            (long long)sqlite3_column_int64(pStmt, 0), zMsg);
+            (long long)pRow->iSeries, zMsg);
         rc = SQLITE_CORRUPT;
         break;
       }
@@ -153,7 +151,7 @@ int tsmSeriesSelect(TsmCtx *p, const TsmSelector *pSel, TsmSeriesList *pOut,
       nAlloc = nNew;
     }
     pItem = &pOut->a[pOut->n];
-    pItem->iSeries = sqlite3_column_int64(pStmt, 0);
+    pItem->iSeries = pRow->iSeries;
     /* metric and labels in one allocation */
     pItem->zMetric = sqlite3_malloc(nM + nL + 2);
     if( pItem->zMetric==0 ){ rc = SQLITE_NOMEM; break; }
@@ -163,11 +161,7 @@ int tsmSeriesSelect(TsmCtx *p, const TsmSelector *pSel, TsmSeriesList *pOut,
     pOut->n++;
   }
   tsmLabelsFree(&labels);
-  if( rc==SQLITE_OK ){
-    rc = sqlite3_finalize(pStmt);
-  }else{
-    sqlite3_finalize(pStmt);
-  }
+  tsmSeriesScanClose(pScan);
   if( rc!=SQLITE_OK ){
     if( *pzErr==0 && rc!=SQLITE_NOMEM ){
       *pzErr = sqlite3_mprintf("tsm: cannot list series: %s",

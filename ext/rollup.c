@@ -77,7 +77,6 @@
 ** another module. */
 enum {
   RSTMT_STATE_ANY,       /* rollup state exists? */
-  RSTMT_IDS,             /* every series: id, metric */
   RSTMT_STATE_GET,
   RSTMT_STATE_PUT,
   RSTMT_STATE_DIRTY,     /* the flush hook: late samples */
@@ -97,8 +96,6 @@ typedef char rollupStmtsFit[RSTMT_COUNT==TSM_RSTMT_COUNT ? 1 : -1];
 static const char *const azRStmt[RSTMT_COUNT] = {
   [RSTMT_STATE_ANY] =
     "SELECT EXISTS(SELECT 1 FROM main.tsm_rollup_state)",
-  [RSTMT_IDS] =
-    "SELECT series_id, metric FROM main.tsm_ids ORDER BY series_id",
   [RSTMT_STATE_GET] =
     "SELECT resolution, done_ts, dirty_from, dirty_to, pruned_ts"
     " FROM main.tsm_rollup_state WHERE series_id=?1 ORDER BY resolution",
@@ -679,7 +676,7 @@ static int runHead(void *pArg, const TsmHeadRow *pRow){
 */
 int tsmRunOpen(TsmCtx *p, int bSkipCorrupt, TsmRun **ppRun, char **pzErr){
   TsmRun *pRun = sqlite3_malloc(sizeof(*pRun));
-  sqlite3_stmt *pStmt = 0;
+  TsmSeriesScan *pScan = 0;
   int rc, nAlloc = 0, eFlags = 0;
 
   *ppRun = 0;
@@ -697,10 +694,13 @@ int tsmRunOpen(TsmCtx *p, int bSkipCorrupt, TsmRun **ppRun, char **pzErr){
     if( pRun->tiers.aTier==0 ) rc = SQLITE_NOMEM;
   }
 
-  /* Every series, in id order. */
-  if( rc==SQLITE_OK ) rc = rollupStmt(p, RSTMT_IDS, &pStmt);
-  while( rc==SQLITE_OK && sqlite3_step(pStmt)==SQLITE_ROW ){
+  /* Every series, in id order (store.c's registry). */
+  if( rc==SQLITE_OK ) rc = tsmSeriesScanOpen(p, 0, 0, 0, 0, &pScan);
+  while( rc==SQLITE_OK ){
+    const TsmSeriesRow *pRow = 0;
     TsmRunSeries *pS;
+    rc = tsmSeriesScanNext(pScan, &pRow);
+    if( rc || pRow==0 ) break;
     if( pRun->nSeries>=nAlloc ){
       int nNew = nAlloc ? nAlloc*2 : 64;
       TsmRunSeries *aNew = sqlite3_realloc64(pRun->aSeries,
@@ -711,17 +711,14 @@ int tsmRunOpen(TsmCtx *p, int bSkipCorrupt, TsmRun **ppRun, char **pzErr){
     }
     pS = &pRun->aSeries[pRun->nSeries];
     memset(pS, 0, sizeof(*pS));
-    pS->iSeries = sqlite3_column_int64(pStmt, 0);
-    pS->zMetric = sqlite3_mprintf("%s", sqlite3_column_text(pStmt, 1));
+    pS->iSeries = pRow->iSeries;
+    pS->zMetric = sqlite3_mprintf("%s", pRow->zMetric);
     pS->tsNewest = INT64_MIN;
     pS->tsHeadFirst = INT64_MAX;
     if( pS->zMetric==0 ){ rc = SQLITE_NOMEM; break; }
     pRun->nSeries++;
   }
-  if( pStmt ){
-    if( rc==SQLITE_OK ) rc = sqlite3_reset(pStmt);
-    else sqlite3_reset(pStmt);
-  }
+  tsmSeriesScanClose(pScan);
 
   /* Their heads: the newest sample of each series. */
   if( rc==SQLITE_OK ){

@@ -1103,6 +1103,102 @@ int tsmSeriesExists(TsmCtx *p, int64_t iSeries, int *pbExists, int *peDup){
   return rc;
 }
 
+/*
+** Metric and labels of series iSeries in one allocation (sqlite3_malloc):
+** *pzMetric is "metric NUL labels NUL", *pzLabels points inside it.  Both
+** NULL when there is no such series.
+*/
+int tsmSeriesNames(TsmCtx *p, int64_t iSeries, char **pzMetric,
+                   char **pzLabels){
+  sqlite3_stmt *pStmt;
+  int rc = tsmStmt(p, TSM_STMT_SERIES_GET, &pStmt);
+  *pzMetric = *pzLabels = 0;
+  if( rc ) return rc;
+  sqlite3_bind_int64(pStmt, 1, iSeries);
+  if( sqlite3_step(pStmt)==SQLITE_ROW ){
+    const char *zM = (const char*)sqlite3_column_text(pStmt, 0);
+    const char *zL = (const char*)sqlite3_column_text(pStmt, 1);
+    size_t nM = zM ? strlen(zM) : 0, nL = zL ? strlen(zL) : 0;
+    char *z = sqlite3_malloc64(nM + nL + 2);
+    if( z==0 ){
+      rc = SQLITE_NOMEM;
+    }else{
+      if( nM ) memcpy(z, zM, nM);
+      z[nM] = 0;
+      if( nL ) memcpy(&z[nM+1], zL, nL);
+      z[nM+1+nL] = 0;
+      *pzMetric = z;
+      *pzLabels = &z[nM+1];
+    }
+  }
+  return tsmReset(pStmt, rc);
+}
+
+/*
+** The series of the registry that match every constraint given, in
+** series_id order (see tsm.h).  One statement per cursor, prepared for the
+** constraints given, so that it stays open while other statements run.
+*/
+struct TsmSeriesScan {
+  sqlite3_stmt *pStmt;
+  TsmSeriesRow row;
+};
+
+int tsmSeriesScanOpen(TsmCtx *p, sqlite3_value *pId, sqlite3_value *pMetric,
+                      const char *zMetric, const char *zLabels,
+                      TsmSeriesScan **ppScan){
+  TsmSeriesScan *pScan;
+  char *zSql;
+  int rc, i = 0;
+  *ppScan = 0;
+  pScan = sqlite3_malloc(sizeof(*pScan));
+  if( pScan==0 ) return SQLITE_NOMEM;
+  memset(pScan, 0, sizeof(*pScan));
+  zSql = sqlite3_mprintf("SELECT series_id, metric, labels FROM main.tsm_ids"
+      " WHERE 1%s%s%s ORDER BY series_id",
+      pId ? " AND series_id=?" : "",
+      (pMetric || zMetric) ? " AND metric=?" : "",
+      zLabels ? " AND labels=?" : "");
+  rc = zSql ? sqlite3_prepare_v2(p->db, zSql, -1, &pScan->pStmt, 0)
+            : SQLITE_NOMEM;
+  sqlite3_free(zSql);
+  if( rc==SQLITE_OK ){
+    if( pId ) sqlite3_bind_value(pScan->pStmt, ++i, pId);
+    if( pMetric ) sqlite3_bind_value(pScan->pStmt, ++i, pMetric);
+    else if( zMetric ) sqlite3_bind_text(pScan->pStmt, ++i, zMetric, -1,
+                                         SQLITE_TRANSIENT);
+    if( zLabels ) sqlite3_bind_text(pScan->pStmt, ++i, zLabels, -1,
+                                    SQLITE_TRANSIENT);
+  }
+  if( rc ){
+    tsmSeriesScanClose(pScan);
+    return rc;
+  }
+  *ppScan = pScan;
+  return SQLITE_OK;
+}
+
+int tsmSeriesScanNext(TsmSeriesScan *pScan, const TsmSeriesRow **ppRow){
+  sqlite3_stmt *pS = pScan->pStmt;
+  *ppRow = 0;
+  if( sqlite3_step(pS)!=SQLITE_ROW ) return sqlite3_reset(pS);
+  pScan->row.iSeries = sqlite3_column_int64(pS, 0);
+  pScan->row.zMetric = (const char*)sqlite3_column_text(pS, 1);
+  pScan->row.nMetric = sqlite3_column_bytes(pS, 1);
+  pScan->row.zLabels = (const char*)sqlite3_column_text(pS, 2);
+  pScan->row.nLabels = sqlite3_column_bytes(pS, 2);
+  pScan->row.pMetric = sqlite3_column_value(pS, 1);
+  pScan->row.pLabels = sqlite3_column_value(pS, 2);
+  *ppRow = &pScan->row;
+  return SQLITE_OK;
+}
+
+void tsmSeriesScanClose(TsmSeriesScan *pScan){
+  if( pScan==0 ) return;
+  sqlite3_finalize(pScan->pStmt);
+  sqlite3_free(pScan);
+}
+
 /* Delete one series and all its data.  The caller flushed the buffer. */
 int tsmSeriesDelete(TsmCtx *p, int64_t iSeries){
   static const int aDel[] = {

@@ -170,7 +170,7 @@ enum {
   TSM_STMT_COUNT
 };
 
-#define TSM_RSTMT_COUNT 14         /* cached statements of rollup.c */
+#define TSM_RSTMT_COUNT 13         /* cached statements of rollup.c */
 #define TSM_PSTMT_COUNT 2          /* cached statements of policy.c */
 #define TSM_ROLLUP_KNOWN    0x01   /* eRollup is valid */
 #define TSM_ROLLUP_POLICIES 0x02   /* tsm_policies has rows */
@@ -301,6 +301,30 @@ int tsmSeriesResolve(TsmCtx *p, const char *zMetric, const char *zLabels,
                      int64_t *piSeries, int *peDup, char **pzErr);
 int tsmSeriesExists(TsmCtx *p, int64_t iSeries, int *pbExists, int *peDup);
 int tsmLabelsCanonical(sqlite3_value *pVal, char **pzOut);
+/* The series registry (store.c owns tsm_ids).  tsmSeriesNames: metric
+** and labels of one series, in one sqlite3_malloc block ("metric NUL
+** labels NUL"; both NULL: no such series).  A TsmSeriesScan cursor yields
+** the series that match every constraint given, in series_id order:
+** series_id = pId, metric = pMetric (values compared as SQL compares
+** them) or zMetric, labels = zLabels (canonical text,
+** tsmLabelsCanonical); NULL: no constraint.  *ppRow is NULL at the end
+** and stays valid until the next call; zMetric and zLabels are NULL
+** only out of memory (pMetric, pLabels: the column values, for
+** sqlite3_result_value). */
+typedef struct TsmSeriesScan TsmSeriesScan;
+typedef struct TsmSeriesRow {
+  int64_t iSeries;
+  const char *zMetric; int nMetric;
+  const char *zLabels; int nLabels;
+  sqlite3_value *pMetric, *pLabels;
+} TsmSeriesRow;
+int tsmSeriesNames(TsmCtx *p, int64_t iSeries, char **pzMetric,
+                   char **pzLabels);
+int tsmSeriesScanOpen(TsmCtx *p, sqlite3_value *pId, sqlite3_value *pMetric,
+                      const char *zMetric, const char *zLabels,
+                      TsmSeriesScan **ppScan);
+int tsmSeriesScanNext(TsmSeriesScan *pScan, const TsmSeriesRow **ppRow);
+void tsmSeriesScanClose(TsmSeriesScan *pScan);
 int tsmSeriesDelete(TsmCtx *p, int64_t iSeries);
 int tsmSeriesLast(TsmCtx *p, int64_t iSeries, int *pbFound, int64_t *pTs,
                   double *pV, char **pzErr);
