@@ -72,29 +72,19 @@ static int cmpItem(const void *a, const void *b){
 
 /* The one series iSeries (none if there is no such series). */
 static int exportOneSeries(TsmCtx *p, int64_t iSeries, TsmSeriesList *pList){
-  sqlite3_stmt *pStmt = 0;
-  int rc = sqlite3_prepare_v2(p->db,
-      "SELECT metric, labels FROM main.tsm_ids WHERE series_id=?1", -1,
-      &pStmt, 0);
-  if( rc==SQLITE_OK ){
-    sqlite3_bind_int64(pStmt, 1, iSeries);
-    if( sqlite3_step(pStmt)==SQLITE_ROW ){
-      const char *zM = (const char*)sqlite3_column_text(pStmt, 0);
-      const char *zL = (const char*)sqlite3_column_text(pStmt, 1);
-      pList->a = sqlite3_malloc(sizeof(pList->a[0]));
-      if( pList->a && zM && zL ){
-        pList->a[0].iSeries = iSeries;
-        pList->a[0].zMetric = sqlite3_mprintf("%s%c%s", zM, 0, zL);
-        if( pList->a[0].zMetric ){
-          pList->a[0].zLabels = &pList->a[0].zMetric[strlen(zM)+1];
-          pList->n = 1;
-        }
-      }
-      if( pList->n==0 ) rc = SQLITE_NOMEM;
+  char *zMetric = 0, *zLabels = 0;
+  int rc = tsmSeriesNames(p, iSeries, &zMetric, &zLabels);    /* store.c */
+  if( rc==SQLITE_OK && zMetric ){
+    pList->a = sqlite3_malloc(sizeof(pList->a[0]));
+    if( pList->a==0 ){
+      sqlite3_free(zMetric);
+      return SQLITE_NOMEM;
     }
+    pList->a[0].iSeries = iSeries;
+    pList->a[0].zMetric = zMetric;      /* metric NUL labels NUL */
+    pList->a[0].zLabels = zLabels;
+    pList->n = 1;
   }
-  if( rc==SQLITE_OK ) rc = sqlite3_finalize(pStmt);
-  else sqlite3_finalize(pStmt);
   return rc;
 }
 

@@ -294,12 +294,7 @@ static int policyStmt(TsmCtx *p, int e, sqlite3_stmt **ppStmt){
 
 /* Finalize the cached statements (tsmHooks.xClose). */
 void tsmPolicyClose(TsmCtx *p){
-  int i;
-  for(i=0; i<POLICY_COUNT; i++){
-    sqlite3_stmt *pStmt = p->aPolicyStmt[i];
-    p->aPolicyStmt[i] = 0;
-    sqlite3_finalize(pStmt);
-  }
+  tsmStmtsFinalize(p->aPolicyStmt, POLICY_COUNT);
 }
 
 /* *pbAny: does tsm_policies have a row?  (The store must exist.) */

@@ -59,6 +59,7 @@
 ** (series_id, ts).
 */
 #include "tsm.h"
+#include <assert.h>
 #include "parse.h"
 #include "sketch.h"
 #include <stdlib.h>
@@ -97,7 +98,8 @@ void tsmSeriesListFree(TsmSeriesList *pList){
 */
 int tsmSeriesSelect(TsmCtx *p, const TsmSelector *pSel, TsmSeriesList *pOut,
                     char **pzErr){
-  sqlite3_stmt *pStmt = 0;
+  TsmSeriesScan *pScan = 0;
+  const TsmSeriesRow *pRow = 0;
   const char *zMetric = pSel->zMetric;
   int rc, i, nAlloc = 0, bLabels = 0;
   TsmLabels labels;
@@ -108,28 +110,25 @@ int tsmSeriesSelect(TsmCtx *p, const TsmSelector *pSel, TsmSeriesList *pOut,
     if( strcmp(pM->zName, "__name__")!=0 ) bLabels = 1;
     else if( pM->eOp==TSM_MATCH_EQ && zMetric==0 ) zMetric = pM->zValue;
   }
-  rc = sqlite3_prepare_v2(p->db, zMetric
-      ? "SELECT series_id, metric, labels FROM main.tsm_ids WHERE metric=?1 "
-        "ORDER BY series_id"
-      : "SELECT series_id, metric, labels FROM main.tsm_ids "
-        "ORDER BY series_id", -1, &pStmt, 0);
-  if( rc==SQLITE_OK && zMetric ){
-    sqlite3_bind_text(pStmt, 1, zMetric, -1, SQLITE_STATIC);
-  }
+  rc = tsmSeriesScanOpen(p, 0, 0, zMetric, 0, &pScan);   /* store.c */
   tsmLabelsInit(&labels);
-  while( rc==SQLITE_OK && sqlite3_step(pStmt)==SQLITE_ROW ){
-    const char *zM = (const char*)sqlite3_column_text(pStmt, 1);
-    const char *zL = (const char*)sqlite3_column_text(pStmt, 2);
-    int nM = sqlite3_column_bytes(pStmt, 1);
-    int nL = sqlite3_column_bytes(pStmt, 2);
+  while( rc==SQLITE_OK ){
+    const char *zM, *zL;
+    int nM, nL;
     TsmSeriesItem *pItem;
+    rc = tsmSeriesScanNext(pScan, &pRow);
+    if( rc || pRow==0 ) break;
+    zM = pRow->zMetric;
+    zL = pRow->zLabels;
+    nM = pRow->nMetric;
+    nL = pRow->nLabels;
     if( zM==0 || zL==0 ){ rc = SQLITE_NOMEM; break; }
     if( bLabels ){
       char zMsg[256];
       tsmLabelsFree(&labels);
       if( tsmLabelsFromJson(&labels, zL, zMsg, sizeof(zMsg)) ){
         *pzErr = sqlite3_mprintf("tsm: corrupt labels of series %lld: %s",
-            (long long)sqlite3_column_int64(pStmt, 0), zMsg);
+            (long long)pRow->iSeries, zMsg);
         rc = SQLITE_CORRUPT;
         break;
       }
@@ -152,7 +151,7 @@ int tsmSeriesSelect(TsmCtx *p, const TsmSelector *pSel, TsmSeriesList *pOut,
       nAlloc = nNew;
     }
     pItem = &pOut->a[pOut->n];
-    pItem->iSeries = sqlite3_column_int64(pStmt, 0);
+    pItem->iSeries = pRow->iSeries;
     /* metric and labels in one allocation */
     pItem->zMetric = sqlite3_malloc(nM + nL + 2);
     if( pItem->zMetric==0 ){ rc = SQLITE_NOMEM; break; }
@@ -162,11 +161,7 @@ int tsmSeriesSelect(TsmCtx *p, const TsmSelector *pSel, TsmSeriesList *pOut,
     pOut->n++;
   }
   tsmLabelsFree(&labels);
-  if( rc==SQLITE_OK ){
-    rc = sqlite3_finalize(pStmt);
-  }else{
-    sqlite3_finalize(pStmt);
-  }
+  tsmSeriesScanClose(pScan);
   if( rc!=SQLITE_OK ){
     if( *pzErr==0 && rc!=SQLITE_NOMEM ){
       *pzErr = sqlite3_mprintf("tsm: cannot list series: %s",
@@ -306,24 +301,10 @@ struct QRaw {
 ** complete buckets [ts, ts+r) for ts before its done_ts, except after
 ** pruned_ts only, and except the buckets between dirty_from and dirty_to
 ** (late samples not folded yet: those are read from raw samples).  Raw
-** samples exist from the raw row's pruned_ts on.
+** samples exist from the raw row's pruned_ts on.  The state and the rows
+** are read through rollup.c (tsmTierStateScan, TsmTierRows,
+** tsmTierLastBefore).
 */
-static const char zTierState[] =
-  "SELECT resolution, done_ts, dirty_from, dirty_to, pruned_ts "
-  "FROM main.tsm_rollup_state WHERE series_id=?1 ORDER BY resolution DESC";
-static const char zTierRows[] =
-  "SELECT ts, count, sum, min, max, first, last, increase "
-  "FROM main.tsm_rollup WHERE series_id=?1 AND resolution=?2 "
-  "AND ts>=?3 AND ts<?4 ORDER BY ts";
-static const char zTierRowsSketch[] =
-  "SELECT ts, count, sum, min, max, first, last, increase, sketch "
-  "FROM main.tsm_rollup WHERE series_id=?1 AND resolution=?2 "
-  "AND ts>=?3 AND ts<?4 ORDER BY ts";
-/* The last value before ?3 of tier ?2: the newest bucket that ends by ?3 */
-static const char zTierBefore[] =
-  "SELECT last, last_ts FROM main.tsm_rollup WHERE series_id=?1 "
-  "AND resolution=?2 AND ts<=?3-?2 ORDER BY ts DESC LIMIT 1";
-
 #define QTIER_MAX 16
 typedef struct QTier QTier;
 struct QTier {
@@ -361,10 +342,11 @@ struct QueryCursor {
 
   /* Per series */
   QRaw raw;
-  int bTiers;                /* the store has tsm_rollup_state */
-  sqlite3_stmt *pState;      /* zTierState */
-  sqlite3_stmt *pTier;       /* zTierRows or zTierRowsSketch */
-  sqlite3_stmt *pTierBefore; /* zTierBefore */
+  int bTiers;                /* the store has the tables of tiers */
+  TsmTierRows *pTier;        /* rollup.c: tier rows (with sketches when
+                             ** bSketch), opened by the first xFilter
+                             ** that needs it */
+  const TsmTierRow *pTierRow;  /* the row pending when eTier is 2 */
   int nTier;
   QTier aTier[QTIER_MAX];    /* coarsest first */
   int64_t iRawLo;            /* raw samples exist from here on */
@@ -468,9 +450,7 @@ static int queryClose(sqlite3_vtab_cursor *pCursor){
   QueryCursor *pCur = (QueryCursor*)pCursor;
   tsmSeriesListFree(&pCur->list);
   tsmChunksClose(pCur->raw.pChunks);
-  sqlite3_finalize(pCur->pState);
-  sqlite3_finalize(pCur->pTier);
-  sqlite3_finalize(pCur->pTierBefore);
+  tsmTierRowsClose(pCur->pTier);
   tsmColsFree(&pCur->raw.cols);
   tsmAggFree(&pCur->acc);
   tsmAggFree(&pCur->next);
@@ -482,11 +462,6 @@ static int queryClose(sqlite3_vtab_cursor *pCursor){
 /* Set the cursor's error: zErr (taken over) or the connection's message. */
 static int queryError(QueryCursor *pCur, int rc, char *zErr){
   return tsmVtabError(pCur->base.pVtab, rc, zErr);
-}
-
-static int rawPrepare(TsmCtx *p, const char *zSql, sqlite3_stmt **pp){
-  if( *pp ) return SQLITE_OK;
-  return sqlite3_prepare_v3(p->db, zSql, -1, SQLITE_PREPARE_PERSISTENT, pp, 0);
 }
 
 /* Take the last non-NaN sample of pC earlier than start, if any, as the
@@ -700,52 +675,48 @@ static int rawFeed(QueryCursor *pCur, int64_t lo, int64_t hi, int *pbDone,
 ** cursor's buckets, like rawFeed().
 */
 static int tierFeed(QueryCursor *pCur, const QSeg *pSeg, int *pbDone){
-  sqlite3_stmt *pS = pCur->pTier;
   TsmAgg *a = &pCur->acc;
   int rc;
   *pbDone = 0;
   if( pCur->eTier==0 ){
-    sqlite3_reset(pS);
-    sqlite3_bind_int64(pS, 1, pCur->raw.iSeries);
-    sqlite3_bind_int64(pS, 2, pSeg->r);
-    sqlite3_bind_int64(pS, 3, pSeg->lo);
-    sqlite3_bind_int64(pS, 4, pSeg->hi);
+    rc = tsmTierRowsSeek(pCur->pTier, pCur->raw.iSeries, pSeg->r, pSeg->lo,
+                         pSeg->hi-1);
+    if( rc ) return rc;
     pCur->eTier = 1;
   }
   for(;;){
-    int64_t b, n;
+    int64_t b;
     TsmAggPart part;
     if( pCur->eTier==1 ){
-      if( sqlite3_step(pS)!=SQLITE_ROW ){
+      rc = tsmTierRowsNext(pCur->pTier, &pCur->pTierRow);
+      if( rc || pCur->pTierRow==0 ){
         pCur->eTier = 0;
-        rc = sqlite3_reset(pS);
         if( rc==SQLITE_OK ) *pbDone = 1;
         return rc;
       }
       pCur->eTier = 2;
     }
-    n = sqlite3_column_int64(pS, 1);
-    if( n<=0 ){ pCur->eTier = 1; continue; }
-    b = tsmBucketOf(sqlite3_column_int64(pS, 0), pCur->iStep);
+    if( pCur->pTierRow->part.n<=0 ){ pCur->eTier = 1; continue; }
+    b = tsmBucketOf(pCur->pTierRow->ts, pCur->iStep);
     if( a->bValid && a->b!=b ){
       if( a->n>0 ){ tsmAggSwap(a, &pCur->next); pCur->bNext = 1; }
       a->bValid = 0;
       if( pCur->bNext ) return SQLITE_OK;     /* this row stays pending */
     }
     if( !a->bValid ) tsmAggStart(a, b);
-    part.n = n;
-    part.sum = sqlite3_column_double(pS, 2);
-    part.min = sqlite3_column_double(pS, 3);
-    part.max = sqlite3_column_double(pS, 4);
-    part.first = sqlite3_column_double(pS, 5);
-    part.last = sqlite3_column_double(pS, 6);
-    part.inc = sqlite3_column_double(pS, 7);
-    part.tsFirst = part.tsLast = b;    /* tsm_query does not read them */
-    part.aSk = 0;
-    part.nSk = -1;
-    if( pCur->bSketch && sqlite3_column_bytes(pS, 8)>0 ){
-      part.aSk = sqlite3_column_blob(pS, 8);
-      part.nSk = sqlite3_column_bytes(pS, 8);
+    /* tsm_query reads a NULL column (a NaN sum of inf and -inf, a NaN
+    ** increase) of a tier row as 0.0, as it always did; the fold reads
+    ** NaN.  The sketch is taken when it has bytes. */
+    part = pCur->pTierRow->part;
+    if( isnan(part.sum) ) part.sum = 0.0;
+    if( isnan(part.min) ) part.min = 0.0;
+    if( isnan(part.max) ) part.max = 0.0;
+    if( isnan(part.first) ) part.first = 0.0;
+    if( isnan(part.last) ) part.last = 0.0;
+    if( isnan(part.inc) ) part.inc = 0.0;
+    if( !pCur->bSketch || part.nSk<=0 ){
+      part.aSk = 0;
+      part.nSk = -1;
     }
     /* a corrupt sketch is left out of the bucket's sketch */
     if( tsmAggMerge(a, &part)==TSM_SKETCH_NOMEM ) return SQLITE_NOMEM;
@@ -793,6 +764,24 @@ static int64_t tierNext(const QTier *pT, int64_t t, int64_t end){
   if( c>=pT->hi || tsmAddSat(c, pT->r)>end ) return INT64_MAX;
   return c;
 }
+
+#ifndef NDEBUG
+/* querySegments' result: in order, without overlap, inside [start, end);
+** a tier's segment starts on one of its bucket edges. */
+static int segmentsOk(const QueryCursor *pCur){
+  int i;
+  int64_t t = pCur->iStart;
+  if( pCur->nSeg>QSEG_MAX || pCur->iSeg!=0 ) return 0;
+  for(i=0; i<pCur->nSeg; i++){
+    const QSeg *pSeg = &pCur->aSeg[i];
+    if( pSeg->lo<t || pSeg->hi<pSeg->lo || pSeg->hi>pCur->iEnd ) return 0;
+    if( pSeg->r<0 ) return 0;
+    if( pSeg->r>0 && tsmBucketOf(pSeg->lo, pSeg->r)!=pSeg->lo ) return 0;
+    t = pSeg->hi;
+  }
+  return 1;
+}
+#endif
 
 /*
 ** Cut [start, end) into segments for the current series.  At each point
@@ -854,47 +843,43 @@ static void querySegments(QueryCursor *pCur){
     pSeg->hi = end;
     pSeg->r = 0;
   }
+  assert( segmentsOk(pCur) );
+}
+
+/* tiersLoad: one state row of the series (rollup.c tsmTierStateScan, by
+** ascending resolution).  The tiers whose width divides the step are kept,
+** coarsest first, the QTIER_MAX coarsest if there are more. */
+static int tierState(void *pArg, const TsmTier *pState){
+  QueryCursor *pCur = (QueryCursor*)pArg;
+  int64_t r = pState->iRes;
+  QTier *pT;
+  if( r==0 ){
+    if( pState->iPruned!=INT64_MIN ) pCur->iRawLo = pState->iPruned;
+    return SQLITE_OK;
+  }
+  if( r<0 || pCur->iStep%r!=0 || !pState->bState ) return SQLITE_OK;
+  if( pCur->nTier>=QTIER_MAX ) pCur->nTier--;       /* the finest goes */
+  memmove(&pCur->aTier[1], &pCur->aTier[0], sizeof(QTier)*pCur->nTier);
+  pCur->nTier++;
+  pT = &pCur->aTier[0];
+  pT->r = r;
+  pT->hi = pState->iDone;
+  pT->lo = pState->iPruned;
+  pT->dlo = pT->dhi = 0;
+  if( pState->iDirty!=INT64_MAX ){
+    pT->dlo = tsmBucketOf(pState->iDirty, r);
+    pT->dhi = tsmAddSat(tsmBucketOf(pState->iDirtyTo, r), r);
+  }
+  return SQLITE_OK;
 }
 
 /* Load the tiers of the current series that can answer buckets of step. */
 static int tiersLoad(QueryCursor *pCur){
-  sqlite3_stmt *pS;
   int rc, i;
   pCur->nTier = 0;
   pCur->iRawLo = INT64_MIN;
   if( !pCur->bTiers ) return SQLITE_OK;
-  rc = rawPrepare(pCur->p, zTierState, &pCur->pState);
-  if( rc ) return rc;
-  pS = pCur->pState;
-  sqlite3_bind_int64(pS, 1, pCur->raw.iSeries);
-  while( sqlite3_step(pS)==SQLITE_ROW ){
-    int64_t r = sqlite3_column_int64(pS, 0);
-    QTier *pT;
-    if( r==0 ){
-      if( sqlite3_column_type(pS, 4)!=SQLITE_NULL ){
-        pCur->iRawLo = sqlite3_column_int64(pS, 4);
-      }
-      continue;
-    }
-    if( r<0 || pCur->iStep%r!=0 || sqlite3_column_type(pS, 1)==SQLITE_NULL
-     || pCur->nTier>=QTIER_MAX ){
-      continue;
-    }
-    pT = &pCur->aTier[pCur->nTier++];
-    pT->r = r;
-    pT->hi = sqlite3_column_int64(pS, 1);
-    pT->lo = sqlite3_column_type(pS, 4)==SQLITE_NULL ? INT64_MIN
-           : sqlite3_column_int64(pS, 4);
-    pT->dlo = pT->dhi = 0;
-    if( sqlite3_column_type(pS, 2)!=SQLITE_NULL ){
-      int64_t d1 = sqlite3_column_int64(pS, 2);
-      int64_t d2 = sqlite3_column_type(pS, 3)==SQLITE_NULL ? pT->hi-1
-                 : sqlite3_column_int64(pS, 3);
-      pT->dlo = tsmBucketOf(d1, r);
-      pT->dhi = tsmAddSat(tsmBucketOf(d2, r), r);
-    }
-  }
-  rc = sqlite3_reset(pS);
+  rc = tsmTierStateScan(pCur->p, pCur->raw.iSeries, tierState, pCur);
   for(i=0; i<pCur->nTier; i++){
     /* A dirty bucket is read from raw samples only where they still exist;
     ** before that, the tier's bucket is the best there is. */
@@ -905,8 +890,7 @@ static int tiersLoad(QueryCursor *pCur){
     }
   }
   if( rc==SQLITE_OK && pCur->nTier>0 && pCur->pTier==0 ){
-    rc = rawPrepare(pCur->p, pCur->bSketch ? zTierRowsSketch : zTierRows,
-                    &pCur->pTier);
+    rc = tsmTierRowsOpen(pCur->p, pCur->bSketch, &pCur->pTier);
   }
   return rc;
 }
@@ -914,22 +898,19 @@ static int tiersLoad(QueryCursor *pCur){
 /* The counter's value before start from the tiers, when the raw samples
 ** have none (they were pruned). */
 static int tierBefore(QueryCursor *pCur){
-  int rc, i;
+  int rc = SQLITE_OK, i;
   int64_t tsBest = INT64_MIN;
-  rc = rawPrepare(pCur->p, zTierBefore, &pCur->pTierBefore);
   for(i=0; rc==SQLITE_OK && i<pCur->nTier; i++){
-    sqlite3_stmt *pS = pCur->pTierBefore;
-    sqlite3_bind_int64(pS, 1, pCur->raw.iSeries);
-    sqlite3_bind_int64(pS, 2, pCur->aTier[i].r);
-    sqlite3_bind_int64(pS, 3, pCur->iStart);
-    if( sqlite3_step(pS)==SQLITE_ROW
-     && sqlite3_column_type(pS, 0)!=SQLITE_NULL
-     && sqlite3_column_int64(pS, 1)>tsBest ){
-      tsBest = sqlite3_column_int64(pS, 1);
+    int bFound = 0;
+    double v = 0.0;
+    int64_t ts = 0;
+    rc = tsmTierLastBefore(pCur->p, pCur->raw.iSeries, pCur->aTier[i].r,
+                           pCur->iStart, &bFound, &v, &ts);
+    if( rc==SQLITE_OK && bFound && ts>tsBest ){
+      tsBest = ts;
       pCur->acc.bPrev = 1;
-      pCur->acc.prev = sqlite3_column_double(pS, 0);
+      pCur->acc.prev = v;
     }
-    rc = sqlite3_reset(pS);
   }
   return rc;
 }
@@ -1033,23 +1014,14 @@ static int queryAdvance(QueryCursor *pCur){
   return SQLITE_OK;
 }
 
-/* Does the store have rollup tiers (sql/002_rollups.sql)? */
-static int queryHasTiers(QueryCursor *pCur){
-  sqlite3_stmt *pStmt = 0;
-  int rc = sqlite3_prepare_v2(pCur->p->db,
-      "SELECT 1 FROM main.sqlite_schema WHERE type='table' "
-      "AND name='tsm_rollup_state'", -1, &pStmt, 0);
-  pCur->bTiers = 0;
-  if( rc==SQLITE_OK ){
-    pCur->bTiers = sqlite3_step(pStmt)==SQLITE_ROW;
-    rc = sqlite3_finalize(pStmt);
-  }
+/* Does the store have rollup tiers (the tables may not exist yet)? */
+static void queryHasTiers(QueryCursor *pCur){
+  pCur->bTiers = tsmStoreHas(pCur->p, TSM_HAVE_TIERS);
   if( pCur->bTiers && pCur->pTier ){
     /* the sketch column may be read now and not before, or the reverse */
-    sqlite3_finalize(pCur->pTier);
+    tsmTierRowsClose(pCur->pTier);
     pCur->pTier = 0;
   }
-  return rc;
 }
 
 static int queryFilter(sqlite3_vtab_cursor *pCursor, int idxNum,
@@ -1136,8 +1108,7 @@ static int queryFilter(sqlite3_vtab_cursor *pCursor, int idxNum,
   if( rc || !bExists ) goto filter_out;
   rc = tsmSeriesSelect(p, &sel, &pCur->list, &zErr);
   if( rc || pCur->list.n==0 ) goto filter_out;
-  rc = queryHasTiers(pCur);
-  if( rc ) goto filter_out;
+  queryHasTiers(pCur);
 
   pCur->bEof = 0;
   rc = seriesStart(pCur, &zErr);

@@ -54,9 +54,10 @@
 ** never prunes raw samples (or a finer tier) that a tier has not folded.
 **
 ** Every statement on tsm_rollup and tsm_rollup_state is in this file
-** (azRStmt, tsm_check's, and the scans retention.c needs for the usage
-** and max_bytes: tsmRollupUsage, tsmRollupBuckets), but for the reads of
-** query.c and vtab_rollups.c (see docs/ARCHITECTURE.md).  Raw samples and
+** (azRStmt, tsm_check's, the scans retention.c needs for the usage and
+** max_bytes: tsmRollupUsage, tsmRollupBuckets, and query.c's readers:
+** TsmTierRows, tsmTierStateScan), but for the read of vtab_rollups.c (see
+** docs/ARCHITECTURE.md).  Raw samples and
 ** heads come from store.c (TsmReader, tsmHeadScan, tsmChunkNth).
 ** Policies come from policy.c, now from tsmWallClock
 ** (policy.c), transactions from store.c (tsmTxnBegin).  Nothing here
@@ -76,7 +77,6 @@
 ** another module. */
 enum {
   RSTMT_STATE_ANY,       /* rollup state exists? */
-  RSTMT_IDS,             /* every series: id, metric */
   RSTMT_STATE_GET,
   RSTMT_STATE_PUT,
   RSTMT_STATE_DIRTY,     /* the flush hook: late samples */
@@ -84,7 +84,7 @@ enum {
   RSTMT_STATE_DELETE,
   RSTMT_STATE_DELETE_SERIES,
   RSTMT_ROLLUP_INSERT,
-  RSTMT_ROLLUP_RANGE,
+  RSTMT_ROLLUP_BEFORE,   /* last value of the newest bucket ending by ?3 */
   RSTMT_ROLLUP_DELETE_RANGE,
   RSTMT_ROLLUP_DELETE_SERIES,
   RSTMT_ROLLUP_OLDEST,
@@ -96,8 +96,6 @@ typedef char rollupStmtsFit[RSTMT_COUNT==TSM_RSTMT_COUNT ? 1 : -1];
 static const char *const azRStmt[RSTMT_COUNT] = {
   [RSTMT_STATE_ANY] =
     "SELECT EXISTS(SELECT 1 FROM main.tsm_rollup_state)",
-  [RSTMT_IDS] =
-    "SELECT series_id, metric FROM main.tsm_ids ORDER BY series_id",
   [RSTMT_STATE_GET] =
     "SELECT resolution, done_ts, dirty_from, dirty_to, pruned_ts"
     " FROM main.tsm_rollup_state WHERE series_id=?1 ORDER BY resolution",
@@ -119,10 +117,9 @@ static const char *const azRStmt[RSTMT_COUNT] = {
     "INSERT OR REPLACE INTO main.tsm_rollup(series_id, resolution, ts, count,"
     " sum, min, max, first, last, first_ts, last_ts, increase, sketch)"
     " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-  [RSTMT_ROLLUP_RANGE] =
-    "SELECT ts, count, sum, min, max, first, last, first_ts, last_ts,"
-    " increase, sketch FROM main.tsm_rollup"
-    " WHERE series_id=?1 AND resolution=?2 AND ts>=?3 AND ts<?4 ORDER BY ts",
+  [RSTMT_ROLLUP_BEFORE] =
+    "SELECT last, last_ts FROM main.tsm_rollup WHERE series_id=?1"
+    " AND resolution=?2 AND ts<=?3-?2 ORDER BY ts DESC LIMIT 1",
   [RSTMT_ROLLUP_DELETE_RANGE] =
     "DELETE FROM main.tsm_rollup"
     " WHERE series_id=?1 AND resolution=?2 AND ts>=?3 AND ts<?4",
@@ -214,12 +211,7 @@ static struct TsmDoneEntry *doneCacheFind(TsmCtx *p, int64_t iSeries,
 /* Finalize the cached statements, free the cache of watermarks (called by
 ** tsmStoreClose). */
 void tsmRollupClose(TsmCtx *p){
-  int i;
-  for(i=0; i<RSTMT_COUNT; i++){
-    sqlite3_stmt *pStmt = p->aRollupStmt[i];
-    p->aRollupStmt[i] = 0;
-    sqlite3_finalize(pStmt);
-  }
+  tsmStmtsFinalize(p->aRollupStmt, RSTMT_COUNT);
   if( p->pDone ){
     sqlite3_free(p->pDone->a);
     sqlite3_free(p->pDone);
@@ -420,25 +412,168 @@ static double colReal(sqlite3_stmt *pStmt, int i){
   return sqlite3_column_double(pStmt, i);
 }
 
-/* Merge one finer bucket, the current row of RSTMT_ROLLUP_RANGE. */
-static int accBucket(TsmAgg *pA, sqlite3_stmt *pStmt){
-  TsmAggPart part;
-  part.n = sqlite3_column_int64(pStmt, 1);
-  part.sum = colReal(pStmt, 2);
-  part.min = colReal(pStmt, 3);
-  part.max = colReal(pStmt, 4);
-  part.first = colReal(pStmt, 5);
-  part.last = colReal(pStmt, 6);
-  part.tsFirst = sqlite3_column_int64(pStmt, 7);
-  part.tsLast = sqlite3_column_int64(pStmt, 8);
-  part.inc = colReal(pStmt, 9);
-  part.aSk = 0;
-  part.nSk = -1;
-  if( sqlite3_column_type(pStmt, 10)==SQLITE_BLOB ){
-    part.aSk = sqlite3_column_blob(pStmt, 10);
-    part.nSk = sqlite3_column_bytes(pStmt, 10);
+/*
+** The buckets of a tier, for query.c, vtab_rollups.c and the fold from a
+** finer tier (runFoldTier): the one reader of tsm_rollup rows.  Each
+** cursor prepares its own statements (they stay open across calls, while
+** other statements of this file run).  The sketch column is selected only
+** when the cursor is opened with bSketch (it is often the largest part
+** of a row).
+*/
+#define TIER_ROW_COLS \
+  "resolution, ts, count, sum, min, max, first, last, first_ts, last_ts," \
+  " increase"
+static const char *const azTierRows[3] = {
+  "SELECT " TIER_ROW_COLS " FROM main.tsm_rollup WHERE series_id=?1"
+  " AND resolution=?2 AND ts>=?3 AND ts<=?4 ORDER BY ts",
+  "SELECT " TIER_ROW_COLS ", sketch FROM main.tsm_rollup WHERE series_id=?1"
+  " AND resolution=?2 AND ts>=?3 AND ts<=?4 ORDER BY ts",
+  "SELECT " TIER_ROW_COLS ", sketch FROM main.tsm_rollup WHERE series_id=?1"
+  " AND ts>=?3 AND ts<=?4 ORDER BY resolution, ts",
+};
+struct TsmTierRows {
+  TsmCtx *p;
+  int bSketch;
+  sqlite3_stmt *aStmt[3];    /* azTierRows, prepared when first used */
+  sqlite3_stmt *pStmt;       /* the one of the last seek, or NULL */
+  TsmTierRow row;
+};
+
+int tsmTierRowsOpen(TsmCtx *p, int bSketch, TsmTierRows **ppT){
+  TsmTierRows *pT = sqlite3_malloc(sizeof(*pT));
+  *ppT = pT;
+  if( pT==0 ) return SQLITE_NOMEM;
+  memset(pT, 0, sizeof(*pT));
+  pT->p = p;
+  pT->bSketch = bSketch;
+  return SQLITE_OK;
+}
+
+int tsmTierRowsSeek(TsmTierRows *pT, int64_t iSeries, int64_t iRes,
+                    int64_t lo, int64_t hi){
+  int i = iRes==0 ? 2 : pT->bSketch;
+  int rc = SQLITE_OK;
+  tsmTierRowsReset(pT);
+  if( iRes==0 && !pT->bSketch ) return SQLITE_MISUSE;
+  if( pT->aStmt[i]==0 ){
+    rc = sqlite3_prepare_v3(pT->p->db, azTierRows[i], -1,
+                            SQLITE_PREPARE_PERSISTENT, &pT->aStmt[i], 0);
+    if( rc ) return rc;
   }
-  return sketchRc(tsmAggMerge(pA, &part));
+  pT->pStmt = pT->aStmt[i];
+  sqlite3_bind_int64(pT->pStmt, 1, iSeries);
+  if( iRes ) sqlite3_bind_int64(pT->pStmt, 2, iRes);
+  sqlite3_bind_int64(pT->pStmt, 3, lo);
+  sqlite3_bind_int64(pT->pStmt, 4, hi);
+  return SQLITE_OK;
+}
+
+int tsmTierRowsNext(TsmTierRows *pT, const TsmTierRow **ppRow){
+  sqlite3_stmt *pS = pT->pStmt;
+  TsmAggPart *pP = &pT->row.part;
+  int rc;
+  *ppRow = 0;
+  if( pS==0 ) return SQLITE_OK;
+  if( sqlite3_step(pS)!=SQLITE_ROW ){
+    pT->pStmt = 0;
+    rc = sqlite3_reset(pS);
+    return rc;
+  }
+  pT->row.iRes = sqlite3_column_int64(pS, 0);
+  pT->row.ts = sqlite3_column_int64(pS, 1);
+  pP->n = sqlite3_column_int64(pS, 2);
+  pP->sum = colReal(pS, 3);
+  pP->min = colReal(pS, 4);
+  pP->max = colReal(pS, 5);
+  pP->first = colReal(pS, 6);
+  pP->last = colReal(pS, 7);
+  pP->tsFirst = sqlite3_column_int64(pS, 8);
+  pP->tsLast = sqlite3_column_int64(pS, 9);
+  pP->inc = colReal(pS, 10);
+  pP->aSk = 0;
+  pP->nSk = -1;
+  if( pT->bSketch && sqlite3_column_type(pS, 11)==SQLITE_BLOB ){
+    pP->aSk = sqlite3_column_blob(pS, 11);
+    pP->nSk = sqlite3_column_bytes(pS, 11);
+  }
+  *ppRow = &pT->row;
+  return SQLITE_OK;
+}
+
+void tsmTierRowsReset(TsmTierRows *pT){
+  if( pT && pT->pStmt ){
+    sqlite3_reset(pT->pStmt);
+    pT->pStmt = 0;
+  }
+}
+
+void tsmTierRowsClose(TsmTierRows *pT){
+  int i;
+  if( pT==0 ) return;
+  for(i=0; i<3; i++) sqlite3_finalize(pT->aStmt[i]);
+  sqlite3_free(pT);
+}
+
+/*
+** The state rows of series iSeries, by resolution: xState once per row,
+** with the defaults of TsmTier for NULL columns (bState 0; iDirty
+** INT64_MAX, none; iDirtyTo done_ts-1 when dirty_to is NULL; iPruned
+** INT64_MIN, none).  The row of resolution 0 is the raw samples' (only
+** iPruned).  The tables of tiers must exist (tsmStoreHas).
+*/
+int tsmTierStateScan(TsmCtx *p, int64_t iSeries,
+                     int (*xState)(void*, const TsmTier*), void *pArg){
+  sqlite3_stmt *pStmt;
+  int rc = rollupStmt(p, RSTMT_STATE_GET, &pStmt);
+  if( rc ) return rc;
+  sqlite3_bind_int64(pStmt, 1, iSeries);
+  while( rc==SQLITE_OK && sqlite3_step(pStmt)==SQLITE_ROW ){
+    TsmTier t;
+    memset(&t, 0, sizeof(t));
+    t.iRes = sqlite3_column_int64(pStmt, 0);
+    t.iSrc = t.iPolicy = -1;
+    t.iDirty = INT64_MAX;
+    t.iPruned = INT64_MIN;
+    if( t.iRes!=0 ){
+      if( sqlite3_column_type(pStmt, 1)!=SQLITE_NULL ){
+        t.bState = 1;
+        t.iDone = sqlite3_column_int64(pStmt, 1);
+      }
+      if( sqlite3_column_type(pStmt, 2)!=SQLITE_NULL ){
+        t.iDirty = sqlite3_column_int64(pStmt, 2);
+        t.iDirtyTo = sqlite3_column_type(pStmt, 3)!=SQLITE_NULL
+                   ? sqlite3_column_int64(pStmt, 3) : tsmAddSat(t.iDone, -1);
+      }
+    }
+    if( sqlite3_column_type(pStmt, 4)!=SQLITE_NULL ){
+      t.iPruned = sqlite3_column_int64(pStmt, 4);
+    }
+    rc = xState(pArg, &t);
+  }
+  return tsmReset(pStmt, rc);
+}
+
+/*
+** The counter's last value before ts in tier iRes of iSeries: the last
+** value of the newest bucket that ends by ts (*pbFound 0 when there is
+** none, or its last is NULL).
+*/
+int tsmTierLastBefore(TsmCtx *p, int64_t iSeries, int64_t iRes, int64_t ts,
+                      int *pbFound, double *pLast, int64_t *pTsLast){
+  sqlite3_stmt *pStmt;
+  int rc = rollupStmt(p, RSTMT_ROLLUP_BEFORE, &pStmt);
+  *pbFound = 0;
+  if( rc ) return rc;
+  sqlite3_bind_int64(pStmt, 1, iSeries);
+  sqlite3_bind_int64(pStmt, 2, iRes);
+  sqlite3_bind_int64(pStmt, 3, ts);
+  if( sqlite3_step(pStmt)==SQLITE_ROW
+   && sqlite3_column_type(pStmt, 0)!=SQLITE_NULL ){
+    *pbFound = 1;
+    *pLast = sqlite3_column_double(pStmt, 0);
+    *pTsLast = sqlite3_column_int64(pStmt, 1);
+  }
+  return sqlite3_reset(pStmt);
 }
 
 /**************************************************************************
@@ -453,6 +588,7 @@ struct TsmRun {
   int64_t tsNow;             /* min(wall clock, tsNewest) */
   TsmSeriesTiers tiers;      /* of the series last loaded */
   TsmReader *pReader;        /* raw samples */
+  TsmTierRows *pTierRows;    /* buckets of a finer tier */
   TsmAgg acc;                /* TSM_AGG_INC|TSM_AGG_SKETCH, no carry */
   uint8_t *aSk;              /* sketch serialization, TSM_SKETCH_MAX_BYTES */
   TsmCols cols;              /* scratch for retention.c */
@@ -481,6 +617,7 @@ void tsmRunClose(TsmRun *pRun){
   sqlite3_free(pRun->tiers.aTier);
   sqlite3_free(pRun->tiers.aOrphan);
   tsmReaderClose(pRun->pReader);
+  tsmTierRowsClose(pRun->pTierRows);
   tsmAggFree(&pRun->acc);
   sqlite3_free(pRun->aSk);
   tsmColsFree(&pRun->cols);
@@ -539,7 +676,7 @@ static int runHead(void *pArg, const TsmHeadRow *pRow){
 */
 int tsmRunOpen(TsmCtx *p, int bSkipCorrupt, TsmRun **ppRun, char **pzErr){
   TsmRun *pRun = sqlite3_malloc(sizeof(*pRun));
-  sqlite3_stmt *pStmt = 0;
+  TsmSeriesScan *pScan = 0;
   int rc, nAlloc = 0, eFlags = 0;
 
   *ppRun = 0;
@@ -557,10 +694,13 @@ int tsmRunOpen(TsmCtx *p, int bSkipCorrupt, TsmRun **ppRun, char **pzErr){
     if( pRun->tiers.aTier==0 ) rc = SQLITE_NOMEM;
   }
 
-  /* Every series, in id order. */
-  if( rc==SQLITE_OK ) rc = rollupStmt(p, RSTMT_IDS, &pStmt);
-  while( rc==SQLITE_OK && sqlite3_step(pStmt)==SQLITE_ROW ){
+  /* Every series, in id order (store.c's registry). */
+  if( rc==SQLITE_OK ) rc = tsmSeriesScanOpen(p, 0, 0, 0, 0, &pScan);
+  while( rc==SQLITE_OK ){
+    const TsmSeriesRow *pRow = 0;
     TsmRunSeries *pS;
+    rc = tsmSeriesScanNext(pScan, &pRow);
+    if( rc || pRow==0 ) break;
     if( pRun->nSeries>=nAlloc ){
       int nNew = nAlloc ? nAlloc*2 : 64;
       TsmRunSeries *aNew = sqlite3_realloc64(pRun->aSeries,
@@ -571,17 +711,14 @@ int tsmRunOpen(TsmCtx *p, int bSkipCorrupt, TsmRun **ppRun, char **pzErr){
     }
     pS = &pRun->aSeries[pRun->nSeries];
     memset(pS, 0, sizeof(*pS));
-    pS->iSeries = sqlite3_column_int64(pStmt, 0);
-    pS->zMetric = sqlite3_mprintf("%s", sqlite3_column_text(pStmt, 1));
+    pS->iSeries = pRow->iSeries;
+    pS->zMetric = sqlite3_mprintf("%s", pRow->zMetric);
     pS->tsNewest = INT64_MIN;
     pS->tsHeadFirst = INT64_MAX;
     if( pS->zMetric==0 ){ rc = SQLITE_NOMEM; break; }
     pRun->nSeries++;
   }
-  if( pStmt ){
-    if( rc==SQLITE_OK ) rc = sqlite3_reset(pStmt);
-    else sqlite3_reset(pStmt);
-  }
+  tsmSeriesScanClose(pScan);
 
   /* Their heads: the newest sample of each series. */
   if( rc==SQLITE_OK ){
@@ -617,6 +754,38 @@ int tsmRunFind(TsmRun *pRun, int64_t iSeries){
   return -1;
 }
 
+/* tsmRunTiers: one state row of the series, into its tier, the raw
+** samples' row, or the orphans (tiers with state but no policy). */
+static int runTierState(void *pArg, const TsmTier *pState){
+  TsmSeriesTiers *pT = (TsmSeriesTiers*)pArg;
+  TsmTier *pTier = 0;
+  int i;
+  if( pState->iRes==0 ){
+    if( pState->iPruned!=INT64_MIN ) pT->iRawPruned = pState->iPruned;
+    return SQLITE_OK;
+  }
+  for(i=0; i<pT->nTier; i++){
+    if( pT->aTier[i].iRes==pState->iRes ){ pTier = &pT->aTier[i]; break; }
+  }
+  if( pTier==0 ){
+    if( pT->nOrphan>=pT->nOrphanAlloc ){
+      int nNew = pT->nOrphanAlloc ? pT->nOrphanAlloc*2 : 8;
+      int64_t *aNew = sqlite3_realloc64(pT->aOrphan, sizeof(int64_t)*nNew);
+      if( aNew==0 ) return SQLITE_NOMEM;
+      pT->aOrphan = aNew;
+      pT->nOrphanAlloc = nNew;
+    }
+    pT->aOrphan[pT->nOrphan++] = pState->iRes;
+    return SQLITE_OK;
+  }
+  pTier->bState = pState->bState;
+  pTier->iDone = pState->iDone;
+  pTier->iDirty = pState->iDirty;
+  pTier->iDirtyTo = pState->iDirtyTo;
+  pTier->iPruned = pState->iPruned;
+  return SQLITE_OK;
+}
+
 /*
 ** Load the tiers of series pS (policies that match its metric) with their
 ** sources and state.  The result stays valid until the next call.
@@ -624,8 +793,7 @@ int tsmRunFind(TsmRun *pRun, int64_t iSeries){
 int tsmRunTiers(TsmRun *pRun, TsmRunSeries *pS, TsmSeriesTiers **ppTiers){
   TsmSeriesTiers *pT = &pRun->tiers;
   const TsmPolicies *pPol = &pRun->pol;
-  sqlite3_stmt *pStmt;
-  int i, j, rc;
+  int i, j;
 
   pT->nTier = 0;
   pT->nOrphan = 0;
@@ -651,48 +819,7 @@ int tsmRunTiers(TsmRun *pRun, TsmRunSeries *pS, TsmSeriesTiers **ppTiers){
 
   *ppTiers = pT;
   if( pT->nTier==0 && pRun->bNoState ) return SQLITE_OK;  /* nothing to load */
-  rc = rollupStmt(pRun->p, RSTMT_STATE_GET, &pStmt);
-  if( rc ) return rc;
-  sqlite3_bind_int64(pStmt, 1, pS->iSeries);
-  while( sqlite3_step(pStmt)==SQLITE_ROW ){
-    int64_t iRes = sqlite3_column_int64(pStmt, 0);
-    TsmTier *pTier = 0;
-    if( iRes==0 ){
-      if( sqlite3_column_type(pStmt, 4)!=SQLITE_NULL ){
-        pT->iRawPruned = sqlite3_column_int64(pStmt, 4);
-      }
-      continue;
-    }
-    for(i=0; i<pT->nTier; i++){
-      if( pT->aTier[i].iRes==iRes ){ pTier = &pT->aTier[i]; break; }
-    }
-    if( pTier==0 ){
-      if( pT->nOrphan>=pT->nOrphanAlloc ){
-        int nNew = pT->nOrphanAlloc ? pT->nOrphanAlloc*2 : 8;
-        int64_t *aNew = sqlite3_realloc64(pT->aOrphan, sizeof(int64_t)*nNew);
-        if( aNew==0 ){ rc = SQLITE_NOMEM; break; }
-        pT->aOrphan = aNew;
-        pT->nOrphanAlloc = nNew;
-      }
-      pT->aOrphan[pT->nOrphan++] = iRes;
-      continue;
-    }
-    if( sqlite3_column_type(pStmt, 1)!=SQLITE_NULL ){
-      pTier->bState = 1;
-      pTier->iDone = sqlite3_column_int64(pStmt, 1);
-    }
-    if( sqlite3_column_type(pStmt, 2)!=SQLITE_NULL ){
-      pTier->iDirty = sqlite3_column_int64(pStmt, 2);
-      pTier->iDirtyTo = sqlite3_column_type(pStmt, 3)!=SQLITE_NULL
-                      ? sqlite3_column_int64(pStmt, 3) : tsmAddSat(pTier->iDone, -1);
-    }
-    if( sqlite3_column_type(pStmt, 4)!=SQLITE_NULL ){
-      pTier->iPruned = sqlite3_column_int64(pStmt, 4);
-    }
-  }
-  rc = tsmReset(pStmt, rc);          /* rc: SQLITE_NOMEM from the loop */
-  *ppTiers = pT;
-  return rc;
+  return tsmTierStateScan(pRun->p, pS->iSeries, runTierState, pT);
 }
 
 /* Drop tier iRes of a series (no policy declares it any more): its
@@ -916,36 +1043,35 @@ static int runFoldTier(TsmRun *pRun, TsmRunSeries *pS, int64_t r,
   TsmAgg *pA = &pRun->acc;
   int64_t iCursor = a;
   int64_t *pCursor = bRefold ? &iCursor : 0;
-  sqlite3_stmt *pStmt;
-  int rc, rc2;
+  const TsmTierRow *pRow = 0;
+  int rc = SQLITE_OK;
 
-  /* The range statement stays open while buckets are written (to another
-  ** resolution): a separate statement keeps the cached one free. */
-  rc = sqlite3_prepare_v2(pRun->p->db, azRStmt[RSTMT_ROLLUP_RANGE], -1,
-                          &pStmt, 0);
-  if( rc ) return rc;
-  sqlite3_bind_int64(pStmt, 1, pS->iSeries);
-  sqlite3_bind_int64(pStmt, 2, iSrcRes);
-  sqlite3_bind_int64(pStmt, 3, a);
-  sqlite3_bind_int64(pStmt, 4, b);
+  /* The cursor stays open while buckets are written (to another
+  ** resolution): it has statements of its own. */
+  if( pRun->pTierRows==0 ) rc = tsmTierRowsOpen(pRun->p, 1, &pRun->pTierRows);
+  if( rc==SQLITE_OK ){
+    rc = tsmTierRowsSeek(pRun->pTierRows, pS->iSeries, iSrcRes, a, b-1);
+  }
   tsmAggStart(pA, INT64_MIN);
-  while( rc==SQLITE_OK && sqlite3_step(pStmt)==SQLITE_ROW ){
-    int64_t t = tsmBucketOf(sqlite3_column_int64(pStmt, 0), r);
+  while( rc==SQLITE_OK ){
+    int64_t t;
+    rc = tsmTierRowsNext(pRun->pTierRows, &pRow);
+    if( rc || pRow==0 ) break;
+    t = tsmBucketOf(pRow->ts, r);
     if( t!=pA->b ){
       rc = runEmit(pRun, pS->iSeries, r, pCursor, pnBucket);
       tsmAggStart(pA, t);
     }
     if( rc==SQLITE_OK ){
-      rc = accBucket(pA, pStmt);
+      rc = sketchRc(tsmAggMerge(pA, &pRow->part));
       if( rc==SQLITE_CORRUPT ){
         pRun->zErr = sqlite3_mprintf("tsm: corrupt sketch in the %lld ms "
             "rollup of series %lld at %lld", (long long)iSrcRes,
-            (long long)pS->iSeries, (long long)sqlite3_column_int64(pStmt,0));
+            (long long)pS->iSeries, (long long)pRow->ts);
       }
     }
   }
-  rc2 = sqlite3_finalize(pStmt);
-  if( rc==SQLITE_OK ) rc = rc2;
+  if( pRun->pTierRows ) tsmTierRowsReset(pRun->pTierRows);
   if( rc==SQLITE_OK ) rc = runEmit(pRun, pS->iSeries, r, pCursor, pnBucket);
   if( rc==SQLITE_OK && bRefold && iCursor<b ){
     rc = tsmRunDeleteBuckets(pRun, pS->iSeries, r, iCursor, b, 0);

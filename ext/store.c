@@ -205,6 +205,18 @@ int tsmStmt(TsmCtx *p, int eStmt, sqlite3_stmt **ppStmt){
   return tsmStmtCached(p, &p->aStmt[eStmt], azStmt[eStmt], ppStmt);
 }
 
+/* Finalize the n cached statements of a[] and clear them.  Finalizing
+** p->pRecord may disconnect tsm_samples, which closes the store again:
+** each pointer is cleared before its statement is finalized. */
+void tsmStmtsFinalize(sqlite3_stmt **a, int n){
+  int i;
+  for(i=0; i<n; i++){
+    sqlite3_stmt *pStmt = a[i];
+    a[i] = 0;
+    sqlite3_finalize(pStmt);
+  }
+}
+
 /* Step a statement that returns no rows (or whose rows do not matter) and
 ** reset it; return the reset's result. */
 int tsmStmtRun(sqlite3_stmt *pStmt){
@@ -284,17 +296,8 @@ int tsmReset(sqlite3_stmt *pStmt, int rc){
 
 /* Finalize every cached statement (they are prepared again when needed). */
 void tsmStoreClose(TsmCtx *p){
-  /* Finalizing p->pRecord may disconnect tsm_samples, which calls this
-  ** again: clear each pointer before finalizing it. */
-  sqlite3_stmt *pStmt = p->pRecord;
-  int i;
-  p->pRecord = 0;
-  sqlite3_finalize(pStmt);
-  for(i=0; i<TSM_STMT_COUNT; i++){
-    pStmt = p->aStmt[i];
-    p->aStmt[i] = 0;
-    sqlite3_finalize(pStmt);
-  }
+  tsmStmtsFinalize(&p->pRecord, 1);
+  tsmStmtsFinalize(p->aStmt, TSM_STMT_COUNT);
   tsmHooks.xClose(p);         /* rollup.c, policy.c: theirs */
 }
 
@@ -1103,6 +1106,102 @@ int tsmSeriesExists(TsmCtx *p, int64_t iSeries, int *pbExists, int *peDup){
   return rc;
 }
 
+/*
+** Metric and labels of series iSeries in one allocation (sqlite3_malloc):
+** *pzMetric is "metric NUL labels NUL", *pzLabels points inside it.  Both
+** NULL when there is no such series.
+*/
+int tsmSeriesNames(TsmCtx *p, int64_t iSeries, char **pzMetric,
+                   char **pzLabels){
+  sqlite3_stmt *pStmt;
+  int rc = tsmStmt(p, TSM_STMT_SERIES_GET, &pStmt);
+  *pzMetric = *pzLabels = 0;
+  if( rc ) return rc;
+  sqlite3_bind_int64(pStmt, 1, iSeries);
+  if( sqlite3_step(pStmt)==SQLITE_ROW ){
+    const char *zM = (const char*)sqlite3_column_text(pStmt, 0);
+    const char *zL = (const char*)sqlite3_column_text(pStmt, 1);
+    size_t nM = zM ? strlen(zM) : 0, nL = zL ? strlen(zL) : 0;
+    char *z = sqlite3_malloc64(nM + nL + 2);
+    if( z==0 ){
+      rc = SQLITE_NOMEM;
+    }else{
+      if( nM ) memcpy(z, zM, nM);
+      z[nM] = 0;
+      if( nL ) memcpy(&z[nM+1], zL, nL);
+      z[nM+1+nL] = 0;
+      *pzMetric = z;
+      *pzLabels = &z[nM+1];
+    }
+  }
+  return tsmReset(pStmt, rc);
+}
+
+/*
+** The series of the registry that match every constraint given, in
+** series_id order (see tsm.h).  One statement per cursor, prepared for the
+** constraints given, so that it stays open while other statements run.
+*/
+struct TsmSeriesScan {
+  sqlite3_stmt *pStmt;
+  TsmSeriesRow row;
+};
+
+int tsmSeriesScanOpen(TsmCtx *p, sqlite3_value *pId, sqlite3_value *pMetric,
+                      const char *zMetric, const char *zLabels,
+                      TsmSeriesScan **ppScan){
+  TsmSeriesScan *pScan;
+  char *zSql;
+  int rc, i = 0;
+  *ppScan = 0;
+  pScan = sqlite3_malloc(sizeof(*pScan));
+  if( pScan==0 ) return SQLITE_NOMEM;
+  memset(pScan, 0, sizeof(*pScan));
+  zSql = sqlite3_mprintf("SELECT series_id, metric, labels FROM main.tsm_ids"
+      " WHERE 1%s%s%s ORDER BY series_id",
+      pId ? " AND series_id=?" : "",
+      (pMetric || zMetric) ? " AND metric=?" : "",
+      zLabels ? " AND labels=?" : "");
+  rc = zSql ? sqlite3_prepare_v2(p->db, zSql, -1, &pScan->pStmt, 0)
+            : SQLITE_NOMEM;
+  sqlite3_free(zSql);
+  if( rc==SQLITE_OK ){
+    if( pId ) sqlite3_bind_value(pScan->pStmt, ++i, pId);
+    if( pMetric ) sqlite3_bind_value(pScan->pStmt, ++i, pMetric);
+    else if( zMetric ) sqlite3_bind_text(pScan->pStmt, ++i, zMetric, -1,
+                                         SQLITE_TRANSIENT);
+    if( zLabels ) sqlite3_bind_text(pScan->pStmt, ++i, zLabels, -1,
+                                    SQLITE_TRANSIENT);
+  }
+  if( rc ){
+    tsmSeriesScanClose(pScan);
+    return rc;
+  }
+  *ppScan = pScan;
+  return SQLITE_OK;
+}
+
+int tsmSeriesScanNext(TsmSeriesScan *pScan, const TsmSeriesRow **ppRow){
+  sqlite3_stmt *pS = pScan->pStmt;
+  *ppRow = 0;
+  if( sqlite3_step(pS)!=SQLITE_ROW ) return sqlite3_reset(pS);
+  pScan->row.iSeries = sqlite3_column_int64(pS, 0);
+  pScan->row.zMetric = (const char*)sqlite3_column_text(pS, 1);
+  pScan->row.nMetric = sqlite3_column_bytes(pS, 1);
+  pScan->row.zLabels = (const char*)sqlite3_column_text(pS, 2);
+  pScan->row.nLabels = sqlite3_column_bytes(pS, 2);
+  pScan->row.pMetric = sqlite3_column_value(pS, 1);
+  pScan->row.pLabels = sqlite3_column_value(pS, 2);
+  *ppRow = &pScan->row;
+  return SQLITE_OK;
+}
+
+void tsmSeriesScanClose(TsmSeriesScan *pScan){
+  if( pScan==0 ) return;
+  sqlite3_finalize(pScan->pStmt);
+  sqlite3_free(pScan);
+}
+
 /* Delete one series and all its data.  The caller flushed the buffer. */
 int tsmSeriesDelete(TsmCtx *p, int64_t iSeries){
   static const int aDel[] = {
@@ -1277,6 +1376,11 @@ static int chunkInsert(TsmCtx *p, int64_t iSeries, const int64_t *aTs,
   sqlite3_stmt *pStmt;
   TsmAgg agg;
   int rc;
+  /* a chunk: 1 to TSM_CODEC_MAX_SAMPLES samples, first and last in order,
+  ** encoded into p->aOut */
+  assert( n>=1 && n<=TSM_CODEC_MAX_SAMPLES );
+  assert( aTs[0]<=aTs[n-1] );
+  assert( nByte>=0 && (size_t)nByte<=p->nOut );
   tsmAggInit(&agg, 0);
   tsmAggAddRun(&agg, aTs, aVal, n);
   if( iReplace ){
@@ -1348,6 +1452,15 @@ static void chunkSizing(TsmCtx *p){
   p->nChunkBytes = p->nChunkBytesMax - CHUNK_SLACK_AIM;
 }
 
+#ifndef NDEBUG
+/* aTs[0..n) in time order (equal timestamps allowed: "keep" series). */
+static int colsSorted(const int64_t *aTs, int n){
+  int i;
+  for(i=1; i<n; i++) if( aTs[i-1]>aTs[i] ) return 0;
+  return 1;
+}
+#endif
+
 /*
 ** Seal aTs/aVal[0..n) into chunks sized for the database page (see
 ** chunkSizing): each piece takes as many samples as encode to about
@@ -1361,6 +1474,7 @@ static int chunkSeal(TsmCtx *p, int64_t iSeries, const int64_t *aTs,
                      const double *aVal, int n, int nKeep, int64_t iReplace,
                      int nGuess, int *pnDone){
   int off = 0, rc = SQLITE_OK;
+  assert( colsSorted(aTs, n) );
   if( nGuess<=0 ) nGuess = 1024;
   if( p->nChunkBytes==0 ) chunkSizing(p);
   while( rc==SQLITE_OK && n-off>0 ){
@@ -1399,10 +1513,16 @@ static int chunkSeal(TsmCtx *p, int64_t iSeries, const int64_t *aTs,
       nByte = chunkEncode(p, &aTs[off], &aVal[off], c);
     }
     if( nByte<0 ) return SQLITE_NOMEM;
+    /* a piece inside the input, never ending between samples of one
+    ** timestamp (chunks of a series must not overlap) */
+    assert( c>=1 && off+c<=n );
+    assert( off+c==n || aTs[off+c-1]<aTs[off+c] );
     rc = chunkInsert(p, iSeries, &aTs[off], &aVal[off], c, nByte,
                      off==0 ? iReplace : 0);
     off += c;
   }
+  assert( off<=n );
+  assert( rc!=SQLITE_OK || n-off<nKeep || n-off==0 );
   *pnDone = off;
   return rc;
 }
@@ -1453,6 +1573,7 @@ static int storeMergeSealed(TsmCtx *p, int64_t iSeries, const int64_t *aTs,
   int nAff = 0, nAlloc = 0, i, j = 0, rc;
   TsmCols *pAcc = &p->acc;
 
+  assert( n>0 && colsSorted(aTs, n) );
   rc = tsmStmt(p, TSM_STMT_CHUNK_AFFECTED, &pStmt);
   if( rc ) return rc;
   sqlite3_bind_int64(pStmt, 1, iSeries);
@@ -1572,6 +1693,7 @@ static int storeFlushSeries(TsmCtx *p, TsmBufSeries *pS, char **pzErr){
       if( rc ) return rc;
     }
   }
+  assert( k<=pS->n && (!bSealed || k==pS->n || pS->aTs[k]>iSealedLast) );
   if( k==pS->n ) return SQLITE_OK;
 
   /* 2. The rest with the head: seal what is big enough, topping up the
@@ -1608,6 +1730,9 @@ static int storeFlushSeries(TsmCtx *p, TsmBufSeries *pS, char **pzErr){
     }
   }
   if( rc ) return rc;
+  /* sealed: pM[0..off), all before the head pM[off..] */
+  assert( off>=0 && off<=pM->n && colsSorted(pM->aTs, pM->n) );
+  assert( !bSealed || off==pM->n || pM->aTs[off]>iSealedLast );
 
   /* The new head (possibly empty: the row keeps sealed_last). */
   if( pM->n-off>0 ){
@@ -1642,6 +1767,7 @@ int tsmStoreFlush(TsmCtx *p, int *pnFlushed, char **pzErr){
   int rc = SQLITE_OK, i;
   if( pnFlushed ) *pnFlushed = 0;
   if( pBuf->nSample==0 || p->bFlushing ) return SQLITE_OK;
+  assert( tsmBufferOk(pBuf) );
   p->bFlushing = 1;
   rc = tsmStoreReady(p, 1, 0, pzErr);
   if( rc==SQLITE_OK ){
@@ -1765,7 +1891,8 @@ static void chunkRow(sqlite3_stmt *pStmt, TsmChunk *pC){
   pC->nByte = 0;
   pC->vMin = sqlite3_column_double(pStmt, 6);
   pC->vMax = sqlite3_column_double(pStmt, 7);
-  pC->vSum = sqlite3_column_double(pStmt, 8);
+  pC->vSum = sqlite3_column_type(pStmt, 8)==SQLITE_NULL
+             ? NAN : sqlite3_column_double(pStmt, 8);   /* FORMAT.md */
   pC->vFirst = sqlite3_column_double(pStmt, 9);
   pC->vLast = sqlite3_column_double(pStmt, 10);
 }

@@ -170,7 +170,7 @@ enum {
   TSM_STMT_COUNT
 };
 
-#define TSM_RSTMT_COUNT 14         /* cached statements of rollup.c */
+#define TSM_RSTMT_COUNT 13         /* cached statements of rollup.c */
 #define TSM_PSTMT_COUNT 2          /* cached statements of policy.c */
 #define TSM_ROLLUP_KNOWN    0x01   /* eRollup is valid */
 #define TSM_ROLLUP_POLICIES 0x02   /* tsm_policies has rows */
@@ -184,6 +184,9 @@ struct TsmCtx {
   sqlite3_stmt *aStmt[TSM_STMT_COUNT];
   sqlite3_stmt *pRecord;     /* INSERT INTO tsm_samples, for tsm_record() */
   int bReady;                /* store checked (and migrated) */
+  int bSamplesTxn;           /* tsm_samples is in a transaction: between
+                             ** its xBegin and xCommit/xRollback (only
+                             ** asserts read it) */
   int mHave;                 /* TSM_HAVE_xxx: table groups present (with
                              ** bReady) */
   int bGroupMade;            /* this connection created a group, and no
@@ -288,6 +291,7 @@ int tsmStmt(TsmCtx *p, int eStmt, sqlite3_stmt **ppStmt);
 int tsmStmtCached(TsmCtx *p, sqlite3_stmt **ppSlot, const char *zSql,
                   sqlite3_stmt **ppStmt);
 int tsmStmtRun(sqlite3_stmt *pStmt);
+void tsmStmtsFinalize(sqlite3_stmt **aStmt, int n);
 void tsmBindReal(sqlite3_stmt *pStmt, int i, double v);   /* NaN: NULL */
 int tsmTxnBegin(TsmCtx *p, int *pbOwn);
 int tsmTxnEnd(TsmCtx *p, int bOwn, int rc);
@@ -298,6 +302,30 @@ int tsmSeriesResolve(TsmCtx *p, const char *zMetric, const char *zLabels,
                      int64_t *piSeries, int *peDup, char **pzErr);
 int tsmSeriesExists(TsmCtx *p, int64_t iSeries, int *pbExists, int *peDup);
 int tsmLabelsCanonical(sqlite3_value *pVal, char **pzOut);
+/* The series registry (store.c owns tsm_ids).  tsmSeriesNames: metric
+** and labels of one series, in one sqlite3_malloc block ("metric NUL
+** labels NUL"; both NULL: no such series).  A TsmSeriesScan cursor yields
+** the series that match every constraint given, in series_id order:
+** series_id = pId, metric = pMetric (values compared as SQL compares
+** them) or zMetric, labels = zLabels (canonical text,
+** tsmLabelsCanonical); NULL: no constraint.  *ppRow is NULL at the end
+** and stays valid until the next call; zMetric and zLabels are NULL
+** only out of memory (pMetric, pLabels: the column values, for
+** sqlite3_result_value). */
+typedef struct TsmSeriesScan TsmSeriesScan;
+typedef struct TsmSeriesRow {
+  int64_t iSeries;
+  const char *zMetric; int nMetric;
+  const char *zLabels; int nLabels;
+  sqlite3_value *pMetric, *pLabels;
+} TsmSeriesRow;
+int tsmSeriesNames(TsmCtx *p, int64_t iSeries, char **pzMetric,
+                   char **pzLabels);
+int tsmSeriesScanOpen(TsmCtx *p, sqlite3_value *pId, sqlite3_value *pMetric,
+                      const char *zMetric, const char *zLabels,
+                      TsmSeriesScan **ppScan);
+int tsmSeriesScanNext(TsmSeriesScan *pScan, const TsmSeriesRow **ppRow);
+void tsmSeriesScanClose(TsmSeriesScan *pScan);
 int tsmSeriesDelete(TsmCtx *p, int64_t iSeries);
 int tsmSeriesLast(TsmCtx *p, int64_t iSeries, int *pbFound, int64_t *pTs,
                   double *pV, char **pzErr);
@@ -338,9 +366,9 @@ typedef struct TsmChunk {
   int n;                     /* samples */
   int nVal;                  /* samples that are not NaN */
   int nByte;                 /* bytes of the blob (tsmChunksScan only) */
-  double vMin, vMax, vSum, vFirst, vLast;   /* of those; when nVal>0.  As
-                             ** sqlite3_column_double() reads them: a NULL
-                             ** column (a NaN sum) reads 0.0 */
+  double vMin, vMax, vSum, vFirst, vLast;   /* of those; when nVal>0.
+                             ** vSum is NaN when its column is NULL (the
+                             ** sum of +inf and -inf) */
 } TsmChunk;
 int tsmChunksOpen(TsmCtx *p, TsmChunks **ppC);
 int tsmChunksSeek(TsmChunks *pC, int64_t iSeries, int64_t lo, int64_t hi);
@@ -396,6 +424,9 @@ int tsmHeadDecode(TsmCtx *p, const TsmHeadRow *pRow, TsmCols *pOut,
 
 /* buffer.c */
 double tsmDupCombine(int eDup, double a, double b);
+#ifndef NDEBUG
+int tsmBufferOk(const TsmBuffer*);     /* its invariants (debug builds) */
+#endif
 int tsmBufferAdd(TsmBuffer *p, int64_t iSeries, int64_t ts, double v,
                  int eDup);
 void tsmBufferClear(TsmBuffer *p);
@@ -559,6 +590,39 @@ typedef struct TsmSeriesTiers {
   int nOrphan, nOrphanAlloc;
   int64_t *aOrphan;          /* tiers with state but no policy */
 } TsmSeriesTiers;
+
+/* rollup.c owns tsm_rollup and tsm_rollup_state: the rest of ext/ reads
+** them through these.  The tables of tiers may not exist yet: callers
+** ask tsmStoreHas(p, TSM_HAVE_TIERS) first.
+**
+** A TsmTierRows cursor yields the buckets of tier iRes of a series (iRes
+** 0: of every tier, by resolution, only with bSketch) with lo <= ts <= hi,
+** in ts order.  part holds the row as the fold merges it: a NULL column
+** (a NaN, stored as NULL) reads NaN; aSk/nSk the sketch, when the cursor
+** was opened with bSketch and the column is a BLOB (else nSk is -1).
+** *ppRow is NULL at the end, and stays valid until the next call. */
+typedef struct TsmTierRows TsmTierRows;
+typedef struct TsmTierRow {
+  int64_t iRes;              /* resolution, ms */
+  int64_t ts;                /* bucket start */
+  TsmAggPart part;           /* count, sum ... first_ts, last_ts, increase,
+                             ** sketch */
+} TsmTierRow;
+int tsmTierRowsOpen(TsmCtx *p, int bSketch, TsmTierRows **ppT);
+int tsmTierRowsSeek(TsmTierRows *pT, int64_t iSeries, int64_t iRes,
+                    int64_t lo, int64_t hi);
+int tsmTierRowsNext(TsmTierRows *pT, const TsmTierRow **ppRow);
+void tsmTierRowsReset(TsmTierRows *pT);
+void tsmTierRowsClose(TsmTierRows *pT);
+/* The state rows of a series by resolution (resolution 0: the raw
+** samples', only iPruned), NULL columns as TsmTier's defaults; xState
+** returns an SQLite code, not SQLITE_OK stops. */
+int tsmTierStateScan(TsmCtx *p, int64_t iSeries,
+                     int (*xState)(void*, const TsmTier*), void *pArg);
+/* The last value of the newest bucket of tier iRes that ends by ts, and
+** its time (*pbFound 0: none, or its last is NULL). */
+int tsmTierLastBefore(TsmCtx *p, int64_t iSeries, int64_t iRes, int64_t ts,
+                      int *pbFound, double *pLast, int64_t *pTsLast);
 
 int tsmRunOpen(TsmCtx *p, int bSkipCorrupt, TsmRun **ppRun, char **pzErr);
 void tsmRunClose(TsmRun *pRun);

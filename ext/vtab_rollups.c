@@ -6,7 +6,9 @@
 **    WHERE metric = 'api_latency_ms' AND resolution = '1m'
 **      AND ts >= 1767225600000;
 **
-** One row per bucket of table tsm_rollup (rollup.c):
+** One row per bucket of table tsm_rollup, read through rollup.c's
+** TsmTierRows cursor, series by series from store.c's registry
+** (TsmSeriesScan):
 **   series_id, metric, labels, resolution (TEXT like '1m'), ts (bucket
 **   start), count, sum, min, max, avg, first, last, sketch
 ** and the hidden columns increase (counter increase between the first and
@@ -18,9 +20,12 @@
 **   'S' series_id =    'M' metric =    'R' resolution = (TEXT like '1m' or
 **   INTEGER ms; SQLite does not check it again, the text may differ)
 **   '>' ts >   'G' ts >=   '<' ts <   'L' ts <=   '=' ts =
+** Only 'R' is omitted: SQLite checks the others again, so xFilter narrows
+** the rows by them where it can and may return more.
 */
 #include "tsm.h"
 #include <string.h>
+#include <math.h>
 
 enum { COL_SERIES, COL_METRIC, COL_LABELS, COL_RES, COL_TS, COL_COUNT,
        COL_SUM, COL_MIN, COL_MAX, COL_AVG, COL_FIRST, COL_LAST, COL_SKETCH,
@@ -29,7 +34,12 @@ enum { COL_SERIES, COL_METRIC, COL_LABELS, COL_RES, COL_TS, COL_COUNT,
 typedef struct RollupsCursor {
   sqlite3_vtab_cursor base;
   TsmCtx *p;
-  sqlite3_stmt *pStmt;       /* per cursor, finalized in xClose */
+  TsmSeriesScan *pSeries;    /* store.c: the series to visit */
+  const TsmSeriesRow *pSer;  /* the current one */
+  TsmTierRows *pRows;        /* rollup.c: its buckets */
+  const TsmTierRow *pRow;    /* the current one */
+  int64_t iRes;              /* resolution =, or 0: every tier */
+  int64_t lo, hi;            /* ts range */
   int bEof;
   sqlite3_int64 iRowid;
 } RollupsCursor;
@@ -105,76 +115,109 @@ static int rollupsOpen(sqlite3_vtab *pVtab, sqlite3_vtab_cursor **ppCur){
 
 static int rollupsClose(sqlite3_vtab_cursor *pCursor){
   RollupsCursor *pCur = (RollupsCursor*)pCursor;
-  sqlite3_finalize(pCur->pStmt);
+  tsmSeriesScanClose(pCur->pSeries);
+  tsmTierRowsClose(pCur->pRows);
   sqlite3_free(pCur);
   return SQLITE_OK;
 }
 
+/* The next bucket: of the current series, else of the next series. */
 static int rollupsNext(sqlite3_vtab_cursor *pCursor){
   RollupsCursor *pCur = (RollupsCursor*)pCursor;
-  if( sqlite3_step(pCur->pStmt)!=SQLITE_ROW ){
-    pCur->bEof = 1;
-    return tsmVtabError(pCursor->pVtab, sqlite3_reset(pCur->pStmt), 0);
+  int rc = SQLITE_OK;
+  for(;;){
+    if( pCur->pSer ){
+      rc = tsmTierRowsNext(pCur->pRows, &pCur->pRow);
+      if( rc ) break;
+      if( pCur->pRow ){
+        pCur->iRowid++;
+        return SQLITE_OK;
+      }
+    }
+    rc = tsmSeriesScanNext(pCur->pSeries, &pCur->pSer);
+    if( rc || pCur->pSer==0 ) break;
+    rc = tsmTierRowsSeek(pCur->pRows, pCur->pSer->iSeries, pCur->iRes,
+                         pCur->lo, pCur->hi);
+    if( rc ) break;
   }
-  pCur->iRowid++;
-  return SQLITE_OK;
+  pCur->bEof = 1;
+  return tsmVtabError(pCursor->pVtab, rc, 0);
+}
+
+/* Narrow [lo, hi] by the ts constraint c with value pV (SQLite checks it
+** again: the bounds may be wider).  Returns 0 when no row can match. */
+static int rollupsBound(RollupsCursor *pCur, char c, sqlite3_value *pV){
+  int64_t lo = INT64_MIN, hi = INT64_MAX;
+  if( sqlite3_value_type(pV)==SQLITE_INTEGER ){
+    int64_t t = sqlite3_value_int64(pV);
+    lo = hi = t;
+    if( c=='>' ){ if( t==INT64_MAX ) return 0; lo = t+1; }
+    if( c=='<' ){ if( t==INT64_MIN ) return 0; hi = t-1; }
+  }else if( sqlite3_value_type(pV)==SQLITE_FLOAT ){
+    double r = sqlite3_value_double(pV);
+    if( isnan(r) ) return 0;
+    if( r>-9.2e18 && r<9.2e18 ){
+      lo = (int64_t)floor(r);
+      hi = (int64_t)ceil(r);
+    }
+  }else if( sqlite3_value_type(pV)==SQLITE_NULL ){
+    return 0;                /* comparisons with NULL match nothing */
+  }else{
+    return 1;                /* TEXT, BLOB: SQLite decides */
+  }
+  if( strchr(">G=", c) && lo>pCur->lo ) pCur->lo = lo;
+  if( strchr("<L=", c) && hi<pCur->hi ) pCur->hi = hi;
+  return 1;
 }
 
 static int rollupsFilter(sqlite3_vtab_cursor *pCursor, int idxNum,
                          const char *idxStr, int argc, sqlite3_value **argv){
   RollupsCursor *pCur = (RollupsCursor*)pCursor;
   TsmCtx *p = pCur->p;
-  sqlite3_str *pSql;
-  char *zSql, *zErr = 0;
+  sqlite3_value *pId = 0, *pMetric = 0;
+  char *zErr = 0;
   int rc, i, bExists = 0;
   (void)idxNum;
 
-  sqlite3_finalize(pCur->pStmt);
-  pCur->pStmt = 0;
+  tsmSeriesScanClose(pCur->pSeries);
+  pCur->pSeries = 0;
+  pCur->pSer = 0;
+  pCur->pRow = 0;
+  tsmTierRowsReset(pCur->pRows);
   pCur->bEof = 1;
   pCur->iRowid = 0;
+  pCur->iRes = 0;
+  pCur->lo = INT64_MIN;
+  pCur->hi = INT64_MAX;
   rc = tsmStoreReady(p, 0, &bExists, &zErr);
   if( rc ) return tsmVtabError(pCursor->pVtab, rc, zErr);
   if( !bExists || !tsmStoreHas(p, TSM_HAVE_TIERS) ) return SQLITE_OK;
 
-  /* The SQL only holds fixed text; every value is bound. */
-  pSql = sqlite3_str_new(p->db);
-  sqlite3_str_appendall(pSql,
-      "SELECT r.series_id, i.metric, i.labels, r.resolution, r.ts, r.count,"
-      " r.sum, r.min, r.max, r.sum/r.count, r.first, r.last, r.sketch,"
-      " r.increase, r.first_ts, r.last_ts"
-      " FROM main.tsm_rollup r JOIN main.tsm_ids i USING(series_id)"
-      " WHERE 1");
   for(i=0; i<argc && idxStr[i]; i++){
     switch( idxStr[i] ){
-      case 'S': sqlite3_str_appendf(pSql, " AND r.series_id=?%d", i+1); break;
-      case 'M': sqlite3_str_appendf(pSql, " AND i.metric=?%d", i+1); break;
-      case 'R': sqlite3_str_appendf(pSql, " AND r.resolution=?%d", i+1); break;
-      case '>': sqlite3_str_appendf(pSql, " AND r.ts>?%d", i+1); break;
-      case 'G': sqlite3_str_appendf(pSql, " AND r.ts>=?%d", i+1); break;
-      case '<': sqlite3_str_appendf(pSql, " AND r.ts<?%d", i+1); break;
-      case 'L': sqlite3_str_appendf(pSql, " AND r.ts<=?%d", i+1); break;
-      case '=': sqlite3_str_appendf(pSql, " AND r.ts=?%d", i+1); break;
+      case 'S': pId = argv[i]; break;
+      case 'M': pMetric = argv[i]; break;
+      case 'R': {
+        int64_t iRes = 0;
+        if( sqlite3_value_type(argv[i])==SQLITE_NULL ) return SQLITE_OK;
+        rc = tsmResolutionFromValue(argv[i], 1, &iRes, &zErr);
+        if( rc ) return tsmVtabError(pCursor->pVtab, rc, zErr);
+        if( iRes==0 ) return SQLITE_OK;      /* 'raw': no rollup rows */
+        if( pCur->iRes && pCur->iRes!=iRes ) return SQLITE_OK;
+        pCur->iRes = iRes;
+        break;
+      }
+      default:
+        if( !rollupsBound(pCur, idxStr[i], argv[i]) ) return SQLITE_OK;
+        break;
     }
   }
-  sqlite3_str_appendall(pSql, " ORDER BY r.series_id, r.resolution, r.ts");
-  zSql = sqlite3_str_finish(pSql);
-  if( zSql==0 ) return SQLITE_NOMEM;
-  rc = sqlite3_prepare_v2(p->db, zSql, -1, &pCur->pStmt, 0);
-  sqlite3_free(zSql);
+  if( pCur->lo>pCur->hi ) return SQLITE_OK;
+  if( pCur->pRows==0 ) rc = tsmTierRowsOpen(p, 1, &pCur->pRows);
+  if( rc==SQLITE_OK ){
+    rc = tsmSeriesScanOpen(p, pId, pMetric, 0, 0, &pCur->pSeries);
+  }
   if( rc ) return tsmVtabError(pCursor->pVtab, rc, 0);
-  for(i=0; i<argc && idxStr[i]; i++){
-    if( idxStr[i]=='R' ){
-      int64_t iRes = 0;
-      if( sqlite3_value_type(argv[i])==SQLITE_NULL ) return SQLITE_OK;
-      rc = tsmResolutionFromValue(argv[i], 1, &iRes, &zErr);
-      if( rc ) return tsmVtabError(pCursor->pVtab, rc, zErr);
-      if( iRes==0 ) return SQLITE_OK;        /* 'raw': no rollup rows */
-      sqlite3_bind_int64(pCur->pStmt, i+1, iRes);
-    }else{
-      sqlite3_bind_value(pCur->pStmt, i+1, argv[i]);
-    }
-  }
   pCur->bEof = 0;
   return rollupsNext(pCursor);
 }
@@ -186,10 +229,34 @@ static int rollupsEof(sqlite3_vtab_cursor *pCursor){
 static int rollupsColumn(sqlite3_vtab_cursor *pCursor, sqlite3_context *ctx,
                          int i){
   RollupsCursor *pCur = (RollupsCursor*)pCursor;
-  if( i==COL_RES ){
-    tsmResultDuration(ctx, sqlite3_column_int64(pCur->pStmt, i));
-  }else{
-    sqlite3_result_value(ctx, sqlite3_column_value(pCur->pStmt, i));
+  const TsmTierRow *pRow = pCur->pRow;
+  const TsmAggPart *pP = &pRow->part;
+  switch( i ){
+    case COL_SERIES:   sqlite3_result_int64(ctx, pCur->pSer->iSeries); break;
+    case COL_METRIC:   sqlite3_result_value(ctx, pCur->pSer->pMetric); break;
+    case COL_LABELS:   sqlite3_result_value(ctx, pCur->pSer->pLabels); break;
+    case COL_RES:      tsmResultDuration(ctx, pRow->iRes); break;
+    case COL_TS:       sqlite3_result_int64(ctx, pRow->ts); break;
+    case COL_COUNT:    sqlite3_result_int64(ctx, pP->n); break;
+    /* a NaN (a NULL column) is returned as NULL */
+    case COL_SUM:      sqlite3_result_double(ctx, pP->sum); break;
+    case COL_MIN:      sqlite3_result_double(ctx, pP->min); break;
+    case COL_MAX:      sqlite3_result_double(ctx, pP->max); break;
+    case COL_AVG:
+      if( pP->n!=0 ) sqlite3_result_double(ctx, pP->sum/(double)pP->n);
+      break;
+    case COL_FIRST:    sqlite3_result_double(ctx, pP->first); break;
+    case COL_LAST:     sqlite3_result_double(ctx, pP->last); break;
+    case COL_SKETCH:
+      if( pP->nSk>0 ){
+        sqlite3_result_blob(ctx, pP->aSk, pP->nSk, SQLITE_TRANSIENT);
+      }else if( pP->nSk==0 ){
+        sqlite3_result_zeroblob(ctx, 0);
+      }
+      break;
+    case COL_INCREASE: sqlite3_result_double(ctx, pP->inc); break;
+    case COL_FIRST_TS: sqlite3_result_int64(ctx, pP->tsFirst); break;
+    case COL_LAST_TS:  sqlite3_result_int64(ctx, pP->tsLast); break;
   }
   return SQLITE_OK;
 }

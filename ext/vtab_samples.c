@@ -21,6 +21,9 @@
 **   xSavepoint   flush, so the buffer never holds samples from before the
 **                savepoint; then xRollbackTo can simply discard it
 **   xRollbackTo  discard the buffer (and the caches)
+** So the buffer is empty outside a transaction of this table (from xBegin
+** to xCommit or xRollback: p->bSamplesTxn), and at xCommit; debug builds
+** assert it in every method that depends on it.
 ** tsm_record() runs a cached INSERT on this table, so it takes the same
 ** path.  Readers (xFilter) flush first: within the transaction, so a later
 ** rollback still discards, and a connection reads its own samples.
@@ -33,6 +36,7 @@
 ** idxNum bit 1: rows come out ordered by (series_id, ts).
 */
 #include "tsm.h"
+#include <assert.h>
 #include "parse.h"
 #include <stdlib.h>
 #include <string.h>
@@ -152,8 +156,7 @@ static void cursorReset(SamplesCursor *pCur){
   sqlite3_free(pCur->aSeries);
   pCur->aSeries = 0;
   pCur->nSeries = pCur->iSeries = 0;
-  sqlite3_free(pCur->zMetric);
-  sqlite3_free(pCur->zLabels);
+  sqlite3_free(pCur->zMetric);          /* zLabels is inside */
   pCur->zMetric = pCur->zLabels = 0;
   tsmFree(pCur->zWant);
   pCur->zWant = 0;
@@ -174,36 +177,35 @@ static int cmpI64(const void *a, const void *b){
   return x<y ? -1 : x>y;
 }
 
-/* Append the ids produced by pStmt (column 0) to the cursor's list. */
-static int addSeriesFromStmt(SamplesCursor *pCur, sqlite3_stmt *pStmt,
-                             int *pnAlloc){
-  while( sqlite3_step(pStmt)==SQLITE_ROW ){
+/* Append the series of the registry that match (store.c, see
+** tsmSeriesScanOpen) to the cursor's list. */
+static int addSeries(SamplesCursor *pCur, sqlite3_value *pMetric,
+                     const char *zLabels, int *pnAlloc){
+  TsmSeriesScan *pScan = 0;
+  const TsmSeriesRow *pRow = 0;
+  int rc = tsmSeriesScanOpen(pCur->p, 0, pMetric, 0, zLabels, &pScan);
+  while( rc==SQLITE_OK ){
+    rc = tsmSeriesScanNext(pScan, &pRow);
+    if( rc || pRow==0 ) break;
     if( pCur->nSeries>=*pnAlloc ){
       int nNew = *pnAlloc ? *pnAlloc*2 : 64;
       int64_t *a = sqlite3_realloc64(pCur->aSeries, sizeof(int64_t)*nNew);
-      if( a==0 ) return SQLITE_NOMEM;
+      if( a==0 ){ rc = SQLITE_NOMEM; break; }
       pCur->aSeries = a;
       *pnAlloc = nNew;
     }
-    pCur->aSeries[pCur->nSeries++] = sqlite3_column_int64(pStmt, 0);
+    pCur->aSeries[pCur->nSeries++] = pRow->iSeries;
   }
-  return sqlite3_reset(pStmt);
+  tsmSeriesScanClose(pScan);
+  return rc;
 }
 
-/* Load metric and labels of the current series. */
+/* Load metric and labels of the current series (one allocation). */
 static int cursorSeriesNames(SamplesCursor *pCur){
-  sqlite3_stmt *pStmt;
-  int rc = tsmStmt(pCur->p, TSM_STMT_SERIES_GET, &pStmt);
   sqlite3_free(pCur->zMetric);
-  sqlite3_free(pCur->zLabels);
   pCur->zMetric = pCur->zLabels = 0;
-  if( rc ) return rc;
-  sqlite3_bind_int64(pStmt, 1, pCur->aSeries[pCur->iSeries]);
-  if( sqlite3_step(pStmt)==SQLITE_ROW ){
-    pCur->zMetric = sqlite3_mprintf("%s", sqlite3_column_text(pStmt, 0));
-    pCur->zLabels = sqlite3_mprintf("%s", sqlite3_column_text(pStmt, 1));
-  }
-  return sqlite3_reset(pStmt);
+  return tsmSeriesNames(pCur->p, pCur->aSeries[pCur->iSeries],
+                        &pCur->zMetric, &pCur->zLabels);     /* store.c */
 }
 
 /* Move to the next sample, across chunks and series. */
@@ -239,12 +241,12 @@ static int samplesFilter(sqlite3_vtab_cursor *pCursor, int idxNum,
                          const char *idxStr, int argc, sqlite3_value **argv){
   SamplesCursor *pCur = (SamplesCursor*)pCursor;
   TsmCtx *p = pCur->p;
-  sqlite3_stmt *pStmt = 0;
   int rc = SQLITE_OK, i, bExists = 0, nAlloc = 0;
   int bSeries = 0, bMetric = 0;
   char *zErr = 0, *zLabels;
   sqlite3_value *pLabels = 0;
   (void)idxNum;
+  assert( p->bSamplesTxn || p->buf.nSample==0 );
 
   cursorReset(pCur);
   pCur->lo = INT64_MIN;
@@ -345,48 +347,30 @@ static int samplesFilter(sqlite3_vtab_cursor *pCursor, int idxNum,
       }
     }
   }else if( bMetric ){
-    rc = sqlite3_prepare_v2(p->db,
-        "SELECT series_id FROM main.tsm_ids WHERE metric=?1", -1, &pStmt, 0);
     for(i=0; rc==SQLITE_OK && i<argc && idxStr[i]; i++){
       sqlite3_value *pV;
       if( idxStr[i]=='M' ){
-        sqlite3_bind_value(pStmt, 1, argv[i]);
-        rc = addSeriesFromStmt(pCur, pStmt, &nAlloc);
+        rc = addSeries(pCur, argv[i], 0, &nAlloc);
       }else if( idxStr[i]=='N' ){
         for(rc=sqlite3_vtab_in_first(argv[i], &pV);
             rc==SQLITE_OK && pV; rc=sqlite3_vtab_in_next(argv[i], &pV)){
-          sqlite3_bind_value(pStmt, 1, pV);
-          rc = addSeriesFromStmt(pCur, pStmt, &nAlloc);
+          rc = addSeries(pCur, pV, 0, &nAlloc);
         }
         if( rc==SQLITE_DONE ) rc = SQLITE_OK;
       }
     }
-    sqlite3_finalize(pStmt);
   }else{
-    rc = sqlite3_prepare_v2(p->db, zLabels ?
-        "SELECT series_id FROM main.tsm_ids WHERE labels=?1" :
-        "SELECT series_id FROM main.tsm_ids ORDER BY series_id", -1,
-        &pStmt, 0);
-    if( rc==SQLITE_OK && zLabels ){
-      sqlite3_bind_text(pStmt, 1, zLabels, -1, SQLITE_STATIC);
-    }
-    if( rc==SQLITE_OK ) rc = addSeriesFromStmt(pCur, pStmt, &nAlloc);
-    sqlite3_finalize(pStmt);
-    pStmt = 0;
+    rc = addSeries(pCur, 0, zLabels, &nAlloc);
   }
   if( rc==SQLITE_OK && zLabels && (bSeries || bMetric) ){
     /* keep the series listed that have those labels */
     int w = 0;
-    rc = sqlite3_prepare_v2(p->db,
-        "SELECT 1 FROM main.tsm_ids WHERE series_id=?1 AND labels=?2", -1,
-        &pStmt, 0);
     for(i=0; rc==SQLITE_OK && i<pCur->nSeries; i++){
-      sqlite3_bind_int64(pStmt, 1, pCur->aSeries[i]);
-      sqlite3_bind_text(pStmt, 2, zLabels, -1, SQLITE_STATIC);
-      if( sqlite3_step(pStmt)==SQLITE_ROW ) pCur->aSeries[w++] = pCur->aSeries[i];
-      rc = sqlite3_reset(pStmt);
+      char *zM = 0, *zL = 0;
+      rc = tsmSeriesNames(p, pCur->aSeries[i], &zM, &zL);
+      if( zL && strcmp(zL, zLabels)==0 ) pCur->aSeries[w++] = pCur->aSeries[i];
+      sqlite3_free(zM);
     }
-    sqlite3_finalize(pStmt);
     pCur->nSeries = w;
   }
   if( rc ) goto filter_err;
@@ -564,6 +548,7 @@ static int samplesUpdate(sqlite3_vtab *pVtab, int argc, sqlite3_value **argv,
   sqlite3_value *pValue;
   int64_t iSeries = 0;
   (void)pRowid;
+  assert( pTab->p->bSamplesTxn );       /* OP_VBegin ran before */
   if( argc==1 || sqlite3_value_type(argv[0])!=SQLITE_NULL ){
     sqlite3_free(pVtab->zErrMsg);
     pVtab->zErrMsg = sqlite3_mprintf("tsm: tsm_samples only takes INSERT; "
@@ -603,7 +588,10 @@ static int samplesUpdate(sqlite3_vtab *pVtab, int argc, sqlite3_value **argv,
 ** now, and nothing else commits until this transaction ends.  So the
 ** series cache is checked here, once per transaction, not per sample. */
 static int samplesBegin(sqlite3_vtab *pVtab){
-  tsmCacheValidate(((TsmVtab*)pVtab)->p);
+  TsmCtx *p = ((TsmVtab*)pVtab)->p;
+  assert( !p->bSamplesTxn && p->buf.nSample==0 );
+  p->bSamplesTxn = 1;
+  tsmCacheValidate(p);
   return SQLITE_OK;
 }
 
@@ -618,38 +606,54 @@ static int samplesFlush(sqlite3_vtab *pVtab){
 ** its own never fails the commit). */
 static int samplesSync(sqlite3_vtab *pVtab){
   char *zErr = 0;
-  int rc = samplesFlush(pVtab);
+  int rc;
+  assert( ((TsmVtab*)pVtab)->p->bSamplesTxn );
+  rc = samplesFlush(pVtab);
   if( rc==SQLITE_OK ) rc = tsmRetentionCommit(((TsmVtab*)pVtab)->p, &zErr);
   return tsmVtabError(pVtab, rc, zErr);
 }
 
 static int samplesCommit(sqlite3_vtab *pVtab){
-  tsmCacheCommitted(((TsmVtab*)pVtab)->p);
+  TsmCtx *p = ((TsmVtab*)pVtab)->p;
+  assert( p->bSamplesTxn && p->buf.nSample==0 );   /* xSync flushed */
+  p->bSamplesTxn = 0;
+  tsmCacheCommitted(p);
   return SQLITE_OK;
 }
 
-static int samplesRollback(sqlite3_vtab *pVtab){
-  TsmCtx *p = ((TsmVtab*)pVtab)->p;
+/* Discard what the transaction (or since the savepoint) recorded. */
+static void samplesDiscard(TsmCtx *p){
+  assert( p->bSamplesTxn );
   tsmBufferClear(&p->buf);
   tsmCacheClear(&p->cache);
   tsmHeadsForget(p);          /* the head rows written since are gone */
   p->bReady = 0;
+}
+
+static int samplesRollback(sqlite3_vtab *pVtab){
+  TsmCtx *p = ((TsmVtab*)pVtab)->p;
+  samplesDiscard(p);
+  p->bSamplesTxn = 0;
   return SQLITE_OK;
 }
 
 static int samplesSavepoint(sqlite3_vtab *pVtab, int iSavepoint){
   (void)iSavepoint;
+  assert( ((TsmVtab*)pVtab)->p->bSamplesTxn );
   return samplesFlush(pVtab);
 }
 
 static int samplesRelease(sqlite3_vtab *pVtab, int iSavepoint){
-  (void)pVtab; (void)iSavepoint;
+  (void)iSavepoint;
+  assert( ((TsmVtab*)pVtab)->p->bSamplesTxn );
+  (void)pVtab;
   return SQLITE_OK;
 }
 
 static int samplesRollbackTo(sqlite3_vtab *pVtab, int iSavepoint){
   (void)iSavepoint;
-  return samplesRollback(pVtab);
+  samplesDiscard(((TsmVtab*)pVtab)->p);
+  return SQLITE_OK;
 }
 
 sqlite3_module tsmSamplesModule = {

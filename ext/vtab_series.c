@@ -27,7 +27,8 @@ enum { COL_SERIES, COL_METRIC, COL_LABELS, COL_FIRST, COL_LAST, COL_LASTV,
 typedef struct SeriesCursor {
   sqlite3_vtab_cursor base;
   TsmCtx *p;
-  sqlite3_stmt *pList;       /* series_id, metric, labels */
+  TsmSeriesScan *pList;      /* store.c: the series that match */
+  const TsmSeriesRow *pRow;  /* the current one */
   int bEof;
   int bStat;                 /* first_ts, samples, bytes are loaded */
   int bLast;                 /* last_ts, last_value are loaded */
@@ -103,17 +104,19 @@ static int seriesOpen(sqlite3_vtab *pVtab, sqlite3_vtab_cursor **ppCur){
 
 static int seriesClose(sqlite3_vtab_cursor *pCursor){
   SeriesCursor *pCur = (SeriesCursor*)pCursor;
-  sqlite3_finalize(pCur->pList);
+  tsmSeriesScanClose(pCur->pList);
   sqlite3_free(pCur);
   return SQLITE_OK;
 }
 
 static int seriesNext(sqlite3_vtab_cursor *pCursor){
   SeriesCursor *pCur = (SeriesCursor*)pCursor;
+  int rc;
   pCur->bStat = pCur->bLast = 0;
-  if( sqlite3_step(pCur->pList)!=SQLITE_ROW ){
+  rc = tsmSeriesScanNext(pCur->pList, &pCur->pRow);
+  if( rc || pCur->pRow==0 ){
     pCur->bEof = 1;
-    return tsmVtabError(pCursor->pVtab, sqlite3_reset(pCur->pList), 0);
+    return tsmVtabError(pCursor->pVtab, rc, 0);
   }
   return SQLITE_OK;
 }
@@ -121,12 +124,13 @@ static int seriesNext(sqlite3_vtab_cursor *pCursor){
 static int seriesFilter(sqlite3_vtab_cursor *pCursor, int idxNum,
                         const char *idxStr, int argc, sqlite3_value **argv){
   SeriesCursor *pCur = (SeriesCursor*)pCursor;
-  char *zErr = 0, *zSql, *zLabels = 0;
+  char *zErr = 0, *zLabels = 0;
   int rc, bExists = 0, iArg = 0;
   (void)idxStr;
   pCur->bEof = 1;
-  sqlite3_finalize(pCur->pList);
+  tsmSeriesScanClose(pCur->pList);
   pCur->pList = 0;
+  pCur->pRow = 0;
   rc = tsmStoreFlush(pCur->p, 0, &zErr);
   if( rc==SQLITE_OK ) rc = tsmStoreReady(pCur->p, 0, &bExists, &zErr);
   if( rc ) return tsmVtabError(pCursor->pVtab, rc, zErr);
@@ -137,26 +141,12 @@ static int seriesFilter(sqlite3_vtab_cursor *pCursor, int idxNum,
     if( rc ) return tsmVtabError(pCursor->pVtab, rc, 0);
     if( zLabels==0 ) return SQLITE_OK;   /* no series has such labels */
   }
-  zSql = sqlite3_mprintf("SELECT series_id, metric, labels FROM main.tsm_ids"
-      " WHERE 1%s%s%s ORDER BY series_id",
-      (idxNum & 1) ? " AND series_id=?" : "",
-      (idxNum & 2) ? " AND metric=?" : "",
-      (idxNum & 4) ? " AND labels=?" : "");
-  rc = zSql ? sqlite3_prepare_v2(pCur->p->db, zSql, -1, &pCur->pList, 0)
-            : SQLITE_NOMEM;
-  sqlite3_free(zSql);
-  if( rc==SQLITE_OK ){
-    if( (idxNum & 1) && iArg<argc ){
-      sqlite3_bind_value(pCur->pList, iArg+1, argv[iArg]);
-      iArg++;
-    }
-    if( (idxNum & 2) && iArg<argc ){
-      sqlite3_bind_value(pCur->pList, iArg+1, argv[iArg]);
-      iArg++;
-    }
-    if( idxNum & 4 ){
-      sqlite3_bind_text(pCur->pList, iArg+1, zLabels, -1, SQLITE_TRANSIENT);
-    }
+  {
+    sqlite3_value *pId = 0, *pMetric = 0;
+    if( (idxNum & 1) && iArg<argc ) pId = argv[iArg++];
+    if( (idxNum & 2) && iArg<argc ) pMetric = argv[iArg++];
+    rc = tsmSeriesScanOpen(pCur->p, pId, pMetric, 0, zLabels,
+                           &pCur->pList);                    /* store.c */
   }
   tsmFree(zLabels);
   if( rc ) return tsmVtabError(pCursor->pVtab, rc, 0);
@@ -174,7 +164,7 @@ static int seriesLast(SeriesCursor *pCur){
   char *zErr = 0;
   int rc;
   if( pCur->bLast ) return SQLITE_OK;
-  rc = tsmSeriesLast(pCur->p, sqlite3_column_int64(pCur->pList, 0),
+  rc = tsmSeriesLast(pCur->p, pCur->pRow->iSeries,
                      &pCur->bHasLast, &pCur->tsLast, &pCur->vLast, &zErr);
   if( rc==SQLITE_OK && pCur->bHasLast && pCur->p->chunk.n>0 ){
     pCur->tsHeadFirst = pCur->p->chunk.aTs[0];   /* used when only a head */
@@ -185,7 +175,7 @@ static int seriesLast(SeriesCursor *pCur){
 
 /* Load first_ts, samples and bytes of the current row from the metadata. */
 static int seriesStat(SeriesCursor *pCur){
-  int64_t iSeries = sqlite3_column_int64(pCur->pList, 0);
+  int64_t iSeries = pCur->pRow->iSeries;
   int rc = SQLITE_OK;
   if( pCur->bStat ) return SQLITE_OK;
   rc = tsmSeriesStat(pCur->p, iSeries, &pCur->bHasFirst, &pCur->tsFirst,
@@ -206,8 +196,12 @@ static int seriesColumn(sqlite3_vtab_cursor *pCursor, sqlite3_context *ctx,
                         int i){
   SeriesCursor *pCur = (SeriesCursor*)pCursor;
   int rc;
-  if( i<=COL_LABELS ){
-    sqlite3_result_value(ctx, sqlite3_column_value(pCur->pList, i));
+  if( i==COL_SERIES ){
+    sqlite3_result_int64(ctx, pCur->pRow->iSeries);
+    return SQLITE_OK;
+  }else if( i==COL_METRIC || i==COL_LABELS ){
+    sqlite3_result_value(ctx, i==COL_METRIC ? pCur->pRow->pMetric
+                                            : pCur->pRow->pLabels);
     return SQLITE_OK;
   }
   rc = (i==COL_LAST || i==COL_LASTV) ? seriesLast(pCur) : seriesStat(pCur);
@@ -233,7 +227,7 @@ static int seriesColumn(sqlite3_vtab_cursor *pCursor, sqlite3_context *ctx,
 }
 
 static int seriesRowid(sqlite3_vtab_cursor *pCursor, sqlite3_int64 *piRowid){
-  *piRowid = sqlite3_column_int64(((SeriesCursor*)pCursor)->pList, 0);
+  *piRowid = ((SeriesCursor*)pCursor)->pRow->iSeries;
   return SQLITE_OK;
 }
 
