@@ -2602,3 +2602,119 @@ const char *tsmCodecErrstr(int rc){
   }
   return rc>=0 ? "not an error" : "unknown error";
 }
+
+/*************************************************************************
+** Appending to a FAST chunk.  The FAST encoders are single passes whose
+** state after sample i depends only on the samples up to i (VARDOD: the
+** last timestamp and delta; DECVAR: the exponent and the last N), except
+** for their give-ups (RAW, a larger exponent, DECVARC), which depend on
+** later samples or on n.  So when the old chunk is VARDOD + CONST or
+** VARDOD + DECVAR and every new sample continues that state without a
+** give-up (timestamps increasing, values exact decimals at the same
+** exponent, each column within its raw size for the new n), the chunk of
+** all n samples is the old one with the new varints appended to each
+** column and the new n in the header: the bytes tsmCodecEncode writes.
+** In every other case this returns 0 and the caller encodes from scratch.
+*/
+
+/* Offset of the value block of a FAST chunk of n > 0 samples whose
+** timestamp column is VARDOD, or 0. */
+static size_t codecFastValOffset(const uint8_t *a, size_t nByte, int n){
+  const uint8_t *p = &a[2 + codecVarintLen((uint64_t)n)];
+  const uint8_t *pEnd = a + nByte;
+  int i;
+  if( p>=pEnd || *p!=CODEC_TS_VARDOD ) return 0;
+  p++;
+  for(i=0; i<n; i++){
+    uint64_t z;
+    p = codecGetVarint(p, pEnd, &z);
+    if( p==0 ) return 0;
+  }
+  return p<pEnd ? (size_t)(p - a) : 0;
+}
+
+/* Most new samples appended in place at once (the stack buffers). */
+#define CODEC_APPEND_MAX 32
+
+int tsmCodecFastAppend(const int64_t *aTs, const double *aVal, int nOld,
+                       int n, uint8_t *a, size_t nByte, size_t nMax,
+                       size_t *piVal){
+  uint8_t aTsNew[CODEC_APPEND_MAX*10], aValNew[CODEC_APPEND_MAX*10];
+  size_t nTsNew = 0, nValNew = 0, iVal = *piVal, nHdr, nTsCol, nValBlk;
+  uint64_t iPrev, iDelta;
+  int i, eTag;
+  if( nOld<1 || n<=nOld || n>TSM_CODEC_MAX_SAMPLES || n-nOld>CODEC_APPEND_MAX
+   || n>CODEC_BLOCK
+   || codecVarintLen((uint64_t)n)!=codecVarintLen((uint64_t)nOld) ){
+    return 0;
+  }
+  nHdr = 2 + (size_t)codecVarintLen((uint64_t)nOld);
+  if( nByte<nHdr+3 || a[0]!=CODEC_VERSION || a[1]!=TSM_CODEC_FAST ) return 0;
+  if( iVal==0 ) iVal = codecFastValOffset(a, nByte, nOld);
+  if( iVal<=nHdr || iVal>=nByte || a[nHdr]!=CODEC_TS_VARDOD ) return 0;
+  nTsCol = iVal - nHdr;
+  nValBlk = nByte - iVal;
+
+  /* Timestamps: strictly increasing (else the unordered flag), each
+  ** varint within the raw column size of the n samples. */
+  iPrev = (uint64_t)aTs[nOld-1];
+  iDelta = nOld>=2 ? iPrev - (uint64_t)aTs[nOld-2] : 0;
+  for(i=nOld; i<n; i++){
+    uint64_t x = (uint64_t)aTs[i], d = x - iPrev;
+    if( aTs[i]<=aTs[i-1] ) return 0;
+    nTsNew += codecPutVarint(&aTsNew[nTsNew], codecZigzag(d - iDelta));
+    if( nTsCol + nTsNew > 1 + (size_t)n*8 ) return 0;
+    iPrev = x;
+    iDelta = d;
+  }
+
+  /* Values. */
+  eTag = a[iVal];
+  if( eTag==CODEC_VAL_CONST ){
+    uint64_t u;
+    if( nValBlk!=9 ) return 0;
+    u = codecGet64(&a[iVal+1]);
+    for(i=nOld; i<n; i++){
+      if( codecDoubleBits(aVal[i])!=u ) return 0;
+    }
+  }else if( eTag==CODEC_VAL_DECVAR ){
+    int e = a[iVal+1];
+    double rPow, x;
+    uint64_t iN;
+    if( nValBlk<3 || e>CODEC_MAX_EXP ) return 0;
+    rPow = aCodecPow10[e];
+    x = aVal[nOld-1] * rPow;
+    if( !(x < CODEC_SCALED_MAX && x > -CODEC_SCALED_MAX) ) return 0;
+    iN = (uint64_t)(int64_t)((x + CODEC_ROUND_MAGIC) - CODEC_ROUND_MAGIC);
+    if( codecDoubleBits(aVal[nOld-1])
+        !=codecDoubleBits((double)(int64_t)iN / rPow) ){
+      return 0;
+    }
+    for(i=nOld; i<n; i++){
+      uint64_t iNew;
+      x = aVal[i] * rPow;
+      if( !(x < CODEC_SCALED_MAX && x > -CODEC_SCALED_MAX) ) return 0;
+      iNew = (uint64_t)(int64_t)((x + CODEC_ROUND_MAGIC) - CODEC_ROUND_MAGIC);
+      if( codecDoubleBits(aVal[i])
+          !=codecDoubleBits((double)(int64_t)iNew / rPow) ){
+        return 0;
+      }
+      nValNew += codecPutVarint(&aValNew[nValNew], codecZigzag(iNew - iN));
+      if( nValBlk + nValNew > 1 + (size_t)n*8 ) return 0;
+      iN = iNew;
+    }
+  }else{
+    return 0;
+  }
+
+  /* Write: the header's n, the new timestamps before the value block,
+  ** the new values after it. */
+  if( nByte + nTsNew + nValNew > nMax ) return TSM_CODEC_TOOSMALL;
+  codecPutVarint(&a[2], (uint64_t)n);
+  memmove(&a[iVal + nTsNew], &a[iVal], nValBlk);
+  memcpy(&a[iVal], aTsNew, nTsNew);
+  iVal += nTsNew;
+  memcpy(&a[iVal + nValBlk], aValNew, nValNew);
+  *piVal = iVal;
+  return (int)(nByte + nTsNew + nValNew);
+}

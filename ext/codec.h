@@ -48,6 +48,25 @@ int tsmCodecEncode(const int64_t *aTs, const double *aVal, int n, int eMode,
                    uint8_t *aOut, size_t nOut);
 
 /*
+** Extend a TSM_CODEC_FAST chunk in place.  a[0..nByte) holds the FAST
+** encoding of aTs[0..nOld), aVal[0..nOld) (as tsmCodecEncode or this
+** function wrote it) and *piVal the offset of its value block as this
+** function last set it, or 0 (then it is found by reading the timestamp
+** column).  On success a[] holds the FAST encoding of all n samples, the
+** very bytes tsmCodecEncode(aTs, aVal, n, TSM_CODEC_FAST, ...) writes,
+** *piVal is updated and the new size (> 0) is returned.  Returns 0 when
+** the chunk cannot simply be extended (the encoder would change its mind
+** about an earlier sample: unordered timestamps, a value that is not an
+** exact decimal at the chunk's exponent, a column that would be raw, more
+** than 32 new samples...): the caller encodes from scratch.  Returns
+** TSM_CODEC_TOOSMALL, leaving a[] as it was, when nMax is below the new
+** size (nByte + 20 per new sample always suffices).
+*/
+int tsmCodecFastAppend(const int64_t *aTs, const double *aVal, int nOld,
+                       int n, uint8_t *a, size_t nByte, size_t nMax,
+                       size_t *piVal);
+
+/*
 ** Read the header only: set *pnSample to the sample count and *peMode to the
 ** mode the chunk was written with (TSM_CODEC_FAST or TSM_CODEC_BEST).
 ** Returns 0, or TSM_CODEC_CORRUPT.  Either output pointer may be NULL.

@@ -918,6 +918,9 @@ struct TsmHead {
   int n;                             /* samples (< TSM_HEAD_MAX) */
   int64_t aTs[TSM_HEAD_MAX];
   double aVal[TSM_HEAD_MAX];
+  uint8_t *aEnc;                     /* the row's data: nEnc bytes (0: n */
+  size_t nEnc, nEncAlloc;            /* is 0, or not kept) of nEncAlloc */
+  size_t iVal;                       /* for tsmCodecFastAppend, 0: unknown */
 };
 
 static TsmHead **headSlot(TsmCtx *p, int64_t iSeries){
@@ -943,9 +946,26 @@ static const TsmHead *headCacheGet(TsmCtx *p, int64_t iSeries){
 
 /* Remember the head row just written for iSeries (nothing if out of
 ** memory: the cache is only a shortcut). */
+static int headEncReserve(TsmHead *pH, size_t nNeed){
+  if( nNeed>pH->nEncAlloc ){
+    size_t nNew = pH->nEncAlloc ? pH->nEncAlloc*2 : 256;
+    uint8_t *aNew;
+    while( nNew<nNeed ) nNew *= 2;
+    aNew = sqlite3_realloc64(pH->aEnc, nNew);
+    if( aNew==0 ) return SQLITE_NOMEM;
+    pH->aEnc = aNew;
+    pH->nEncAlloc = nNew;
+  }
+  return SQLITE_OK;
+}
+
+/* Remember the head row just written for iSeries: n samples, encoded in
+** aEnc[0..nEnc) (nothing if out of memory: the cache is only a
+** shortcut). */
 static void headCachePut(TsmCtx *p, int64_t iSeries, int bSealed,
                          int64_t iSealedLast, const int64_t *aTs,
-                         const double *aVal, int n){
+                         const double *aVal, int n, const uint8_t *aEnc,
+                         int nEnc){
   TsmHead **ppH, *pH;
   assert( n>=0 && n<TSM_HEAD_MAX );    /* chunkSeal leaves fewer */
   if( n<0 || n>=TSM_HEAD_MAX ){
@@ -961,8 +981,16 @@ static void headCachePut(TsmCtx *p, int64_t iSeries, int bSealed,
   if( *ppH==0 ){
     *ppH = sqlite3_malloc64(sizeof(TsmHead));
     if( *ppH==0 ) return;
+    (*ppH)->aEnc = 0;
+    (*ppH)->nEncAlloc = 0;
   }
   pH = *ppH;
+  pH->nEnc = 0;
+  pH->iVal = 0;
+  if( n>0 && headEncReserve(pH, (size_t)nEnc)==SQLITE_OK ){
+    memcpy(pH->aEnc, aEnc, (size_t)nEnc);
+    pH->nEnc = (size_t)nEnc;
+  }
   pH->iSeries = iSeries;
   pH->bSealed = bSealed;
   pH->iSealedLast = iSealedLast;
@@ -974,7 +1002,10 @@ static void headCachePut(TsmCtx *p, int64_t iSeries, int bSealed,
 static void headsFree(TsmCtx *p){
   int i;
   if( p->apHead==0 ) return;
-  for(i=0; i<TSM_HEAD_CACHE; i++) sqlite3_free(p->apHead[i]);
+  for(i=0; i<TSM_HEAD_CACHE; i++){
+    if( p->apHead[i] ) sqlite3_free(p->apHead[i]->aEnc);
+    sqlite3_free(p->apHead[i]);
+  }
   sqlite3_free(p->apHead);
   p->apHead = 0;
 }
@@ -1644,7 +1675,8 @@ static int storeMergeSealed(TsmCtx *p, int64_t iSeries, const int64_t *aTs,
 ** have gone behind the head cache's back, the upsert after all).
 */
 static int headWrite(TsmCtx *p, int bRow, int64_t iSeries, int bSealed,
-                     int64_t iSealedLast, int n, int nByte){
+                     int64_t iSealedLast, int n, const uint8_t *aData,
+                     int nByte){
   int rc, bAgain;
   do{
     sqlite3_stmt *pStmt;
@@ -1653,12 +1685,46 @@ static int headWrite(TsmCtx *p, int bRow, int64_t iSeries, int bSealed,
     sqlite3_bind_int64(pStmt, 1, iSeries);
     if( bSealed ) sqlite3_bind_int64(pStmt, 2, iSealedLast);
     sqlite3_bind_int(pStmt, 3, n);
-    if( n>0 ) sqlite3_bind_blob(pStmt, 4, p->aOut, nByte, SQLITE_STATIC);
+    if( n>0 ) sqlite3_bind_blob(pStmt, 4, aData, nByte, SQLITE_STATIC);
     sqlite3_step(pStmt);
     rc = sqlite3_reset(pStmt);
     bAgain = rc==SQLITE_OK && bRow && sqlite3_changes(p->db)==0;
     bRow = 0;
   }while( bAgain );
+  return rc;
+}
+
+/*
+** Append nNew samples, all later than its last, to the cached head pH (the
+** head row as it is), keeping pH the row as written.  On error pH is
+** dropped (and the caller's flush forgets every head).
+*/
+static int headAppend(TsmCtx *p, TsmHead *pH, const int64_t *aTs,
+                      const double *aVal, int nNew){
+  int n = pH->n + nNew, nByte, rc;
+  assert( pH->n>0 && n<TSM_HEAD_MAX && aTs[0]>pH->aTs[pH->n-1] );
+  memcpy(&pH->aTs[pH->n], aTs, sizeof(int64_t)*(size_t)nNew);
+  memcpy(&pH->aVal[pH->n], aVal, sizeof(double)*(size_t)nNew);
+  rc = headEncReserve(pH, pH->nEnc + 20*(size_t)nNew);
+  if( rc ) goto fail;
+  nByte = tsmCodecFastAppend(pH->aTs, pH->aVal, pH->n, n, pH->aEnc, pH->nEnc,
+                             pH->nEncAlloc, &pH->iVal);
+  if( nByte<=0 ){
+    /* the encoder changes its mind about earlier samples: from scratch */
+    rc = headEncReserve(pH, tsmCodecBound(n));
+    if( rc ) goto fail;
+    nByte = tsmCodecEncode(pH->aTs, pH->aVal, n, TSM_CODEC_FAST, pH->aEnc,
+                           pH->nEncAlloc);
+    pH->iVal = 0;
+    if( nByte<=0 ){ rc = SQLITE_ERROR; goto fail; }
+  }
+  pH->nEnc = (size_t)nByte;
+  pH->n = n;
+  rc = headWrite(p, 1, pH->iSeries, pH->bSealed, pH->iSealedLast, n,
+                 pH->aEnc, nByte);
+  if( rc==SQLITE_OK ) return SQLITE_OK;
+ fail:
+  pH->iSeries = 0;
   return rc;
 }
 
@@ -1695,6 +1761,17 @@ static int storeFlushSeries(TsmCtx *p, TsmBufSeries *pS, char **pzErr){
   }
   assert( k<=pS->n && (!bSealed || k==pS->n || pS->aTs[k]>iSealedLast) );
   if( k==pS->n ) return SQLITE_OK;
+
+  /* The common case, one commit after another: samples after the cached
+  ** head that do not fill it.  Appended to the cached head and to its
+  ** encoding in place, without the merge and (mostly) without encoding
+  ** the head again. */
+  if( pCached && pCached->n>0 && pCached->nEnc>0
+   && pCached->n + (pS->n-k) < TSM_HEAD_MAX
+   && pS->aTs[k]>pCached->aTs[pCached->n-1] ){
+    return headAppend(p, (TsmHead*)pCached, &pS->aTs[k], &pS->aVal[k],
+                      pS->n-k);
+  }
 
   /* 2. The rest with the head: seal what is big enough, topping up the
   ** last sealed chunk while it is warm.  pM ends up holding the samples
@@ -1743,10 +1820,10 @@ static int storeFlushSeries(TsmCtx *p, TsmBufSeries *pS, char **pzErr){
     if( nByte<0 ) return SQLITE_ERROR;
   }
   rc = headWrite(p, bRow, pS->iSeries, bSealed, iSealedLast, pM->n-off,
-                 nByte);
+                 p->aOut, nByte);
   if( rc==SQLITE_OK ){
     headCachePut(p, pS->iSeries, bSealed, iSealedLast, &pM->aTs[off],
-                 &pM->aVal[off], pM->n-off);
+                 &pM->aVal[off], pM->n-off, p->aOut, nByte);
   }
   return rc;
 }
@@ -1862,7 +1939,7 @@ int tsmHeadPut(TsmCtx *p, const TsmHeadRow *pRow, const TsmCols *pC,
     if( nByte<0 ) return SQLITE_ERROR;
   }
   rc = headWrite(p, 0, pRow->iSeries, pRow->bSealed, pRow->iSealedLast,
-                 pC->n, nByte);
+                 pC->n, p->aOut, nByte);
   tsmHeadsForget(p);
   *pnByte = nByte;
   return rc;

@@ -399,6 +399,72 @@ static void testAppend(void){
   CHECK(bOk);
 }
 
+/* tsmCodecFastAppend: whenever it extends a chunk, the bytes are exactly
+** those of a full FAST encode; when it declines (0), the caller re-encodes.
+** Grown by random steps, as the head of a series grows commit by commit,
+** over every timestamp and value kind, past n = 127 (where the header's
+** varint grows) and with mixed-in changes of exponent. */
+static void testFastAppend(void){
+  int eTs, eVal, iRep, nHit = 0, nMiss = 0, bOk = 1;
+  for(iRep=0; iRep<6; iRep++){
+    for(eTs=0; eTs<N_TSKIND; eTs++){
+      for(eVal=0; eVal<N_VALKIND; eVal++){
+        int nOld, nByte, nTotal = 60 + rndInt(200);
+        size_t iVal = 0;
+        genTs(eTs, nTotal);
+        genVal(eVal, nTotal);
+        if( iRep&1 ){               /* a few values with more digits */
+          int i;
+          for(i=0; i<nTotal; i++){
+            if( rndInt(40)==0 ) aVal[i] = (double)rndInt(100000)/1000;
+          }
+        }
+        nOld = 1 + rndInt(3);
+        nByte = tsmCodecEncode(aTs, aVal, nOld, TSM_CODEC_FAST, aBuf2,
+                               sizeof(aBuf2));
+        while( nOld<nTotal ){
+          int n = nOld + (rndInt(8) ? 1 : 1 + rndInt(40));
+          int nFull, nGot;
+          if( n>nTotal ) n = nTotal;
+          nFull = tsmCodecEncode(aTs, aVal, n, TSM_CODEC_FAST, aBuf,
+                                 sizeof(aBuf));
+          if( rndInt(10)==0 ){
+            /* too small: declines or refuses, leaving the chunk alone */
+            uint8_t aCopy[64];
+            size_t iV2 = iVal;
+            int nCmp = nByte<64 ? nByte : 64;
+            memcpy(aCopy, aBuf2, nCmp);
+            nGot = tsmCodecFastAppend(aTs, aVal, nOld, n, aBuf2,
+                                      (size_t)nByte, (size_t)nByte, &iV2);
+            bOk &= (nGot==0 || nGot==TSM_CODEC_TOOSMALL) && iV2==iVal
+                   && memcmp(aCopy, aBuf2, nCmp)==0;
+          }
+          nGot = tsmCodecFastAppend(aTs, aVal, nOld, n, aBuf2, (size_t)nByte,
+                                    sizeof(aBuf2), &iVal);
+          if( nGot>0 ){
+            nHit++;
+            if( nGot!=nFull || memcmp(aBuf, aBuf2, (size_t)nFull)!=0 ){
+              bOk = 0;
+              fprintf(stderr, "append ts %d val %d n %d->%d: differs\n",
+                      eTs, eVal, nOld, n);
+            }
+          }else{
+            bOk &= nGot==0;
+            nMiss++;
+            memcpy(aBuf2, aBuf, (size_t)nFull);
+            iVal = 0;                 /* unknown: read from the chunk */
+          }
+          nByte = nFull;
+          nOld = n;
+        }
+      }
+    }
+  }
+  CHECK(bOk);
+  CHECK(nHit>1000);             /* 8,233 of 42,540 steps append */
+  CHECK(nMiss>0);
+}
+
 /* Truncations and byte flips of valid chunks of every kind. */
 static void testCorrupt(void){
   int eVal, eMode;
@@ -709,6 +775,7 @@ int main(void){
   testMixtures();
   testTinyExact();
   testAppend();
+  testFastAppend();
   testCorrupt();
   testSizes();
   return UNIT_DONE();
