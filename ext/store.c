@@ -1134,6 +1134,18 @@ int tsmSeriesNames(TsmCtx *p, int64_t iSeries, char **pzMetric,
   return tsmReset(pStmt, rc);
 }
 
+/* *pbFound: is there a series whose series_id = pId (compared as SQL
+** compares the value: tsm_check looks up the series_id of other tables)? */
+int tsmSeriesFound(TsmCtx *p, sqlite3_value *pId, int *pbFound){
+  sqlite3_stmt *pStmt;
+  int rc = tsmStmt(p, TSM_STMT_SERIES_GET, &pStmt);
+  *pbFound = 0;
+  if( rc ) return rc;
+  sqlite3_bind_value(pStmt, 1, pId);
+  if( sqlite3_step(pStmt)==SQLITE_ROW ) *pbFound = 1;
+  return sqlite3_reset(pStmt);
+}
+
 /*
 ** The series of the registry that match every constraint given, in
 ** series_id order (see tsm.h).  One statement per cursor, prepared for the

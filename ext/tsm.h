@@ -317,6 +317,7 @@ typedef struct TsmSeriesRow {
 } TsmSeriesRow;
 int tsmSeriesNames(TsmCtx *p, int64_t iSeries, char **pzMetric,
                    char **pzLabels);
+int tsmSeriesFound(TsmCtx *p, sqlite3_value *pId, int *pbFound);
 int tsmSeriesScanOpen(TsmCtx *p, sqlite3_value *pId, sqlite3_value *pMetric,
                       const char *zMetric, const char *zLabels,
                       TsmSeriesScan **ppScan);
