@@ -55,10 +55,11 @@
 **
 ** Every statement on tsm_rollup and tsm_rollup_state is in this file
 ** (azRStmt, tsm_check's, the scans retention.c needs for the usage and
-** max_bytes: tsmRollupUsage, tsmRollupBuckets, and query.c's readers:
-** TsmTierRows, tsmTierStateScan), but for the read of vtab_rollups.c (see
-** docs/ARCHITECTURE.md).  Raw samples and
-** heads come from store.c (TsmReader, tsmHeadScan, tsmChunkNth).
+** max_bytes: tsmRollupUsage, tsmRollupBuckets, and the readers of query.c
+** and vtab_rollups.c: TsmTierRows, tsmTierStateScan, tsmTierLastBefore).
+** Series come from store.c's registry (TsmSeriesScan, tsmSeriesFound);
+** raw samples and heads from store.c too (TsmReader, tsmHeadScan,
+** tsmChunkNth).
 ** Policies come from policy.c, now from tsmWallClock
 ** (policy.c), transactions from store.c (tsmTxnBegin).  Nothing here
 ** calls retention.c; store.c calls this file only through tsmHooks

@@ -6,9 +6,11 @@
 ** registry and its cache, the flush of buffered samples into chunks, chunk
 ** reading, tsm_check and tsm_stats.
 **
-** The one owner of tsm_chunks, tsm_heads and tsm_counts (as FTS5's
-** fts5_index.c owns %_data): every statement on them is in this file, and
-** the rest of ext/ goes through the API of tsm.h: the TsmChunks cursor
+** The one owner of tsm_ids, tsm_chunks, tsm_heads and tsm_counts (as
+** FTS5's fts5_index.c owns %_data): every statement on them is in this
+** file, and the rest of ext/ goes through the API of tsm.h: the series
+** registry (tsmSeriesResolve, tsmSeriesNames, the TsmSeriesScan cursor
+** over series_id/metric/labels =, tsmSeriesFound), the TsmChunks cursor
 ** (chunk metadata, then tsmChunksDecode on demand; zChunksOverlap is the
 ** one "chunks overlapping a range" statement), TsmReader (samples in a
 ** range), tsmHeadGet/Put/Scan (TsmHeadRow: bRow, bSealed), the questions
