@@ -23,6 +23,13 @@ INCDIR   = $(PREFIX)/include
 # The one place the version is written is TSM_VERSION in ext/tsm.h.
 VERSION := $(shell sed -n 's/^\#define TSM_VERSION "\(.*\)"/\1/p' ext/tsm.h)
 SANFLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+# Asserts (the invariants the comments state: chunk bounds, query segments,
+# the buffer, tsm_samples' transaction state) are on in every test build:
+# make check (dist/asan), build/test_fault and the unit tests.  The release
+# builds (dist/tsm.so, dist/libtsm.a) leave them out, as SQLite's do: some
+# cost a pass over the data, and a library must not abort its host
+# process.  tsm_debug() says which.  make RELFLAGS= keeps them.
+RELFLAGS ?= -DNDEBUG
 
 # Pure modules: no SQLite types, unit-tested on their own.
 PURE_SRC = ext/alloc.c ext/codec.c ext/parse.c ext/sketch.c ext/format.c ext/agg.c
@@ -62,8 +69,8 @@ build/buildinfo.h: FORCE
 # The loadable extension exports sqlite3_tsm_init only (-fvisibility=hidden).
 dist/tsm.so: $(SRC) $(HDR)
 	@mkdir -p dist
-	$(CC) $(CFLAGS) $(WARN) -fPIC -fvisibility=hidden -shared -Ibuild \
-	  -DTSM_CFLAGS='"$(CFLAGS)"' -o $@ $(SRC) $(LIBS)
+	$(CC) $(CFLAGS) $(RELFLAGS) $(WARN) -fPIC -fvisibility=hidden -shared -Ibuild \
+	  -DTSM_CFLAGS='"$(CFLAGS) $(RELFLAGS)"' -o $@ $(SRC) $(LIBS)
 
 dist/asan/tsm.so: $(SRC) $(HDR)
 	@mkdir -p dist/asan
@@ -76,8 +83,8 @@ dist/asan/tsm.so: $(SRC) $(HDR)
 STATIC_OBJ = $(patsubst ext/%.c,build/static/%.o,$(SRC))
 build/static/%.o: ext/%.c $(HDR)
 	@mkdir -p build/static
-	$(CC) $(CFLAGS) $(WARN) -fPIC -fvisibility=hidden -DSQLITE_CORE -Ibuild \
-	  -DTSM_CFLAGS='"$(CFLAGS)"' -c -o $@ $<
+	$(CC) $(CFLAGS) $(RELFLAGS) $(WARN) -fPIC -fvisibility=hidden -DSQLITE_CORE -Ibuild \
+	  -DTSM_CFLAGS='"$(CFLAGS) $(RELFLAGS)"' -c -o $@ $<
 
 dist/libtsm.a: $(STATIC_OBJ)
 	@mkdir -p dist

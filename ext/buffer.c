@@ -9,6 +9,7 @@
 ** series last appended to is checked first, then a small hash table.
 */
 #include "tsm.h"
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 #include <math.h>
@@ -87,6 +88,41 @@ void tsmBufferReindex(TsmBuffer *p){
   p->iLast = 0;
 }
 
+#ifndef NDEBUG
+/*
+** The buffer's invariants (debug builds; O(samples), so asserted where a
+** pass over the buffer happens anyway): nSample is the sum of the series'
+** n; every series is in the hash once; a series marked sorted is; nEq
+** counts at most its adjacent equal timestamps (tsmBufferPrepare zeroes
+** it).
+*/
+int tsmBufferOk(const TsmBuffer *p){
+  int i, j, nSample = 0, nFound = 0;
+  if( p->nSeries<0 || p->nSeries>p->nSeriesAlloc ) return 0;
+  if( p->nHash & (p->nHash-1) ) return 0;
+  if( p->nSeries>0 && (p->nHash==0 || p->nSeries>p->nHash/2) ) return 0;
+  if( p->iLast<0 || (p->nSeries>0 && p->iLast>=p->nSeries) ) return 0;
+  for(i=0; i<p->nSeries; i++){
+    const TsmBufSeries *pS = &p->aSeries[i];
+    int nEq = 0;
+    unsigned h;
+    if( pS->n<0 || pS->n>pS->nAlloc ) return 0;
+    for(j=1; j<pS->n; j++){
+      if( pS->aTs[j-1]>pS->aTs[j] && pS->bSorted ) return 0;
+      if( pS->aTs[j-1]==pS->aTs[j] ) nEq++;
+    }
+    if( pS->nEq>nEq ) return 0;
+    /* found where bufSeries() looks for it */
+    for(h=bufHash(pS->iSeries, p->nHash); p->aHash[h] && p->aHash[h]!=i+1;
+        h=(h+1)&(unsigned)(p->nHash-1)){}
+    if( p->aHash[h]!=i+1 ) return 0;
+    nSample += pS->n;
+  }
+  for(j=0; j<p->nHash; j++) nFound += p->aHash[j]>0;   /* and no other */
+  return nSample==p->nSample && nFound==p->nSeries;
+}
+#endif
+
 int tsmBufferAdd(TsmBuffer *p, int64_t iSeries, int64_t ts, double v,
                  int eDup){
   int i = bufSeries(p, iSeries);
@@ -113,6 +149,9 @@ int tsmBufferAdd(TsmBuffer *p, int64_t iSeries, int64_t ts, double v,
   pS->aVal[pS->n] = v;
   pS->n++;
   p->nSample++;
+  /* cheap ones per sample; tsmBufferOk at the flush */
+  assert( pS->n<=pS->nAlloc && pS->iSeries==iSeries && i==p->iLast );
+  assert( !pS->bSorted || pS->n<2 || pS->aTs[pS->n-2]<=ts );
   return SQLITE_OK;
 }
 
@@ -133,6 +172,7 @@ void tsmBufferClear(TsmBuffer *p){
   p->nSeries = 0;
   p->nSample = 0;
   p->iLast = 0;
+  assert( tsmBufferOk(p) );
 }
 
 void tsmBufferFree(TsmBuffer *p){

@@ -59,6 +59,7 @@
 ** (series_id, ts).
 */
 #include "tsm.h"
+#include <assert.h>
 #include "parse.h"
 #include "sketch.h"
 #include <stdlib.h>
@@ -764,6 +765,24 @@ static int64_t tierNext(const QTier *pT, int64_t t, int64_t end){
   return c;
 }
 
+#ifndef NDEBUG
+/* querySegments' result: in order, without overlap, inside [start, end);
+** a tier's segment starts on one of its bucket edges. */
+static int segmentsOk(const QueryCursor *pCur){
+  int i;
+  int64_t t = pCur->iStart;
+  if( pCur->nSeg>QSEG_MAX || pCur->iSeg!=0 ) return 0;
+  for(i=0; i<pCur->nSeg; i++){
+    const QSeg *pSeg = &pCur->aSeg[i];
+    if( pSeg->lo<t || pSeg->hi<pSeg->lo || pSeg->hi>pCur->iEnd ) return 0;
+    if( pSeg->r<0 ) return 0;
+    if( pSeg->r>0 && tsmBucketOf(pSeg->lo, pSeg->r)!=pSeg->lo ) return 0;
+    t = pSeg->hi;
+  }
+  return 1;
+}
+#endif
+
 /*
 ** Cut [start, end) into segments for the current series.  At each point
 ** the coarsest tier that has a complete bucket there answers, for as long
@@ -824,6 +843,7 @@ static void querySegments(QueryCursor *pCur){
     pSeg->hi = end;
     pSeg->r = 0;
   }
+  assert( segmentsOk(pCur) );
 }
 
 /* tiersLoad: one state row of the series (rollup.c tsmTierStateScan, by

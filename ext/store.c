@@ -1387,6 +1387,11 @@ static int chunkInsert(TsmCtx *p, int64_t iSeries, const int64_t *aTs,
   sqlite3_stmt *pStmt;
   TsmAgg agg;
   int rc;
+  /* a chunk: 1 to TSM_CODEC_MAX_SAMPLES samples, first and last in order,
+  ** encoded into p->aOut */
+  assert( n>=1 && n<=TSM_CODEC_MAX_SAMPLES );
+  assert( aTs[0]<=aTs[n-1] );
+  assert( nByte>=0 && (size_t)nByte<=p->nOut );
   tsmAggInit(&agg, 0);
   tsmAggAddRun(&agg, aTs, aVal, n);
   if( iReplace ){
@@ -1458,6 +1463,15 @@ static void chunkSizing(TsmCtx *p){
   p->nChunkBytes = p->nChunkBytesMax - CHUNK_SLACK_AIM;
 }
 
+#ifndef NDEBUG
+/* aTs[0..n) in time order (equal timestamps allowed: "keep" series). */
+static int colsSorted(const int64_t *aTs, int n){
+  int i;
+  for(i=1; i<n; i++) if( aTs[i-1]>aTs[i] ) return 0;
+  return 1;
+}
+#endif
+
 /*
 ** Seal aTs/aVal[0..n) into chunks sized for the database page (see
 ** chunkSizing): each piece takes as many samples as encode to about
@@ -1471,6 +1485,7 @@ static int chunkSeal(TsmCtx *p, int64_t iSeries, const int64_t *aTs,
                      const double *aVal, int n, int nKeep, int64_t iReplace,
                      int nGuess, int *pnDone){
   int off = 0, rc = SQLITE_OK;
+  assert( colsSorted(aTs, n) );
   if( nGuess<=0 ) nGuess = 1024;
   if( p->nChunkBytes==0 ) chunkSizing(p);
   while( rc==SQLITE_OK && n-off>0 ){
@@ -1509,10 +1524,16 @@ static int chunkSeal(TsmCtx *p, int64_t iSeries, const int64_t *aTs,
       nByte = chunkEncode(p, &aTs[off], &aVal[off], c);
     }
     if( nByte<0 ) return SQLITE_NOMEM;
+    /* a piece inside the input, never ending between samples of one
+    ** timestamp (chunks of a series must not overlap) */
+    assert( c>=1 && off+c<=n );
+    assert( off+c==n || aTs[off+c-1]<aTs[off+c] );
     rc = chunkInsert(p, iSeries, &aTs[off], &aVal[off], c, nByte,
                      off==0 ? iReplace : 0);
     off += c;
   }
+  assert( off<=n );
+  assert( rc!=SQLITE_OK || n-off<nKeep || n-off==0 );
   *pnDone = off;
   return rc;
 }
@@ -1563,6 +1584,7 @@ static int storeMergeSealed(TsmCtx *p, int64_t iSeries, const int64_t *aTs,
   int nAff = 0, nAlloc = 0, i, j = 0, rc;
   TsmCols *pAcc = &p->acc;
 
+  assert( n>0 && colsSorted(aTs, n) );
   rc = tsmStmt(p, TSM_STMT_CHUNK_AFFECTED, &pStmt);
   if( rc ) return rc;
   sqlite3_bind_int64(pStmt, 1, iSeries);
@@ -1682,6 +1704,7 @@ static int storeFlushSeries(TsmCtx *p, TsmBufSeries *pS, char **pzErr){
       if( rc ) return rc;
     }
   }
+  assert( k<=pS->n && (!bSealed || k==pS->n || pS->aTs[k]>iSealedLast) );
   if( k==pS->n ) return SQLITE_OK;
 
   /* 2. The rest with the head: seal what is big enough, topping up the
@@ -1718,6 +1741,9 @@ static int storeFlushSeries(TsmCtx *p, TsmBufSeries *pS, char **pzErr){
     }
   }
   if( rc ) return rc;
+  /* sealed: pM[0..off), all before the head pM[off..] */
+  assert( off>=0 && off<=pM->n && colsSorted(pM->aTs, pM->n) );
+  assert( !bSealed || off==pM->n || pM->aTs[off]>iSealedLast );
 
   /* The new head (possibly empty: the row keeps sealed_last). */
   if( pM->n-off>0 ){
@@ -1752,6 +1778,7 @@ int tsmStoreFlush(TsmCtx *p, int *pnFlushed, char **pzErr){
   int rc = SQLITE_OK, i;
   if( pnFlushed ) *pnFlushed = 0;
   if( pBuf->nSample==0 || p->bFlushing ) return SQLITE_OK;
+  assert( tsmBufferOk(pBuf) );
   p->bFlushing = 1;
   rc = tsmStoreReady(p, 1, 0, pzErr);
   if( rc==SQLITE_OK ){

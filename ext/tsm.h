@@ -186,6 +186,9 @@ struct TsmCtx {
   sqlite3_stmt *aStmt[TSM_STMT_COUNT];
   sqlite3_stmt *pRecord;     /* INSERT INTO tsm_samples, for tsm_record() */
   int bReady;                /* store checked (and migrated) */
+  int bSamplesTxn;           /* tsm_samples is in a transaction: between
+                             ** its xBegin and xCommit/xRollback (only
+                             ** asserts read it) */
   int mHave;                 /* TSM_HAVE_xxx: table groups present (with
                              ** bReady) */
   int bGroupMade;            /* this connection created a group in the
@@ -423,6 +426,9 @@ int tsmHeadDecode(TsmCtx *p, const TsmHeadRow *pRow, TsmCols *pOut,
 
 /* buffer.c */
 double tsmDupCombine(int eDup, double a, double b);
+#ifndef NDEBUG
+int tsmBufferOk(const TsmBuffer*);     /* its invariants (debug builds) */
+#endif
 int tsmBufferAdd(TsmBuffer *p, int64_t iSeries, int64_t ts, double v,
                  int eDup);
 void tsmBufferClear(TsmBuffer *p);

@@ -21,6 +21,9 @@
 **   xSavepoint   flush, so the buffer never holds samples from before the
 **                savepoint; then xRollbackTo can simply discard it
 **   xRollbackTo  discard the buffer (and the caches)
+** So the buffer is empty outside a transaction of this table (from xBegin
+** to xCommit or xRollback: p->bSamplesTxn), and at xCommit; debug builds
+** assert it in every method that depends on it.
 ** tsm_record() runs a cached INSERT on this table, so it takes the same
 ** path.  Readers (xFilter) flush first: within the transaction, so a later
 ** rollback still discards, and a connection reads its own samples.
@@ -33,6 +36,7 @@
 ** idxNum bit 1: rows come out ordered by (series_id, ts).
 */
 #include "tsm.h"
+#include <assert.h>
 #include "parse.h"
 #include <stdlib.h>
 #include <string.h>
@@ -242,6 +246,7 @@ static int samplesFilter(sqlite3_vtab_cursor *pCursor, int idxNum,
   char *zErr = 0, *zLabels;
   sqlite3_value *pLabels = 0;
   (void)idxNum;
+  assert( p->bSamplesTxn || p->buf.nSample==0 );
 
   cursorReset(pCur);
   pCur->lo = INT64_MIN;
@@ -543,6 +548,7 @@ static int samplesUpdate(sqlite3_vtab *pVtab, int argc, sqlite3_value **argv,
   sqlite3_value *pValue;
   int64_t iSeries = 0;
   (void)pRowid;
+  assert( pTab->p->bSamplesTxn );       /* OP_VBegin ran before */
   if( argc==1 || sqlite3_value_type(argv[0])!=SQLITE_NULL ){
     sqlite3_free(pVtab->zErrMsg);
     pVtab->zErrMsg = sqlite3_mprintf("tsm: tsm_samples only takes INSERT; "
@@ -582,7 +588,10 @@ static int samplesUpdate(sqlite3_vtab *pVtab, int argc, sqlite3_value **argv,
 ** now, and nothing else commits until this transaction ends.  So the
 ** series cache is checked here, once per transaction, not per sample. */
 static int samplesBegin(sqlite3_vtab *pVtab){
-  tsmCacheValidate(((TsmVtab*)pVtab)->p);
+  TsmCtx *p = ((TsmVtab*)pVtab)->p;
+  assert( !p->bSamplesTxn && p->buf.nSample==0 );
+  p->bSamplesTxn = 1;
+  tsmCacheValidate(p);
   return SQLITE_OK;
 }
 
@@ -597,38 +606,54 @@ static int samplesFlush(sqlite3_vtab *pVtab){
 ** its own never fails the commit). */
 static int samplesSync(sqlite3_vtab *pVtab){
   char *zErr = 0;
-  int rc = samplesFlush(pVtab);
+  int rc;
+  assert( ((TsmVtab*)pVtab)->p->bSamplesTxn );
+  rc = samplesFlush(pVtab);
   if( rc==SQLITE_OK ) rc = tsmRetentionCommit(((TsmVtab*)pVtab)->p, &zErr);
   return tsmVtabError(pVtab, rc, zErr);
 }
 
 static int samplesCommit(sqlite3_vtab *pVtab){
-  tsmCacheCommitted(((TsmVtab*)pVtab)->p);
+  TsmCtx *p = ((TsmVtab*)pVtab)->p;
+  assert( p->bSamplesTxn && p->buf.nSample==0 );   /* xSync flushed */
+  p->bSamplesTxn = 0;
+  tsmCacheCommitted(p);
   return SQLITE_OK;
 }
 
-static int samplesRollback(sqlite3_vtab *pVtab){
-  TsmCtx *p = ((TsmVtab*)pVtab)->p;
+/* Discard what the transaction (or since the savepoint) recorded. */
+static void samplesDiscard(TsmCtx *p){
+  assert( p->bSamplesTxn );
   tsmBufferClear(&p->buf);
   tsmCacheClear(&p->cache);
   tsmHeadsForget(p);          /* the head rows written since are gone */
   p->bReady = 0;
+}
+
+static int samplesRollback(sqlite3_vtab *pVtab){
+  TsmCtx *p = ((TsmVtab*)pVtab)->p;
+  samplesDiscard(p);
+  p->bSamplesTxn = 0;
   return SQLITE_OK;
 }
 
 static int samplesSavepoint(sqlite3_vtab *pVtab, int iSavepoint){
   (void)iSavepoint;
+  assert( ((TsmVtab*)pVtab)->p->bSamplesTxn );
   return samplesFlush(pVtab);
 }
 
 static int samplesRelease(sqlite3_vtab *pVtab, int iSavepoint){
-  (void)pVtab; (void)iSavepoint;
+  (void)iSavepoint;
+  assert( ((TsmVtab*)pVtab)->p->bSamplesTxn );
+  (void)pVtab;
   return SQLITE_OK;
 }
 
 static int samplesRollbackTo(sqlite3_vtab *pVtab, int iSavepoint){
   (void)iSavepoint;
-  return samplesRollback(pVtab);
+  samplesDiscard(((TsmVtab*)pVtab)->p);
+  return SQLITE_OK;
 }
 
 sqlite3_module tsmSamplesModule = {

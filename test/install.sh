@@ -78,7 +78,7 @@ int main(void){
 }
 CEOF
     cc -o "$TMP/c/debug" "$TMP/c/debug.c" -I"$P/include" -L"$P/lib" -ltsm $LIBS_PRIVATE
-    check 4.2 "$("$TMP/c/debug" | sed -n 3p)" "build: static library, asserts on"
+    check 4.2 "$("$TMP/c/debug" | sed -n 3p)" "build: static library, asserts off"
   else
     echo "! $NAME 4.0: cc failed"; cat "$TMP/c/cc.log"
     nfail=$((nfail+1))
