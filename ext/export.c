@@ -487,7 +487,9 @@ static int exportFilter(sqlite3_vtab_cursor *pCursor, int idxNum,
   if( rc==SQLITE_OK && iEnd>iStart ){
     rc = exportSeries(p, apArg[0], &pCur->list, &zErr);
   }
-  if( rc==SQLITE_OK && pCur->pReader==0 ) rc = tsmReaderOpen(p, &pCur->pReader);
+  if( rc==SQLITE_OK && pCur->list.n>0 && pCur->pReader==0 ){
+    rc = tsmReaderOpen(p, &pCur->pReader);   /* no series: no sample tables */
+  }
   if( rc ) return exportError(pCur, rc, zErr);
   pCur->lo = iStart;
   pCur->hi = iEnd-1;

@@ -704,6 +704,8 @@ static int storeLook(TsmCtx *p, int *pmHave, int *piFormat){
   return rc;
 }
 
+static unsigned int dataVersion(TsmCtx *p);
+
 /*
 ** Make sure the store is there and current.  mCreate is a mask of the
 ** groups of tables to create if they are missing (TSM_HAVE_xxx; the store
@@ -717,14 +719,14 @@ int tsmStoreReady(TsmCtx *p, int mCreate, int *pbExists, char **pzErr){
   tsmCacheValidate(p);
   if( p->bReady && p->bGroupMade ){
     p->bReady = 0;        /* the transaction that made a group may still
-                          ** roll back (its COMMIT may fail): look again,
-                          ** until it has ended */
+                          ** roll back (its COMMIT may fail): look again */
   }
   if( !p->bReady ){
     int mHave = 0, mHad = p->mHave;
     p->mHave = 0;
-    p->bGroupMade = p->bGroupMade
-                 && sqlite3_txn_state(p->db, "main")==SQLITE_TXN_WRITE;
+    /* A rollback leaves the data version as it was, a commit moves it:
+    ** once it has moved, what is seen now stays. */
+    p->bGroupMade = p->bGroupMade && dataVersion(p)==p->iGroupVersion;
     rc = storeLook(p, &mHave, &iFormat);
     if( rc!=SQLITE_OK ){
       *pzErr = sqlite3_mprintf("tsm: cannot read the store: %s",
@@ -762,6 +764,7 @@ int tsmStoreReady(TsmCtx *p, int mCreate, int *pbExists, char **pzErr){
     p->mHave |= mNeed | TSM_HAVE_STORE;
     p->bReady = 1;
     p->bGroupMade = 1;
+    p->iGroupVersion = dataVersion(p);
   }
   if( pbExists ) *pbExists = (p->mHave & TSM_HAVE_SAMPLES)!=0;
   return SQLITE_OK;

@@ -191,9 +191,10 @@ struct TsmCtx {
                              ** asserts read it) */
   int mHave;                 /* TSM_HAVE_xxx: table groups present (with
                              ** bReady) */
-  int bGroupMade;            /* this connection created a group in the
-                             ** write transaction still open: look again
-                             ** at every use until it has ended */
+  int bGroupMade;            /* this connection created a group, and no
+                             ** commit followed yet: look again at every
+                             ** use (the creation may be rolled back) */
+  unsigned int iGroupVersion;        /* data version when it did */
   int bFlushing;             /* inside tsmStoreFlush() */
   int bGuard;                /* tsm_series is connected (see tsmStmt) */
   unsigned int iDataVersion; /* SQLITE_FCNTL_DATA_VERSION cache is valid for */
