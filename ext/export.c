@@ -125,7 +125,7 @@ static int itemLabels(const TsmSeriesItem *pItem, TsmLabels *pL, char **pzErr){
   char zMsg[256];
   tsmLabelsFree(pL);
   if( tsmLabelsFromJson(pL, pItem->zLabels, zMsg, sizeof(zMsg)) ){
-    *pzErr = sqlite3_mprintf("tsm: corrupt labels of series %lld: %s",
+    *pzErr = tsmErrMsg("corrupt labels of series %lld: %s",
                              (long long)pItem->iSeries, zMsg);
     return SQLITE_CORRUPT;
   }
@@ -147,7 +147,7 @@ void tsmPrometheusFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   tsmLabelsInit(&labels);
   if( argc>1 && sqlite3_value_type(argv[1])!=SQLITE_NULL ){
     if( sqlite3_value_numeric_type(argv[1])!=SQLITE_INTEGER ){
-      zErr = sqlite3_mprintf("tsm: invalid timestamps: must be 1 (append "
+      zErr = tsmErrMsg("invalid timestamps: must be 1 (append "
           "millisecond timestamps) or 0 (none, for node_exporter's textfile "
           "collector)");
       rc = SQLITE_ERROR;
@@ -412,7 +412,7 @@ static int exportStep(ExportCursor *pCur){
         if( tsmInfluxLines(&pCur->body, pItem->zMetric, &pCur->labels,
                            &pC->aTs[pCur->iRow], &pC->aVal[pCur->iRow], n,
                            zMsg, sizeof(zMsg)) ){
-          zErr = sqlite3_mprintf("tsm: %s", zMsg);
+          zErr = tsmErrMsg("%s", zMsg);
           rc = SQLITE_ERROR;
         }
         break;
@@ -459,8 +459,8 @@ static int exportFilter(sqlite3_vtab_cursor *pCursor, int idxNum,
   for(i=0; i<EARG_COUNT; i++){
     apArg[i] = (idxNum & (1<<i)) && j<argc ? argv[j++] : 0;
     if( apArg[i]==0 ){
-      return exportError(pCur, SQLITE_ERROR, sqlite3_mprintf(
-          "tsm: tsm_export needs the argument %s: "
+      return exportError(pCur, SQLITE_ERROR, tsmErrMsg(
+          "tsm_export needs the argument %s: "
           "tsm_export(selector, start, end, format)", azArg[i]));
     }
   }

@@ -92,8 +92,7 @@ void tsmRecordFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   if( sqlite3_db_readonly(p->db, "main")==1 ){
     /* INSERT INTO tsm_samples cannot say this: SQLite refuses it before
     ** calling the table (README "Errors"). */
-    sqlite3_result_error(ctx, "tsm: cannot record: the database is "
-                              "read-only", -1);
+    tsmErr(ctx, "cannot record: the database is read-only");
     return;
   }
   if( p->pRecord==0 ){

@@ -109,13 +109,13 @@ void tsmImportFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
                 (size_t)sqlite3_value_bytes(argv[0]), importSamples, &imp,
                 &iLine, zMsg, sizeof(zMsg));
   if( rc<0 ){
-    zErr = sqlite3_mprintf("tsm: invalid %s text at line %lld: %s",
+    zErr = tsmErrMsg("invalid %s text at line %lld: %s",
                            zFormat, (long long)iLine, zMsg);
     rc = SQLITE_ERROR;
   }else if( rc ){
     const char *zWhy = sqlite3_errmsg(db);
     if( strncmp(zWhy, "tsm: ", 5)==0 ) zWhy += 5;
-    zErr = sqlite3_mprintf("tsm: cannot import line %lld of the %s text: %s",
+    zErr = tsmErrMsg("cannot import line %lld of the %s text: %s",
                            (long long)iLine, zFormat, zWhy);
   }
   sqlite3_finalize(imp.pInsert);
@@ -124,7 +124,7 @@ void tsmImportFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
     i = sqlite3_exec(db, "RELEASE tsm_import", 0, 0, 0);
     if( rc==SQLITE_OK && i!=SQLITE_OK ){
       rc = i;
-      zErr = sqlite3_mprintf("tsm: cannot import: %s", sqlite3_errmsg(db));
+      zErr = tsmErrMsg("cannot import: %s", sqlite3_errmsg(db));
     }
     /* In autocommit mode the savepoint began a transaction and RELEASE
     ** committed it: when that fails (an I/O error at the flush or the

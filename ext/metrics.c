@@ -359,7 +359,7 @@ static int metricsWrite(sqlite3_vtab *pVtab, int argc, sqlite3_value **argv,
   }
   if( rc==SQLITE_OK && sqlite3_value_type(argv[2+COL_HELP])!=SQLITE_NULL
    && sqlite3_value_type(argv[2+COL_HELP])!=SQLITE_TEXT ){
-    zErr = sqlite3_mprintf("tsm: invalid help: must be TEXT (the text of "
+    zErr = tsmErrMsg("invalid help: must be TEXT (the text of "
         "# HELP) or NULL");
     rc = SQLITE_ERROR;
   }

@@ -54,7 +54,7 @@ int tsmTsFromValue(sqlite3_value *pVal, const char *zArg, int64_t *pTs,
     case SQLITE_FLOAT: {
       double r = sqlite3_value_double(pVal);
       if( !(r>=(double)TSM_TS_MIN && r<=(double)TSM_TS_MAX) || r!=floor(r) ){
-        *pzErr = sqlite3_mprintf("tsm: invalid %s %!.17g: must be whole "
+        *pzErr = tsmErrMsg("invalid %s %!.17g: must be whole "
             "milliseconds since the Unix epoch (INTEGER) or ISO-8601 text",
             zArg, r);
         return SQLITE_ERROR;
@@ -68,18 +68,18 @@ int tsmTsFromValue(sqlite3_value *pVal, const char *zArg, int64_t *pTs,
       int rc = tsmValueText(pVal, zArg, &z, pzErr);
       if( rc ) return rc;
       if( tsmTimeParse(z, pTs, zMsg, sizeof(zMsg)) ){
-        *pzErr = sqlite3_mprintf("tsm: %s: %s", zArg, zMsg);
+        *pzErr = tsmErrMsg("%s: %s", zArg, zMsg);
         return SQLITE_ERROR;
       }
       break;
     }
     default:
-      *pzErr = sqlite3_mprintf("tsm: invalid %s: a BLOB is not a time; give "
+      *pzErr = tsmErrMsg("invalid %s: a BLOB is not a time; give "
           "INTEGER milliseconds since the Unix epoch or ISO-8601 text", zArg);
       return SQLITE_ERROR;
   }
   if( *pTs<TSM_TS_MIN || *pTs>TSM_TS_MAX ){
-    *pzErr = sqlite3_mprintf("tsm: invalid %s %lld: must be between %lld "
+    *pzErr = tsmErrMsg("invalid %s %lld: must be between %lld "
         "(year 0) and %lld (year 9999) milliseconds since the Unix epoch",
         zArg, (long long)*pTs, TSM_TS_MIN, TSM_TS_MAX);
     return SQLITE_ERROR;
@@ -141,7 +141,7 @@ int tsmResolutionFromValue(sqlite3_value *pVal, int bRawOk, int64_t *piRes,
       *piRes = 0;
       return SQLITE_OK;
     }
-    *pzErr = sqlite3_mprintf("tsm: invalid resolution \"raw\": expected a "
+    *pzErr = tsmErrMsg("invalid resolution \"raw\": expected a "
         "rollup resolution like 1m, 1h");
     return SQLITE_ERROR;
   }

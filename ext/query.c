@@ -127,7 +127,7 @@ int tsmSeriesSelect(TsmCtx *p, const TsmSelector *pSel, TsmSeriesList *pOut,
       char zMsg[256];
       tsmLabelsFree(&labels);
       if( tsmLabelsFromJson(&labels, zL, zMsg, sizeof(zMsg)) ){
-        *pzErr = sqlite3_mprintf("tsm: corrupt labels of series %lld: %s",
+        *pzErr = tsmErrMsg("corrupt labels of series %lld: %s",
             (long long)pRow->iSeries, zMsg);
         rc = SQLITE_CORRUPT;
         break;
@@ -164,7 +164,7 @@ int tsmSeriesSelect(TsmCtx *p, const TsmSelector *pSel, TsmSeriesList *pOut,
   tsmSeriesScanClose(pScan);
   if( rc!=SQLITE_OK ){
     if( *pzErr==0 && rc!=SQLITE_NOMEM ){
-      *pzErr = sqlite3_mprintf("tsm: cannot list series: %s",
+      *pzErr = tsmErrMsg("cannot list series: %s",
                                sqlite3_errmsg(p->db));
     }
     tsmSeriesListFree(pOut);
@@ -180,14 +180,14 @@ int tsmSelectorFromValue(sqlite3_value *pVal, TsmSelector *pSel,
   int rc;
   memset(pSel, 0, sizeof(*pSel));
   if( sqlite3_value_type(pVal)!=SQLITE_TEXT ){
-    *pzErr = sqlite3_mprintf("tsm: invalid selector: must be TEXT like "
+    *pzErr = tsmErrMsg("invalid selector: must be TEXT like "
         "'metric{label=\"value\"}' or '{label=~\"regex\"}'");
     return SQLITE_ERROR;
   }
   rc = tsmValueText(pVal, "selector", &z, pzErr);
   if( rc ) return rc;
   if( tsmSelectorParse(z, pSel, zMsg, sizeof(zMsg)) ){
-    *pzErr = sqlite3_mprintf("tsm: %s", zMsg);
+    *pzErr = tsmErrMsg("%s", zMsg);
     return SQLITE_ERROR;
   }
   return SQLITE_OK;
@@ -234,7 +234,7 @@ static int queryWidth(sqlite3_value *pVal, const char *zArg, int64_t *pMs,
     case SQLITE_INTEGER: {
       int64_t v = sqlite3_value_int64(pVal);
       if( v<=0 ){
-        *pzErr = sqlite3_mprintf("tsm: invalid %s %lld: must be greater "
+        *pzErr = tsmErrMsg("invalid %s %lld: must be greater "
             "than 0", zArg, (long long)v);
         return SQLITE_ERROR;
       }
@@ -250,13 +250,13 @@ static int queryWidth(sqlite3_value *pVal, const char *zArg, int64_t *pMs,
         /* "invalid duration ..." -> "invalid <arg> ..." */
         const char *zRest = zMsg;
         if( strncmp(zRest, "invalid duration ", 17)==0 ) zRest += 17;
-        *pzErr = sqlite3_mprintf("tsm: invalid %s %s", zArg, zRest);
+        *pzErr = tsmErrMsg("invalid %s %s", zArg, zRest);
         return SQLITE_ERROR;
       }
       return SQLITE_OK;
     }
     default:
-      *pzErr = sqlite3_mprintf("tsm: invalid %s: must be a duration like "
+      *pzErr = tsmErrMsg("invalid %s: must be a duration like "
           "'5m' or INTEGER milliseconds", zArg);
       return SQLITE_ERROR;
   }
@@ -1050,7 +1050,7 @@ static int queryFilter(sqlite3_vtab_cursor *pCursor, int idxNum,
   }
   for(i=0; i<4; i++){
     if( apArg[i]==0 ){
-      zErr = sqlite3_mprintf("tsm: tsm_query needs the argument %s: "
+      zErr = tsmErrMsg("tsm_query needs the argument %s: "
           "tsm_query(selector, start, end, step [, fill])", azArg[i]);
       return queryError(pCur, SQLITE_ERROR, zErr);
     }

@@ -596,7 +596,7 @@ static int autoFailed(TsmCtx *p, int rc, char **pzErr, TsmRun *pRun){
     *tsmRunErr(pRun) = 0;
   }
   if( zMsg==0 ){
-    zMsg = sqlite3_mprintf("tsm: automatic maintenance: %s",
+    zMsg = tsmErrMsg("automatic maintenance: %s",
         rc==SQLITE_NOMEM ? sqlite3_errstr(rc) : sqlite3_errmsg(p->db));
   }
   sqlite3_free(pRun ? *tsmRunErr(pRun) : 0);

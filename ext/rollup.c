@@ -1071,7 +1071,7 @@ static int runFoldTier(TsmRun *pRun, TsmRunSeries *pS, int64_t r,
     if( rc==SQLITE_OK ){
       rc = sketchRc(tsmAggMerge(pA, &pRow->part));
       if( rc==SQLITE_CORRUPT ){
-        pRun->zErr = sqlite3_mprintf("tsm: corrupt sketch in the %lld ms "
+        pRun->zErr = tsmErrMsg("corrupt sketch in the %lld ms "
             "rollup of series %lld at %lld", (long long)iSrcRes,
             (long long)pS->iSeries, (long long)pRow->ts);
       }
@@ -1301,7 +1301,7 @@ void tsmDownsampleFunc(sqlite3_context *ctx, int argc,
       rc = tsmTsFromValue(argv[2], "end", &iTo, &zErr);
     }
     if( rc==SQLITE_OK && iFrom>=iTo ){
-      zErr = sqlite3_mprintf("tsm: invalid range: start must be before end");
+      zErr = tsmErrMsg("invalid range: start must be before end");
       rc = SQLITE_ERROR;
     }
     if( rc ){ tsmResultError(ctx, p, rc, zErr); return; }
@@ -1322,7 +1322,7 @@ void tsmDownsampleFunc(sqlite3_context *ctx, int argc,
       if( i==pRun->pol.nRes ){
         char zRes[TSM_DURATION_BUF];
         tsmDurationFormat(iRes, zRes);
-        zErr = sqlite3_mprintf("tsm: invalid resolution \"%s\": no policy "
+        zErr = tsmErrMsg("invalid resolution \"%s\": no policy "
             "in tsm_retention declares this rollup tier", zRes);
         rc = SQLITE_ERROR;
       }

@@ -437,7 +437,7 @@ static int migrateExec(sqlite3 *db, const char *zSql, char **pzErr){
   char *zMsg = 0;
   int rc = zSql ? sqlite3_exec(db, zSql, 0, 0, &zMsg) : SQLITE_NOMEM;
   if( rc!=SQLITE_OK ){
-    *pzErr = sqlite3_mprintf("tsm: cannot prepare the store: %s",
+    *pzErr = tsmErrMsg("cannot prepare the store: %s",
                              zMsg ? zMsg : sqlite3_errstr(rc));
   }
   sqlite3_free(zMsg);
@@ -583,10 +583,10 @@ static int migrateAside(TsmCtx *p, int mGroup, int *pbDone, char **pzErr){
     }
   }
   if( rc!=SQLITE_OK ){
-    *pzErr = sqlite3_mprintf("tsm: cannot prepare the store: %s",
+    *pzErr = tsmErrMsg("cannot prepare the store: %s",
                              db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
   }else if( iFormat>TSM_FORMAT ){
-    *pzErr = sqlite3_mprintf("tsm: this store has format %d but this tsm "
+    *pzErr = tsmErrMsg("this store has format %d but this tsm "
         "(%s) reads formats up to %d: load a newer tsm",
         iFormat, TSM_VERSION, TSM_FORMAT);
     rc = SQLITE_ERROR;
@@ -596,7 +596,7 @@ static int migrateAside(TsmCtx *p, int mGroup, int *pbDone, char **pzErr){
   if( rc==SQLITE_OK ){
     rc = sqlite3_exec(db, "COMMIT", 0, 0, 0);
     if( rc ){
-      *pzErr = sqlite3_mprintf("tsm: cannot prepare the store: %s",
+      *pzErr = tsmErrMsg("cannot prepare the store: %s",
                                sqlite3_errmsg(db));
     }
   }
@@ -647,7 +647,7 @@ static int storeMigrate(TsmCtx *p, int iFrom, int mGroup, char **pzErr){
     sqlite3_step(pRelease);
     rc = sqlite3_reset(pRelease);
     if( rc ){
-      *pzErr = sqlite3_mprintf("tsm: cannot prepare the store: %s",
+      *pzErr = tsmErrMsg("cannot prepare the store: %s",
                                sqlite3_errmsg(p->db));
     }
   }
@@ -729,12 +729,12 @@ int tsmStoreReady(TsmCtx *p, int mCreate, int *pbExists, char **pzErr){
     p->bGroupMade = p->bGroupMade && dataVersion(p)==p->iGroupVersion;
     rc = storeLook(p, &mHave, &iFormat);
     if( rc!=SQLITE_OK ){
-      *pzErr = sqlite3_mprintf("tsm: cannot read the store: %s",
+      *pzErr = tsmErrMsg("cannot read the store: %s",
                                sqlite3_errmsg(p->db));
       return rc;
     }
     if( (mHave & TSM_HAVE_STORE) && iFormat>TSM_FORMAT ){
-      *pzErr = sqlite3_mprintf("tsm: this store has format %d but this tsm "
+      *pzErr = tsmErrMsg("this store has format %d but this tsm "
           "(%s) reads formats up to %d: load a newer tsm",
           iFormat, TSM_VERSION, TSM_FORMAT);
       return SQLITE_ERROR;
@@ -1015,7 +1015,7 @@ int tsmSeriesResolve(TsmCtx *p, const char *zMetric, const char *zLabels,
   if( cacheFind(&p->cache, zKey, nKey, piSeries, peDup) ) goto done;
 
   if( tsmSeriesKey(zMetric, zLabels, &zM, &zL, zMsg, sizeof(zMsg)) ){
-    *pzErr = sqlite3_mprintf("tsm: %s", zMsg);
+    *pzErr = tsmErrMsg("%s", zMsg);
     rc = SQLITE_ERROR;
     goto done;
   }
@@ -1269,13 +1269,13 @@ static int chunkDecode(TsmCtx *p, int64_t iSeries, const TsmChunk *pChunk,
   p->nDecoded++;
   if( rc<0 ){
     if( pChunk==0 ){
-      *pzErr = sqlite3_mprintf("tsm: corrupt head chunk of series %lld: %s",
+      *pzErr = tsmErrMsg("corrupt head chunk of series %lld: %s",
           (long long)iSeries, tsmCodecErrstr(rc));
     }else{
       char z1[32], z2[32];
       tsmTimeFormat(pChunk->tsFirst, z1);
       tsmTimeFormat(pChunk->tsLast, z2);
-      *pzErr = sqlite3_mprintf("tsm: corrupt chunk of series %lld "
+      *pzErr = tsmErrMsg("corrupt chunk of series %lld "
           "from %s to %s: %s", (long long)iSeries, z1, z2,
           tsmCodecErrstr(rc));
     }
@@ -2559,7 +2559,7 @@ int tsmStoreCheck(TsmCtx *p, char **pzOut, char **pzErr){
   if( rc ){
     sqlite3_free(out.z);
     if( *pzErr==0 ){
-      *pzErr = sqlite3_mprintf("tsm: check failed: %s", sqlite3_errmsg(p->db));
+      *pzErr = tsmErrMsg("check failed: %s", sqlite3_errmsg(p->db));
     }
     return rc;
   }
@@ -2618,7 +2618,7 @@ int tsmStoreStats(TsmCtx *p, char **pzOut, char **pzErr){
     if( rc==SQLITE_OK ) rc = sqlite3_finalize(pStmt);
     else sqlite3_finalize(pStmt);
     if( rc ){
-      *pzErr = sqlite3_mprintf("tsm: stats failed: %s", sqlite3_errmsg(p->db));
+      *pzErr = tsmErrMsg("stats failed: %s", sqlite3_errmsg(p->db));
       return rc;
     }
   }

@@ -263,7 +263,7 @@ int sqlite3_tsm_init(sqlite3 *db, char **pzErrMsg,
   tsmAllocatorSet(&sAlloc);
 
   if( sqlite3_libversion_number()<3038000 ){
-    *pzErrMsg = sqlite3_mprintf("tsm: needs SQLite 3.38 or newer, "
+    *pzErrMsg = tsmErrMsg("needs SQLite 3.38 or newer, "
                                 "this is %s", sqlite3_libversion());
     return SQLITE_ERROR;
   }
@@ -286,7 +286,7 @@ int sqlite3_tsm_init(sqlite3 *db, char **pzErrMsg,
     }
   }
   if( rc!=SQLITE_OK ){
-    *pzErrMsg = sqlite3_mprintf("tsm: cannot register functions: %s",
+    *pzErrMsg = tsmErrMsg("cannot register functions: %s",
                                 sqlite3_errstr(rc));
   }
   return rc;

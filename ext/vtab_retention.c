@@ -208,7 +208,7 @@ static int retWrite(sqlite3_vtab *pVtab, int argc, sqlite3_value **argv,
     iOld = sqlite3_value_int64(argv[0]);
     if( sqlite3_value_type(argv[1])==SQLITE_NULL
      || sqlite3_value_int64(argv[1])!=iOld ){
-      retSetErr(pVtab, sqlite3_mprintf("tsm: the rowid of tsm_retention "
+      retSetErr(pVtab, tsmErrMsg("the rowid of tsm_retention "
           "cannot be changed"));
       return SQLITE_ERROR;
     }
@@ -218,14 +218,14 @@ static int retWrite(sqlite3_vtab *pVtab, int argc, sqlite3_value **argv,
     sqlite3_value *pV = argv[2+i];
     if( bInsert ? sqlite3_value_type(pV)!=SQLITE_NULL
                 : !sqlite3_value_nochange(pV) ){
-      retSetErr(pVtab, sqlite3_mprintf("tsm: column %s of tsm_retention is "
+      retSetErr(pVtab, tsmErrMsg("column %s of tsm_retention is "
           "read only: it reports what the policy holds", azColName[i]));
       return SQLITE_ERROR;
     }
   }
   if( sqlite3_value_type(argv[2+COL_METRIC])!=SQLITE_NULL ){
     if( sqlite3_value_type(argv[2+COL_METRIC])!=SQLITE_TEXT ){
-      retSetErr(pVtab, sqlite3_mprintf("tsm: invalid metric pattern: must be "
+      retSetErr(pVtab, tsmErrMsg("invalid metric pattern: must be "
           "TEXT, a GLOB pattern over metric names such as 'node_*'"));
       return SQLITE_ERROR;
     }
@@ -264,7 +264,7 @@ static int retWrite(sqlite3_vtab *pVtab, int argc, sqlite3_value **argv,
       char zRes[TSM_DURATION_BUF];
       if( iRes==0 ) memcpy(zRes, "raw", 4);
       else tsmDurationFormat(iRes, zRes);
-      retSetErr(pVtab, sqlite3_mprintf("tsm: a policy for metric \"%s\" and "
+      retSetErr(pVtab, tsmErrMsg("a policy for metric \"%s\" and "
           "resolution %s exists already: UPDATE it, or use INSERT OR REPLACE",
           zMetric, zRes));
       return SQLITE_CONSTRAINT;

@@ -472,7 +472,7 @@ int tsmRecord(TsmCtx *p, sqlite3_value *pMetric, sqlite3_value *pLabels,
       v = 0.0;
       break;
     default:
-      *pzErr = sqlite3_mprintf("tsm: invalid value of type %s: must be a "
+      *pzErr = tsmErrMsg("invalid value of type %s: must be a "
           "number (INTEGER or REAL)",
           sqlite3_value_type(pValue)==SQLITE_TEXT ? "TEXT" : "BLOB");
       return SQLITE_ERROR;
@@ -485,13 +485,13 @@ int tsmRecord(TsmCtx *p, sqlite3_value *pMetric, sqlite3_value *pLabels,
   if( pMetric && sqlite3_value_type(pMetric)!=SQLITE_NULL ){
     const char *zMetric = 0, *zLabels = 0;
     if( sqlite3_value_type(pMetric)!=SQLITE_TEXT ){
-      *pzErr = sqlite3_mprintf("tsm: invalid metric: must be TEXT, a name "
+      *pzErr = tsmErrMsg("invalid metric: must be TEXT, a name "
           "matching [a-zA-Z_:][a-zA-Z0-9_:]* optionally with {labels}");
       return SQLITE_ERROR;
     }
     if( pLabels && sqlite3_value_type(pLabels)!=SQLITE_NULL ){
       if( sqlite3_value_type(pLabels)!=SQLITE_TEXT ){
-        *pzErr = sqlite3_mprintf("tsm: invalid labels: must be TEXT holding "
+        *pzErr = tsmErrMsg("invalid labels: must be TEXT holding "
             "a JSON object of strings, or NULL");
         return SQLITE_ERROR;
       }
@@ -521,12 +521,12 @@ int tsmRecord(TsmCtx *p, sqlite3_value *pMetric, sqlite3_value *pLabels,
     if( rc==SQLITE_OK ) rc = tsmSeriesExists(p, iSeries, &bExists, &eDup);
     if( rc ) return rc;
     if( !bExists ){
-      *pzErr = sqlite3_mprintf("tsm: invalid series_id %lld: no such series",
+      *pzErr = tsmErrMsg("invalid series_id %lld: no such series",
                                (long long)iSeries);
       return SQLITE_ERROR;
     }
   }else{
-    *pzErr = sqlite3_mprintf("tsm: invalid metric NULL: give a metric name "
+    *pzErr = tsmErrMsg("invalid metric NULL: give a metric name "
         "(or the series_id of an existing series)");
     return SQLITE_ERROR;
   }
@@ -551,7 +551,7 @@ static int samplesUpdate(sqlite3_vtab *pVtab, int argc, sqlite3_value **argv,
   assert( pTab->p->bSamplesTxn );       /* OP_VBegin ran before */
   if( argc==1 || sqlite3_value_type(argv[0])!=SQLITE_NULL ){
     sqlite3_free(pVtab->zErrMsg);
-    pVtab->zErrMsg = sqlite3_mprintf("tsm: tsm_samples only takes INSERT; "
+    pVtab->zErrMsg = tsmErrMsg("tsm_samples only takes INSERT; "
         "delete series with DELETE FROM tsm_series, old samples with "
         "tsm_retention");
     return SQLITE_ERROR;
@@ -561,7 +561,7 @@ static int samplesUpdate(sqlite3_vtab *pVtab, int argc, sqlite3_value **argv,
   if( sqlite3_value_type(argv[2+COL_BITS])!=SQLITE_NULL ){
     if( sqlite3_value_type(pValue)!=SQLITE_NULL
      || sqlite3_value_type(argv[2+COL_BITS])!=SQLITE_INTEGER ){
-      pVtab->zErrMsg = sqlite3_mprintf("tsm: invalid value_bits: must be an "
+      pVtab->zErrMsg = tsmErrMsg("invalid value_bits: must be an "
           "INTEGER (IEEE-754 bits of the value) given instead of value");
       return SQLITE_ERROR;
     }
@@ -570,7 +570,7 @@ static int samplesUpdate(sqlite3_vtab *pVtab, int argc, sqlite3_value **argv,
   if( sqlite3_value_type(argv[2+COL_SERIES])!=SQLITE_NULL ){
     if( sqlite3_value_type(argv[2+COL_SERIES])!=SQLITE_INTEGER
      || sqlite3_value_type(argv[2+COL_METRIC])!=SQLITE_NULL ){
-      pVtab->zErrMsg = sqlite3_mprintf("tsm: invalid series_id: give either "
+      pVtab->zErrMsg = tsmErrMsg("invalid series_id: give either "
           "an INTEGER series_id or metric and labels, not both");
       return SQLITE_ERROR;
     }

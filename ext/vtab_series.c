@@ -238,7 +238,7 @@ static int seriesUpdate(sqlite3_vtab *pVtab, int argc, sqlite3_value **argv,
   (void)pRowid;
   if( argc!=1 ){
     sqlite3_free(pVtab->zErrMsg);
-    pVtab->zErrMsg = sqlite3_mprintf("tsm: tsm_series only takes DELETE; "
+    pVtab->zErrMsg = tsmErrMsg("tsm_series only takes DELETE; "
         "series are created by recording samples");
     return SQLITE_ERROR;
   }
