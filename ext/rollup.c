@@ -55,10 +55,11 @@
 **
 ** Every statement on tsm_rollup and tsm_rollup_state is in this file
 ** (azRStmt, tsm_check's, the scans retention.c needs for the usage and
-** max_bytes: tsmRollupUsage, tsmRollupBuckets, and query.c's readers:
-** TsmTierRows, tsmTierStateScan), but for the read of vtab_rollups.c (see
-** docs/ARCHITECTURE.md).  Raw samples and
-** heads come from store.c (TsmReader, tsmHeadScan, tsmChunkNth).
+** max_bytes: tsmRollupUsage, tsmRollupBuckets, and the readers of query.c
+** and vtab_rollups.c: TsmTierRows, tsmTierStateScan, tsmTierLastBefore).
+** Series come from store.c's registry (TsmSeriesScan, tsmSeriesFound);
+** raw samples and heads from store.c too (TsmReader, tsmHeadScan,
+** tsmChunkNth).
 ** Policies come from policy.c, now from tsmWallClock
 ** (policy.c), transactions from store.c (tsmTxnBegin).  Nothing here
 ** calls retention.c; store.c calls this file only through tsmHooks
@@ -72,9 +73,10 @@
 #include <math.h>
 
 /* The cached statements of this file, private to it (retention.c reads
-** the tiers through tsmRun*, tsmRollupUsage and tsmRollupBuckets).  IDS
-** reads tsm_ids, which store.c owns: the one statement here on a table of
-** another module. */
+** the tiers through tsmRun*, tsmRollupUsage and tsmRollupBuckets; query.c
+** and vtab_rollups.c through TsmTierRows, tsmTierStateScan and
+** tsmTierLastBefore).  No statement here reads another module's table:
+** series come from store.c (TsmSeriesScan, tsmSeriesFound). */
 enum {
   RSTMT_STATE_ANY,       /* rollup state exists? */
   RSTMT_STATE_GET,
@@ -321,25 +323,27 @@ int tsmRollupCheck(TsmCtx *p, void (*xLine)(void*, const char*), void *pArg){
   if( !tsmStoreHas(p, TSM_HAVE_TIERS) ) return SQLITE_OK;
   rc = sqlite3_prepare_v2(p->db,
       "SELECT r.series_id, r.resolution, r.ts, r.count, r.sketch,"
-      " i.series_id IS NOT NULL, r.resolution>0 AND r.ts % r.resolution=0,"
+      " r.resolution>0 AND r.ts % r.resolution=0,"
       " r.first_ts>=r.ts AND r.last_ts>=r.first_ts"
       "   AND r.last_ts<r.ts+r.resolution AND r.count>=1"
       "   AND (r.min IS NULL OR r.max IS NULL OR r.min<=r.max)"
-      " FROM main.tsm_rollup r LEFT JOIN main.tsm_ids i USING(series_id)",
-      -1, &pStmt, 0);
+      " FROM main.tsm_rollup r", -1, &pStmt, 0);
   while( rc==SQLITE_OK && sqlite3_step(pStmt)==SQLITE_ROW ){
     int64_t iSeries = sqlite3_column_int64(pStmt, 0);
     int64_t nSketch = -1;
+    int bFound = 0;
     char *zWhat = sqlite3_mprintf("series %lld: %lld ms bucket at %lld",
         (long long)iSeries, (long long)sqlite3_column_int64(pStmt, 1),
         (long long)sqlite3_column_int64(pStmt, 2));
     char *zLine = 0;
     if( zWhat==0 ){ rc = SQLITE_NOMEM; break; }
-    if( !sqlite3_column_int(pStmt, 5) ){
+    rc = tsmSeriesFound(p, sqlite3_column_value(pStmt, 0), &bFound);
+    if( rc ){ sqlite3_free(zWhat); break; }
+    if( !bFound ){
       zLine = sqlite3_mprintf("%s belongs to no series", zWhat);
-    }else if( !sqlite3_column_int(pStmt, 6) ){
+    }else if( !sqlite3_column_int(pStmt, 5) ){
       zLine = sqlite3_mprintf("%s is not on a bucket boundary", zWhat);
-    }else if( !sqlite3_column_int(pStmt, 7) ){
+    }else if( !sqlite3_column_int(pStmt, 6) ){
       zLine = sqlite3_mprintf("%s: count, times or min/max out of range",
                               zWhat);
     }else if( tsmSketchCheck(sqlite3_column_blob(pStmt, 4),
@@ -360,7 +364,7 @@ int tsmRollupCheck(TsmCtx *p, void (*xLine)(void*, const char*), void *pArg){
   if( rc ) return rc;
 
   rc = sqlite3_prepare_v2(p->db,
-      "SELECT s.series_id, s.resolution, i.series_id IS NOT NULL,"
+      "SELECT s.series_id, s.resolution,"
       " s.resolution=0 OR s.done_ts IS NULL OR s.done_ts % s.resolution=0,"
       " typeof(s.series_id)='integer' AND typeof(s.resolution)='integer'"
       "   AND s.resolution>=0"
@@ -371,19 +375,21 @@ int tsmRollupCheck(TsmCtx *p, void (*xLine)(void*, const char*), void *pArg){
       "   AND (s.resolution>0 OR s.done_ts IS NULL)"
       "   AND (s.dirty_from IS NOT NULL OR s.dirty_to IS NULL)"
       "   AND (s.dirty_to IS NULL OR s.dirty_from<=s.dirty_to)"
-      " FROM main.tsm_rollup_state s LEFT JOIN main.tsm_ids i USING(series_id)",
-      -1, &pStmt, 0);
+      " FROM main.tsm_rollup_state s", -1, &pStmt, 0);
   while( rc==SQLITE_OK && sqlite3_step(pStmt)==SQLITE_ROW ){
     char *zLine = 0;
     long long iSeries = sqlite3_column_int64(pStmt, 0);
     long long iRes = sqlite3_column_int64(pStmt, 1);
-    if( !sqlite3_column_int(pStmt, 4) ){
+    int bFound = 0;
+    rc = tsmSeriesFound(p, sqlite3_column_value(pStmt, 0), &bFound);
+    if( rc ) break;
+    if( !sqlite3_column_int(pStmt, 3) ){
       zLine = sqlite3_mprintf("series %lld: %lld ms tier state: a column "
           "of the wrong type or out of range", iSeries, iRes);
-    }else if( !sqlite3_column_int(pStmt, 2) ){
+    }else if( !bFound ){
       zLine = sqlite3_mprintf("series %lld: %lld ms tier state belongs to no "
           "series", iSeries, iRes);
-    }else if( !sqlite3_column_int(pStmt, 3) ){
+    }else if( !sqlite3_column_int(pStmt, 2) ){
       zLine = sqlite3_mprintf("series %lld: %lld ms tier watermark is not on "
           "a bucket boundary", iSeries, iRes);
     }

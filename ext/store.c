@@ -6,9 +6,11 @@
 ** registry and its cache, the flush of buffered samples into chunks, chunk
 ** reading, tsm_check and tsm_stats.
 **
-** The one owner of tsm_chunks, tsm_heads and tsm_counts (as FTS5's
-** fts5_index.c owns %_data): every statement on them is in this file, and
-** the rest of ext/ goes through the API of tsm.h: the TsmChunks cursor
+** The one owner of tsm_ids, tsm_chunks, tsm_heads and tsm_counts (as
+** FTS5's fts5_index.c owns %_data): every statement on them is in this
+** file, and the rest of ext/ goes through the API of tsm.h: the series
+** registry (tsmSeriesResolve, tsmSeriesNames, the TsmSeriesScan cursor
+** over series_id/metric/labels =, tsmSeriesFound), the TsmChunks cursor
 ** (chunk metadata, then tsmChunksDecode on demand; zChunksOverlap is the
 ** one "chunks overlapping a range" statement), TsmReader (samples in a
 ** range), tsmHeadGet/Put/Scan (TsmHeadRow: bRow, bSealed), the questions
@@ -1166,6 +1168,18 @@ int tsmSeriesNames(TsmCtx *p, int64_t iSeries, char **pzMetric,
     }
   }
   return tsmReset(pStmt, rc);
+}
+
+/* *pbFound: is there a series whose series_id = pId (compared as SQL
+** compares the value: tsm_check looks up the series_id of other tables)? */
+int tsmSeriesFound(TsmCtx *p, sqlite3_value *pId, int *pbFound){
+  sqlite3_stmt *pStmt;
+  int rc = tsmStmt(p, TSM_STMT_SERIES_GET, &pStmt);
+  *pbFound = 0;
+  if( rc ) return rc;
+  sqlite3_bind_value(pStmt, 1, pId);
+  if( sqlite3_step(pStmt)==SQLITE_ROW ) *pbFound = 1;
+  return sqlite3_reset(pStmt);
 }
 
 /*

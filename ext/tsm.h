@@ -9,11 +9,11 @@
 **                   (TSM_STMT_*), the statement cache (tsmStmtCached),
 **                   transaction helpers, series registry and cache, head cache,
 **                   the flush (merge of buffered samples into chunks);
-**                   the owner of tsm_chunks, tsm_heads and tsm_counts:
-**                   every statement on them is there, and other files
-**                   use the chunk and head API below (TsmChunks,
-**                   TsmReader, tsmHead*, tsmChunksDrop ...); tsm_check,
-**                   tsm_stats
+**                   the owner of tsm_ids, tsm_chunks, tsm_heads and
+**                   tsm_counts: every statement on them is there, and
+**                   other files use the registry, chunk and head API
+**                   below (TsmSeriesScan, TsmChunks, TsmReader, tsmHead*,
+**                   tsmChunksDrop ...); tsm_check, tsm_stats
 **   buffer.c        the per-connection buffer of recorded samples
 **   func.c          scalar SQL functions
 **   vtab_samples.c  tsm_samples (read, INSERT) and the transaction hooks
@@ -27,7 +27,9 @@
 **                   resolutions; tsmWallClock
 **   rollup.c        rollup tiers: tsm_downsample, the flush hook that marks
 **                   late samples, tsm_quantile, tsm_rank, tsm_sketch_merge;
-**                   the statements of rollups (azRStmt, private), TsmRun
+**                   every statement on tsm_rollup and tsm_rollup_state
+**                   (azRStmt, private; TsmTierRows, tsmTierStateScan for
+**                   query.c and vtab_rollups.c), TsmRun
 **   retention.c     tsm_prune, automatic maintenance at commit, tsm_auto
 **   vtab_rollups.c  tsm_rollups (read)
 **   vtab_retention.c  tsm_retention (policies: read, INSERT, UPDATE, DELETE)
@@ -135,8 +137,8 @@ struct TsmCache {
 /* Cached statements of the store tables: the SQL text is in store.c
 ** (azStmt).  Every statement on tsm_chunks, tsm_heads and tsm_counts is
 ** there (or prepared by store.c itself); the rest of ext/ goes through
-** the chunk and head functions below.  tsm_ids is read from a few other
-** files still (see docs/ARCHITECTURE.md, "Who touches which table"). */
+** the chunk and head functions below.  So is every statement on tsm_ids
+** (the series registry: tsmSeriesNames, TsmSeriesScan, tsmSeriesFound). */
 enum {
   TSM_STMT_META_GET,
   TSM_STMT_SERIES_FIND,
@@ -321,6 +323,7 @@ typedef struct TsmSeriesRow {
 } TsmSeriesRow;
 int tsmSeriesNames(TsmCtx *p, int64_t iSeries, char **pzMetric,
                    char **pzLabels);
+int tsmSeriesFound(TsmCtx *p, sqlite3_value *pId, int *pbFound);
 int tsmSeriesScanOpen(TsmCtx *p, sqlite3_value *pId, sqlite3_value *pMetric,
                       const char *zMetric, const char *zLabels,
                       TsmSeriesScan **ppScan);

@@ -6,7 +6,8 @@
 **          samples, bytes FROM tsm_series WHERE metric = 'm';
 **   DELETE FROM tsm_series WHERE labels ->> 'host' = 'h1';
 **
-** One row per series; the rowid is the series_id.  The statistics columns
+** One row per series of store.c's registry (TsmSeriesScan, constraints
+** bound as SQL compares them); the rowid is the series_id.  The statistics columns
 ** (first_ts .. bytes) are computed only when asked for, from chunk metadata
 ** and the head (store.c tsmSeriesStat; the last sample is decoded:
 ** tsmSeriesLast).  DELETE removes the series and
