@@ -911,8 +911,15 @@ void tsmCacheCommitted(TsmCtx *p){
 ** is deleted and when a prune rewrites a head.  Writing tsm_heads with
 ** plain SQL on the same connection is not seen (other connections' writes
 ** are).
+**
+** An entry also keeps the row's data, the head's FAST encoding, so that
+** the common flush (samples after the head that do not fill it) appends
+** them in place with tsmCodecFastAppend instead of encoding the whole head
+** again (headAppend): the same bytes, about 300 instructions a commit
+** instead of 5,600 for a head of 64 samples.  The bytes are allocated as
+** they grow (a few hundred bytes a head).
 */
-#define TSM_HEAD_CACHE 1024          /* slots: at most about 2 MiB */
+#define TSM_HEAD_CACHE 1024          /* slots: at most about 2.5 MiB */
 struct TsmHead {
   int64_t iSeries;                   /* 0: empty */
   int bSealed;                       /* sealed_last is not NULL */
