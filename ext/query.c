@@ -707,7 +707,7 @@ static int tierFeed(QueryCursor *pCur, const QSeg *pSeg, int *pbDone){
     /* tsm_query reads a NULL column (a NaN sum of inf and -inf, a NaN
     ** increase) of a tier row as 0.0, as it always did; the fold reads
     ** NaN.  The sketch is taken when it has bytes. */
-    part = pCur->pTierRow->part;
+    part = *tsmTierRowsPart(pCur->pTier);
     if( isnan(part.sum) ) part.sum = 0.0;
     if( isnan(part.min) ) part.min = 0.0;
     if( isnan(part.max) ) part.max = 0.0;
