@@ -412,14 +412,6 @@ static int sketchRc(int rc){
   return SQLITE_RANGE;
 }
 
-/* Column i of pStmt as a double; NULL (a NaN that SQLite stored) is NaN.
-** The type is asked only when the value reads 0.0 (one call per column
-** otherwise: the tier rows read six of them per row). */
-static double colReal(sqlite3_stmt *pStmt, int i){
-  double v = sqlite3_column_double(pStmt, i);
-  if( v==0.0 && sqlite3_column_type(pStmt, i)==SQLITE_NULL ) return NAN;
-  return v;
-}
 
 /*
 ** The buckets of a tier, for query.c, vtab_rollups.c and the fold from a
@@ -500,14 +492,14 @@ const TsmAggPart *tsmTierRowsPart(TsmTierRows *pT){
   sqlite3_stmt *pS = pT->pStmt;
   TsmAggPart *pP = &pT->row.part;
   if( !pT->bPart && pS ){
-    pP->sum = colReal(pS, 3);
-    pP->min = colReal(pS, 4);
-    pP->max = colReal(pS, 5);
-    pP->first = colReal(pS, 6);
-    pP->last = colReal(pS, 7);
+    pP->sum = tsmColumnReal(pS, 3);
+    pP->min = tsmColumnReal(pS, 4);
+    pP->max = tsmColumnReal(pS, 5);
+    pP->first = tsmColumnReal(pS, 6);
+    pP->last = tsmColumnReal(pS, 7);
     pP->tsFirst = sqlite3_column_int64(pS, 8);
     pP->tsLast = sqlite3_column_int64(pS, 9);
-    pP->inc = colReal(pS, 10);
+    pP->inc = tsmColumnReal(pS, 10);
     pP->aSk = 0;
     pP->nSk = -1;
     if( pT->bSketch && sqlite3_column_type(pS, 11)==SQLITE_BLOB ){

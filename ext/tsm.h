@@ -295,6 +295,7 @@ int tsmStmtCached(TsmCtx *p, sqlite3_stmt **ppSlot, const char *zSql,
 int tsmStmtRun(sqlite3_stmt *pStmt);
 void tsmStmtsFinalize(sqlite3_stmt **aStmt, int n);
 void tsmBindReal(sqlite3_stmt *pStmt, int i, double v);   /* NaN: NULL */
+double tsmColumnReal(sqlite3_stmt *pStmt, int i);        /* NULL: NaN */
 int tsmTxnBegin(TsmCtx *p, int *pbOwn);
 int tsmTxnEnd(TsmCtx *p, int bOwn, int rc);
 int tsmGuardClose(TsmCtx *p);
