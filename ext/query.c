@@ -704,16 +704,11 @@ static int tierFeed(QueryCursor *pCur, const QSeg *pSeg, int *pbDone){
       if( pCur->bNext ) return SQLITE_OK;     /* this row stays pending */
     }
     if( !a->bValid ) tsmAggStart(a, b);
-    /* tsm_query reads a NULL column (a NaN sum of inf and -inf, a NaN
-    ** increase) of a tier row as 0.0, as it always did; the fold reads
-    ** NaN.  The sketch is taken when it has bytes. */
-    part = pCur->pTierRow->part;
-    if( isnan(part.sum) ) part.sum = 0.0;
-    if( isnan(part.min) ) part.min = 0.0;
-    if( isnan(part.max) ) part.max = 0.0;
-    if( isnan(part.first) ) part.first = 0.0;
-    if( isnan(part.last) ) part.last = 0.0;
-    if( isnan(part.inc) ) part.inc = 0.0;
+    /* A NULL column of a tier row (a NaN sum of inf and -inf, a NaN
+    ** increase) reads NaN, as in the fold and in raw samples: the
+    ** bucket's sum is then NULL, never 0.  The sketch is taken when it
+    ** has bytes. */
+    part = *tsmTierRowsPart(pCur->pTier);
     if( !pCur->bSketch || part.nSk<=0 ){
       part.aSk = 0;
       part.nSk = -1;

@@ -412,11 +412,6 @@ static int sketchRc(int rc){
   return SQLITE_RANGE;
 }
 
-/* Column i of pStmt as a double; NULL (a NaN that SQLite stored) is NaN. */
-static double colReal(sqlite3_stmt *pStmt, int i){
-  if( sqlite3_column_type(pStmt, i)==SQLITE_NULL ) return NAN;
-  return sqlite3_column_double(pStmt, i);
-}
 
 /*
 ** The buckets of a tier, for query.c, vtab_rollups.c and the fold from a
@@ -443,6 +438,7 @@ struct TsmTierRows {
   sqlite3_stmt *aStmt[3];    /* azTierRows, prepared when first used */
   sqlite3_stmt *pStmt;       /* the one of the last seek, or NULL */
   TsmTierRow row;
+  int bPart;                 /* row.part is read (but for n) */
 };
 
 int tsmTierRowsOpen(TsmCtx *p, int bSketch, TsmTierRows **ppT){
@@ -476,7 +472,6 @@ int tsmTierRowsSeek(TsmTierRows *pT, int64_t iSeries, int64_t iRes,
 
 int tsmTierRowsNext(TsmTierRows *pT, const TsmTierRow **ppRow){
   sqlite3_stmt *pS = pT->pStmt;
-  TsmAggPart *pP = &pT->row.part;
   int rc;
   *ppRow = 0;
   if( pS==0 ) return SQLITE_OK;
@@ -487,23 +482,33 @@ int tsmTierRowsNext(TsmTierRows *pT, const TsmTierRow **ppRow){
   }
   pT->row.iRes = sqlite3_column_int64(pS, 0);
   pT->row.ts = sqlite3_column_int64(pS, 1);
-  pP->n = sqlite3_column_int64(pS, 2);
-  pP->sum = colReal(pS, 3);
-  pP->min = colReal(pS, 4);
-  pP->max = colReal(pS, 5);
-  pP->first = colReal(pS, 6);
-  pP->last = colReal(pS, 7);
-  pP->tsFirst = sqlite3_column_int64(pS, 8);
-  pP->tsLast = sqlite3_column_int64(pS, 9);
-  pP->inc = colReal(pS, 10);
-  pP->aSk = 0;
-  pP->nSk = -1;
-  if( pT->bSketch && sqlite3_column_type(pS, 11)==SQLITE_BLOB ){
-    pP->aSk = sqlite3_column_blob(pS, 11);
-    pP->nSk = sqlite3_column_bytes(pS, 11);
-  }
+  pT->row.part.n = sqlite3_column_int64(pS, 2);
+  pT->bPart = 0;
   *ppRow = &pT->row;
   return SQLITE_OK;
+}
+
+const TsmAggPart *tsmTierRowsPart(TsmTierRows *pT){
+  sqlite3_stmt *pS = pT->pStmt;
+  TsmAggPart *pP = &pT->row.part;
+  if( !pT->bPart && pS ){
+    pP->sum = tsmColumnReal(pS, 3);
+    pP->min = tsmColumnReal(pS, 4);
+    pP->max = tsmColumnReal(pS, 5);
+    pP->first = tsmColumnReal(pS, 6);
+    pP->last = tsmColumnReal(pS, 7);
+    pP->tsFirst = sqlite3_column_int64(pS, 8);
+    pP->tsLast = sqlite3_column_int64(pS, 9);
+    pP->inc = tsmColumnReal(pS, 10);
+    pP->aSk = 0;
+    pP->nSk = -1;
+    if( pT->bSketch && sqlite3_column_type(pS, 11)==SQLITE_BLOB ){
+      pP->aSk = sqlite3_column_blob(pS, 11);
+      pP->nSk = sqlite3_column_bytes(pS, 11);
+    }
+    pT->bPart = 1;
+  }
+  return pP;
 }
 
 void tsmTierRowsReset(TsmTierRows *pT){
@@ -1069,7 +1074,7 @@ static int runFoldTier(TsmRun *pRun, TsmRunSeries *pS, int64_t r,
       tsmAggStart(pA, t);
     }
     if( rc==SQLITE_OK ){
-      rc = sketchRc(tsmAggMerge(pA, &pRow->part));
+      rc = sketchRc(tsmAggMerge(pA, tsmTierRowsPart(pRun->pTierRows)));
       if( rc==SQLITE_CORRUPT ){
         pRun->zErr = tsmErrMsg("corrupt sketch in the %lld ms "
             "rollup of series %lld at %lld", (long long)iSrcRes,

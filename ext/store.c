@@ -232,6 +232,15 @@ void tsmBindReal(sqlite3_stmt *pStmt, int i, double v){
   else sqlite3_bind_double(pStmt, i, v);
 }
 
+/* Column i of pStmt as a double; NULL (a NaN that SQLite stored) is NaN.
+** The type is asked only when the value reads 0.0 (one call per column
+** otherwise: a tier row reads six of them). */
+double tsmColumnReal(sqlite3_stmt *pStmt, int i){
+  double v = sqlite3_column_double(pStmt, i);
+  if( v==0.0 && sqlite3_column_type(pStmt, i)==SQLITE_NULL ) return NAN;
+  return v;
+}
+
 /*
 ** Own transaction for tsm_downsample() and tsm_prune() called in autocommit
 ** mode: BEGIN IMMEDIATE takes the write lock first (two connections that
@@ -1987,12 +1996,11 @@ static void chunkRow(sqlite3_stmt *pStmt, TsmChunk *pC){
   pC->n = sqlite3_column_int(pStmt, 4);
   pC->nVal = sqlite3_column_int(pStmt, 5);
   pC->nByte = 0;
-  pC->vMin = sqlite3_column_double(pStmt, 6);
-  pC->vMax = sqlite3_column_double(pStmt, 7);
-  pC->vSum = sqlite3_column_type(pStmt, 8)==SQLITE_NULL
-             ? NAN : sqlite3_column_double(pStmt, 8);   /* FORMAT.md */
-  pC->vFirst = sqlite3_column_double(pStmt, 9);
-  pC->vLast = sqlite3_column_double(pStmt, 10);
+  pC->vMin = tsmColumnReal(pStmt, 6);
+  pC->vMax = tsmColumnReal(pStmt, 7);
+  pC->vSum = tsmColumnReal(pStmt, 8);
+  pC->vFirst = tsmColumnReal(pStmt, 9);
+  pC->vLast = tsmColumnReal(pStmt, 10);
 }
 
 int tsmChunksOpen(TsmCtx *p, TsmChunks **ppC){

@@ -295,6 +295,7 @@ int tsmStmtCached(TsmCtx *p, sqlite3_stmt **ppSlot, const char *zSql,
 int tsmStmtRun(sqlite3_stmt *pStmt);
 void tsmStmtsFinalize(sqlite3_stmt **aStmt, int n);
 void tsmBindReal(sqlite3_stmt *pStmt, int i, double v);   /* NaN: NULL */
+double tsmColumnReal(sqlite3_stmt *pStmt, int i);        /* NULL: NaN */
 int tsmTxnBegin(TsmCtx *p, int *pbOwn);
 int tsmTxnEnd(TsmCtx *p, int bOwn, int rc);
 int tsmGuardClose(TsmCtx *p);
@@ -600,21 +601,23 @@ typedef struct TsmSeriesTiers {
 **
 ** A TsmTierRows cursor yields the buckets of tier iRes of a series (iRes
 ** 0: of every tier, by resolution, only with bSketch) with lo <= ts <= hi,
-** in ts order.  part holds the row as the fold merges it: a NULL column
-** (a NaN, stored as NULL) reads NaN; aSk/nSk the sketch, when the cursor
-** was opened with bSketch and the column is a BLOB (else nSk is -1).
-** *ppRow is NULL at the end, and stays valid until the next call. */
+** in ts order.  *ppRow is NULL at the end, and stays valid until the next
+** call; Next reads iRes, ts and part.n, tsmTierRowsPart() the rest of
+** part (only when asked: most of the cost of a row), as the fold merges
+** it: a NULL column (a NaN, stored as NULL) reads NaN; aSk/nSk the
+** sketch, when the cursor was opened with bSketch and the column is a
+** BLOB (else nSk is -1). */
 typedef struct TsmTierRows TsmTierRows;
 typedef struct TsmTierRow {
   int64_t iRes;              /* resolution, ms */
   int64_t ts;                /* bucket start */
-  TsmAggPart part;           /* count, sum ... first_ts, last_ts, increase,
-                             ** sketch */
+  TsmAggPart part;           /* n; the rest after tsmTierRowsPart() */
 } TsmTierRow;
 int tsmTierRowsOpen(TsmCtx *p, int bSketch, TsmTierRows **ppT);
 int tsmTierRowsSeek(TsmTierRows *pT, int64_t iSeries, int64_t iRes,
                     int64_t lo, int64_t hi);
 int tsmTierRowsNext(TsmTierRows *pT, const TsmTierRow **ppRow);
+const TsmAggPart *tsmTierRowsPart(TsmTierRows *pT);
 void tsmTierRowsReset(TsmTierRows *pT);
 void tsmTierRowsClose(TsmTierRows *pT);
 /* The state rows of a series by resolution (resolution 0: the raw

@@ -231,6 +231,7 @@ static int rollupsColumn(sqlite3_vtab_cursor *pCursor, sqlite3_context *ctx,
   RollupsCursor *pCur = (RollupsCursor*)pCursor;
   const TsmTierRow *pRow = pCur->pRow;
   const TsmAggPart *pP = &pRow->part;
+  if( i>COL_COUNT ) pP = tsmTierRowsPart(pCur->pRows);   /* read when asked */
   switch( i ){
     case COL_SERIES:   sqlite3_result_int64(ctx, pCur->pSer->iSeries); break;
     case COL_METRIC:   sqlite3_result_value(ctx, pCur->pSer->pMetric); break;
