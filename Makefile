@@ -127,8 +127,16 @@ build/test_fault: test/fault/fault.c $(SRC) $(HDR)
 	$(CC) $(SANFLAGS) $(WARN) -DSQLITE_CORE -DTSM_CFLAGS='"$(SANFLAGS)"' -Iext -Ibuild \
 	  -o $@ $< $(SRC) -lsqlite3 $(LIBS)
 
+# make fault: every point of every kind, one process per kind (each in its
+# own directory), FAULT_JOBS at a time; the two long sweeps (oom1, oom)
+# first, side by side.
+FAULT_KINDS = oom1 oom init cases wio1 wio full1 full sync1 sync
+FAULT_JOBS ?= 2
 fault: build/test_fault
-	build/test_fault --all
+	$(MAKE) -j$(FAULT_JOBS) $(addprefix fault-,$(FAULT_KINDS))
+
+fault-%: build/test_fault
+	TSM_FAULT_DIR=build/tmp/fault-$* build/test_fault --all --kind $*
 
 # Crash soak (test/soak.tcl): SOAK_KILLS kill -9 of a writer at random
 # points, mixed journal modes, synchronous settings and transactions.
