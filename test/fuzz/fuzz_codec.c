@@ -15,6 +15,9 @@
 **      and encode to the same bytes into a buffer of exactly that size.
 **   3. The chunk of 2 with a byte changed and truncated as the input says,
 **      decoded again: an error or a count within nMax, never a crash.
+**   4. The samples of 2 grown as a head is, commit by commit (steps of 1
+**      to 40 samples as the input says): each tsmCodecFastAppend() that
+**      succeeds must leave the very bytes of a full FAST encode.
 ** Any violation calls abort().
 */
 #include "codec.h"
@@ -218,5 +221,38 @@ int LLVMFuzzerTestOneInput(const uint8_t *aData, size_t nData){
     decodeAny(aEnc, (size_t)nByte - 1 - iPos % 7 % (size_t)nByte, n);
   }
   free(aEnc);
+
+  /* 4: the samples appended to a FAST head, step by step (again: 3
+  ** decoded over them) */
+  n = samplesFrom(aData, nData, &eMode);
+  if( n>=2 ){
+    size_t nMax = tsmCodecBound(n), iVal = 0;
+    uint8_t *aHead = (uint8_t*)malloc(nMax);
+    int k = 1 + aData[0] % 3, j = 0;
+    if( k>=n ) k = n-1;
+    if( aHead==0 ) abort();
+    nByte = tsmCodecEncode(aTs, aVal, k, TSM_CODEC_FAST, aHead, nMax);
+    if( nByte<=0 ) abort();
+    while( k<n ){
+      int kNew = k + 1 + (nData>0 ? aData[j++ % nData] % 40 : 0);
+      if( kNew>n ) kNew = n;
+      rc = tsmCodecFastAppend(aTs, aVal, k, kNew, aHead, (size_t)nByte, nMax,
+                              &iVal);
+      if( rc>0 ){
+        int nFull;
+        aEnc = encode(kNew, TSM_CODEC_FAST, &nFull);
+        if( rc!=nFull || memcmp(aEnc, aHead, (size_t)nFull) ) abort();
+        free(aEnc);
+        nByte = rc;
+      }else{
+        if( rc!=0 ) abort();
+        nByte = tsmCodecEncode(aTs, aVal, kNew, TSM_CODEC_FAST, aHead, nMax);
+        if( nByte<=0 ) abort();
+        iVal = 0;
+      }
+      k = kNew;
+    }
+    free(aHead);
+  }
   return 0;
 }
