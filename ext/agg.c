@@ -76,6 +76,36 @@ int tsmAggAdd(TsmAgg *a, int64_t ts, double v){
 
 int tsmAggAddRun(TsmAgg *a, const int64_t *aTs, const double *aVal, int n){
   int rc = TSM_SKETCH_OK, k;
+  if( (a->mFlags & (TSM_AGG_INC|TSM_AGG_SKETCH))==0 ){
+    /* tsmAggAdd's loop without its per-sample call and flag tests (chunk
+    ** metadata when a chunk is sealed or trimmed): the same operations in
+    ** the same order, so the same bits */
+    double sum = a->sum, mn = a->min, mx = a->max;
+    int64_t nAdd = 0;
+    int iLast = -1;
+    for(k=0; k<n; k++){
+      double v = aVal[k];
+      if( v!=v ) continue;                  /* NaN */
+      if( iLast<0 && a->n==0 ){
+        a->first = v;
+        a->tsFirst = aTs[k];
+      }
+      iLast = k;
+      nAdd++;
+      sum += v;
+      mn = v<mn ? v : mn;
+      mx = v>mx ? v : mx;
+    }
+    if( iLast>=0 ){
+      a->last = aVal[iLast];
+      a->tsLast = aTs[iLast];
+      a->n += nAdd;
+      a->sum = sum;
+      a->min = mn;
+      a->max = mx;
+    }
+    return TSM_SKETCH_OK;
+  }
   for(k=0; k<n; k++){
     int rc2 = tsmAggAdd(a, aTs[k], aVal[k]);
     if( rc==TSM_SKETCH_OK ) rc = rc2;

@@ -24,6 +24,7 @@
 **      (tsmAggAddChunk, as tsm_query does) and sample by sample otherwise
 **      equal the samples added directly.
 **   4. tsmAggAddLanes equals tsmAggAddRun (zeros compared by value).
+**   5. tsmAggAddRun equals tsmAggAdd sample by sample, bit for bit.
 ** Any violation calls abort().
 */
 #include "agg.h"
@@ -200,6 +201,20 @@ static void checkLanes(int n){
   checkSame(&a, &b, 0);
 }
 
+/* 5: a run (in two parts) against one sample at a time. */
+static void checkRun(int n){
+  TsmAgg a, b;
+  int h = n/2, i;
+  tsmAggInit(&a, 0);
+  tsmAggInit(&b, 0);
+  tsmAggStart(&a, 0);
+  tsmAggStart(&b, 0);
+  tsmAggAddRun(&a, aTs, aV, h);
+  tsmAggAddRun(&a, aTs+h, aV+h, n-h);
+  for(i=0; i<n; i++) tsmAggAdd(&b, aTs[i], aV[i]);
+  checkSame(&a, &b, 1);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *a, size_t n){
   int64_t t, w, wc;
   uint8_t f;
@@ -243,5 +258,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *a, size_t n){
   checkMerge(nSample, w, wc, 0);
   checkChunks(nSample, w);
   checkLanes(nSample);
+  checkRun(nSample);
   return 0;
 }

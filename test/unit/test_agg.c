@@ -9,7 +9,8 @@
 ** 2.x   tsmCounterStep: increase, reset, infinities
 ** 3.x   one bucket from samples: hand-computed, NaN, infinities, counters
 **       with and without carry, Start, Swap
-** 4.x   tsmAggAddLanes against tsmAggAddRun
+** 4.x   tsmAggAddLanes against tsmAggAddRun; tsmAggAddRun against
+**       tsmAggAdd one by one (bit for bit)
 ** 5.x   merging finer buckets (and chunk metadata) equals adding the
 **       samples directly, sketches byte for byte
 ** 6.x   parts: empty, damaged (NaN), corrupt sketch, extreme times
@@ -269,6 +270,46 @@ static void test_lanes(void){
     tsmAggStart(&a, 0);
     tsmAggAddLanes(&a, t4, v4, 4);
     CHECK(a.sum==1e16 + 2.0);           /* (1e16 + 1) + (1 + 1) */
+  }
+
+  /* 4.3 a run is n calls of tsmAggAdd, bit for bit (its loop without the
+  ** calls): NaN first, last and in between, zeros of both signs, infinities,
+  ** sums that round, from an empty and from a non-empty bucket, each
+  ** combination of flags */
+  {
+    static const unsigned aM[] = {0, TSM_AGG_INC, TSM_AGG_SKETCH,
+                                  TSM_AGG_INC|TSM_AGG_SKETCH};
+    int64_t aT[40];
+    double aX[40];
+    int nDiff = 0;
+    for(k=0; k<4000; k++){
+      unsigned m = aM[k%4];
+      int n = (int)(rnd64()%40), j0 = (int)(rnd64()%8), i;
+      for(i=0; i<n; i++){
+        uint64_t r = rnd64();
+        aT[i] = 1000 + i*7;
+        switch( r%11 ){
+          case 0:  aX[i] = NAN; break;
+          case 1:  aX[i] = -0.0; break;
+          case 2:  aX[i] = 0.0; break;
+          case 3:  aX[i] = (r>>8)&1 ? INFINITY : -INFINITY; break;
+          case 4:  aX[i] = 1e16; break;
+          default: aX[i] = (double)(int64_t)((r>>8)%2001 - 1000) / 7.0;
+        }
+      }
+      if( j0>n ) j0 = n;
+      tsmAggInit(&a, m);
+      tsmAggInit(&b, m);
+      tsmAggStart(&a, 0);
+      tsmAggStart(&b, 0);
+      tsmAggAddRun(&a, aT, aX, j0);
+      tsmAggAddRun(&a, aT+j0, aX+j0, n-j0);
+      for(i=0; i<n; i++) tsmAggAdd(&b, aT[i], aX[i]);
+      if( !sameAgg(&a, &b) ) nDiff++;
+      tsmAggFree(&a);
+      tsmAggFree(&b);
+    }
+    CHECK_EQ_INT(nDiff, 0);
   }
 }
 
