@@ -128,13 +128,11 @@ void tsmFlushFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
 
 void tsmLatestFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   TsmCtx *p = sqlite3_user_data(ctx);
-  char *zErr = 0, *zM = 0, *zL = 0;
-  char zMsg[512];
+  char *zErr = 0;
   const char *zMetric = 0, *zLabels = 0;
   int rc = SQLITE_OK, bExists = 0, bFound = 0;
   int64_t iSeries = 0, ts;
   double v;
-  sqlite3_stmt *pStmt;
   if( sqlite3_value_type(argv[0])!=SQLITE_TEXT ){
     tsmErr(ctx, "invalid metric: must be TEXT, a metric name optionally "
            "with {labels}");
@@ -150,28 +148,25 @@ void tsmLatestFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   }
   if( rc==SQLITE_OK ) rc = tsmValueText(argv[0], "metric", &zMetric, &zErr);
   if( rc ){ tsmResultError(ctx, p, rc, zErr); return; }
-  if( tsmSeriesKey(zMetric, zLabels, &zM, &zL, zMsg, sizeof(zMsg)) ){
-    tsmErr(ctx, "%s", zMsg);
-    return;
-  }
   rc = tsmStoreFlush(p, 0, &zErr);
   if( rc==SQLITE_OK ) rc = tsmStoreReady(p, 0, &bExists, &zErr);
   if( rc==SQLITE_OK && bExists ){
-    rc = tsmStmt(p, TSM_STMT_SERIES_FIND, &pStmt);
-    if( rc==SQLITE_OK ){
-      sqlite3_bind_text(pStmt, 1, zM, -1, SQLITE_STATIC);
-      sqlite3_bind_text(pStmt, 2, zL, -1, SQLITE_STATIC);
-      if( sqlite3_step(pStmt)==SQLITE_ROW ){
-        iSeries = sqlite3_column_int64(pStmt, 0);
-      }
-      rc = sqlite3_reset(pStmt);
-    }
+    /* store.c: the connection's cache knows the series it saw */
+    int eDup;
+    rc = tsmSeriesResolve(p, zMetric, zLabels, 0, &iSeries, &eDup, &zErr);
     if( rc==SQLITE_OK && iSeries>0 ){
       rc = tsmSeriesLast(p, iSeries, &bFound, &ts, &v, &zErr);
     }
+  }else if( rc==SQLITE_OK ){
+    /* no store yet: nothing to find, but the arguments are still checked */
+    char *zM = 0, *zL = 0, zMsg[512];
+    if( tsmSeriesKey(zMetric, zLabels, &zM, &zL, zMsg, sizeof(zMsg)) ){
+      tsmErr(ctx, "%s", zMsg);
+      return;
+    }
+    tsmFree(zM);
+    tsmFree(zL);
   }
-  tsmFree(zM);
-  tsmFree(zL);
   if( rc ){ tsmResultError(ctx, p, rc, zErr); return; }
   if( bFound ) sqlite3_result_double(ctx, v);
 }

@@ -110,7 +110,7 @@ int tsmSeriesSelect(TsmCtx *p, const TsmSelector *pSel, TsmSeriesList *pOut,
     if( strcmp(pM->zName, "__name__")!=0 ) bLabels = 1;
     else if( pM->eOp==TSM_MATCH_EQ && zMetric==0 ) zMetric = pM->zValue;
   }
-  rc = tsmSeriesScanOpen(p, 0, 0, zMetric, 0, &pScan);   /* store.c */
+  rc = tsmSeriesScanOpen(p, 0, 0, zMetric, 0, 1, &pScan);   /* store.c */
   tsmLabelsInit(&labels);
   while( rc==SQLITE_OK ){
     const char *zM, *zL;

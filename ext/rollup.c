@@ -706,7 +706,7 @@ int tsmRunOpen(TsmCtx *p, int bSkipCorrupt, TsmRun **ppRun, char **pzErr){
   }
 
   /* Every series, in id order (store.c's registry). */
-  if( rc==SQLITE_OK ) rc = tsmSeriesScanOpen(p, 0, 0, 0, 0, &pScan);
+  if( rc==SQLITE_OK ) rc = tsmSeriesScanOpen(p, 0, 0, 0, 0, 1, &pScan);
   while( rc==SQLITE_OK ){
     const TsmSeriesRow *pRow = 0;
     TsmRunSeries *pS;

@@ -1043,23 +1043,33 @@ static char *cacheKey(const char *zMetric, const char *zLabels, int *pn,
 }
 
 /*
-** Find or create the series (zMetric, zLabels), where zMetric may carry
-** {labels} and zLabels is a JSON object or NULL.  *peDup receives its
-** duplicate policy (TSM_DUP_xxx, from tsm_metrics).  Errors: *pzErr is
-** "tsm: ..." from sqlite3_mprintf.
+** Find or create (bCreate) the series (zMetric, zLabels), where zMetric
+** may carry {labels} and zLabels is a JSON object or NULL.  *peDup
+** receives its duplicate policy (TSM_DUP_xxx, from tsm_metrics).  Without
+** bCreate the caller has seen the sample tables exist (tsmStoreReady) and
+** *piSeries is 0 when there is no such series.  The connection's cache
+** answers the series it saw before without parsing, once a transaction
+** is open: before that (a lookup from a statement that reads no table)
+** the data version tsmCacheValidate read may be older than what another
+** connection committed.  Errors: *pzErr is "tsm: ..." from
+** sqlite3_mprintf.
 */
 int tsmSeriesResolve(TsmCtx *p, const char *zMetric, const char *zLabels,
-                     int64_t *piSeries, int *peDup, char **pzErr){
+                     int bCreate, int64_t *piSeries, int *peDup,
+                     char **pzErr){
   char aBuf[256], aBuf2[256];
   int nKey = 0, nKey2 = 0, rc = SQLITE_OK;
   char *zKey, *zKey2 = 0;
   char *zM = 0, *zL = 0;
   char zMsg[512];
   sqlite3_stmt *pStmt;
+  int bCache = bCreate || sqlite3_txn_state(p->db, "main")!=SQLITE_TXN_NONE;
 
   zKey = cacheKey(zMetric, zLabels, &nKey, aBuf, sizeof(aBuf));
   if( zKey==0 ) return SQLITE_NOMEM;
-  if( cacheFind(&p->cache, zKey, nKey, piSeries, peDup) ) goto done;
+  if( bCache && cacheFind(&p->cache, zKey, nKey, piSeries, peDup) ){
+    goto done;
+  }
 
   if( tsmSeriesKey(zMetric, zLabels, &zM, &zL, zMsg, sizeof(zMsg)) ){
     *pzErr = tsmErrMsg("%s", zMsg);
@@ -1068,8 +1078,9 @@ int tsmSeriesResolve(TsmCtx *p, const char *zMetric, const char *zLabels,
   }
   zKey2 = cacheKey(zM, zL, &nKey2, aBuf2, sizeof(aBuf2));
   if( zKey2==0 ){ rc = SQLITE_NOMEM; goto done; }
-  if( !cacheFind(&p->cache, zKey2, nKey2, piSeries, peDup) ){
-    rc = tsmStoreReady(p, 1, 0, pzErr);
+  *piSeries = 0;
+  if( !bCache || !cacheFind(&p->cache, zKey2, nKey2, piSeries, peDup) ){
+    rc = bCreate ? tsmStoreReady(p, 1, 0, pzErr) : SQLITE_OK;
     if( rc==SQLITE_OK ) rc = tsmHooks.xMetricDup(p, zM, peDup);
     if( rc==SQLITE_OK ) rc = tsmStmt(p, TSM_STMT_SERIES_FIND, &pStmt);
     if( rc==SQLITE_OK ){
@@ -1080,6 +1091,7 @@ int tsmSeriesResolve(TsmCtx *p, const char *zMetric, const char *zLabels,
         rc = sqlite3_reset(pStmt);
       }else{
         rc = sqlite3_reset(pStmt);
+        if( rc==SQLITE_OK && !bCreate ) goto done;   /* no such series */
         if( rc==SQLITE_OK ){
           /* Inserting must not change the caller's last_insert_rowid. */
           sqlite3_int64 iRowid = sqlite3_last_insert_rowid(p->db);
@@ -1205,11 +1217,12 @@ int tsmSeriesFound(TsmCtx *p, sqlite3_value *pId, int *pbFound){
 */
 struct TsmSeriesScan {
   sqlite3_stmt *pStmt;
+  int bText;                         /* fill row.zMetric, row.zLabels */
   TsmSeriesRow row;
 };
 
 int tsmSeriesScanOpen(TsmCtx *p, sqlite3_value *pId, sqlite3_value *pMetric,
-                      const char *zMetric, const char *zLabels,
+                      const char *zMetric, const char *zLabels, int bText,
                       TsmSeriesScan **ppScan){
   TsmSeriesScan *pScan;
   char *zSql;
@@ -1218,6 +1231,7 @@ int tsmSeriesScanOpen(TsmCtx *p, sqlite3_value *pId, sqlite3_value *pMetric,
   pScan = sqlite3_malloc(sizeof(*pScan));
   if( pScan==0 ) return SQLITE_NOMEM;
   memset(pScan, 0, sizeof(*pScan));
+  pScan->bText = bText;
   zSql = sqlite3_mprintf("SELECT series_id, metric, labels FROM main.tsm_ids"
       " WHERE 1%s%s%s ORDER BY series_id",
       pId ? " AND series_id=?" : "",
@@ -1247,14 +1261,18 @@ int tsmSeriesScanNext(TsmSeriesScan *pScan, const TsmSeriesRow **ppRow){
   *ppRow = 0;
   if( sqlite3_step(pS)!=SQLITE_ROW ) return sqlite3_reset(pS);
   pScan->row.iSeries = sqlite3_column_int64(pS, 0);
-  pScan->row.zMetric = (const char*)sqlite3_column_text(pS, 1);
-  pScan->row.nMetric = sqlite3_column_bytes(pS, 1);
-  pScan->row.zLabels = (const char*)sqlite3_column_text(pS, 2);
-  pScan->row.nLabels = sqlite3_column_bytes(pS, 2);
-  pScan->row.pMetric = sqlite3_column_value(pS, 1);
-  pScan->row.pLabels = sqlite3_column_value(pS, 2);
+  if( pScan->bText ){
+    pScan->row.zMetric = (const char*)sqlite3_column_text(pS, 1);
+    pScan->row.nMetric = sqlite3_column_bytes(pS, 1);
+    pScan->row.zLabels = (const char*)sqlite3_column_text(pS, 2);
+    pScan->row.nLabels = sqlite3_column_bytes(pS, 2);
+  }
   *ppRow = &pScan->row;
   return SQLITE_OK;
+}
+
+sqlite3_value *tsmSeriesScanValue(TsmSeriesScan *pScan, int bLabels){
+  return sqlite3_column_value(pScan->pStmt, bLabels ? 2 : 1);
 }
 
 void tsmSeriesScanClose(TsmSeriesScan *pScan){
@@ -2383,11 +2401,23 @@ void tsmReaderClose(TsmReader *pR){
 */
 int tsmSeriesLast(TsmCtx *p, int64_t iSeries, int *pbFound, int64_t *pTs,
                   double *pV, char **pzErr){
-  sqlite3_stmt *pStmt;
   TsmCols *pC = &p->chunk;
-  TsmHeadRow row;
-  int rc = tsmHeadGet(p, iSeries, &row, pC, pzErr);
+  sqlite3_stmt *pStmt;
+  int rc = tsmStmt(p, TSM_STMT_HEAD_GET, &pStmt);
   *pbFound = 0;
+  pC->n = 0;
+  if( rc ) return rc;
+  /* The head's samples (only its data: tsmHeadGet reads every column,
+  ** which costs tsm_series' last values a few percent) */
+  sqlite3_bind_int64(pStmt, 1, iSeries);
+  if( sqlite3_step(pStmt)==SQLITE_ROW ){
+    int nByte = sqlite3_column_bytes(pStmt, 2);
+    if( nByte>0 ){
+      rc = headDecode(p, iSeries, sqlite3_column_blob(pStmt, 2), nByte, pC,
+                      pzErr);
+    }
+  }
+  rc = tsmReset(pStmt, rc);
   if( rc==SQLITE_OK && pC->n==0 ){
     rc = tsmStmt(p, TSM_STMT_CHUNK_LAST, &pStmt);
     if( rc ) return rc;

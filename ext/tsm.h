@@ -302,7 +302,8 @@ int tsmGuardClose(TsmCtx *p);
 int tsmFinalize(sqlite3_stmt **ppStmt, int rc);
 int tsmReset(sqlite3_stmt *pStmt, int rc);
 int tsmSeriesResolve(TsmCtx *p, const char *zMetric, const char *zLabels,
-                     int64_t *piSeries, int *peDup, char **pzErr);
+                     int bCreate, int64_t *piSeries, int *peDup,
+                     char **pzErr);
 int tsmSeriesExists(TsmCtx *p, int64_t iSeries, int *pbExists, int *peDup);
 int tsmLabelsCanonical(sqlite3_value *pVal, char **pzOut);
 /* The series registry (store.c owns tsm_ids).  tsmSeriesNames: metric
@@ -312,23 +313,24 @@ int tsmLabelsCanonical(sqlite3_value *pVal, char **pzOut);
 ** series_id = pId, metric = pMetric (values compared as SQL compares
 ** them) or zMetric, labels = zLabels (canonical text,
 ** tsmLabelsCanonical); NULL: no constraint.  *ppRow is NULL at the end
-** and stays valid until the next call; zMetric and zLabels are NULL
-** only out of memory (pMetric, pLabels: the column values, for
-** sqlite3_result_value). */
+** and stays valid until the next call; zMetric and zLabels are the text
+** of metric and labels when bText was given (NULL then only out of
+** memory), else NULL.  tsmSeriesScanValue: the metric (0) or labels (1)
+** column of the current row, for sqlite3_result_value. */
 typedef struct TsmSeriesScan TsmSeriesScan;
 typedef struct TsmSeriesRow {
   int64_t iSeries;
   const char *zMetric; int nMetric;
   const char *zLabels; int nLabels;
-  sqlite3_value *pMetric, *pLabels;
 } TsmSeriesRow;
 int tsmSeriesNames(TsmCtx *p, int64_t iSeries, char **pzMetric,
                    char **pzLabels);
 int tsmSeriesFound(TsmCtx *p, sqlite3_value *pId, int *pbFound);
 int tsmSeriesScanOpen(TsmCtx *p, sqlite3_value *pId, sqlite3_value *pMetric,
-                      const char *zMetric, const char *zLabels,
+                      const char *zMetric, const char *zLabels, int bText,
                       TsmSeriesScan **ppScan);
 int tsmSeriesScanNext(TsmSeriesScan *pScan, const TsmSeriesRow **ppRow);
+sqlite3_value *tsmSeriesScanValue(TsmSeriesScan *pScan, int bLabels);
 void tsmSeriesScanClose(TsmSeriesScan *pScan);
 int tsmSeriesDelete(TsmCtx *p, int64_t iSeries);
 int tsmSeriesLast(TsmCtx *p, int64_t iSeries, int *pbFound, int64_t *pTs,

@@ -215,7 +215,7 @@ static int rollupsFilter(sqlite3_vtab_cursor *pCursor, int idxNum,
   if( pCur->lo>pCur->hi ) return SQLITE_OK;
   if( pCur->pRows==0 ) rc = tsmTierRowsOpen(p, 1, &pCur->pRows);
   if( rc==SQLITE_OK ){
-    rc = tsmSeriesScanOpen(p, pId, pMetric, 0, 0, &pCur->pSeries);
+    rc = tsmSeriesScanOpen(p, pId, pMetric, 0, 0, 0, &pCur->pSeries);
   }
   if( rc ) return tsmVtabError(pCursor->pVtab, rc, 0);
   pCur->bEof = 0;
@@ -234,8 +234,12 @@ static int rollupsColumn(sqlite3_vtab_cursor *pCursor, sqlite3_context *ctx,
   if( i>COL_COUNT ) pP = tsmTierRowsPart(pCur->pRows);   /* read when asked */
   switch( i ){
     case COL_SERIES:   sqlite3_result_int64(ctx, pCur->pSer->iSeries); break;
-    case COL_METRIC:   sqlite3_result_value(ctx, pCur->pSer->pMetric); break;
-    case COL_LABELS:   sqlite3_result_value(ctx, pCur->pSer->pLabels); break;
+    case COL_METRIC:
+      sqlite3_result_value(ctx, tsmSeriesScanValue(pCur->pSeries, 0));
+      break;
+    case COL_LABELS:
+      sqlite3_result_value(ctx, tsmSeriesScanValue(pCur->pSeries, 1));
+      break;
     case COL_RES:      tsmResultDuration(ctx, pRow->iRes); break;
     case COL_TS:       sqlite3_result_int64(ctx, pRow->ts); break;
     case COL_COUNT:    sqlite3_result_int64(ctx, pP->n); break;

@@ -183,7 +183,7 @@ static int addSeries(SamplesCursor *pCur, sqlite3_value *pMetric,
                      const char *zLabels, int *pnAlloc){
   TsmSeriesScan *pScan = 0;
   const TsmSeriesRow *pRow = 0;
-  int rc = tsmSeriesScanOpen(pCur->p, 0, pMetric, 0, zLabels, &pScan);
+  int rc = tsmSeriesScanOpen(pCur->p, 0, pMetric, 0, zLabels, 0, &pScan);
   while( rc==SQLITE_OK ){
     rc = tsmSeriesScanNext(pScan, &pRow);
     if( rc || pRow==0 ) break;
@@ -511,7 +511,7 @@ int tsmRecord(TsmCtx *p, sqlite3_value *pMetric, sqlite3_value *pLabels,
       tsmFree(zL);
       return SQLITE_OK;
     }
-    rc = tsmSeriesResolve(p, zMetric, zLabels, &iSeries, &eDup, pzErr);
+    rc = tsmSeriesResolve(p, zMetric, zLabels, 1, &iSeries, &eDup, pzErr);
     if( rc ) return rc;
   }else if( bNull ){
     return SQLITE_OK;

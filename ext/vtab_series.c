@@ -146,7 +146,7 @@ static int seriesFilter(sqlite3_vtab_cursor *pCursor, int idxNum,
     sqlite3_value *pId = 0, *pMetric = 0;
     if( (idxNum & 1) && iArg<argc ) pId = argv[iArg++];
     if( (idxNum & 2) && iArg<argc ) pMetric = argv[iArg++];
-    rc = tsmSeriesScanOpen(pCur->p, pId, pMetric, 0, zLabels,
+    rc = tsmSeriesScanOpen(pCur->p, pId, pMetric, 0, zLabels, 0,
                            &pCur->pList);                    /* store.c */
   }
   tsmFree(zLabels);
@@ -201,8 +201,8 @@ static int seriesColumn(sqlite3_vtab_cursor *pCursor, sqlite3_context *ctx,
     sqlite3_result_int64(ctx, pCur->pRow->iSeries);
     return SQLITE_OK;
   }else if( i==COL_METRIC || i==COL_LABELS ){
-    sqlite3_result_value(ctx, i==COL_METRIC ? pCur->pRow->pMetric
-                                            : pCur->pRow->pLabels);
+    sqlite3_result_value(ctx, tsmSeriesScanValue(pCur->pList,
+                                                 i==COL_LABELS));
     return SQLITE_OK;
   }
   rc = (i==COL_LAST || i==COL_LASTV) ? seriesLast(pCur) : seriesStat(pCur);
