@@ -131,7 +131,11 @@ static const char *const azStmt[TSM_STMT_COUNT] = {
     "INSERT INTO main.tsm_chunks(series_id, ts_first, ts_last, n, n_val, "
     "v_min, v_max, v_sum, v_first, v_last, data, chunk_id) "
     "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, CASE WHEN ?12 "
-    "THEN (SELECT min(coalesce(min(chunk_id), 0), 0) - 1 FROM main.tsm_chunks) "
+    "THEN (SELECT CASE WHEN w IS NULL THEN -4611686018427387904 "
+    "  WHEN w<-1 THEN w+1 "
+    "  ELSE (SELECT min(coalesce(min(chunk_id), 0), 0) - 1 FROM main.tsm_chunks) "
+    "  END FROM (SELECT max(chunk_id) AS w FROM main.tsm_chunks "
+    "  WHERE chunk_id<=0)) "
     "ELSE (SELECT max(coalesce(max(chunk_id), 0), 0) + 1 FROM main.tsm_chunks) "
     "END)",
   [TSM_STMT_CHUNK_DELETE] =
@@ -1483,9 +1487,10 @@ static int chunkInsert(TsmCtx *p, int64_t iSeries, const int64_t *aTs,
   tsmBindReal(pStmt, 9, agg.n>0 ? agg.first : NAN);
   tsmBindReal(pStmt, 10, agg.n>0 ? agg.last : NAN);
   sqlite3_bind_blob(pStmt, 11, p->aOut, nByte, SQLITE_STATIC);
-  /* A chunk that may be topped up (chunkWarm) takes a chunk_id below every
-  ** other, 0 or less; the others one above every other, 1 or more.  See
-  ** chunkSizing. */
+  /* A chunk that may be topped up (chunkWarm) takes a chunk_id of 0 or
+  ** less, the next above the other warm ones (from -2^62 up; below every
+  ** other when that range is used up); the others one above every other,
+  ** 1 or more.  See chunkSizing. */
   sqlite3_bind_int(pStmt, 12, nByte<p->nChunkBytes-CHUNK_SLACK_WARM);
   sqlite3_step(pStmt);
   return sqlite3_reset(pStmt);
@@ -1517,6 +1522,10 @@ static int chunkInsert(TsmCtx *p, int64_t iSeries, const int64_t *aTs,
 ** leaf) fill the pages at the high end; appended among the full ones,
 ** the warm rows left holes in their leaf pages when they were replaced
 ** (W1 in make bench: 174 leaf pages for 820 chunks, 153 this way).
+** Warm ids go up from -2^62 rather than down from 0: a b-tree filled
+** from its low end splits the leaf it fills again and again, leaving
+** pages a third full (100 series topped up by 3 to 30 transactions: 97
+** leaf pages for 100 chunks when taken downwards, 52 upwards).
 */
 static void chunkSizing(TsmCtx *p){
   sqlite3_stmt *pStmt = 0;
