@@ -187,32 +187,26 @@ static void checkChunks(int n, int64_t w){
   tsmAggFree(&direct);
 }
 
-/* 4: lanes against one by one, over the whole input as one bucket. */
-static void checkLanes(int n){
+/* 4 (bLanes): tsmAggAddLanes against tsmAggAddRun, zeros by value;
+** 5: tsmAggAddRun against tsmAggAdd one sample at a time, bit for bit.
+** The whole input as one bucket, the first accumulator fed in two parts. */
+static void checkRuns(int n, int bLanes){
+  int (*xRun)(TsmAgg*, const int64_t*, const double*, int) =
+      bLanes ? tsmAggAddLanes : tsmAggAddRun;
   TsmAgg a, b;
-  int h = n/3;
+  int h = n/3, i;
   tsmAggInit(&a, 0);
   tsmAggInit(&b, 0);
   tsmAggStart(&a, 0);
   tsmAggStart(&b, 0);
-  tsmAggAddLanes(&a, aTs, aV, h);
-  tsmAggAddLanes(&a, aTs+h, aV+h, n-h);
-  tsmAggAddRun(&b, aTs, aV, n);
-  checkSame(&a, &b, 0);
-}
-
-/* 5: a run (in two parts) against one sample at a time. */
-static void checkRun(int n){
-  TsmAgg a, b;
-  int h = n/2, i;
-  tsmAggInit(&a, 0);
-  tsmAggInit(&b, 0);
-  tsmAggStart(&a, 0);
-  tsmAggStart(&b, 0);
-  tsmAggAddRun(&a, aTs, aV, h);
-  tsmAggAddRun(&a, aTs+h, aV+h, n-h);
-  for(i=0; i<n; i++) tsmAggAdd(&b, aTs[i], aV[i]);
-  checkSame(&a, &b, 1);
+  xRun(&a, aTs, aV, h);
+  xRun(&a, aTs+h, aV+h, n-h);
+  if( bLanes ){
+    tsmAggAddRun(&b, aTs, aV, n);
+  }else{
+    for(i=0; i<n; i++) tsmAggAdd(&b, aTs[i], aV[i]);
+  }
+  checkSame(&a, &b, !bLanes);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *a, size_t n){
@@ -257,7 +251,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *a, size_t n){
   checkMerge(nSample, w, wc, TSM_AGG_INC|TSM_AGG_SKETCH);
   checkMerge(nSample, w, wc, 0);
   checkChunks(nSample, w);
-  checkLanes(nSample);
-  checkRun(nSample);
+  checkRuns(nSample, 1);
+  checkRuns(nSample, 0);
   return 0;
 }
