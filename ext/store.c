@@ -1948,17 +1948,24 @@ int tsmHeadGet(TsmCtx *p, int64_t iSeries, TsmHeadRow *pRow, TsmCols *pOut,
                char **pzErr){
   sqlite3_stmt *pStmt;
   int rc = tsmStmt(p, TSM_STMT_HEAD_GET, &pStmt);
-  memset(pRow, 0, sizeof(*pRow));
-  pRow->iSeries = iSeries;
+  if( pRow ){
+    memset(pRow, 0, sizeof(*pRow));
+    pRow->iSeries = iSeries;
+  }
   if( pOut ) pOut->n = 0;
   if( rc ) return rc;
   sqlite3_bind_int64(pStmt, 1, iSeries);
   if( sqlite3_step(pStmt)==SQLITE_ROW ){
-    headRow(pStmt, pRow);
-    if( pOut && pRow->nByte>0 ){
-      rc = headDecode(p, iSeries, pRow->aData, pRow->nByte, pOut, pzErr);
+    /* without pRow only the data is read (tsm_series' last values) */
+    int nByte = sqlite3_column_bytes(pStmt, 2);
+    if( pRow ){
+      headRow(pStmt, pRow);
+      pRow->aData = 0;
     }
-    pRow->aData = 0;
+    if( pOut && nByte>0 ){
+      rc = headDecode(p, iSeries, sqlite3_column_blob(pStmt, 2), nByte, pOut,
+                      pzErr);
+    }
   }
   return tsmReset(pStmt, rc);
 }
@@ -2410,23 +2417,10 @@ void tsmReaderClose(TsmReader *pR){
 */
 int tsmSeriesLast(TsmCtx *p, int64_t iSeries, int *pbFound, int64_t *pTs,
                   double *pV, char **pzErr){
-  TsmCols *pC = &p->chunk;
   sqlite3_stmt *pStmt;
-  int rc = tsmStmt(p, TSM_STMT_HEAD_GET, &pStmt);
+  TsmCols *pC = &p->chunk;
+  int rc = tsmHeadGet(p, iSeries, 0, pC, pzErr);     /* the head's samples */
   *pbFound = 0;
-  pC->n = 0;
-  if( rc ) return rc;
-  /* The head's samples (only its data: tsmHeadGet reads every column,
-  ** which costs tsm_series' last values a few percent) */
-  sqlite3_bind_int64(pStmt, 1, iSeries);
-  if( sqlite3_step(pStmt)==SQLITE_ROW ){
-    int nByte = sqlite3_column_bytes(pStmt, 2);
-    if( nByte>0 ){
-      rc = headDecode(p, iSeries, sqlite3_column_blob(pStmt, 2), nByte, pC,
-                      pzErr);
-    }
-  }
-  rc = tsmReset(pStmt, rc);
   if( rc==SQLITE_OK && pC->n==0 ){
     rc = tsmStmt(p, TSM_STMT_CHUNK_LAST, &pStmt);
     if( rc ) return rc;

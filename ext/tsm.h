@@ -412,8 +412,8 @@ typedef struct TsmHeadRow {
   int nByte;                 /* bytes of the blob */
   const uint8_t *aData;
 } TsmHeadRow;
-/* The head of iSeries, and its samples decoded into pOut (if not NULL;
-** empty without a row). */
+/* The head of iSeries (into pRow, if not NULL), and its samples decoded
+** into pOut (if not NULL; empty without a row). */
 int tsmHeadGet(TsmCtx *p, int64_t iSeries, TsmHeadRow *pRow, TsmCols *pOut,
                char **pzErr);
 /* Write the head row of pRow->iSeries (its bSealed and iSealedLast) with

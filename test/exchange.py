@@ -177,7 +177,7 @@ RW_HEADERS = {"Content-Type": "application/x-protobuf",
 # ---------------------------------------------------------------------------
 def part_vm(conn):
     if not which("victoria-metrics"):
-        return skip("1", "victoria-metrics not installed (apt-get install victoria-metrics)")
+        return skip("1", "victoria-metrics not installed (Debian package victoria-metrics; .ci/run installs it)")
     port = free_port()
     url = "http://127.0.0.1:%d" % port
     vm = start("vm", ["victoria-metrics", "-storageDataPath=" + os.path.join(TMP, "vm"),
@@ -214,7 +214,7 @@ def part_vm(conn):
 # ---------------------------------------------------------------------------
 def part_prometheus(conn):
     if not which("prometheus"):
-        return skip("2", "prometheus not installed (apt-get install prometheus)")
+        return skip("2", "prometheus not installed (Debian package prometheus; .ci/run installs it)")
     port = free_port()
     url = "http://127.0.0.1:%d" % port
     cfg = os.path.join(TMP, "prometheus.yml")
@@ -267,7 +267,7 @@ def part_prometheus(conn):
 # ---------------------------------------------------------------------------
 def part_promtool(conn):
     if not which("promtool"):
-        return skip("3", "promtool not installed (apt-get install prometheus)")
+        return skip("3", "promtool not installed (Debian package prometheus; .ci/run installs it)")
     fill(conn, "om")
     specials = [0.0, -0.0, 5e-324, -5e-324, 1.7976931348623157e308, 1e-300,
                 math.inf, -math.inf, 0.1, 1 / 3, 123456789.123456789, 2.0 ** 60]
@@ -337,7 +337,7 @@ def split_labels(s):
 # ---------------------------------------------------------------------------
 def part_influx(conn):
     if not which("influxd"):
-        return skip("4", "influxd not installed (apt-get install influxdb)")
+        return skip("4", "influxd not installed (Debian package influxdb; .ci/run installs it)")
     port, port2 = free_port(), free_port()
     url = "http://127.0.0.1:%d" % port
     d = os.path.join(TMP, "influx")
